@@ -1,0 +1,186 @@
+import { z } from 'zod';
+import { checkEntryPath, checkPath } from './paths.js';
+
+/** Wire contract v1: the zod schemas both client and service validate against. */
+export const API_PREFIX = '/api/v1';
+
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits');
+
+/** A drive path (root allowed), NFC-normalized on parse. */
+export const drivePath = z.string().transform((value, ctx) => {
+  const checked = checkPath(value);
+  if (!checked.ok) {
+    ctx.addIssue({ code: 'custom', message: checked.reason, params: { errorCode: 'invalid_path' } });
+    return z.NEVER;
+  }
+  return checked.path;
+});
+
+/** A drive path naming an entry (root refused). */
+export const entryPath = z.string().transform((value, ctx) => {
+  const checked = checkEntryPath(value);
+  if (!checked.ok) {
+    ctx.addIssue({ code: 'custom', message: checked.reason, params: { errorCode: 'invalid_path' } });
+    return z.NEVER;
+  }
+  return checked.path;
+});
+
+/** `ifRev` precondition: a rev must match; `null` means "must not exist yet"; absent means none. */
+export const ifRev = z.string().min(1).max(64).nullable().optional();
+
+// ---------------------------------------------------------------- users, auth
+
+export const userSchema = z.object({
+  id: z.string(),
+  username: z.string(),
+  displayName: z.string(),
+  createdAt: z.number().int(),
+});
+export type User = z.infer<typeof userSchema>;
+
+export const usernameSchema = z.string().min(3).max(64).regex(/^[A-Za-z0-9._-]+$/,
+  'username may contain letters, digits, ".", "_" and "-"');
+export const passwordSchema = z.string().min(8).max(1024);
+
+export const registerRequest = z.object({ username: usernameSchema, password: passwordSchema });
+export const registerResponse = z.object({ user: userSchema });
+
+export const loginRequest = z.object({
+  username: z.string().min(1).max(64),
+  password: z.string().min(1).max(1024),
+  /** Shown in the device list, e.g. "netdisk-sync on laptop". */
+  deviceName: z.string().max(128).optional(),
+});
+export const tokenPairResponse = z.object({
+  accessToken: z.string(),
+  refreshToken: z.string(),
+  /** Seconds until the access token expires. */
+  expiresIn: z.number().int(),
+  user: userSchema,
+});
+export type TokenPair = z.infer<typeof tokenPairResponse>;
+
+export const refreshRequest = z.object({ refreshToken: z.string().min(1).max(512) });
+export const logoutRequest = refreshRequest;
+export const meResponse = z.object({ user: userSchema });
+
+// ---------------------------------------------------------------- files
+
+export const entryKind = z.enum(['file', 'folder']);
+export const entrySchema = z.object({
+  id: z.string(),
+  path: z.string(),
+  name: z.string(),
+  kind: entryKind,
+  size: z.number().int().nonnegative(),
+  /** Content hash of a file; null for folders. */
+  contentHash: hex64.nullable(),
+  /** Opaque; changes on every change to the entry. */
+  rev: z.string(),
+  /** Milliseconds since the epoch, as the client reported it. */
+  mtime: z.number().int(),
+});
+export type Entry = z.infer<typeof entrySchema>;
+
+export const pathQuery = z.object({ path: drivePath });
+export const entryPathQuery = z.object({ path: entryPath });
+export const listResponse = z.object({ entries: z.array(entrySchema) });
+export const entryResponse = z.object({ entry: entrySchema });
+
+export const mkdirRequest = z.object({ path: entryPath, mtime: z.number().int().optional() });
+export const moveRequest = z.object({ from: entryPath, to: entryPath, ifRev });
+export const deleteRequest = z.object({ path: entryPath, ifRev });
+
+export const trashItemSchema = z.object({
+  trashId: z.string(),
+  entry: entrySchema,
+  deletedAt: z.number().int(),
+});
+export const trashListResponse = z.object({ items: z.array(trashItemSchema) });
+export const restoreRequest = z.object({ trashId: z.string().min(1), to: entryPath.optional() });
+
+// ---------------------------------------------------------------- uploads
+
+export const proofSchema = z.object({ id: z.string().min(1).max(64), value: hex64 });
+
+export const createUploadRequest = z.object({
+  path: entryPath,
+  size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  contentHash: hex64,
+  blockHashes: z.array(hex64),
+  mtime: z.number().int(),
+  ifRev,
+  proof: proofSchema.optional(),
+});
+export type CreateUploadRequest = z.infer<typeof createUploadRequest>;
+
+export const challengeSchema = z.object({
+  id: z.string(),
+  offset: z.number().int().nonnegative(),
+  length: z.number().int().nonnegative(),
+  nonce: z.string(),
+});
+
+export const uploadStatusSchema = z.object({
+  uploadId: z.string(),
+  chunkSize: z.number().int().positive(),
+  chunkCount: z.number().int().nonnegative(),
+  received: z.array(z.number().int().nonnegative()),
+});
+export type UploadStatus = z.infer<typeof uploadStatusSchema>;
+
+export const createUploadResponse = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('done'), entry: entrySchema }),
+  z.object({ status: z.literal('challenge'), challenge: challengeSchema }),
+  uploadStatusSchema.extend({ status: z.literal('upload') }),
+]);
+export type CreateUploadResponse = z.infer<typeof createUploadResponse>;
+
+export const uploadIdParams = z.object({ id: z.string().min(1).max(64) });
+export const chunkParams = uploadIdParams.extend({ n: z.coerce.number().int().nonnegative() });
+
+/** Small files committed inline, many per request, each answered on its own. */
+export const MAX_BATCH_FILE_BYTES = 1024 * 1024;
+export const MAX_BATCH_FILES = 1000;
+export const batchUploadRequest = z.object({
+  files: z.array(z.object({
+    path: entryPath,
+    contentHash: hex64,
+    mtime: z.number().int(),
+    ifRev,
+    contentBase64: z.string().max(Math.ceil(MAX_BATCH_FILE_BYTES / 3) * 4),
+  })).min(1).max(MAX_BATCH_FILES),
+});
+export const batchResultSchema = z.discriminatedUnion('status', [
+  z.object({ path: z.string(), status: z.literal('done'), entry: entrySchema }),
+  z.object({ path: z.string(), status: z.literal('error'), error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }) }),
+]);
+export const batchUploadResponse = z.object({ results: z.array(batchResultSchema) });
+
+// ---------------------------------------------------------------- changes
+
+export const changeOp = z.enum(['create', 'update', 'move', 'delete']);
+export const changeSchema = z.object({
+  seq: z.number().int().positive(),
+  op: changeOp,
+  /** The entry's path after the change (for `delete`, the path it had). */
+  path: z.string(),
+  /** For `move`: where the entry was. A folder move moves its whole subtree. */
+  fromPath: z.string().optional(),
+  entry: entrySchema,
+});
+export type Change = z.infer<typeof changeSchema>;
+
+export const changesQuery = z.object({
+  cursor: z.coerce.number().int().nonnegative().default(0),
+  limit: z.coerce.number().int().min(1).max(5000).default(1000),
+  wait: z.coerce.number().int().min(0).max(300).default(0),
+});
+export const changesResponse = z.object({
+  changes: z.array(changeSchema),
+  cursor: z.number().int().nonnegative(),
+  hasMore: z.boolean(),
+});
+
+export const healthResponse = z.object({ status: z.literal('ok'), version: z.string() });

@@ -1,0 +1,74 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { healthResponse } from '../protocol/api.js';
+import { AccessTokens } from './auth/accessTokens.js';
+import { authMigrations } from './auth/schema.js';
+import { loadSigningKeys } from './auth/signingKeys.js';
+import type { ServerConfig } from './config.js';
+import type { ServerContext } from './context.js';
+import type { Migration } from './db/migrate.js';
+import { openSqlite } from './db/sqlite.js';
+import { installErrorHandling } from './http/errorHandler.js';
+import { defineRoute, type RouteRegistry } from './http/routes.js';
+import { openApiDocument } from './http/openapi.js';
+import { SERVER_VERSION } from './version.js';
+
+export interface BuildOptions {
+  /** Pino options, or false to silence logs (tests). */
+  logger?: boolean | { level: string };
+  /** Clock override for tests. */
+  now?: () => number;
+}
+
+/** A feature module: its schema steps and its routes. */
+export interface ServerModule {
+  migrations: readonly Migration[];
+  register(app: FastifyInstance, ctx: ServerContext): void | Promise<void>;
+}
+
+const MODULES: ServerModule[] = [
+  { migrations: authMigrations, register: () => {} },
+];
+
+/** The app factory: tests call it and talk to the result without fixed ports. */
+export async function buildApp(config: ServerConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const app = Fastify({
+    logger: options.logger ?? { level: config.logLevel },
+    bodyLimit: 16 * 1024 * 1024,
+    forceCloseConnections: false,
+  });
+  // Raw bodies (chunks) are streamed by their handlers; anything unknown is left unread.
+  app.addContentTypeParser('application/octet-stream', (_request, _payload, done) => done(null));
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+  installErrorHandling(app);
+
+  const db = openSqlite(join(config.dataDir, 'netdisk.sqlite'), MODULES.flatMap((m) => m.migrations));
+  const closeTasks: (() => void | Promise<void>)[] = [];
+  const routes: RouteRegistry = [];
+  const ctx: ServerContext = {
+    config,
+    db,
+    log: app.log,
+    accessTokens: new AccessTokens(loadSigningKeys(config.dataDir, config.jwt.secret), {
+      issuer: config.jwt.issuer,
+      audience: config.jwt.audience,
+      ttlSeconds: config.jwt.accessTtlSeconds,
+    }),
+    routes,
+    now: options.now ?? Date.now,
+    onClose: (task) => closeTasks.push(task),
+  };
+
+  defineRoute(app, ctx, { method: 'GET', url: '/health', summary: 'Liveness', auth: false, responses: { 200: healthResponse } },
+    async () => ({ status: 'ok', version: SERVER_VERSION }));
+  for (const module of MODULES) await module.register(app, ctx);
+  app.get('/api/v1/openapi.json', async () => openApiDocument(routes, SERVER_VERSION));
+
+  app.addHook('onClose', async () => {
+    for (const task of closeTasks.reverse()) await task();
+    db.close();
+  });
+  return app;
+}

@@ -1,0 +1,98 @@
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { BLOCK_SIZE } from '../protocol/contentHash.js';
+
+/** Everything the service can be told. One object, built once, passed down: no global config. */
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** Holds the SQLite database, blobs, upload staging and the signing keys. */
+  dataDir: string;
+  /** The URL clients and OAuth providers reach this service at. */
+  publicUrl: string;
+  logLevel: string;
+  jwt: {
+    issuer: string;
+    audience: string;
+    accessTtlSeconds: number;
+    /** Configured signing secret; when absent one is generated in the data folder. */
+    secret?: string;
+  };
+  refreshTtlSeconds: number;
+  /** scrypt cost; the default is OWASP's recommendation (N=2^17, r=8, p=1). */
+  scrypt: { N: number; r: number; p: number };
+  /** Upload chunk size, a multiple of the 4 MiB block. */
+  chunkSize: number;
+  uploadTtlSeconds: number;
+  trashRetentionSeconds: number;
+  /** Change-feed rows older than this may be pruned; older cursors then get 410. */
+  changeRetentionSeconds: number;
+}
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8080,
+  dataDir: './netdisk-data',
+  logLevel: 'info',
+  accessTtlSeconds: 15 * 60,
+  refreshTtlSeconds: 60 * 24 * 3600,
+  scrypt: { N: 2 ** 17, r: 8, p: 1 },
+  chunkSize: 2 * BLOCK_SIZE,
+  uploadTtlSeconds: 24 * 3600,
+  trashRetentionSeconds: 30 * 24 * 3600,
+  changeRetentionSeconds: 90 * 24 * 3600,
+} as const;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function intOption(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${value}"`);
+  return n;
+}
+
+/** Builds the config from defaults, then environment (NETDISK_*), then command-line flags. */
+export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      data: { type: 'string' },
+      'public-url': { type: 'string' },
+      'log-level': { type: 'string' },
+      'chunk-size': { type: 'string' },
+    },
+    strict: true,
+  });
+  const host = values.host ?? env.NETDISK_HOST ?? DEFAULTS.host;
+  const port = intOption('port', values.port ?? env.NETDISK_PORT, DEFAULTS.port);
+  if (port > 65535) throw new ConfigError(`port must be at most 65535, got ${port}`);
+  const chunkSize = intOption('chunk-size', values['chunk-size'] ?? env.NETDISK_CHUNK_SIZE, DEFAULTS.chunkSize);
+  if (chunkSize === 0 || chunkSize % BLOCK_SIZE !== 0) {
+    throw new ConfigError(`chunk size must be a positive multiple of ${BLOCK_SIZE} bytes, got ${chunkSize}`);
+  }
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    host,
+    port,
+    dataDir: resolve(values.data ?? env.NETDISK_DATA ?? DEFAULTS.dataDir),
+    publicUrl: values['public-url'] ?? env.NETDISK_PUBLIC_URL ?? `http://${urlHost}:${port}`,
+    logLevel: values['log-level'] ?? env.NETDISK_LOG_LEVEL ?? DEFAULTS.logLevel,
+    jwt: {
+      issuer: env.NETDISK_JWT_ISSUER ?? 'netdisk-server',
+      audience: env.NETDISK_JWT_AUDIENCE ?? 'netdisk-sync',
+      accessTtlSeconds: intOption('NETDISK_ACCESS_TTL', env.NETDISK_ACCESS_TTL, DEFAULTS.accessTtlSeconds),
+      ...(env.NETDISK_JWT_SECRET ? { secret: env.NETDISK_JWT_SECRET } : {}),
+    },
+    refreshTtlSeconds: intOption('NETDISK_REFRESH_TTL', env.NETDISK_REFRESH_TTL, DEFAULTS.refreshTtlSeconds),
+    scrypt: { ...DEFAULTS.scrypt },
+    chunkSize,
+    uploadTtlSeconds: intOption('NETDISK_UPLOAD_TTL', env.NETDISK_UPLOAD_TTL, DEFAULTS.uploadTtlSeconds),
+    trashRetentionSeconds: intOption('NETDISK_TRASH_RETENTION', env.NETDISK_TRASH_RETENTION, DEFAULTS.trashRetentionSeconds),
+    changeRetentionSeconds: intOption('NETDISK_CHANGE_RETENTION', env.NETDISK_CHANGE_RETENTION, DEFAULTS.changeRetentionSeconds),
+  };
+}

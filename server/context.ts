@@ -1,0 +1,18 @@
+import type Database from 'better-sqlite3';
+import type { FastifyBaseLogger } from 'fastify';
+import type { AccessTokens } from './auth/accessTokens.js';
+import type { ServerConfig } from './config.js';
+import type { RouteRegistry } from './http/routes.js';
+
+/** What every route module is handed: the composition root builds it once per app. */
+export interface ServerContext {
+  config: ServerConfig;
+  db: Database.Database;
+  log: FastifyBaseLogger;
+  accessTokens: AccessTokens;
+  routes: RouteRegistry;
+  /** Milliseconds since the epoch; injectable so tests can move time. */
+  now(): number;
+  /** Work to run when the app closes (timers, pools), before the database closes. */
+  onClose(task: () => void | Promise<void>): void;
+}

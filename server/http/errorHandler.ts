@@ -1,0 +1,32 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import type { ErrorBody } from '../../protocol/errors.js';
+import { isApiError } from '../errors.js';
+
+function body(code: ErrorBody['error']['code'], message: string, details?: Record<string, unknown>): ErrorBody {
+  return { error: details ? { code, message, details } : { code, message } };
+}
+
+/** Every refusal leaves as `{"error": {"code", "message"}}`; internals never reach the client. */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (isApiError(error)) {
+      return reply.code(error.status).send(body(error.code, error.message, error.details));
+    }
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply.code(413).send(body('payload_too_large', 'the request body is too large'));
+    }
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      // Fastify's own refusals: malformed JSON, bad content type, and the like.
+      return reply.code(400).send(body('invalid_request', error.message));
+    }
+    if ((error as NodeJS.ErrnoException).code === 'ENOSPC') {
+      request.log.error({ err: error }, 'disk full');
+      return reply.code(507).send(body('insufficient_storage', 'the service is out of disk space'));
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.code(500).send(body('internal_error', 'the service failed; it has been logged'));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send(body('not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
+  });
+}

@@ -1,0 +1,89 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { API_PREFIX } from '../../protocol/api.js';
+import { ApiError } from '../errors.js';
+import type { AccessTokens } from '../auth/accessTokens.js';
+import { parse } from './validate.js';
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
+
+/** One route of the public contract: registered with fastify and listed in the OpenAPI document. */
+export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined, P extends z.ZodType | undefined> {
+  method: Method;
+  /** Below /api/v1, fastify syntax (`/uploads/:id`). */
+  url: string;
+  summary: string;
+  /** Requires `Authorization: Bearer <access token>`. */
+  auth: boolean;
+  body?: B;
+  query?: Q;
+  params?: P;
+  /** Status -> response body schema (null: no JSON body, e.g. a byte stream). */
+  responses: Record<number, z.ZodType | null>;
+  /** The body is read by the handler as a byte stream (`request.raw`). */
+  rawBody?: boolean;
+}
+
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface RouteInput<B, Q, P> {
+  body: Out<B>;
+  query: Out<Q>;
+  params: Out<P>;
+  /** The authenticated user; empty for routes without `auth`. */
+  userId: string;
+  /** The refresh-token family of the access token, if any. */
+  sessionId: string | undefined;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+export type RouteRegistry = RouteSpec<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined>[];
+
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (!header) return undefined;
+  const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
+  if (!match) throw new ApiError('unauthorized', 'the Authorization header must be "Bearer <token>"');
+  return match[1];
+}
+
+/**
+ * Registers a route whose inputs are parsed with the protocol's zod schemas
+ * before the handler runs; the handler's return value is the JSON answer.
+ */
+export function defineRoute<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, P extends z.ZodType | undefined = undefined>(
+  app: FastifyInstance,
+  deps: { routes: RouteRegistry; accessTokens: AccessTokens },
+  spec: RouteSpec<B, Q, P>,
+  handler: (input: RouteInput<B, Q, P>) => Promise<unknown>,
+): void {
+  deps.routes.push(spec as RouteRegistry[number]);
+  app.route({
+    method: spec.method,
+    url: `${API_PREFIX}${spec.url}`,
+    handler: async (request, reply) => {
+      let userId = '';
+      let sessionId: string | undefined;
+      if (spec.auth) {
+        const token = bearerToken(request);
+        if (!token) throw new ApiError('unauthorized', 'sign in first: no access token was sent');
+        const claims = await deps.accessTokens.verify(token);
+        userId = claims.userId;
+        sessionId = claims.sessionId;
+      }
+      const input = {
+        body: (spec.body ? parse(spec.body, request.body) : undefined) as Out<B>,
+        query: (spec.query ? parse(spec.query, request.query) : undefined) as Out<Q>,
+        params: (spec.params ? parse(spec.params, request.params) : undefined) as Out<P>,
+        userId,
+        sessionId,
+        request,
+        reply,
+      };
+      const result = await handler(input);
+      if (reply.sent) return reply;
+      return result;
+    },
+  });
+}
