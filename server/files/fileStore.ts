@@ -1,0 +1,68 @@
+import type { Change, Entry } from '../../protocol/api.js';
+
+/**
+ * The per-user file tree, trash, change feed and content references. Every
+ * method is scoped to one user: no call can read or change another user's tree.
+ * Methods throw `ApiError` with the protocol's codes (`not_found`, `conflict`
+ * with `details.entry`, `already_exists`, `case_conflict`, `parent_not_found`,
+ * `not_a_folder`, `cursor_expired`, ...). Async so that a PostgreSQL adapter
+ * can implement the same port.
+ */
+export interface FileStore {
+  getEntry(userId: string, path: string): Promise<Entry | null>;
+  list(userId: string, folderPath: string): Promise<Entry[]>;
+  mkdir(userId: string, path: string, mtime?: number): Promise<Entry>;
+  move(userId: string, from: string, to: string, ifRev?: string | null): Promise<Entry>;
+  /** Moves the entry (and a folder's subtree) to the trash. */
+  delete(userId: string, path: string, ifRev?: string | null): Promise<Entry>;
+  listTrash(userId: string): Promise<TrashItem[]>;
+  restore(userId: string, trashId: string, to?: string): Promise<Entry>;
+
+  /**
+   * Creates or replaces a file entry pointing at stored content. The content
+   * must already be registered with `registerContent`. `ifRev`: undefined = no
+   * precondition, null = must not exist, string = current rev must equal it.
+   * Commits from concurrent requests are grouped into one transaction.
+   */
+  commitFile(userId: string, file: FileCommit): Promise<Entry>;
+  /** Many commits in one transaction; each answered on its own. */
+  commitFiles(userId: string, files: FileCommit[]): Promise<CommitResult[]>;
+
+  /** Changes after `cursor`, in order. Throws `cursor_expired` for a pruned cursor. */
+  changes(userId: string, cursor: number, limit: number): Promise<{ changes: Change[]; cursor: number; hasMore: boolean }>;
+  /** Resolves when the user's feed moves past `cursor`, or after `timeoutMs`, or on abort. */
+  waitForChange(userId: string, cursor: number, timeoutMs: number, signal?: AbortSignal): Promise<void>;
+
+  /** True when any user's content with this hash is stored and referenced or pending collection. */
+  hasContent(contentHash: string): Promise<{ size: number } | null>;
+  /** Records that the blob store now holds this content (idempotent). */
+  registerContent(contentHash: string, size: number): Promise<void>;
+  /**
+   * Content no entry (live or in trash) references any more, unreferenced since
+   * before `before`: safe for the blob store to delete, then `forgetContent`.
+   */
+  collectableContent(before: number): Promise<string[]>;
+  forgetContent(contentHash: string): Promise<void>;
+  /** Deletes trash items older than `before`, releasing their content. */
+  purgeTrash(before: number): Promise<number>;
+  /** Drops change rows older than `before`; cursors below them then get `cursor_expired`. */
+  pruneChanges(before: number): Promise<number>;
+}
+
+export interface FileCommit {
+  path: string;
+  size: number;
+  contentHash: string;
+  mtime: number;
+  ifRev?: string | null;
+}
+
+export type CommitResult =
+  | { ok: true; entry: Entry }
+  | { ok: false; code: string; message: string; details?: Record<string, unknown> };
+
+export interface TrashItem {
+  trashId: string;
+  entry: Entry;
+  deletedAt: number;
+}
