@@ -15,6 +15,7 @@ let failed = 0;
 let skipped = 0;
 
 if (run('npx', ['tsc', '-b']) !== 0) failed += 1;
+if (run('npx', ['tsc', '-p', 'tsconfig.check.json']) !== 0) failed += 1;
 if (run('npx', ['eslint', '.']) !== 0) failed += 1;
 
 const vitestJson = join(out, 'vitest.json');
