@@ -1,0 +1,37 @@
+/**
+ * The three trees the engine persists (observations, not intentions): what the
+ * local folder holds, what the service holds, and the synced base both sides
+ * last agreed on. Paths are drive paths: absolute, POSIX, NFC (protocol/paths).
+ */
+export type NodeKind = 'file' | 'folder';
+
+interface NodeBase {
+  path: string;
+  kind: NodeKind;
+  /** Bytes; 0 for folders. */
+  size: number;
+  /** protocol content hash; null for folders (and for local files not hashed yet). */
+  contentHash: string | null;
+  /** Milliseconds since the epoch. */
+  mtime: number;
+}
+
+/** A local observation. `inode` (device:inode) lets a rename be recognised as a move. */
+export interface LocalNode extends NodeBase {
+  inode: string;
+}
+
+/** A remote observation, from a listing or the change feed. `id` is stable across moves. */
+export interface RemoteNode extends NodeBase {
+  id: string;
+  rev: string;
+}
+
+/** What both sides agreed on at the last sync of this path. */
+export interface BaseNode extends NodeBase {
+  remoteId: string;
+  rev: string;
+  inode: string | null;
+}
+
+export type Tree<N> = ReadonlyMap<string, N>;
