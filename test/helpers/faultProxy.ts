@@ -1,0 +1,130 @@
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/** What the proxy does with one request. */
+export type Fault =
+  | { kind: 'pass' }
+  /** Wait before forwarding. */
+  | { kind: 'delay'; ms: number }
+  /** Answer 503 without forwarding. */
+  | { kind: 'unavailable' }
+  /** Drop the connection at once (the client sees ECONNRESET / socket hang up). */
+  | { kind: 'reset' }
+  /** Forward the request body up to `afterBytes`, then cut the connection. */
+  | { kind: 'cutRequest'; afterBytes: number }
+  /** Forward, then cut the response after `afterBytes` of its body. */
+  | { kind: 'truncateResponse'; afterBytes: number }
+  /** Accept and never answer (until the proxy closes). */
+  | { kind: 'stall' }
+  /** Forward, but replace the response body with these bytes (same status and headers). */
+  | { kind: 'corruptResponse'; body: Buffer };
+
+export type FaultPlan = (req: { method: string; url: string; index: number }) => Fault;
+
+export interface FaultProxy {
+  url: string;
+  /** Requests seen so far, in order. */
+  seen: { method: string; url: string; fault: Fault['kind'] }[];
+  setPlan(plan: FaultPlan): void;
+  close(): Promise<void>;
+}
+
+/**
+ * An HTTP fault-injecting proxy on 127.0.0.1, between a client and the real
+ * service: resets, stalls, truncations, delays and 503s on demand.
+ */
+export async function startFaultProxy(upstream: string, initial: FaultPlan = () => ({ kind: 'pass' })): Promise<FaultProxy> {
+  const target = new URL(upstream);
+  let plan = initial;
+  const seen: FaultProxy['seen'] = [];
+  const sockets = new Set<Socket>();
+
+  const forward = (req: IncomingMessage, res: ServerResponse, fault: Fault) => {
+    const upstreamReq = httpRequest({
+      host: target.hostname,
+      port: target.port,
+      method: req.method,
+      path: req.url,
+      headers: { ...req.headers, host: target.host },
+    }, (upstreamRes) => {
+      if (fault.kind === 'corruptResponse') {
+        upstreamRes.resume();
+        const headers = { ...upstreamRes.headers, 'content-length': String(fault.body.length) };
+        res.writeHead(upstreamRes.statusCode ?? 502, headers);
+        res.end(fault.body);
+        return;
+      }
+      res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+      if (fault.kind !== 'truncateResponse') {
+        upstreamRes.pipe(res);
+        return;
+      }
+      let sent = 0;
+      upstreamRes.on('data', (chunk: Buffer) => {
+        const room = fault.afterBytes - sent;
+        if (room > 0) res.write(chunk.subarray(0, room));
+        sent += chunk.length;
+        if (sent >= fault.afterBytes) {
+          upstreamRes.destroy();
+          res.socket?.destroy();
+        }
+      });
+      upstreamRes.on('end', () => res.end());
+    });
+    upstreamReq.on('error', () => res.socket?.destroy());
+    if (fault.kind !== 'cutRequest') {
+      req.pipe(upstreamReq);
+      return;
+    }
+    let forwarded = 0;
+    req.on('data', (chunk: Buffer) => {
+      const room = fault.afterBytes - forwarded;
+      if (room > 0) upstreamReq.write(chunk.subarray(0, room));
+      forwarded += chunk.length;
+      if (forwarded >= fault.afterBytes) {
+        upstreamReq.destroy();
+        req.socket.destroy();
+      }
+    });
+    req.on('end', () => upstreamReq.end());
+  };
+
+  const server: Server = createServer((req, res) => {
+    const fault = plan({ method: req.method ?? 'GET', url: req.url ?? '/', index: seen.length });
+    seen.push({ method: req.method ?? 'GET', url: req.url ?? '/', fault: fault.kind });
+    switch (fault.kind) {
+      case 'reset':
+        req.socket.destroy();
+        return;
+      case 'stall':
+        return;
+      case 'unavailable':
+        req.resume();
+        res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+        res.end(JSON.stringify({ error: { code: 'internal_error', message: 'injected 503' } }));
+        return;
+      case 'delay':
+        setTimeout(() => forward(req, res, fault), fault.ms);
+        return;
+      default:
+        forward(req, res, fault);
+    }
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    setPlan: (next) => {
+      plan = next;
+    },
+    close: () => new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
