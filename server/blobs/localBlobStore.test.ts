@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BLOCK_SIZE, ContentHasher, hashBytes, sha256Hex } from '../../protocol/contentHash.js';
+import type { ChunkVerifier } from './blobStore.js';
+import { LocalBlobStore } from './localBlobStore.js';
+
+async function* pieces(bytes: Uint8Array, size = 65536): AsyncGenerator<Uint8Array> {
+  for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
+}
+
+async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const part of stream) parts.push(part as Buffer);
+  return Buffer.concat(parts);
+}
+
+/** Accepts bytes whose block digests are `expected`. */
+function verifierFor(expected: string[]): ChunkVerifier {
+  const hasher = new ContentHasher();
+  return {
+    update(bytes) {
+      hasher.update(bytes);
+    },
+    finish() {
+      if (JSON.stringify(hasher.digest().blockHashes) !== JSON.stringify(expected)) throw new Error('digest mismatch');
+    },
+  };
+}
+
+describe('LocalBlobStore', () => {
+  let root: string;
+  let store: LocalBlobStore;
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'netdisk-blobs-'));
+    store = new LocalBlobStore(root);
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('assembles chunks written out of order and commits them under the content hash', async () => {
+    const data = randomBytes(2 * BLOCK_SIZE + 12345);
+    const digest = hashBytes(data);
+    await store.createStaging('up1', data.length);
+    const second = data.subarray(BLOCK_SIZE * 2);
+    await store.writeChunk('up1', BLOCK_SIZE * 2, second.length, pieces(second), verifierFor([digest.blockHashes[2]!]));
+    const first = data.subarray(0, BLOCK_SIZE * 2);
+    await store.writeChunk('up1', 0, first.length, pieces(first, 1000), verifierFor(digest.blockHashes.slice(0, 2)));
+    expect(await store.has(digest.contentHash)).toBe(false);
+
+    await store.commitStaging('up1', digest.contentHash);
+    expect(await store.has(digest.contentHash)).toBe(true);
+    expect(readdirSync(join(root, 'staging'))).toEqual([]);
+    const path = join(root, 'blobs', digest.contentHash.slice(0, 2), digest.contentHash.slice(2, 4), digest.contentHash);
+    expect(readFileSync(path).equals(data)).toBe(true);
+    expect((await collect(await store.read(digest.contentHash))).equals(data)).toBe(true);
+    expect((await collect(await store.read(digest.contentHash, { start: 10, end: 19 }))).equals(data.subarray(10, 20))).toBe(true);
+  });
+
+  it('refuses a chunk that is too short or too long, without reading past the expected length', async () => {
+    const data = randomBytes(300_000);
+    await store.createStaging('up2', data.length);
+    const verify = verifierFor([sha256Hex(data)]);
+    await expect(store.writeChunk('up2', 0, data.length, pieces(data.subarray(1)), verify))
+      .rejects.toMatchObject({ code: 'chunk_length_mismatch' });
+
+    let yielded = 0;
+    async function* endless(): AsyncGenerator<Uint8Array> {
+      for (;;) {
+        yielded += 1;
+        yield randomBytes(100_000);
+      }
+    }
+    await expect(store.writeChunk('up2', 0, data.length, endless(), verifierFor([sha256Hex(data)])))
+      .rejects.toMatchObject({ code: 'chunk_length_mismatch' });
+    expect(yielded).toBe(4);
+  });
+
+  it('rejects the write when the verifier refuses the bytes', async () => {
+    const data = randomBytes(5000);
+    await store.createStaging('up3', data.length);
+    await expect(store.writeChunk('up3', 0, data.length, pieces(data), verifierFor([sha256Hex(randomBytes(5000))])))
+      .rejects.toThrow('digest mismatch');
+  });
+
+  it('passes on a failing source', async () => {
+    await store.createStaging('up4', 10);
+    async function* broken(): AsyncGenerator<Uint8Array> {
+      yield new Uint8Array(3);
+      throw new Error('connection reset');
+    }
+    await expect(store.writeChunk('up4', 0, 10, broken(), verifierFor([]))).rejects.toThrow('connection reset');
+    await store.abortStaging('up4');
+    await store.abortStaging('up4');
+    expect(readdirSync(join(root, 'staging'))).toEqual([]);
+  });
+
+  it('stores small blobs, reads missing ones as not_found, deletes idempotently', async () => {
+    const bytes = Buffer.from('hello');
+    const { contentHash } = hashBytes(bytes);
+    await store.putSmall(contentHash, bytes);
+    await store.putSmall(contentHash, bytes);
+    expect((await collect(await store.read(contentHash))).toString()).toBe('hello');
+    expect(readdirSync(join(root, 'staging'))).toEqual([]);
+    await store.delete(contentHash);
+    await store.delete(contentHash);
+    expect(await store.has(contentHash)).toBe(false);
+    await expect(store.read(contentHash)).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('refuses names that are not hashes or upload ids', async () => {
+    await expect(store.has('../../etc/passwd')).rejects.toThrow('not a content hash');
+    await expect(store.createStaging('../x', 1)).rejects.toThrow('not an upload id');
+  });
+});
