@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { appendFile, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BLOCK_SIZE, EMPTY_CONTENT_HASH, hashBytes } from '../../protocol/contentHash.js';
+import { SyncError } from '../errors.js';
+import { planHashRanges } from './hashRanges.js';
+import { PiscinaHasher } from './piscinaHasher.js';
+
+let dir: string;
+let hasher: PiscinaHasher;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hasher-'));
+  hasher = new PiscinaHasher({ threads: 2 });
+});
+
+afterAll(async () => {
+  await hasher.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('PiscinaHasher', () => {
+  it.each([
+    ['empty', 0],
+    ['one byte', 1],
+    ['exactly one block', BLOCK_SIZE],
+    ['one block and a byte', BLOCK_SIZE + 1],
+    ['about 20 MiB, split over threads', 5 * BLOCK_SIZE + 12_345],
+  ])('matches the protocol ContentHasher for a %s file', async (name, size) => {
+    const bytes = randomBytes(size);
+    const file = join(dir, `${name}.bin`);
+    await writeFile(file, bytes);
+    const digest = await hasher.hashFile(file);
+    expect(digest).toEqual(hashBytes(bytes));
+    if (size === 0) expect(digest.contentHash).toBe(EMPTY_CONTENT_HASH);
+  });
+
+  it('splits a large file into several block-aligned ranges', () => {
+    const ranges = planHashRanges(5 * BLOCK_SIZE + 12_345, 2);
+    expect(ranges.length).toBeGreaterThan(1);
+    for (const r of ranges) expect(r.start % BLOCK_SIZE).toBe(0);
+    expect(ranges.at(-1)?.end).toBe(5 * BLOCK_SIZE + 12_345);
+  });
+
+  it('throws file_changed when the file grows while it is read', async () => {
+    const file = join(dir, 'growing.bin');
+    await writeFile(file, randomBytes(2 * BLOCK_SIZE));
+    let calls = 0;
+    // The first stat is the "before" reading; appending right after it means the
+    // workers and the "after" stat see a different file, every time.
+    const appendingHasher = new PiscinaHasher({
+      threads: 2,
+      stat: async (path) => {
+        const stats = await stat(path);
+        if (++calls === 1) await appendFile(path, randomBytes(1000));
+        return stats;
+      },
+    });
+    try {
+      await expect(appendingHasher.hashFile(file)).rejects.toMatchObject({ code: 'file_changed' });
+    } finally {
+      await appendingHasher.close();
+    }
+  });
+
+  it('reports a missing file as not_found and a cancelled hash as aborted', async () => {
+    await expect(hasher.hashFile(join(dir, 'nope'))).rejects.toMatchObject({ code: 'not_found' });
+    const file = join(dir, 'cancel.bin');
+    await writeFile(file, randomBytes(BLOCK_SIZE));
+    const controller = new AbortController();
+    controller.abort();
+    const error = await hasher.hashFile(file, controller.signal).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SyncError);
+    expect(error).toMatchObject({ code: 'aborted' });
+  });
+});
