@@ -65,6 +65,19 @@ export const refreshRequest = z.object({ refreshToken: z.string().min(1).max(512
 export const logoutRequest = refreshRequest;
 export const meResponse = z.object({ user: userSchema });
 
+/** A signed-in device: one refresh-token family. */
+export const sessionSchema = z.object({
+  id: z.string(),
+  deviceName: z.string(),
+  createdAt: z.number().int(),
+  lastUsedAt: z.number().int(),
+  /** The session the request's access token belongs to. */
+  current: z.boolean(),
+});
+export type Session = z.infer<typeof sessionSchema>;
+export const sessionsResponse = z.object({ sessions: z.array(sessionSchema) });
+export const sessionIdParams = z.object({ id: z.string().min(1).max(64) });
+
 // ---------------------------------------------------------------- files
 
 export const entryKind = z.enum(['file', 'folder']);
