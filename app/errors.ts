@@ -16,6 +16,7 @@ export type SyncErrorCode =
   | 'sync_root_missing'
   | 'invalid_name'
   | 'aborted'
+  | 'keychain_unavailable'
   | 'internal';
 
 export class SyncError extends Error {
