@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { healthResponse } from '../protocol/api.js';
 import { AccessTokens } from './auth/accessTokens.js';
-import { authMigrations } from './auth/schema.js';
+import { authModule } from './auth/module.js';
 import { loadSigningKeys } from './auth/signingKeys.js';
 import type { ServerConfig } from './config.js';
 import type { ServerContext } from './context.js';
@@ -28,7 +28,7 @@ export interface ServerModule {
 }
 
 const MODULES: ServerModule[] = [
-  { migrations: authMigrations, register: () => {} },
+  authModule,
 ];
 
 /** The app factory: tests call it and talk to the result without fixed ports. */

@@ -1,6 +1,6 @@
 import type { Migration } from '../db/migrate.js';
 
-/** Accounts and the provider identities linked to them (password, QQ, OIDC). */
+/** Accounts, the provider identities linked to them (password, QQ, OIDC), and device sessions. */
 export const authMigrations: Migration[] = [
   {
     id: 'auth-0001-users',
@@ -20,6 +20,27 @@ export const authMigrations: Migration[] = [
         UNIQUE (provider, provider_id)
       );
       CREATE INDEX user_auth_user ON user_auth(user_id);
+    `,
+  },
+  {
+    // One row per refresh token ever issued; a family is one device session.
+    // Used rows are kept until they expire so that replaying one is detected.
+    id: 'auth-0002-refresh-tokens',
+    sql: `
+      CREATE TABLE refresh_tokens (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        family_id TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        device_name TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER,
+        revoked_at INTEGER
+      );
+      CREATE INDEX refresh_tokens_family ON refresh_tokens(family_id);
+      CREATE INDEX refresh_tokens_user ON refresh_tokens(user_id, expires_at);
     `,
   },
 ];

@@ -1,0 +1,20 @@
+import type { ServerModule } from '../app.js';
+import { LoginThrottle, DEFAULT_LOGIN_RULES } from './loginThrottle.js';
+import { PasswordHasher } from './passwords.js';
+import { RefreshTokenStore } from './refreshTokens.js';
+import { registerAuthRoutes } from './routes.js';
+import { authMigrations } from './schema.js';
+import { UserStore } from './userStore.js';
+
+/** Password accounts, the JWT + rotating refresh-token pair, and device sessions. */
+export const authModule: ServerModule = {
+  migrations: authMigrations,
+  register(app, ctx) {
+    registerAuthRoutes(app, ctx, {
+      users: new UserStore(ctx.db, ctx.now),
+      passwords: new PasswordHasher(ctx.config.scrypt),
+      refreshTokens: new RefreshTokenStore(ctx.db, ctx.now, ctx.config.refreshTtlSeconds * 1000),
+      throttle: new LoginThrottle(DEFAULT_LOGIN_RULES, ctx.now),
+    });
+  },
+};

@@ -1,0 +1,121 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { ApiError } from '../errors.js';
+
+interface TokenRow {
+  id: string;
+  user_id: string;
+  family_id: string;
+  device_name: string;
+  expires_at: number;
+  used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface IssuedRefreshToken {
+  /** The opaque secret handed to the client once; only its hash is stored. */
+  token: string;
+  userId: string;
+  /** The device session; access tokens carry it as `sid`. */
+  familyId: string;
+}
+
+export interface SessionRow {
+  id: string;
+  deviceName: string;
+  createdAt: number;
+  lastUsedAt: number;
+}
+
+type RotateOutcome = { kind: 'rotated'; issued: IssuedRefreshToken } | { kind: 'reused' } | { kind: 'invalid' };
+
+function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/**
+ * Refresh tokens with rotation and reuse detection: each use retires the token
+ * and issues its successor in the same family; presenting a retired one means
+ * two parties hold the family's tokens, so the whole family is revoked.
+ */
+export class RefreshTokenStore {
+  private readonly insert: Database.Statement<[string, string, string, string, string, number, number, number]>;
+  private readonly byHash: Database.Statement<[string], TokenRow>;
+  private readonly markUsed: Database.Statement<[{ at: number; id: string }]>;
+  private readonly revokeFamily: Database.Statement<[number, string]>;
+  private readonly revokeUserFamily: Database.Statement<[number, string, string]>;
+  private readonly pruneExpired: Database.Statement<[string, number]>;
+  private readonly liveSessions: Database.Statement<[{ at: number; userId: string }], SessionRow>;
+  private readonly rotateAtomically: (token: string) => RotateOutcome;
+
+  constructor(db: Database.Database, private readonly now: () => number, private readonly ttlMs: number) {
+    this.insert = db.prepare(`INSERT INTO refresh_tokens
+      (id, user_id, family_id, token_hash, device_name, created_at, last_used_at, expires_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.byHash = db.prepare('SELECT * FROM refresh_tokens WHERE token_hash = ?');
+    this.markUsed = db.prepare('UPDATE refresh_tokens SET used_at = @at, last_used_at = @at WHERE id = @id AND used_at IS NULL AND revoked_at IS NULL');
+    this.revokeFamily = db.prepare('UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL');
+    this.revokeUserFamily = db.prepare('UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND user_id = ? AND revoked_at IS NULL');
+    this.pruneExpired = db.prepare('DELETE FROM refresh_tokens WHERE user_id = ? AND expires_at <= ?');
+    // A family is live while it holds a token that is neither used, revoked nor expired.
+    this.liveSessions = db.prepare(`SELECT family_id AS id, device_name AS deviceName,
+        MIN(created_at) AS createdAt, MAX(last_used_at) AS lastUsedAt
+      FROM refresh_tokens WHERE user_id = @userId
+      GROUP BY family_id, device_name
+      HAVING SUM(used_at IS NULL AND revoked_at IS NULL AND expires_at > @at) > 0
+      ORDER BY createdAt, id`);
+    // IMMEDIATE takes the write lock before the read, so two rotations of one token serialize.
+    const rotate = db.transaction((token: string): RotateOutcome => {
+      const at = this.now();
+      const row = this.byHash.get(hashToken(token));
+      if (!row || row.expires_at <= at) return { kind: 'invalid' };
+      if (row.used_at !== null || row.revoked_at !== null || this.markUsed.run({ at, id: row.id }).changes !== 1) {
+        this.revokeFamily.run(at, row.family_id);
+        return { kind: 'reused' };
+      }
+      return { kind: 'rotated', issued: this.issue(row.user_id, row.family_id, row.device_name, at) };
+    });
+    this.rotateAtomically = (token) => rotate.immediate(token);
+  }
+
+  /** Starts a device session (a new family) and returns its first token. */
+  startSession(userId: string, deviceName: string): IssuedRefreshToken {
+    const at = this.now();
+    this.pruneExpired.run(userId, at);
+    return this.issue(userId, randomUUID(), deviceName, at);
+  }
+
+  /** Retires `token` and returns its successor; throws `refresh_token_reused` or `unauthorized`. */
+  rotate(token: string): IssuedRefreshToken {
+    const outcome = this.rotateAtomically(token);
+    if (outcome.kind === 'rotated') return outcome.issued;
+    if (outcome.kind === 'reused') {
+      throw new ApiError('refresh_token_reused', 'this refresh token was already used; its session has been signed out');
+    }
+    throw new ApiError('unauthorized', 'the refresh token is unknown or expired; sign in again');
+  }
+
+  /** Signs out the session `token` belongs to; an unknown token is already signed out. */
+  revokeSessionOf(token: string): void {
+    const row = this.byHash.get(hashToken(token));
+    if (row) this.revokeFamily.run(this.now(), row.family_id);
+  }
+
+  /** Signs out one of `userId`'s sessions; false if it has no such live session. */
+  revokeSession(userId: string, familyId: string): boolean {
+    const live = this.listSessions(userId).some((session) => session.id === familyId);
+    if (!live) return false;
+    this.revokeUserFamily.run(this.now(), familyId, userId);
+    return true;
+  }
+
+  listSessions(userId: string): SessionRow[] {
+    return this.liveSessions.all({ at: this.now(), userId });
+  }
+
+  private issue(userId: string, familyId: string, deviceName: string, at: number): IssuedRefreshToken {
+    const token = randomBytes(32).toString('base64url');
+    this.insert.run(randomUUID(), userId, familyId, hashToken(token), deviceName, at, at, at + this.ttlMs);
+    return { token, userId, familyId };
+  }
+}

@@ -1,0 +1,98 @@
+import type { FastifyInstance } from 'fastify';
+import {
+  loginRequest, logoutRequest, meResponse, refreshRequest, registerRequest, registerResponse,
+  sessionIdParams, sessionsResponse, tokenPairResponse,
+} from '../../protocol/api.js';
+import type { ServerContext } from '../context.js';
+import { ApiError } from '../errors.js';
+import { defineRoute } from '../http/routes.js';
+import type { LoginThrottle } from './loginThrottle.js';
+import type { PasswordHasher } from './passwords.js';
+import type { RefreshTokenStore } from './refreshTokens.js';
+import { tokenPair } from './tokenPairs.js';
+import type { UserStore } from './userStore.js';
+
+export interface AuthServices {
+  users: UserStore;
+  passwords: PasswordHasher;
+  refreshTokens: RefreshTokenStore;
+  throttle: LoginThrottle;
+}
+
+const UNNAMED_DEVICE = 'unnamed device';
+
+export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext, services: AuthServices): void {
+  const { users, passwords, refreshTokens, throttle } = services;
+
+  defineRoute(app, ctx, {
+    method: 'POST', url: '/auth/register', summary: 'Create a password account', auth: false,
+    body: registerRequest, responses: { 201: registerResponse },
+  }, async ({ body, reply }) => {
+    // Fail fast before the costly hash; the unique index still settles races.
+    if (users.usernameTaken(body.username)) throw new ApiError('username_taken', `the username "${body.username}" is taken`);
+    const user = users.createWithPassword(body.username, await passwords.hash(body.password));
+    reply.code(201);
+    return { user };
+  });
+
+  defineRoute(app, ctx, {
+    method: 'POST', url: '/auth/login', summary: 'Sign in with username and password', auth: false,
+    body: loginRequest, responses: { 200: tokenPairResponse },
+  }, async ({ body, request, reply }) => {
+    const waitMs = throttle.begin(request.ip, body.username);
+    if (waitMs > 0) {
+      reply.header('retry-after', String(Math.ceil(waitMs / 1000)));
+      throw new ApiError('rate_limited', 'too many failed sign-ins; try again later');
+    }
+    const account = users.findByUsername(body.username);
+    const valid = account?.passwordHash
+      ? await passwords.verify(body.password, account.passwordHash)
+      : await passwords.verifyNothing(body.password);
+    // One answer for "no such user" and "wrong password": it must not reveal which names exist.
+    if (!account || !valid) throw new ApiError('invalid_credentials', 'wrong username or password');
+    throttle.succeeded(request.ip, body.username);
+    return tokenPair(ctx.accessTokens, refreshTokens.startSession(account.user.id, body.deviceName ?? UNNAMED_DEVICE), account.user);
+  });
+
+  defineRoute(app, ctx, {
+    method: 'POST', url: '/auth/refresh', summary: 'Trade a refresh token for a new pair (the old one dies)', auth: false,
+    body: refreshRequest, responses: { 200: tokenPairResponse },
+  }, async ({ body }) => {
+    const issued = refreshTokens.rotate(body.refreshToken);
+    const user = users.findById(issued.userId);
+    if (!user) throw new ApiError('unauthorized', 'the account no longer exists');
+    return tokenPair(ctx.accessTokens, issued, user);
+  });
+
+  defineRoute(app, ctx, {
+    method: 'POST', url: '/auth/logout', summary: 'Sign out the session of a refresh token', auth: false,
+    body: logoutRequest, responses: { 204: null },
+  }, async ({ body, reply }) => {
+    refreshTokens.revokeSessionOf(body.refreshToken);
+    return reply.code(204).send();
+  });
+
+  defineRoute(app, ctx, {
+    method: 'GET', url: '/me', summary: 'The signed-in user', auth: true, responses: { 200: meResponse },
+  }, async ({ userId }) => {
+    const user = users.findById(userId);
+    if (!user) throw new ApiError('unauthorized', 'the account no longer exists');
+    return { user };
+  });
+
+  defineRoute(app, ctx, {
+    method: 'GET', url: '/auth/sessions', summary: 'Signed-in devices of this user', auth: true,
+    responses: { 200: sessionsResponse },
+  }, async ({ userId, sessionId }) => ({
+    sessions: refreshTokens.listSessions(userId).map((session) => ({ ...session, current: session.id === sessionId })),
+  }));
+
+  defineRoute(app, ctx, {
+    method: 'DELETE', url: '/auth/sessions/:id', summary: 'Sign out one device', auth: true,
+    params: sessionIdParams, responses: { 204: null },
+  }, async ({ userId, params, reply }) => {
+    // Another user's session is answered exactly like a missing one.
+    if (!refreshTokens.revokeSession(userId, params.id)) throw new ApiError('not_found', 'no such session');
+    return reply.code(204).send();
+  });
+}

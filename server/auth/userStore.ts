@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
+import type { User } from '../../protocol/api.js';
+import { ApiError } from '../errors.js';
+
+interface UserRow {
+  id: string;
+  username: string;
+  display_name: string;
+  password_hash: string | null;
+  created_at: number;
+}
+
+export interface UserWithPassword {
+  user: User;
+  /** Null for accounts that only sign in through a provider. */
+  passwordHash: string | null;
+}
+
+function toUser(row: UserRow): User {
+  return { id: row.id, username: row.username, displayName: row.display_name, createdAt: row.created_at };
+}
+
+/** The `users` table (usernames are unique regardless of case) and its `user_auth` links. */
+export class UserStore {
+  private readonly insertUser: Database.Statement<[string, string, string, string | null, number]>;
+  private readonly insertAuth: Database.Statement<[string, string, string, number]>;
+  private readonly byId: Database.Statement<[string], UserRow>;
+  private readonly byUsername: Database.Statement<[string], UserRow>;
+
+  constructor(private readonly db: Database.Database, private readonly now: () => number) {
+    this.insertUser = db.prepare('INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)');
+    this.insertAuth = db.prepare('INSERT INTO user_auth (user_id, provider, provider_id, created_at) VALUES (?, ?, ?, ?)');
+    this.byId = db.prepare('SELECT * FROM users WHERE id = ?');
+    this.byUsername = db.prepare('SELECT * FROM users WHERE username = ?');
+  }
+
+  usernameTaken(username: string): boolean {
+    return this.byUsername.get(username) !== undefined;
+  }
+
+  /** Creates a password account; throws `username_taken` if the name exists in any case. */
+  createWithPassword(username: string, passwordHash: string): User {
+    const id = randomUUID();
+    const createdAt = this.now();
+    try {
+      this.db.transaction(() => {
+        this.insertUser.run(id, username, username, passwordHash, createdAt);
+        this.insertAuth.run(id, 'password', id, createdAt);
+      })();
+    } catch (error) {
+      if (error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        throw new ApiError('username_taken', `the username "${username}" is taken`);
+      }
+      throw error;
+    }
+    return { id, username, displayName: username, createdAt };
+  }
+
+  findById(id: string): User | undefined {
+    const row = this.byId.get(id);
+    return row && toUser(row);
+  }
+
+  findByUsername(username: string): UserWithPassword | undefined {
+    const row = this.byUsername.get(username);
+    return row && { user: toUser(row), passwordHash: row.password_hash };
+  }
+}
