@@ -9,6 +9,8 @@ import type { ServerConfig } from './config.js';
 import type { ServerContext } from './context.js';
 import type { Migration } from './db/migrate.js';
 import { openSqlite } from './db/sqlite.js';
+import { filesModule } from './files/module.js';
+import { SqliteFileStore } from './files/sqliteFileStore.js';
 import { installErrorHandling } from './http/errorHandler.js';
 import { defineRoute, type RouteRegistry } from './http/routes.js';
 import { openApiDocument } from './http/openapi.js';
@@ -29,6 +31,7 @@ export interface ServerModule {
 
 const MODULES: ServerModule[] = [
   authModule,
+  filesModule,
 ];
 
 /** The app factory: tests call it and talk to the result without fixed ports. */
@@ -57,6 +60,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
       ttlSeconds: config.jwt.accessTtlSeconds,
     }),
     routes,
+    files: new SqliteFileStore(db, { now: options.now ?? Date.now }),
     now: options.now ?? Date.now,
     onClose: (task) => closeTasks.push(task),
   };

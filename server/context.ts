@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AccessTokens } from './auth/accessTokens.js';
 import type { ServerConfig } from './config.js';
+import type { FileStore } from './files/fileStore.js';
 import type { RouteRegistry } from './http/routes.js';
 
 /** What every route module is handed: the composition root builds it once per app. */
@@ -11,6 +12,8 @@ export interface ServerContext {
   log: FastifyBaseLogger;
   accessTokens: AccessTokens;
   routes: RouteRegistry;
+  /** The users' trees, trash, change feed and content references. */
+  files: FileStore;
   /** Milliseconds since the epoch; injectable so tests can move time. */
   now(): number;
   /** Work to run when the app closes (timers, pools), before the database closes. */

@@ -1,0 +1,62 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Reference counts of stored content. Live and trashed file entries each hold
+ * one reference; content whose count drops to 0 is stamped, so the blob store
+ * can collect it after a grace period (an upload may be about to commit it).
+ */
+export class ContentRefs {
+  private readonly upsert: Database.Statement;
+  private readonly selectSize: Database.Statement;
+  private readonly increment: Database.Statement;
+  private readonly decrement: Database.Statement;
+  private readonly collectable: Database.Statement;
+  private readonly remove: Database.Statement;
+
+  constructor(db: Database.Database, private readonly now: () => number) {
+    // Registering again restarts the grace period of unreferenced content.
+    this.upsert = db.prepare(`
+      INSERT INTO file_contents (content_hash, size, refcount, unreferenced_since) VALUES (?, ?, 0, ?)
+      ON CONFLICT (content_hash) DO UPDATE SET unreferenced_since =
+        CASE WHEN refcount = 0 THEN excluded.unreferenced_since ELSE NULL END`);
+    this.selectSize = db.prepare('SELECT size FROM file_contents WHERE content_hash = ?');
+    this.increment = db.prepare('UPDATE file_contents SET refcount = refcount + 1, unreferenced_since = NULL WHERE content_hash = ?');
+    this.decrement = db.prepare(`
+      UPDATE file_contents SET refcount = refcount - 1,
+        unreferenced_since = CASE WHEN refcount = 1 THEN ? ELSE NULL END
+      WHERE content_hash = ?`);
+    this.collectable = db.prepare(`
+      SELECT content_hash FROM file_contents
+      WHERE refcount = 0 AND unreferenced_since < ? ORDER BY unreferenced_since`).pluck();
+    this.remove = db.prepare('DELETE FROM file_contents WHERE content_hash = ? AND refcount = 0');
+  }
+
+  register(contentHash: string, size: number): void {
+    this.upsert.run(contentHash, size, this.now());
+  }
+
+  lookup(contentHash: string): { size: number } | null {
+    return (this.selectSize.get(contentHash) as { size: number } | undefined) ?? null;
+  }
+
+  /** Takes a reference for a new entry. Unregistered content is a caller bug, not a user error. */
+  acquire(contentHash: string, size: number): void {
+    const stored = this.lookup(contentHash);
+    if (!stored) throw new Error(`content ${contentHash} was committed before registerContent`);
+    if (stored.size !== size) throw new Error(`content ${contentHash} is ${stored.size} bytes, not ${size}`);
+    this.increment.run(contentHash);
+  }
+
+  release(contentHash: string): void {
+    this.decrement.run(this.now(), contentHash);
+  }
+
+  unreferencedBefore(before: number): string[] {
+    return this.collectable.all(before) as string[];
+  }
+
+  /** Drops the record of content the blob store deleted; referenced content is kept. */
+  forget(contentHash: string): void {
+    this.remove.run(contentHash);
+  }
+}

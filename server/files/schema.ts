@@ -1,0 +1,82 @@
+import type { Migration } from '../db/migrate.js';
+
+/**
+ * The per-user tree, its trash, the content references both hold, and the
+ * change feed. Depends on `auth-0001-users` for the users table.
+ */
+export const filesMigrations: Migration[] = [
+  {
+    id: 'files-0001-tree',
+    sql: `
+      -- One row per stored content; entries (live and trashed) hold references.
+      CREATE TABLE file_contents (
+        content_hash TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        refcount INTEGER NOT NULL DEFAULT 0 CHECK (refcount >= 0),
+        unreferenced_since INTEGER
+      );
+      CREATE INDEX file_contents_collectable ON file_contents(unreferenced_since) WHERE refcount = 0;
+
+      -- The root "/" of every user is implicit: it has no row.
+      CREATE TABLE file_entries (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        path TEXT NOT NULL,
+        parent_path TEXT NOT NULL,
+        name TEXT NOT NULL,
+        -- The case-folded name: two names in a folder may not differ only in case.
+        name_key TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('file', 'folder')),
+        size INTEGER NOT NULL,
+        content_hash TEXT REFERENCES file_contents(content_hash),
+        rev TEXT NOT NULL,
+        mtime INTEGER NOT NULL,
+        CHECK ((kind = 'file') = (content_hash IS NOT NULL)),
+        UNIQUE (user_id, path)
+      );
+      CREATE INDEX file_entries_children ON file_entries(user_id, parent_path, name_key);
+
+      -- A deleted entry (with a folder's whole subtree) as one restorable item.
+      CREATE TABLE file_trash (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        path TEXT NOT NULL,
+        deleted_at INTEGER NOT NULL
+      );
+      CREATE INDEX file_trash_user ON file_trash(user_id, deleted_at);
+      CREATE INDEX file_trash_age ON file_trash(deleted_at);
+
+      CREATE TABLE file_trash_entries (
+        trash_id TEXT NOT NULL REFERENCES file_trash(id) ON DELETE CASCADE,
+        id TEXT NOT NULL,
+        -- The entry's path when it was deleted; the item's own row has path = file_trash.path.
+        path TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('file', 'folder')),
+        size INTEGER NOT NULL,
+        content_hash TEXT REFERENCES file_contents(content_hash),
+        rev TEXT NOT NULL,
+        mtime INTEGER NOT NULL,
+        PRIMARY KEY (trash_id, path)
+      ) WITHOUT ROWID;
+
+      -- Per user: the last change number handed out and the last one pruned.
+      CREATE TABLE file_feeds (
+        user_id TEXT PRIMARY KEY REFERENCES users(id),
+        last_seq INTEGER NOT NULL,
+        pruned_through INTEGER NOT NULL DEFAULT 0
+      );
+
+      CREATE TABLE file_changes (
+        user_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        op TEXT NOT NULL CHECK (op IN ('create', 'update', 'move', 'delete')),
+        path TEXT NOT NULL,
+        from_path TEXT,
+        entry TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (user_id, seq)
+      ) WITHOUT ROWID;
+      CREATE INDEX file_changes_age ON file_changes(created_at);
+    `,
+  },
+];

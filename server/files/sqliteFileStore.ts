@@ -1,0 +1,225 @@
+import { randomUUID } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import type { Entry } from '../../protocol/api.js';
+import { isSameOrBelow, ROOT } from '../../protocol/paths.js';
+import { ApiError, isApiError } from '../errors.js';
+import { ChangeFeed, type ChangeOp, type ChangePage } from './changeFeed.js';
+import { ChangeNotifier } from './changeNotifier.js';
+import { CommitBatcher } from './commitBatcher.js';
+import { ContentRefs } from './contentRefs.js';
+import { EntryTable, rebase, toEntry, type EntryRow } from './entryTable.js';
+import type { CommitResult, FileCommit, FileStore, TrashItem } from './fileStore.js';
+import { TrashTable } from './trashTable.js';
+
+export interface SqliteFileStoreOptions {
+  /** Milliseconds since the epoch (trash and change ages, folder mtimes). */
+  now?: () => number;
+  /** false: each write is its own transaction; only the benchmark wants that. */
+  batching?: boolean;
+  /** Most writes grouped into one transaction. */
+  maxBatch?: number;
+}
+
+/** `ifRev` semantics: undefined = no precondition, null = must not exist, string = must be the current rev. */
+function checkRev(current: EntryRow | null, ifRev: string | null | undefined, path: string): void {
+  if (ifRev === undefined) return;
+  if (ifRev === null ? current === null : current?.rev === ifRev) return;
+  const expected = ifRev === null ? 'nothing' : `rev ${ifRev}`;
+  throw new ApiError('conflict', `${path} changed: expected ${expected}`, { entry: current ? toEntry(current) : null });
+}
+
+/** The FileStore on the service's SQLite database; all writes go through one commit batcher. */
+export class SqliteFileStore implements FileStore {
+  private readonly entries: EntryTable;
+  private readonly trash: TrashTable;
+  private readonly contents: ContentRefs;
+  private readonly feed: ChangeFeed;
+  private readonly notifier = new ChangeNotifier();
+  private readonly batcher: CommitBatcher;
+  private readonly now: () => number;
+
+  constructor(private readonly db: Database.Database, options: SqliteFileStoreOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.entries = new EntryTable(db);
+    this.trash = new TrashTable(db);
+    this.contents = new ContentRefs(db, this.now);
+    this.feed = new ChangeFeed(db, this.now);
+    this.batcher = new CommitBatcher(db, {
+      batching: options.batching ?? true,
+      ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }),
+      onCommitted: (userIds) => this.notifier.notify(userIds),
+    });
+  }
+
+  /** The root has no entry: null for "/". */
+  async getEntry(userId: string, path: string): Promise<Entry | null> {
+    const row = this.entries.get(userId, path);
+    return row ? toEntry(row) : null;
+  }
+
+  async list(userId: string, folderPath: string): Promise<Entry[]> {
+    if (folderPath !== ROOT) {
+      const folder = this.entries.get(userId, folderPath);
+      if (!folder) throw new ApiError('not_found', `${folderPath} does not exist`);
+      if (folder.kind !== 'folder') throw new ApiError('not_a_folder', `${folderPath} is a file, not a folder`);
+    }
+    return this.entries.list(userId, folderPath).map(toEntry);
+  }
+
+  mkdir(userId: string, path: string, mtime?: number): Promise<Entry> {
+    return this.batcher.run(userId, () => {
+      const existing = this.entries.get(userId, path);
+      if (existing?.kind === 'folder') return toEntry(existing);
+      if (existing) throw new ApiError('already_exists', `${path} exists and is a file`, { entry: toEntry(existing) });
+      this.entries.checkPlace(userId, path);
+      const seq = this.feed.nextSeq(userId);
+      const row: EntryRow = { id: randomUUID(), path, kind: 'folder', size: 0, content_hash: null, rev: String(seq), mtime: mtime ?? this.now() };
+      this.entries.insert(userId, row);
+      return this.recorded(userId, seq, 'create', row);
+    });
+  }
+
+  move(userId: string, from: string, to: string, ifRev?: string | null): Promise<Entry> {
+    return this.batcher.run(userId, () => {
+      const row = this.requireEntry(userId, from);
+      checkRev(row, ifRev, from);
+      if (from === to) return toEntry(row);
+      if (row.kind === 'folder' && isSameOrBelow(to, from)) {
+        throw new ApiError('invalid_path', `cannot move the folder ${from} into itself`);
+      }
+      const occupant = this.entries.get(userId, to);
+      if (occupant) throw new ApiError('already_exists', `${to} already exists`, { entry: toEntry(occupant) });
+      this.entries.checkPlace(userId, to, row.id);
+      const seq = this.feed.nextSeq(userId);
+      const moved = this.entries.move(userId, row, to, String(seq));
+      return this.recorded(userId, seq, 'move', moved, from);
+    });
+  }
+
+  delete(userId: string, path: string, ifRev?: string | null): Promise<Entry> {
+    return this.batcher.run(userId, () => {
+      const row = this.requireEntry(userId, path);
+      checkRev(row, ifRev, path);
+      this.trash.put(userId, randomUUID(), this.entries.subtree(userId, path), this.now());
+      this.entries.remove(userId, path);
+      return this.recorded(userId, this.feed.nextSeq(userId), 'delete', row);
+    });
+  }
+
+  async listTrash(userId: string): Promise<TrashItem[]> {
+    return this.trash.list(userId);
+  }
+
+  /** Puts a trashed item back, at its old place or at `to`; each restored entry is a `create`, parents first. */
+  restore(userId: string, trashId: string, to?: string): Promise<Entry> {
+    return this.batcher.run(userId, () => {
+      const item = this.trash.get(userId, trashId);
+      if (!item) throw new ApiError('not_found', `no trash item ${trashId}`);
+      const target = to ?? item.path;
+      const occupant = this.entries.get(userId, target);
+      if (occupant) throw new ApiError('already_exists', `${target} already exists`, { entry: toEntry(occupant) });
+      this.entries.checkPlace(userId, target);
+      const restored = item.rows.map((row) => {
+        const seq = this.feed.nextSeq(userId);
+        const live: EntryRow = { ...row, path: rebase(row.path, item.path, target), rev: String(seq) };
+        this.entries.insert(userId, live);
+        return this.recorded(userId, seq, 'create', live);
+      });
+      this.trash.remove(trashId);
+      return restored[0]!;
+    });
+  }
+
+  commitFile(userId: string, file: FileCommit): Promise<Entry> {
+    return this.batcher.run(userId, () => this.commitOne(userId, file));
+  }
+
+  commitFiles(userId: string, files: FileCommit[]): Promise<CommitResult[]> {
+    return this.batcher.run(userId, () => files.map((file): CommitResult => {
+      try {
+        return { ok: true, entry: this.db.transaction(() => this.commitOne(userId, file))() };
+      } catch (error) {
+        if (!isApiError(error)) throw error;
+        return { ok: false, code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
+      }
+    }));
+  }
+
+  async changes(userId: string, cursor: number, limit: number): Promise<ChangePage> {
+    return this.feed.page(userId, cursor, limit);
+  }
+
+  async waitForChange(userId: string, cursor: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (this.feed.lastSeq(userId) > cursor) return;
+    await this.notifier.wait(userId, timeoutMs, signal);
+  }
+
+  async hasContent(contentHash: string): Promise<{ size: number } | null> {
+    return this.contents.lookup(contentHash);
+  }
+
+  async registerContent(contentHash: string, size: number): Promise<void> {
+    this.contents.register(contentHash, size);
+  }
+
+  async collectableContent(before: number): Promise<string[]> {
+    return this.contents.unreferencedBefore(before);
+  }
+
+  async forgetContent(contentHash: string): Promise<void> {
+    this.contents.forget(contentHash);
+  }
+
+  async purgeTrash(before: number): Promise<number> {
+    return this.db.transaction(() => {
+      const expired = this.trash.expired(before);
+      for (const item of expired) {
+        for (const row of item.rows) if (row.content_hash) this.contents.release(row.content_hash);
+        this.trash.remove(item.trashId);
+      }
+      return expired.length;
+    })();
+  }
+
+  async pruneChanges(before: number): Promise<number> {
+    return this.feed.prune(before);
+  }
+
+  private commitOne(userId: string, file: FileCommit): Entry {
+    const existing = this.entries.get(userId, file.path);
+    if (existing?.kind === 'folder') throw new ApiError('not_a_file', `${file.path} is a folder`, { entry: toEntry(existing) });
+    checkRev(existing, file.ifRev, file.path);
+    if (!existing) this.entries.checkPlace(userId, file.path);
+    this.contents.acquire(file.contentHash, file.size);
+    const seq = this.feed.nextSeq(userId);
+    const row: EntryRow = {
+      id: existing?.id ?? randomUUID(),
+      path: file.path,
+      kind: 'file',
+      size: file.size,
+      content_hash: file.contentHash,
+      rev: String(seq),
+      mtime: file.mtime,
+    };
+    if (existing) {
+      // After acquiring the new content, so re-committing the same content never drops it to 0.
+      this.contents.release(existing.content_hash!);
+      this.entries.replaceContent(userId, row);
+      return this.recorded(userId, seq, 'update', row);
+    }
+    this.entries.insert(userId, row);
+    return this.recorded(userId, seq, 'create', row);
+  }
+
+  private requireEntry(userId: string, path: string): EntryRow {
+    const row = this.entries.get(userId, path);
+    if (!row) throw new ApiError('not_found', `${path} does not exist`);
+    return row;
+  }
+
+  private recorded(userId: string, seq: number, op: ChangeOp, row: EntryRow, fromPath?: string): Entry {
+    const entry = toEntry(row);
+    this.feed.record(userId, seq, op, entry, fromPath);
+    return entry;
+  }
+}
