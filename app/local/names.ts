@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { lstat, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { checkPath } from '../../protocol/paths.js';
+import { CASE_PROBE_PREFIX } from './ignore.js';
+
+const WINDOWS_RESERVED_CHARS = /[<>:"\\|?*]/;
+const WINDOWS_DEVICE_NAMES = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
+
+/**
+ * Why `name` cannot be synced from or to this platform, or null when it can.
+ * The drive's own rules (protocol/paths) apply everywhere; Windows adds its
+ * reserved characters and device names and refuses a trailing dot or space.
+ */
+export function invalidNameReason(name: string, platform: NodeJS.Platform = process.platform): string | null {
+  const checked = checkPath(`/${name}`);
+  if (!checked.ok) return checked.reason;
+  if (name.includes('/')) return 'name contains "/"';
+  if (platform === 'win32') {
+    if (WINDOWS_RESERVED_CHARS.test(name)) return 'name contains a character Windows reserves (<>:"\\|?*)';
+    if (WINDOWS_DEVICE_NAMES.test(name)) return 'name is a Windows device name';
+    if (/[. ]$/.test(name)) return 'name ends with a dot or a space';
+  }
+  return null;
+}
+
+/**
+ * Groups of names in one folder that would become the same entry: names equal
+ * after NFC normalization always clash (the drive stores NFC), and names that
+ * differ only by case clash on a case-insensitive file system. Each group is
+ * ordered so that the name to keep comes first: one already in NFC, then by
+ * code units, so the choice is the same on every scan.
+ */
+export function findNameClashes(names: readonly string[], caseInsensitive: boolean): string[][] {
+  const groups = new Map<string, string[]>();
+  for (const name of names) {
+    const nfc = name.normalize('NFC');
+    const key = caseInsensitive ? nfc.toLowerCase() : nfc;
+    const group = groups.get(key);
+    if (group) group.push(name);
+    else groups.set(key, [name]);
+  }
+  return [...groups.values()].filter((g) => g.length > 1).map((g) => g.sort(preferNfcThenCodeUnits));
+}
+
+function preferNfcThenCodeUnits(a: string, b: string): number {
+  const aNfc = a === a.normalize('NFC');
+  const bNfc = b === b.normalize('NFC');
+  if (aNfc !== bNfc) return aNfc ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Whether the file system holding `dir` folds case, found by creating a
+ * lower-case probe file and looking it up in upper case. When the folder is
+ * read-only the platform's usual default is assumed.
+ */
+export async function probeCaseInsensitive(dir: string): Promise<boolean> {
+  const name = `${CASE_PROBE_PREFIX}${randomBytes(6).toString('hex')}`;
+  const probe = join(dir, name);
+  try {
+    await writeFile(probe, '', { flag: 'wx' });
+  } catch {
+    return process.platform === 'darwin' || process.platform === 'win32';
+  }
+  try {
+    const [lower, upper] = await Promise.all([lstat(probe), lstat(join(dir, name.toUpperCase())).catch(() => null)]);
+    return upper !== null && upper.ino === lower.ino && upper.dev === lower.dev;
+  } finally {
+    await rm(probe, { force: true });
+  }
+}

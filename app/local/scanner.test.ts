@@ -1,0 +1,128 @@
+import { mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { IgnoreRules } from './ignore.js';
+import { findNameClashes, invalidNameReason, probeCaseInsensitive } from './names.js';
+import { Scanner } from './scanner.js';
+
+let root: string;
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'scanner-'));
+});
+
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function scan(options: { caseInsensitive?: boolean } = {}) {
+  const rules = new IgnoreRules(root);
+  await rules.load();
+  return new Scanner(root, { rules, ...options }).scan();
+}
+
+describe('Scanner', () => {
+  it('finds files and folders with size, mtime and inode, without hashing', async () => {
+    await mkdir(join(root, 'docs/deep'), { recursive: true });
+    await writeFile(join(root, 'docs/deep/a.txt'), 'hello');
+    await writeFile(join(root, 'top.bin'), '');
+    const { nodes, issues } = await scan();
+    expect([...nodes.keys()].sort()).toEqual(['/docs', '/docs/deep', '/docs/deep/a.txt', '/top.bin']);
+    const file = nodes.get('/docs/deep/a.txt');
+    const stats = await stat(join(root, 'docs/deep/a.txt'));
+    expect(file).toEqual({
+      path: '/docs/deep/a.txt', kind: 'file', size: 5, contentHash: null,
+      mtime: Math.floor(stats.mtimeMs), inode: `${stats.dev}:${stats.ino}`,
+    });
+    expect(nodes.get('/docs')).toMatchObject({ kind: 'folder', size: 0 });
+    expect(issues).toEqual([]);
+  });
+
+  it('skips built-in ignores and .netdiskignore rules, honouring negation', async () => {
+    await mkdir(join(root, '.netdisk-sync/trash'), { recursive: true });
+    await mkdir(join(root, 'build/out'), { recursive: true });
+    await mkdir(join(root, 'src'), { recursive: true });
+    for (const name of ['report.tmp', '~$report.docx', '.~lock.report.odt#', '.notes.txt.swp', '.DS_Store',
+      'Thumbs.db', 'movie.mkv.netdisk-partial', 'setup.crdownload', 'keep.log', 'drop.log', 'src/app.ts', 'build/out/x.js']) {
+      await writeFile(join(root, name), 'x');
+    }
+    await writeFile(join(root, '.netdisk-sync/state.db'), 'x');
+    await writeFile(join(root, '.netdiskignore'), '# build output\nbuild/\n*.log\n!keep.log\n');
+    const { nodes } = await scan();
+    expect([...nodes.keys()].sort()).toEqual(['/.netdiskignore', '/keep.log', '/src', '/src/app.ts']);
+  });
+
+  it('reports a symlink once and does not follow it', async () => {
+    await mkdir(join(root, 'real'));
+    await writeFile(join(root, 'real/file.txt'), 'x');
+    await symlink(join(root, 'real'), join(root, 'link'));
+    await symlink(root, join(root, 'real/loop'));
+    const { nodes, issues } = await scan();
+    expect([...nodes.keys()].sort()).toEqual(['/real', '/real/file.txt']);
+    expect(issues.map((i) => [i.path, i.code]).sort()).toEqual([['/link', 'symlink'], ['/real/loop', 'symlink']]);
+  });
+
+  it('maps an NFD name on disk to its NFC drive path and remembers the real name', async () => {
+    const nfd = 'Cafe\u0301';
+    await mkdir(join(root, nfd));
+    await writeFile(join(root, nfd, 'menu.txt'), 'x');
+    const { nodes, realPaths } = await scan();
+    expect(nodes.has('/Caf\u00e9/menu.txt')).toBe(true);
+    expect(nodes.has(`/${nfd}`)).toBe(false);
+    expect(realPaths.get('/Caf\u00e9/menu.txt')).toBe(`${nfd}/menu.txt`);
+  });
+
+  it('keeps one of two names that differ only by Unicode form and reports the other', async () => {
+    await writeFile(join(root, 'Caf\u00e9.txt'), 'nfc');
+    await writeFile(join(root, 'Cafe\u0301.txt'), 'nfd');
+    const { nodes, realPaths, issues } = await scan();
+    expect(nodes.get('/Caf\u00e9.txt')?.size).toBe(3);
+    expect(realPaths.get('/Caf\u00e9.txt')).toBe('Caf\u00e9.txt');
+    expect(issues).toEqual([expect.objectContaining({ path: '/Caf\u00e9.txt', code: 'case_clash' })]);
+  });
+
+  it('reports names differing only by case when the file system is case-insensitive', async () => {
+    await writeFile(join(root, 'Readme.md'), 'a');
+    await writeFile(join(root, 'README.md'), 'b');
+    expect((await scan({ caseInsensitive: false })).issues).toEqual([]);
+    const { nodes, issues } = await scan({ caseInsensitive: true });
+    expect(nodes.size).toBe(2);
+    expect(issues).toEqual([expect.objectContaining({ path: '/Readme.md', code: 'case_clash' })]);
+  });
+
+  it('reports a name that cannot be synced', async () => {
+    await writeFile(join(root, 'bell\u0007.txt'), 'x');
+    const { nodes, issues } = await scan();
+    expect(nodes.size).toBe(0);
+    expect(issues).toEqual([expect.objectContaining({ code: 'invalid_name' })]);
+  });
+
+  it('fails with sync_root_missing when the root is gone', async () => {
+    const rules = new IgnoreRules(root);
+    await expect(new Scanner(join(root, 'missing'), { rules }).scan()).rejects.toMatchObject({ code: 'sync_root_missing' });
+  });
+});
+
+describe('names', () => {
+  it('groups names that clash by case only when the file system folds case', () => {
+    expect(findNameClashes(['a.txt', 'A.txt', 'b'], false)).toEqual([]);
+    expect(findNameClashes(['a.txt', 'A.txt', 'b', 'B', 'c'], true)).toEqual([['A.txt', 'a.txt'], ['B', 'b']]);
+    expect(findNameClashes(['e\u0301', '\u00e9'], false)).toEqual([['\u00e9', 'e\u0301']]);
+  });
+
+  it('refuses names Windows cannot hold only on Windows', () => {
+    expect(invalidNameReason('a:b', 'linux')).toBeNull();
+    expect(invalidNameReason('a:b', 'win32')).toMatch(/reserves/);
+    expect(invalidNameReason('CON.txt', 'win32')).toMatch(/device/);
+    expect(invalidNameReason('trailing.', 'win32')).toMatch(/dot/);
+    expect(invalidNameReason('tab\t', 'linux')).toMatch(/control/);
+  });
+
+  it('probes this file system and leaves no probe behind', async () => {
+    expect(typeof (await probeCaseInsensitive(root))).toBe('boolean');
+    expect((await scan()).nodes.size).toBe(0);
+    const { readdir } = await import('node:fs/promises');
+    expect(await readdir(root)).toEqual([]);
+  });
+});

@@ -1,0 +1,174 @@
+import type { Dirent, Stats } from 'node:fs';
+import { lstat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { joinPath, ROOT } from '../../protocol/paths.js';
+import { SyncError } from '../errors.js';
+import { errnoCode, syncErrorFromFs } from '../fsErrors.js';
+import type { LocalNode } from '../model.js';
+import type { IgnoreRules } from './ignore.js';
+import { findNameClashes, invalidNameReason, probeCaseInsensitive } from './names.js';
+
+export type ScanIssueCode = 'symlink' | 'invalid_name' | 'case_clash' | 'unreadable';
+
+/** Something on disk that is not synced and that the user should hear about. */
+export interface ScanIssue {
+  /** The entry's drive path (its on-disk name, NFC-normalized). */
+  path: string;
+  code: ScanIssueCode;
+  message: string;
+}
+
+export interface ScanResult {
+  /** Every synced file and folder below the root (the root itself is not an entry). */
+  nodes: Map<string, LocalNode>;
+  /** Drive path -> path relative to the root as it is spelled on disk (it differs when a name is not NFC there). */
+  realPaths: Map<string, string>;
+  /**
+   * What was left out. Below an 'unreadable' folder the contents are unknown,
+   * not absent: the engine must not read that as local deletions.
+   */
+  issues: ScanIssue[];
+}
+
+export interface ScannerOptions {
+  rules: IgnoreRules;
+  /** File-system calls in flight at once. */
+  concurrency?: number;
+  /** Whether the root's file system folds case; probed once when left out. */
+  caseInsensitive?: boolean;
+}
+
+/**
+ * Walks the sync root into the local tree: a stat walk (no hashing), bounded
+ * concurrency, symlinks reported and never followed, names NFC-normalized.
+ */
+export class Scanner {
+  private caseInsensitive: boolean | undefined;
+
+  constructor(
+    private readonly root: string,
+    private readonly options: ScannerOptions,
+  ) {
+    this.caseInsensitive = options.caseInsensitive;
+  }
+
+  async scan(signal?: AbortSignal): Promise<ScanResult> {
+    await this.requireRoot();
+    this.caseInsensitive ??= await probeCaseInsensitive(this.root);
+    const walk = new Walk(this.root, this.options.rules, this.caseInsensitive, this.options.concurrency ?? 64, signal);
+    await walk.folder(ROOT, '');
+    return walk.result;
+  }
+
+  private async requireRoot(): Promise<void> {
+    let stats: Stats;
+    try {
+      stats = await lstat(this.root);
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') throw new SyncError('sync_root_missing', `the sync folder ${this.root} is missing`, { path: this.root });
+      throw syncErrorFromFs(error, this.root);
+    }
+    if (!stats.isDirectory()) throw new SyncError('sync_root_missing', `the sync folder ${this.root} is not a folder`, { path: this.root });
+  }
+}
+
+/** One scan's state: the growing result and the limit on concurrent fs calls. */
+class Walk {
+  readonly result: ScanResult = { nodes: new Map(), realPaths: new Map(), issues: [] };
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    private readonly root: string,
+    private readonly rules: IgnoreRules,
+    private readonly caseInsensitive: boolean,
+    private readonly concurrency: number,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  async folder(drivePath: string, realPath: string): Promise<void> {
+    let entries: Dirent[];
+    try {
+      entries = await this.limited(() => readdir(join(this.root, realPath), { withFileTypes: true }));
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return;
+      this.issue(drivePath, 'unreadable', `cannot list ${drivePath}: ${(error as Error).message}`);
+      return;
+    }
+    const skipped = this.skipClashes(drivePath, entries.map((e) => e.name));
+    await Promise.all(entries.filter((e) => !skipped.has(e.name)).map((e) => this.entry(drivePath, realPath, e)));
+  }
+
+  private async entry(parent: string, parentReal: string, dirent: Dirent): Promise<void> {
+    if (this.signal?.aborted) throw new SyncError('aborted', 'the scan was cancelled', { cause: this.signal.reason });
+    const drivePath = joinPath(parent, dirent.name.normalize('NFC'));
+    const realPath = parentReal === '' ? dirent.name : `${parentReal}/${dirent.name}`;
+    const isFolder = dirent.isDirectory();
+    if (this.rules.isIgnored(drivePath, isFolder)) return;
+    if (dirent.isSymbolicLink()) {
+      this.issue(drivePath, 'symlink', `${drivePath} is a symbolic link; links are not followed or synced`);
+      return;
+    }
+    if (!isFolder && !dirent.isFile()) {
+      this.issue(drivePath, 'unreadable', `${drivePath} is neither a file nor a folder`);
+      return;
+    }
+    const invalid = invalidNameReason(dirent.name);
+    if (invalid) {
+      this.issue(drivePath, 'invalid_name', `${drivePath} cannot be synced: ${invalid}`);
+      return;
+    }
+    let stats: Stats;
+    try {
+      stats = await this.limited(() => lstat(join(this.root, realPath)));
+    } catch (error) {
+      if (errnoCode(error) !== 'ENOENT') this.issue(drivePath, 'unreadable', `cannot read ${drivePath}: ${(error as Error).message}`);
+      return;
+    }
+    this.result.nodes.set(drivePath, {
+      path: drivePath,
+      kind: isFolder ? 'folder' : 'file',
+      size: isFolder ? 0 : stats.size,
+      contentHash: null,
+      mtime: Math.floor(stats.mtimeMs),
+      inode: `${stats.dev}:${stats.ino}`,
+    });
+    this.result.realPaths.set(drivePath, realPath);
+    if (isFolder) await this.folder(drivePath, realPath);
+  }
+
+  /**
+   * Reports clashing names; returns those that cannot be kept because they map
+   * to the same drive path as the preferred one. Names differing only by case
+   * (on a case-insensitive disk) keep distinct drive paths and stay.
+   */
+  private skipClashes(parent: string, names: string[]): Set<string> {
+    const skipped = new Set<string>();
+    for (const [kept, ...others] of findNameClashes(names, this.caseInsensitive)) {
+      for (const other of others) {
+        const sameDrivePath = other.normalize('NFC') === kept?.normalize('NFC');
+        if (sameDrivePath) skipped.add(other);
+        this.issue(joinPath(parent, other.normalize('NFC')), 'case_clash', sameDrivePath
+          ? `"${other}" and "${kept}" in ${parent} are the same name in different Unicode forms; only "${kept}" is synced`
+          : `"${other}" and "${kept}" in ${parent} differ only by case, which this file system cannot keep apart`);
+      }
+    }
+    return skipped;
+  }
+
+  private issue(path: string, code: ScanIssueCode, message: string): void {
+    this.result.issues.push({ path, code, message });
+  }
+
+  private async limited<T>(call: () => Promise<T>): Promise<T> {
+    if (this.active >= this.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+    try {
+      return await call();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}
