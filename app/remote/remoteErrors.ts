@@ -76,16 +76,16 @@ export function errorFromResponse(status: number, bodyText: string): SyncError {
   return serviceRefusal(status, code, message, details);
 }
 
-/** Transport failures (refused, reset, timed out, aborted) as client errors. */
+/**
+ * Transport failures (refused, reset, timed out, aborted) as client errors.
+ * got's error is not kept as `cause`: it carries the request options, and
+ * with them the bearer token or refresh token, into whatever logs the error.
+ */
 export function errorFromTransport(error: unknown, signal?: AbortSignal): SyncError {
   if (error instanceof SyncError) return error;
   if (signal?.aborted || (error instanceof Error && error.name === 'AbortError')) {
-    return new SyncError('aborted', 'the request was aborted', { cause: error });
+    return new SyncError('aborted', 'the request was aborted');
   }
-  const code = (error as { code?: unknown }).code;
   const reason = error instanceof Error ? error.message : String(error);
-  return new SyncError('network', `the service could not be reached: ${typeof code === 'string' ? `${code}: ` : ''}${reason}`, {
-    retryable: true,
-    cause: error,
-  });
+  return new SyncError('network', `the service could not be reached: ${reason}`, { retryable: true });
 }
