@@ -1,0 +1,150 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeJwt } from 'jose';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { meResponse, registerResponse, tokenPairResponse } from '../../protocol/api.js';
+import { signUp, TEST_PASSWORD, uniqueUsername } from '../../test/helpers/accounts.js';
+import { errorCodeOf, jsonRequest } from '../../test/helpers/jsonRequest.js';
+import { countRows, withServerDb } from '../../test/helpers/serverDb.js';
+import { startTestServer, type TestServer } from '../../test/helpers/testServer.js';
+import { KEY_FILE_NAME } from './signingKeys.js';
+
+describe('password accounts', () => {
+  let server: TestServer;
+  beforeAll(async () => { server = await startTestServer(); });
+  afterAll(async () => { await server.close(); });
+
+  test('register, log in, and /me answer the same user', async () => {
+    const username = uniqueUsername('Dana');
+    const registered = await jsonRequest(server.api, 'POST', '/auth/register', { body: { username, password: 'a long enough password' } });
+    expect(registered.status).toBe(201);
+    const { user } = registerResponse.parse(registered.body);
+    expect(user).toMatchObject({ username, displayName: username });
+
+    const login = await jsonRequest(server.api, 'POST', '/auth/login', { body: { username, password: 'a long enough password', deviceName: 'laptop' } });
+    expect(login.status).toBe(200);
+    const pair = tokenPairResponse.parse(login.body);
+    expect(pair.user).toEqual(user);
+    expect(pair.expiresIn).toBe(server.config.jwt.accessTtlSeconds);
+    expect(pair.refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const claims = decodeJwt(pair.accessToken);
+    expect(claims.sub).toBe(user.id);
+    expect(typeof claims.sid).toBe('string');
+
+    const me = await jsonRequest(server.api, 'GET', '/me', { headers: { authorization: `Bearer ${pair.accessToken}` } });
+    expect(me.status).toBe(200);
+    expect(meResponse.parse(me.body).user).toEqual(user);
+  });
+
+  test('the signUp helper yields a working bearer header', async () => {
+    const account = await signUp(server.api);
+    const me = await jsonRequest(server.api, 'GET', '/me', { headers: account.auth });
+    expect(meResponse.parse(me.body).user.id).toBe(account.user.id);
+  });
+
+  test('usernames are unique regardless of case, and a refused register stores nothing', async () => {
+    const username = uniqueUsername('Erin');
+    await signUp(server.api, username);
+    const users = countRows(server, 'users');
+    const links = countRows(server, 'user_auth');
+    const again = await jsonRequest(server.api, 'POST', '/auth/register', { body: { username: username.toUpperCase(), password: 'another password' } });
+    expect(again.status).toBe(409);
+    expect(errorCodeOf(again)).toBe('username_taken');
+    expect(countRows(server, 'users')).toBe(users);
+    expect(countRows(server, 'user_auth')).toBe(links);
+  });
+
+  test('a login with the name in another case finds the account', async () => {
+    const username = uniqueUsername('Frank');
+    await signUp(server.api, username);
+    const login = await jsonRequest(server.api, 'POST', '/auth/login', { body: { username: username.toLowerCase(), password: TEST_PASSWORD } });
+    expect(login.status).toBe(200);
+  });
+
+  test.each([
+    ['password too short', { username: 'gina-short', password: 'short' }],
+    ['username with a space', { username: 'gina smith', password: 'long enough password' }],
+    ['username too short', { username: 'gi', password: 'long enough password' }],
+    ['missing password', { username: 'gina-nopass' }],
+    ['password not a string', { username: 'gina-number', password: 12345678 }],
+    ['not an object', ['gina', 'long enough password']],
+  ])('register refuses %s with invalid_request and stores nothing', async (_label, body) => {
+    const users = countRows(server, 'users');
+    const response = await jsonRequest(server.api, 'POST', '/auth/register', { body });
+    expect(response.status).toBe(400);
+    expect(errorCodeOf(response)).toBe('invalid_request');
+    expect(countRows(server, 'users')).toBe(users);
+  });
+
+  test('malformed JSON and malformed login bodies are invalid_request', async () => {
+    const raw = await fetch(`${server.api}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username":' });
+    expect(raw.status).toBe(400);
+    expect(((await raw.json()) as { error: { code: string } }).error.code).toBe('invalid_request');
+    for (const body of [{}, { username: 'x' }, { username: 'x', password: '' }, { username: 'x', password: 'y', deviceName: 'd'.repeat(129) }]) {
+      const response = await jsonRequest(server.api, 'POST', '/auth/login', { body });
+      expect(response.status).toBe(400);
+      expect(errorCodeOf(response)).toBe('invalid_request');
+    }
+  });
+
+  test('a wrong password and an unknown user get the very same answer', async () => {
+    const { user } = await signUp(server.api);
+    const wrong = await jsonRequest(server.api, 'POST', '/auth/login', { body: { username: user.username, password: 'not the password' } });
+    const unknown = await jsonRequest(server.api, 'POST', '/auth/login', { body: { username: uniqueUsername('nobody'), password: 'not the password' } });
+    expect(wrong.status).toBe(401);
+    expect(errorCodeOf(wrong)).toBe('invalid_credentials');
+    expect(unknown.status).toBe(wrong.status);
+    expect(unknown.body).toEqual(wrong.body);
+  });
+
+  test('a refused login starts no session', async () => {
+    const { user } = await signUp(server.api);
+    const before = countRows(server, 'refresh_tokens');
+    await jsonRequest(server.api, 'POST', '/auth/login', { body: { username: user.username, password: 'not the password' } });
+    expect(countRows(server, 'refresh_tokens')).toBe(before);
+  });
+
+  test('the stored password is an scrypt hash with the configured cost, and a provider link exists', async () => {
+    const { user } = await signUp(server.api);
+    const { N, r, p } = server.config.scrypt;
+    const row = withServerDb(server, (db) => db.prepare('SELECT password_hash FROM users WHERE id = ?').get(user.id) as { password_hash: string });
+    expect(row.password_hash).not.toContain(TEST_PASSWORD);
+    expect(row.password_hash).toMatch(new RegExp(`^scrypt\\$${N}\\$${r}\\$${p}\\$[A-Za-z0-9_-]{22}\\$[A-Za-z0-9_-]{43}$`));
+    const link = withServerDb(server, (db) => db.prepare('SELECT provider, provider_id FROM user_auth WHERE user_id = ?').all(user.id));
+    expect(link).toEqual([{ provider: 'password', provider_id: user.id }]);
+  });
+
+  test('the generated signing key file is private (0600)', () => {
+    expect(statSync(join(server.config.dataDir, KEY_FILE_NAME)).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('login rate limiting', () => {
+  let now = Date.UTC(2030, 0, 1);
+  let server: TestServer;
+  beforeAll(async () => { server = await startTestServer(() => {}, { now: () => now }); });
+  afterAll(async () => { await server.close(); });
+
+  const login = (username: string, password: string) => jsonRequest(server.api, 'POST', '/auth/login', { body: { username, password } });
+
+  test('ten failures for one username lock it (429 + Retry-After) until the window passes', async () => {
+    const { user } = await signUp(server.api);
+    for (let i = 0; i < 10; i++) expect((await login(user.username, `guess ${i}`)).status).toBe(401);
+    const locked = await login(user.username.toUpperCase(), TEST_PASSWORD);
+    expect(locked.status).toBe(429);
+    expect(errorCodeOf(locked)).toBe('rate_limited');
+    expect(Number(locked.headers.get('retry-after'))).toBe(15 * 60);
+
+    now += 15 * 60 * 1000;
+    expect((await login(user.username, TEST_PASSWORD)).status).toBe(200);
+  });
+
+  test('fifty failures from one address lock that address for every username', async () => {
+    now += 60 * 60 * 1000;
+    const { user } = await signUp(server.api);
+    for (let i = 0; i < 50; i++) expect((await login(uniqueUsername('ghost'), 'some password')).status).toBe(401);
+    const locked = await login(user.username, TEST_PASSWORD);
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+});
