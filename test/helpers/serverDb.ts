@@ -9,6 +9,7 @@ import type { TestServer } from './testServer.js';
 export function withServerDb<T>(server: TestServer, use: (db: Database.Database) => T): T {
   const db = new Database(join(server.config.dataDir, 'netdisk.sqlite'));
   db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
   try {
     return use(db);
   } finally {
