@@ -1,0 +1,227 @@
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { isApiError } from '../errors.js';
+import { dumpTree, openStoreFixture, seedContent, type StoreFixture } from '../../test/helpers/fileStoreFixture.js';
+
+let f: StoreFixture;
+beforeEach(() => { f = openStoreFixture(); });
+afterEach(() => f.close());
+
+/** The stable code of the ApiError a promise rejects with. */
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(() => null, (e: unknown) => e);
+  if (!isApiError(error)) throw new Error(`expected an ApiError, got ${String(error)}`);
+  return error.code;
+}
+
+async function commit(path: string, text: string, ifRev?: string | null) {
+  const content = await seedContent(f.store, text);
+  return f.store.commitFile(f.alice, { path, ...content, mtime: 5, ...(ifRev === undefined ? {} : { ifRev }) });
+}
+
+describe('tree', () => {
+  test('mkdir, list and getEntry; folders need an existing folder parent', async () => {
+    const docs = await f.store.mkdir(f.alice, '/docs', 42);
+    expect(docs).toMatchObject({ path: '/docs', name: 'docs', kind: 'folder', size: 0, contentHash: null, mtime: 42 });
+    const file = await commit('/docs/a.txt', 'hello');
+    expect(file).toMatchObject({ path: '/docs/a.txt', kind: 'file', size: 5 });
+    expect((await f.store.list(f.alice, '/')).map((e) => e.path)).toEqual(['/docs']);
+    expect(await f.store.list(f.alice, '/docs')).toEqual([file]);
+    expect(await f.store.getEntry(f.alice, '/docs/a.txt')).toEqual(file);
+    expect(await f.store.getEntry(f.alice, '/nope')).toBeNull();
+    expect(await codeOf(f.store.mkdir(f.alice, '/missing/x'))).toBe('parent_not_found');
+    expect(await codeOf(f.store.mkdir(f.alice, '/docs/a.txt/x'))).toBe('not_a_folder');
+    expect(await codeOf(commit('/missing/b.txt', 'x'))).toBe('parent_not_found');
+    expect(await codeOf(f.store.list(f.alice, '/missing'))).toBe('not_found');
+    expect(await codeOf(f.store.list(f.alice, '/docs/a.txt'))).toBe('not_a_folder');
+  });
+
+  test('mkdir of an existing folder answers it unchanged; of a file it refuses', async () => {
+    const first = await f.store.mkdir(f.alice, '/d');
+    expect(await f.store.mkdir(f.alice, '/d')).toEqual(first);
+    await commit('/f', 'x');
+    expect(await codeOf(f.store.mkdir(f.alice, '/f'))).toBe('already_exists');
+  });
+
+  test('names differing only in case clash within a folder, not across folders', async () => {
+    await commit('/a.txt', 'x');
+    expect(await codeOf(commit('/A.txt', 'y'))).toBe('case_conflict');
+    expect(await codeOf(f.store.mkdir(f.alice, '/A.TXT'))).toBe('case_conflict');
+    await f.store.mkdir(f.alice, '/sub');
+    expect(await commit('/sub/A.txt', 'y')).toMatchObject({ path: '/sub/A.txt' });
+    await f.store.mkdir(f.alice, '/other');
+    expect(await codeOf(f.store.move(f.alice, '/other', '/SUB'))).toBe('case_conflict');
+    // Renaming an entry to another case of its own name is fine.
+    expect(await f.store.move(f.alice, '/a.txt', '/A.txt')).toMatchObject({ path: '/A.txt', name: 'A.txt' });
+  });
+
+  test('a folder move carries its subtree; descendants keep ids and revs', async () => {
+    await f.store.mkdir(f.alice, '/a');
+    await f.store.mkdir(f.alice, '/a/b');
+    const deep = await commit('/a/b/c.txt', 'deep');
+    await commit('/ab.txt', 'not below /a');
+    const moved = await f.store.move(f.alice, '/a', '/x');
+    expect(moved.path).toBe('/x');
+    expect(await f.store.getEntry(f.alice, '/a/b/c.txt')).toBeNull();
+    expect(await f.store.getEntry(f.alice, '/x/b/c.txt')).toEqual({ ...deep, path: '/x/b/c.txt' });
+    expect((await f.store.list(f.alice, '/x/b')).map((e) => e.path)).toEqual(['/x/b/c.txt']);
+    expect(await f.store.getEntry(f.alice, '/ab.txt')).not.toBeNull();
+    expect([...(await dumpTree(f.store, f.alice)).keys()].sort()).toEqual(['/ab.txt', '/x', '/x/b', '/x/b/c.txt']);
+  });
+
+  test('moves with non-ASCII names rebase paths by characters, not bytes', async () => {
+    await f.store.mkdir(f.alice, '/📁 résumé');
+    await commit('/📁 résumé/ü.txt', 'x');
+    await f.store.move(f.alice, '/📁 résumé', '/目录');
+    expect((await f.store.list(f.alice, '/目录')).map((e) => e.path)).toEqual(['/目录/ü.txt']);
+  });
+
+  test('move refusals: into itself, onto an existing entry, missing source, stale ifRev', async () => {
+    const a = await f.store.mkdir(f.alice, '/a');
+    await f.store.mkdir(f.alice, '/a/b');
+    await f.store.mkdir(f.alice, '/c');
+    expect(await codeOf(f.store.move(f.alice, '/a', '/a/b/a'))).toBe('invalid_path');
+    expect(await codeOf(f.store.move(f.alice, '/a', '/c'))).toBe('already_exists');
+    expect(await codeOf(f.store.move(f.alice, '/zz', '/q'))).toBe('not_found');
+    const stale = await f.store.move(f.alice, '/a', '/d', 'not-the-rev').catch((e: unknown) => e);
+    expect(isApiError(stale) && stale.code === 'conflict' && stale.details).toEqual({ entry: a });
+    expect(await f.store.move(f.alice, '/a', '/d', a.rev)).toMatchObject({ path: '/d' });
+  });
+
+  test('every change to an entry changes its rev', async () => {
+    const v1 = await commit('/f', 'one');
+    const v2 = await commit('/f', 'two', v1.rev);
+    const moved = await f.store.move(f.alice, '/f', '/g');
+    expect(new Set([v1.rev, v2.rev, moved.rev]).size).toBe(3);
+    expect(v2.id).toBe(v1.id);
+    expect(await codeOf(commit('/g', 'three', v2.rev))).toBe('conflict');
+    expect(await codeOf(commit('/g', 'three', null))).toBe('conflict');
+    expect(await codeOf(commit('/new', 'x', 'some-rev'))).toBe('conflict');
+  });
+
+  test('another user sees none of it', async () => {
+    await f.store.mkdir(f.alice, '/private');
+    await commit('/private/x', 'secret');
+    expect(await f.store.list(f.bob, '/')).toEqual([]);
+    expect(await f.store.getEntry(f.bob, '/private')).toBeNull();
+    expect(await codeOf(f.store.move(f.bob, '/private', '/mine'))).toBe('not_found');
+    expect(await codeOf(f.store.delete(f.bob, '/private'))).toBe('not_found');
+    expect(await codeOf(f.store.list(f.bob, '/private'))).toBe('not_found');
+    expect((await f.store.changes(f.bob, 0, 100)).changes).toEqual([]);
+    // Bob may use the same names in his own tree.
+    expect(await f.store.mkdir(f.bob, '/private')).toMatchObject({ path: '/private' });
+  });
+});
+
+describe('trash', () => {
+  test('delete moves a subtree to the trash; restore puts it back, at its place or elsewhere', async () => {
+    await f.store.mkdir(f.alice, '/a');
+    const inner = await commit('/a/in.txt', 'in');
+    const deleted = await f.store.delete(f.alice, '/a');
+    expect(deleted.path).toBe('/a');
+    expect(await dumpTree(f.store, f.alice)).toEqual(new Map());
+    f.clock.now += 1000;
+    await commit('/loose', 'loose');
+    await f.store.delete(f.alice, '/loose');
+    const items = await f.store.listTrash(f.alice);
+    expect(items.map((i) => i.entry.path)).toEqual(['/loose', '/a']);
+    expect(await f.store.listTrash(f.bob)).toEqual([]);
+    const folderItem = items[1]!;
+    expect(await codeOf(f.store.restore(f.bob, folderItem.trashId))).toBe('not_found');
+
+    await f.store.mkdir(f.alice, '/a');
+    expect(await codeOf(f.store.restore(f.alice, folderItem.trashId))).toBe('already_exists');
+    expect(await codeOf(f.store.restore(f.alice, folderItem.trashId, '/missing/a'))).toBe('parent_not_found');
+    const restored = await f.store.restore(f.alice, folderItem.trashId, '/a/back');
+    expect(restored).toMatchObject({ id: deleted.id, path: '/a/back', kind: 'folder' });
+    expect(await f.store.getEntry(f.alice, '/a/back/in.txt')).toMatchObject({ id: inner.id, contentHash: inner.contentHash });
+    expect((await f.store.listTrash(f.alice)).map((i) => i.entry.path)).toEqual(['/loose']);
+  });
+
+  test('delete honours ifRev', async () => {
+    const file = await commit('/f', 'x');
+    expect(await codeOf(f.store.delete(f.alice, '/f', 'stale'))).toBe('conflict');
+    expect(await f.store.delete(f.alice, '/f', file.rev)).toEqual(file);
+    expect(await codeOf(f.store.delete(f.alice, '/f'))).toBe('not_found');
+  });
+});
+
+describe('content references', () => {
+  test('live and trashed entries hold content; purge and replacement release it', async () => {
+    const one = await commit('/one', 'first');
+    expect(await f.store.collectableContent(f.clock.now + 1)).toEqual([]);
+    f.clock.now += 10;
+    await commit('/one', 'second', one.rev);
+    const released = f.clock.now;
+    expect(await f.store.collectableContent(released)).toEqual([]);
+    expect(await f.store.collectableContent(released + 1)).toEqual([one.contentHash]);
+
+    const two = await f.store.getEntry(f.alice, '/one');
+    await commit('/copy', 'second');
+    await f.store.delete(f.alice, '/one');
+    await f.store.delete(f.alice, '/copy');
+    f.clock.now += 10;
+    expect(await f.store.collectableContent(f.clock.now + 1)).toEqual([one.contentHash]);
+    expect(await f.store.purgeTrash(f.clock.now + 1)).toBe(2);
+    expect(await f.store.listTrash(f.alice)).toEqual([]);
+    expect((await f.store.collectableContent(f.clock.now + 1)).sort()).toEqual([one.contentHash, two!.contentHash].sort());
+
+    await f.store.forgetContent(one.contentHash);
+    expect(await f.store.hasContent(one.contentHash)).toBeNull();
+    expect(await f.store.hasContent(two!.contentHash)).toEqual({ size: 6 });
+  });
+
+  test('re-committing the same content keeps it referenced; forget spares referenced content', async () => {
+    const v1 = await commit('/f', 'same');
+    await commit('/f', 'same', v1.rev);
+    f.clock.now += 10;
+    expect(await f.store.collectableContent(f.clock.now)).toEqual([]);
+    await f.store.forgetContent(v1.contentHash!);
+    expect(await f.store.hasContent(v1.contentHash!)).toEqual({ size: 4 });
+  });
+
+  test('registering again restarts the grace period of unreferenced content', async () => {
+    const { contentHash } = await seedContent(f.store, 'orphan');
+    f.clock.now += 100;
+    expect(await f.store.collectableContent(f.clock.now)).toEqual([contentHash]);
+    await f.store.registerContent(contentHash, 6);
+    expect(await f.store.collectableContent(f.clock.now)).toEqual([]);
+  });
+
+  test('committing unregistered content is a programming error, not a refusal', async () => {
+    const error = await f.store.commitFile(f.alice, { path: '/x', size: 1, contentHash: 'a'.repeat(64), mtime: 0 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(isApiError(error)).toBe(false);
+    expect(await f.store.getEntry(f.alice, '/x')).toBeNull();
+  });
+});
+
+describe('batched commits', () => {
+  test('a failing commit in a batch does not fail the others', async () => {
+    const existing = await commit('/taken', 'old');
+    const contents = await Promise.all(['a', 'b', 'c'].map((t) => seedContent(f.store, t)));
+    const results = await Promise.allSettled([
+      f.store.commitFile(f.alice, { path: '/a', ...contents[0]!, mtime: 1 }),
+      f.store.commitFile(f.alice, { path: '/taken', ...contents[1]!, mtime: 1, ifRev: null }),
+      f.store.commitFile(f.alice, { path: '/c', ...contents[2]!, mtime: 1 }),
+      f.store.mkdir(f.alice, '/no/parent'),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected']);
+    expect(await f.store.getEntry(f.alice, '/taken')).toEqual(existing);
+    expect([...(await dumpTree(f.store, f.alice)).keys()].sort()).toEqual(['/a', '/c', '/taken']);
+  });
+
+  test('commitFiles answers each file on its own', async () => {
+    await commit('/taken', 'old');
+    const x = await seedContent(f.store, 'x');
+    const results = await f.store.commitFiles(f.alice, [
+      { path: '/one', ...x, mtime: 1 },
+      { path: '/taken', ...x, mtime: 1, ifRev: null },
+      { path: '/missing/two', ...x, mtime: 1 },
+      { path: '/three', ...x, mtime: 1 },
+    ]);
+    expect(results.map((r) => (r.ok ? 'ok' : r.code))).toEqual(['ok', 'conflict', 'parent_not_found', 'ok']);
+    const conflict = results[1]!;
+    expect(!conflict.ok && conflict.details?.entry).toMatchObject({ path: '/taken' });
+    expect((await f.store.changes(f.alice, 0, 100)).changes.map((c) => c.path)).toEqual(['/taken', '/one', '/three']);
+  });
+});
