@@ -1,0 +1,65 @@
+import type { FastifyInstance } from 'fastify';
+import type { z } from 'zod';
+import { batchResultSchema, batchUploadRequest, batchUploadResponse, MAX_BATCH_FILE_BYTES } from '../../protocol/api.js';
+import { hashBytes } from '../../protocol/contentHash.js';
+import type { BlobStore } from '../blobs/blobStore.js';
+import type { ServerContext } from '../context.js';
+import { defineRoute } from '../http/routes.js';
+import type { FileCommit } from '../files/fileStore.js';
+import type { ContentPins } from './contentPins.js';
+
+type BatchResult = z.infer<typeof batchResultSchema>;
+
+/**
+ * `POST /uploads/batch`: small files inline, each checked against its content
+ * hash and stored, then all committed in one transaction. One bad file is
+ * answered on its own and does not stop the others.
+ */
+export function registerBatchRoute(app: FastifyInstance, ctx: ServerContext, blobs: BlobStore, pins: ContentPins): void {
+  defineRoute(app, ctx, {
+    method: 'POST',
+    url: '/uploads/batch',
+    summary: 'Upload many small files inline and commit them together',
+    auth: true,
+    body: batchUploadRequest,
+    responses: { 200: batchUploadResponse },
+  }, async ({ userId, body }) => {
+    const results: (BatchResult | undefined)[] = [];
+    const accepted: { index: number; commit: FileCommit; bytes: Buffer }[] = [];
+    body.files.forEach((file, index) => {
+      const bytes = Buffer.from(file.contentBase64, 'base64');
+      const refusal = bytes.length > MAX_BATCH_FILE_BYTES
+        ? { code: 'payload_too_large', message: `inline files may be at most ${MAX_BATCH_FILE_BYTES} bytes` }
+        : hashBytes(bytes).contentHash !== file.contentHash
+          ? { code: 'content_hash_mismatch', message: 'the bytes do not hash to the declared content hash' }
+          : undefined;
+      if (refusal) {
+        results[index] = { path: file.path, status: 'error', error: refusal };
+        return;
+      }
+      const commit: FileCommit = { path: file.path, size: bytes.length, contentHash: file.contentHash, mtime: file.mtime, ifRev: file.ifRev };
+      accepted.push({ index, commit, bytes });
+    });
+
+    const hashes = [...new Set(accepted.map(({ commit }) => commit.contentHash))];
+    const committed = await pinAll(pins, hashes, async () => {
+      await Promise.all(accepted.map(({ commit, bytes }) => blobs.putSmall(commit.contentHash, bytes)));
+      for (const { commit } of accepted) await ctx.files.registerContent(commit.contentHash, commit.size);
+      return accepted.length > 0 ? ctx.files.commitFiles(userId, accepted.map(({ commit }) => commit)) : [];
+    });
+    committed.forEach((result, i) => {
+      const { index, commit } = accepted[i]!;
+      results[index] = result.ok
+        ? { path: commit.path, status: 'done', entry: result.entry }
+        : { path: commit.path, status: 'error', error: { code: result.code, message: result.message, ...(result.details ? { details: result.details } : {}) } };
+    });
+    return { results };
+  });
+}
+
+/** Pins every hash for the duration of `work`. */
+function pinAll<T>(pins: ContentPins, hashes: readonly string[], work: () => Promise<T>): Promise<T> {
+  const [first, ...rest] = hashes;
+  if (first === undefined) return work();
+  return pins.whilePinned(first, () => pinAll(pins, rest, work));
+}

@@ -1,0 +1,46 @@
+import type { FastifyInstance } from 'fastify';
+import { entryPathQuery } from '../../protocol/api.js';
+import type { BlobStore } from '../blobs/blobStore.js';
+import type { ServerContext } from '../context.js';
+import { ApiError } from '../errors.js';
+import { defineRoute } from '../http/routes.js';
+import { etagMatches, parseRange } from './byteRange.js';
+
+/**
+ * `GET /files/content` (and HEAD): a file's bytes, whole or one byte range,
+ * with the content hash as a strong ETag so a resumed download can tell
+ * whether the file changed under it.
+ */
+export function registerDownloadRoute(app: FastifyInstance, ctx: ServerContext, blobs: BlobStore): void {
+  defineRoute(app, ctx, {
+    method: 'GET',
+    url: '/files/content',
+    summary: 'Download a file; one byte range with Range, 304 with If-None-Match; HEAD too',
+    auth: true,
+    query: entryPathQuery,
+    responses: { 200: null, 206: null, 304: null },
+  }, async ({ userId, query, request, reply }) => {
+    const entry = await ctx.files.getEntry(userId, query.path);
+    if (!entry) throw new ApiError('not_found', `${query.path} does not exist`);
+    if (entry.kind !== 'file' || entry.contentHash === null) throw new ApiError('not_a_file', `${query.path} is a folder`);
+
+    const etag = `"${entry.contentHash}"`;
+    reply.header('etag', etag).header('accept-ranges', 'bytes');
+    if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send();
+
+    const ifRange = request.headers['if-range']?.toString();
+    const wanted = ifRange === undefined || etagMatches(ifRange, etag)
+      ? parseRange(request.headers.range, entry.size)
+      : { kind: 'whole' as const };
+    if (wanted.kind === 'unsatisfiable') {
+      reply.header('content-range', `bytes */${entry.size}`);
+      throw new ApiError('range_not_satisfiable', `the file has ${entry.size} bytes`, { size: entry.size });
+    }
+    const range = wanted.kind === 'partial' ? wanted.range : undefined;
+    const length = range ? range.end - range.start + 1 : entry.size;
+    reply.code(range ? 206 : 200).header('content-type', 'application/octet-stream').header('content-length', length);
+    if (range) reply.header('content-range', `bytes ${range.start}-${range.end}/${entry.size}`);
+    if (request.method === 'HEAD' || length === 0) return reply.send();
+    return blobs.read(entry.contentHash, range);
+  });
+}

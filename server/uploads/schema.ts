@@ -1,0 +1,32 @@
+import type { Migration } from '../db/migrate.js';
+
+/** Chunked upload sessions and the chunks each has durably received. */
+export const uploadMigrations: Migration[] = [
+  {
+    id: 'uploads-0001-sessions',
+    sql: `
+      CREATE TABLE upload_sessions (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        content_hash TEXT NOT NULL,
+        block_hashes TEXT NOT NULL,
+        mtime INTEGER NOT NULL,
+        -- ifRev has three states: absent (no precondition), null (must not exist), a rev.
+        has_if_rev INTEGER NOT NULL CHECK (has_if_rev IN (0, 1)),
+        if_rev TEXT,
+        chunk_size INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX upload_sessions_user ON upload_sessions(user_id);
+      CREATE INDEX upload_sessions_expires ON upload_sessions(expires_at);
+      CREATE TABLE upload_chunks (
+        upload_id TEXT NOT NULL REFERENCES upload_sessions(id) ON DELETE CASCADE,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (upload_id, n)
+      ) WITHOUT ROWID;
+    `,
+  },
+];
