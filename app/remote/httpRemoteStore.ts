@@ -1,0 +1,184 @@
+import { open } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import type { z } from 'zod';
+import {
+  batchUploadResponse, changesResponse, createUploadResponse, entryResponse, listResponse, meResponse,
+  uploadStatusSchema, type CreateUploadRequest, type User,
+} from '../../protocol/api.js';
+import { ERROR_STATUS, errorCodeSchema } from '../../protocol/errors.js';
+import { possessionProof } from '../../protocol/contentHash.js';
+import type { TokenSession } from '../auth/tokenSession.js';
+import { SyncError } from '../errors.js';
+import type { RemoteNode } from '../model.js';
+import type { ApiClient, ApiRequest } from './apiClient.js';
+import { malformedAnswer, serviceRefusal } from './remoteErrors.js';
+import { toRemoteNode } from './remoteNode.js';
+import type {
+  BatchFile, BatchResult, ChangePage, ChangesOptions, Challenge, ChunkBody, Download, DownloadOptions,
+  PutChunkOptions, RemoteStore, UploadStart, UploadStatus,
+} from './remoteStore.js';
+
+/** Extra silence a long poll may see beyond its wait before the socket counts as dead. */
+const LONG_POLL_GRACE_MS = 30_000;
+
+type AuthorizedRequest = Omit<ApiRequest, 'accessToken'>;
+
+/** `RemoteStore` over the service's HTTP API, signed in through a `TokenSession`. */
+export class HttpRemoteStore implements RemoteStore {
+  constructor(private readonly api: ApiClient, private readonly session: TokenSession) {}
+
+  async me(signal?: AbortSignal): Promise<User> {
+    return (await this.call({ method: 'GET', path: '/me', signal }, meResponse)).user;
+  }
+
+  async list(path: string, signal?: AbortSignal): Promise<RemoteNode[]> {
+    const { entries } = await this.call({ method: 'GET', path: '/files', searchParams: { path }, signal }, listResponse);
+    return entries.map(toRemoteNode);
+  }
+
+  async meta(path: string, signal?: AbortSignal): Promise<RemoteNode> {
+    return this.entry({ method: 'GET', path: '/files/meta', searchParams: { path }, signal });
+  }
+
+  mkdir(path: string, options: { mtime?: number; signal?: AbortSignal } = {}): Promise<RemoteNode> {
+    const json = options.mtime === undefined ? { path } : { path, mtime: options.mtime };
+    return this.entry({ method: 'POST', path: '/files/mkdir', json, signal: options.signal });
+  }
+
+  move(from: string, to: string, ifRev?: string | null, signal?: AbortSignal): Promise<RemoteNode> {
+    return this.entry({ method: 'POST', path: '/files/move', json: { from, to, ifRev }, signal });
+  }
+
+  delete(path: string, ifRev?: string | null, signal?: AbortSignal): Promise<RemoteNode> {
+    return this.entry({ method: 'POST', path: '/files/delete', json: { path, ifRev }, signal });
+  }
+
+  async changes(cursor: number, options: ChangesOptions = {}): Promise<ChangePage> {
+    const wait = options.waitSeconds ?? 0;
+    const page = await this.call({
+      method: 'GET',
+      path: '/changes',
+      searchParams: { cursor, wait, ...(options.limit === undefined ? {} : { limit: options.limit }) },
+      signal: options.signal,
+      idleTimeoutMs: wait * 1000 + LONG_POLL_GRACE_MS,
+    }, changesResponse);
+    return {
+      changes: page.changes.map(({ entry, ...change }) => ({ ...change, node: toRemoteNode(entry) })),
+      cursor: page.cursor,
+      hasMore: page.hasMore,
+    };
+  }
+
+  async createUpload(request: CreateUploadRequest, signal?: AbortSignal): Promise<UploadStart> {
+    const answer = await this.call({ method: 'POST', path: '/uploads', json: request, signal }, createUploadResponse);
+    return answer.status === 'done' ? { status: 'done', node: toRemoteNode(answer.entry) } : answer;
+  }
+
+  async answerChallenge(request: CreateUploadRequest, challenge: Challenge, localPath: string, signal?: AbortSignal): Promise<UploadStart> {
+    const bytes = await readRange(localPath, challenge.offset, challenge.length);
+    return this.createUpload({ ...request, proof: { id: challenge.id, value: possessionProof(challenge.nonce, bytes) } }, signal);
+  }
+
+  putChunk(uploadId: string, index: number, body: ChunkBody, options: PutChunkOptions = {}): Promise<UploadStatus> {
+    return this.session.authorized(async (accessToken) => {
+      const payload = typeof body === 'function' ? body() : body;
+      try {
+        return await this.api.call({
+          method: 'PUT',
+          path: `/uploads/${encodeURIComponent(uploadId)}/chunks/${index}`,
+          headers: { 'content-type': 'application/octet-stream' },
+          body: payload,
+          accessToken,
+          signal: options.signal,
+          onUploadProgress: options.onProgress,
+        }, uploadStatusSchema);
+      } finally {
+        // A refused request may leave the file stream half read and open.
+        if (typeof body === 'function') (payload as Readable).destroy();
+      }
+    });
+  }
+
+  uploadStatus(uploadId: string, signal?: AbortSignal): Promise<UploadStatus> {
+    return this.call({ method: 'GET', path: `/uploads/${encodeURIComponent(uploadId)}`, signal }, uploadStatusSchema);
+  }
+
+  completeUpload(uploadId: string, signal?: AbortSignal): Promise<RemoteNode> {
+    return this.entry({ method: 'POST', path: `/uploads/${encodeURIComponent(uploadId)}/complete`, signal });
+  }
+
+  abortUpload(uploadId: string, signal?: AbortSignal): Promise<void> {
+    return this.session.authorized((accessToken) =>
+      this.api.call({ method: 'DELETE', path: `/uploads/${encodeURIComponent(uploadId)}`, accessToken, signal }, null));
+  }
+
+  async batchUpload(files: readonly BatchFile[], signal?: AbortSignal): Promise<BatchResult[]> {
+    const json = {
+      files: files.map((file) => ({
+        path: file.path,
+        contentHash: file.contentHash,
+        mtime: file.mtime,
+        ifRev: file.ifRev,
+        contentBase64: Buffer.from(file.content).toString('base64'),
+      })),
+    };
+    const { results } = await this.call({ method: 'POST', path: '/uploads/batch', json, signal }, batchUploadResponse);
+    return results.map((result): BatchResult => {
+      if (result.status === 'done') return { path: result.path, ok: true, node: toRemoteNode(result.entry) };
+      const code = errorCodeSchema.safeParse(result.error.code);
+      const error = code.success
+        ? serviceRefusal(ERROR_STATUS[code.data], code.data, result.error.message, result.error.details)
+        : malformedAnswer(200, `unknown error code "${result.error.code}" for ${result.path}`);
+      return { path: result.path, ok: false, error };
+    });
+  }
+
+  async download(path: string, options: DownloadOptions = {}): Promise<Download> {
+    const headers: Record<string, string> = {};
+    if (options.range) headers.range = `bytes=${options.range.start}-${options.range.end}`;
+    if (options.ifNoneMatch) headers['if-none-match'] = `"${options.ifNoneMatch}"`;
+    const answer = await this.session.authorized((accessToken) =>
+      this.api.stream({ method: 'GET', path: '/files/content', searchParams: { path }, headers, accessToken, signal: options.signal }));
+    const { status } = answer;
+    if (status !== 200 && status !== 206 && status !== 304) {
+      answer.body.destroy();
+      throw malformedAnswer(status, `unexpected status for a download of ${path}`);
+    }
+    const length = status === 304 ? 0 : Number(answer.headers['content-length'] ?? Number.NaN);
+    const total = /\/(\d+)$/.exec(answer.headers['content-range'] ?? '')?.[1];
+    return {
+      status,
+      contentHash: /^(?:W\/)?"?([^"]*)"?$/.exec(answer.headers.etag ?? '')?.[1] || null,
+      length,
+      totalSize: total !== undefined ? Number(total) : status === 200 ? length : null,
+      body: answer.body,
+    };
+  }
+
+  private call<S extends z.ZodType>(request: AuthorizedRequest, schema: S): Promise<z.output<S>> {
+    return this.session.authorized((accessToken) => this.api.call({ ...request, accessToken }, schema));
+  }
+
+  private async entry(request: AuthorizedRequest): Promise<RemoteNode> {
+    return toRemoteNode((await this.call(request, entryResponse)).entry);
+  }
+}
+
+/** The challenged bytes of the local file; a shorter file has changed since it was hashed. */
+async function readRange(localPath: string, offset: number, length: number): Promise<Uint8Array> {
+  const handle = await open(localPath, 'r');
+  try {
+    const bytes = Buffer.alloc(length);
+    let filled = 0;
+    while (filled < length) {
+      const { bytesRead } = await handle.read(bytes, filled, length - filled, offset + filled);
+      if (bytesRead === 0) {
+        throw new SyncError('file_changed', `${localPath} is shorter than when it was hashed`, { path: localPath });
+      }
+      filled += bytesRead;
+    }
+    return bytes;
+  } finally {
+    await handle.close();
+  }
+}
