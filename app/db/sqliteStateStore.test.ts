@@ -1,0 +1,240 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Change, Entry } from '../../protocol/api.js';
+import { nameOf } from '../../protocol/paths.js';
+import type { BaseNode, LocalNode, RemoteNode } from '../model.js';
+import { SCHEMA_VERSION } from './schema.js';
+import { SqliteStateStore } from './sqliteStateStore.js';
+
+const H1 = '1'.repeat(64);
+const H2 = '2'.repeat(64);
+
+let dir: string;
+let file: string;
+let store: SqliteStateStore;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'state-store-'));
+  file = join(dir, 'state.db');
+  store = SqliteStateStore.open(file);
+});
+
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function reopen(): void {
+  store.close();
+  store = SqliteStateStore.open(file);
+}
+
+const base = (path: string, extra: Partial<BaseNode> = {}): BaseNode => ({
+  path, kind: 'file', size: 3, contentHash: H1, mtime: 10, remoteId: `id:${path}`, rev: 'r1', inode: `1:${path}`, ...extra,
+});
+const folderBase = (path: string): BaseNode => base(path, { kind: 'folder', size: 0, contentHash: null });
+const local = (path: string, extra: Partial<LocalNode> = {}): LocalNode => ({
+  path, kind: 'file', size: 3, contentHash: H1, mtime: 10, inode: `1:${path}`, ...extra,
+});
+const entry = (path: string, id: string, extra: Partial<Entry> = {}): Entry => ({
+  id, path, name: nameOf(path), kind: 'file', size: 3, contentHash: H1, rev: 'r1', mtime: 10, ...extra,
+});
+const folderEntry = (path: string, id: string): Entry => entry(path, id, { kind: 'folder', size: 0, contentHash: null });
+let seq = 0;
+const change = (op: Change['op'], e: Entry, fromPath?: string): Change => ({ seq: ++seq, op, path: e.path, entry: e, ...(fromPath ? { fromPath } : {}) });
+
+describe('SqliteStateStore: schema', () => {
+  it('migrates to the newest user_version in WAL mode and keeps data across reopening', () => {
+    store.write([{ tree: 'base', op: 'upsert', node: base('/a') }]);
+    reopen();
+    const db = new Database(file, { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+    expect(store.loadBase().get('/a')).toEqual(base('/a'));
+  });
+
+  it('refuses a database from a newer app', () => {
+    store.close();
+    const db = new Database(file);
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+    expect(() => SqliteStateStore.open(file)).toThrow(/newer than this app/);
+    store = SqliteStateStore.open(join(dir, 'other.db'));
+  });
+});
+
+describe('SqliteStateStore: trees', () => {
+  it('round-trips the three trees', () => {
+    const remote: RemoteNode = { path: '/r', id: 'x', kind: 'file', size: 3, contentHash: H2, rev: 'r9', mtime: 5 };
+    store.write([
+      { tree: 'base', op: 'upsert', node: folderBase('/d') },
+      { tree: 'local', op: 'upsert', node: local('/l', { contentHash: null }) },
+      { tree: 'remote', op: 'upsert', node: remote },
+    ]);
+    expect([...store.loadBase().values()]).toEqual([folderBase('/d')]);
+    expect([...store.loadLocal().values()]).toEqual([local('/l', { contentHash: null })]);
+    expect([...store.loadRemote().values()]).toEqual([remote]);
+    store.write([{ tree: 'base', op: 'upsert', node: base('/d', { rev: 'r2' }) }]);
+    expect(store.loadBase().get('/d')?.rev).toBe('r2');
+  });
+
+  it('deletes a subtree and nothing that merely shares its prefix', () => {
+    const paths = ['/a', '/a/b', '/a/b/c', '/a b', '/a0', '/a.txt', '/ab'];
+    store.write(paths.map((path) => ({ tree: 'local' as const, op: 'upsert' as const, node: local(path) })));
+    store.write([{ tree: 'local', op: 'delete', path: '/a' }]);
+    expect([...store.loadLocal().keys()].sort()).toEqual(['/a b', '/a.txt', '/a0', '/ab']);
+  });
+
+  it('moves a subtree whose names hold LIKE wildcards and characters beyond the BMP', () => {
+    const from = '/😀 100%_x';
+    const paths = [from, `${from}/😀`, `${from}/d/%`, `${from}x`];
+    store.write(paths.map((path) => ({ tree: 'base' as const, op: 'upsert' as const, node: base(path) })));
+    store.write([{ tree: 'base', op: 'move', from, to: '/new/é' }]);
+    const moved = store.loadBase();
+    expect([...moved.keys()].sort()).toEqual([`${from}x`, '/new/é', '/new/é/d/%', '/new/é/😀'].sort());
+    expect(moved.get('/new/é/d/%')).toEqual({ ...base(`${from}/d/%`), path: '/new/é/d/%' });
+  });
+
+  it('refuses to move a folder into itself', () => {
+    store.write([{ tree: 'base', op: 'upsert', node: folderBase('/a') }]);
+    expect(() => store.write([{ tree: 'base', op: 'move', from: '/a', to: '/a/b' }])).toThrow(/one contains the other/);
+  });
+
+  it('applies a batch all or nothing', () => {
+    const clash: RemoteNode = { path: '/b', id: 'same', kind: 'file', size: 1, contentHash: H1, rev: '1', mtime: 1 };
+    expect(() => store.write([
+      { tree: 'base', op: 'upsert', node: base('/kept-only-if-all-pass') },
+      { tree: 'remote', op: 'upsert', node: { ...clash, path: '/a' } },
+      { tree: 'remote', op: 'upsert', node: clash },
+    ])).toThrow(/UNIQUE/);
+    expect(store.loadBase().size).toBe(0);
+    expect(store.loadRemote().size).toBe(0);
+  });
+
+  it('returns a cached hash only for the same size, mtime and inode', () => {
+    store.write([{ tree: 'local', op: 'upsert', node: local('/f', { size: 7, mtime: 70, inode: '1:9', contentHash: H2 }) }]);
+    expect(store.cachedHash('/f', 7, 70, '1:9')).toBe(H2);
+    expect(store.cachedHash('/f', 8, 70, '1:9')).toBeNull();
+    expect(store.cachedHash('/f', 7, 71, '1:9')).toBeNull();
+    expect(store.cachedHash('/f', 7, 70, '1:8')).toBeNull();
+    expect(store.cachedHash('/g', 7, 70, '1:9')).toBeNull();
+  });
+
+  it('holds 100k paths written in one transaction', () => {
+    const nodes = Array.from({ length: 100_000 }, (_, i) => base(`/d${i % 100}/f${i}`));
+    store.write(nodes.map((node) => ({ tree: 'base' as const, op: 'upsert' as const, node })));
+    const loaded = store.loadBase();
+    expect(loaded.size).toBe(100_000);
+    expect(loaded.get('/d42/f99942')).toEqual(base('/d42/f99942'));
+  });
+});
+
+describe('SqliteStateStore: remote changes and cursor', () => {
+  it('applies create, update, subtree move and subtree delete with the cursor', () => {
+    expect(store.remoteCursor()).toBeNull();
+    store.applyRemoteChanges([
+      change('create', folderEntry('/a', 'A')),
+      change('create', folderEntry('/a/b', 'B')),
+      change('create', entry('/a/b/f', 'F')),
+      change('create', entry('/top', 'T')),
+    ], 4);
+    expect(store.remoteCursor()).toBe(4);
+    store.applyRemoteChanges([
+      change('update', entry('/a/b/f', 'F', { contentHash: H2, rev: 'r2' })),
+      change('move', { ...folderEntry('/z', 'A'), rev: 'r3' }, '/a'),
+    ], 6);
+    const moved = store.loadRemote();
+    expect([...moved.keys()].sort()).toEqual(['/top', '/z', '/z/b', '/z/b/f']);
+    expect(moved.get('/z')).toMatchObject({ id: 'A', rev: 'r3' });
+    expect(moved.get('/z/b/f')).toMatchObject({ id: 'F', contentHash: H2, rev: 'r2' });
+    store.applyRemoteChanges([change('delete', folderEntry('/z', 'A'))], 7);
+    expect([...store.loadRemote().keys()]).toEqual(['/top']);
+    expect(store.remoteCursor()).toBe(7);
+  });
+
+  it('keeps tree and cursor unchanged when a change list cannot be applied', () => {
+    store.applyRemoteChanges([change('create', entry('/a', 'A'))], 1);
+    expect(() => store.applyRemoteChanges([
+      change('create', entry('/b', 'B')),
+      change('create', entry('/c', 'A')),
+    ], 3)).toThrow(/UNIQUE/);
+    expect([...store.loadRemote().keys()]).toEqual(['/a']);
+    expect(store.remoteCursor()).toBe(1);
+  });
+
+  it('replaces the whole remote tree', () => {
+    store.applyRemoteChanges([change('create', entry('/old', 'O'))], 1);
+    store.replaceRemoteTree([folderEntry('/n', 'N'), entry('/n/f', 'F')], 40);
+    expect([...store.loadRemote().keys()].sort()).toEqual(['/n', '/n/f']);
+    expect(store.remoteCursor()).toBe(40);
+  });
+
+  it('stores settings', () => {
+    expect(store.getSetting('host')).toBeNull();
+    store.setSetting('host', 'laptop');
+    store.setSetting('host', 'desk');
+    expect(store.getSetting('host')).toBe('desk');
+  });
+});
+
+describe('SqliteStateStore: jobs', () => {
+  const err = { code: 'network', message: 'reset' };
+
+  it('claims due jobs oldest first and counts attempts', () => {
+    const [a, b, c] = store.jobs.enqueueJobs([
+      { kind: 'upload', path: '/a', payload: { ifRev: null } },
+      { kind: 'download', path: '/b', payload: {} },
+      { kind: 'upload', path: '/c', payload: {} },
+    ], 100);
+    expect(store.jobs.jobCounts()).toEqual({ queued: 3, running: 0, done: 0, failed: 0, blocked: 0 });
+    const claimed = store.jobs.claimJobs(2, 100);
+    expect(claimed.map((j) => j.id)).toEqual([a!.id, b!.id]);
+    expect(claimed[0]).toMatchObject({ state: 'running', attempts: 1, payload: { ifRev: null } });
+    store.jobs.rescheduleJob(a!.id, 500, err, 110);
+    expect(store.jobs.claimJobs(5, 200).map((j) => j.id)).toEqual([c!.id]);
+    const retried = store.jobs.claimJobs(5, 500);
+    expect(retried).toMatchObject([{ id: a!.id, attempts: 2, lastError: err }]);
+    store.jobs.completeJob(a!.id, 510);
+    store.jobs.failJob(b!.id, { code: 'not_found', message: 'gone' }, 520);
+    store.jobs.blockJob(c!.id, { code: 'invalid_name', message: 'bad' }, 530);
+    expect(store.jobs.jobCounts()).toEqual({ queued: 0, running: 0, done: 1, failed: 1, blocked: 1 });
+    expect(store.jobs.listJobs(['failed', 'blocked']).map((j) => j.path)).toEqual(['/b', '/c']);
+    expect(store.jobs.pruneDoneJobs()).toBe(1);
+    expect(store.jobs.getJob(a!.id)).toBeNull();
+  });
+
+  it('refuses to settle a job that is not running', () => {
+    const [job] = store.jobs.enqueueJobs([{ kind: 'upload', path: '/a', payload: {} }], 1);
+    expect(() => store.jobs.completeJob(job!.id, 2)).toThrow(/not running/);
+    expect(() => store.jobs.rescheduleJob(job!.id, 3, err, 2)).toThrow(/not running/);
+  });
+
+  it('resumes after a crash: running jobs requeue, done chunks and the upload session survive', () => {
+    const [job] = store.jobs.enqueueJobs([{ kind: 'upload', path: '/big', payload: { op: 'uploadFile' } }], 1);
+    store.jobs.claimJobs(1, 1);
+    store.jobs.setJobPayload(job!.id, { op: 'uploadFile', uploadId: 'u-1' }, 2, 4);
+    store.jobs.markChunkDone(job!.id, 0);
+    store.jobs.markChunkDone(job!.id, 2);
+    reopen();
+    expect(store.jobs.requeueRunningJobs(3)).toBe(1);
+    const [resumed] = store.jobs.claimJobs(1, 3);
+    expect(resumed).toMatchObject({ id: job!.id, attempts: 2, payload: { uploadId: 'u-1' } });
+    expect(store.jobs.pendingChunks(job!.id)).toEqual([1, 3]);
+    expect(store.jobs.chunkProgress(job!.id)).toEqual({ done: 2, total: 4 });
+    expect(() => store.jobs.markChunkDone(job!.id, 9)).toThrow(/no chunk 9/);
+  });
+
+  it('restarts chunk state with a new session and drops chunks with their job', () => {
+    const [job] = store.jobs.enqueueJobs([{ kind: 'download', path: '/d', payload: {}, chunkCount: 3 }], 1);
+    store.jobs.markChunkDone(job!.id, 1);
+    store.jobs.setJobPayload(job!.id, { uploadId: 'u-2' }, 2, 2);
+    expect(store.jobs.chunkProgress(job!.id)).toEqual({ done: 0, total: 2 });
+    store.jobs.removeJobs([job!.id]);
+    expect(store.jobs.chunkProgress(job!.id)).toEqual({ done: 0, total: 0 });
+    expect(() => store.jobs.setJobPayload(job!.id, {}, 3)).toThrow(/does not exist/);
+  });
+});

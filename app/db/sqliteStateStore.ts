@@ -1,0 +1,152 @@
+import Database from 'better-sqlite3';
+import type { Change, Entry } from '../../protocol/api.js';
+import type { BaseNode, LocalNode, RemoteNode } from '../model.js';
+import { toRemoteNode } from '../remote/remoteNode.js';
+import { JobTable } from './jobTable.js';
+import { migrate } from './schema.js';
+import type { StateStore, TreeName, TreeWrite } from './stateStore.js';
+import type { TreeTable } from './treeTable.js';
+import { baseTable, localTable, remoteTable } from './trees.js';
+
+const CURSOR_KEY = 'remote.cursor';
+
+/**
+ * The client's state in one SQLite file. WAL with synchronous=NORMAL: a power
+ * loss may drop the last commits but never corrupts the file, and everything
+ * here is re-derivable from the folder and the service.
+ */
+export class SqliteStateStore implements StateStore {
+  readonly jobs: JobTable;
+  private readonly trees: { base: TreeTable<BaseNode>; local: TreeTable<LocalNode>; remote: TreeTable<RemoteNode> };
+  private readonly cachedHashStmt: Database.Statement;
+  private readonly getKv: Database.Statement;
+  private readonly setKv: Database.Statement;
+  private readonly clearRemote: Database.Statement;
+
+  static open(file: string): SqliteStateStore {
+    const db = new Database(file);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('busy_timeout = 5000');
+      migrate(db);
+      return new SqliteStateStore(db);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  constructor(private readonly database: Database.Database) {
+    this.jobs = new JobTable(database);
+    this.trees = { base: baseTable(database), local: localTable(database), remote: remoteTable(database) };
+    this.cachedHashStmt = database.prepare(
+      'SELECT content_hash FROM local WHERE path = ? AND size = ? AND mtime = ? AND inode = ?').pluck();
+    this.getKv = database.prepare('SELECT value FROM kv WHERE key = ?').pluck();
+    this.setKv = database.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+    this.clearRemote = database.prepare('DELETE FROM remote');
+  }
+
+  loadBase(): Map<string, BaseNode> {
+    return this.trees.base.load();
+  }
+
+  loadLocal(): Map<string, LocalNode> {
+    return this.trees.local.load();
+  }
+
+  loadRemote(): Map<string, RemoteNode> {
+    return this.trees.remote.load();
+  }
+
+  write(writes: readonly TreeWrite[]): void {
+    this.database.transaction(() => {
+      for (const write of writes) this.applyWrite(write);
+    })();
+  }
+
+  cachedHash(path: string, size: number, mtime: number, inode: string): string | null {
+    return (this.cachedHashStmt.get(path, size, mtime, inode) as string | null | undefined) ?? null;
+  }
+
+  remoteCursor(): number | null {
+    const value = this.getSetting(CURSOR_KEY);
+    return value === null ? null : Number(value);
+  }
+
+  applyRemoteChanges(changes: readonly Change[], cursor: number): void {
+    const remote = this.trees.remote;
+    this.database.transaction(() => {
+      for (const change of changes) {
+        const node = { ...toRemoteNode(change.entry), path: change.path };
+        switch (change.op) {
+          case 'create':
+          case 'update':
+            remote.upsert(node);
+            break;
+          case 'move':
+            remote.moveSubtree(change.fromPath ?? change.path, change.path);
+            remote.upsert(node);
+            break;
+          case 'delete':
+            remote.deleteSubtree(change.path);
+            break;
+        }
+      }
+      this.setSetting(CURSOR_KEY, String(cursor));
+    })();
+  }
+
+  replaceRemoteTree(entries: readonly Entry[], cursor: number): void {
+    this.database.transaction(() => {
+      this.clearRemote.run();
+      for (const entry of entries) this.trees.remote.upsert(toRemoteNode(entry));
+      this.setSetting(CURSOR_KEY, String(cursor));
+    })();
+  }
+
+  getSetting(key: string): string | null {
+    return (this.getKv.get(key) as string | undefined) ?? null;
+  }
+
+  setSetting(key: string, value: string): void {
+    this.setKv.run(key, value);
+  }
+
+  close(): void {
+    this.database.close();
+  }
+
+  private applyWrite(write: TreeWrite): void {
+    switch (write.op) {
+      case 'upsert':
+        this.upsert(write);
+        break;
+      case 'delete':
+        this.table(write.tree).deleteSubtree(write.path);
+        break;
+      case 'move':
+        this.table(write.tree).moveSubtree(write.from, write.to);
+        break;
+    }
+  }
+
+  private upsert(write: Extract<TreeWrite, { op: 'upsert' }>): void {
+    switch (write.tree) {
+      case 'base':
+        this.trees.base.upsert(write.node);
+        break;
+      case 'local':
+        this.trees.local.upsert(write.node);
+        break;
+      case 'remote':
+        this.trees.remote.upsert(write.node);
+        break;
+    }
+  }
+
+  private table(tree: TreeName): Pick<TreeTable<never>, 'deleteSubtree' | 'moveSubtree'> {
+    return this.trees[tree];
+  }
+}

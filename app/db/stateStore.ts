@@ -1,0 +1,116 @@
+import type { Change, Entry } from '../../protocol/api.js';
+import type { BaseNode, LocalNode, RemoteNode } from '../model.js';
+
+/**
+ * The engine's persistent state: the three trees (observations, not
+ * intentions), the change-feed cursor, settings, and the job queue with
+ * per-chunk progress. Every mutating method is one transaction.
+ */
+export interface StateStore extends TreeStore {
+  readonly jobs: JobQueueStore;
+  getSetting(key: string): string | null;
+  setSetting(key: string, value: string): void;
+  close(): void;
+}
+
+export type TreeName = 'base' | 'local' | 'remote';
+
+/**
+ * One change to a tree. `delete` removes the path and everything below it;
+ * `move` renames the path and its whole subtree (the destination must be free).
+ */
+export type TreeWrite =
+  | { tree: 'base'; op: 'upsert'; node: BaseNode }
+  | { tree: 'local'; op: 'upsert'; node: LocalNode }
+  | { tree: 'remote'; op: 'upsert'; node: RemoteNode }
+  | { tree: TreeName; op: 'delete'; path: string }
+  | { tree: TreeName; op: 'move'; from: string; to: string };
+
+export interface TreeStore {
+  loadBase(): Map<string, BaseNode>;
+  loadLocal(): Map<string, LocalNode>;
+  loadRemote(): Map<string, RemoteNode>;
+  /** Applies the writes in order, all or nothing. */
+  write(writes: readonly TreeWrite[]): void;
+  /**
+   * The content hash recorded for `path` if it was computed for exactly this
+   * (size, mtime, inode), so an unchanged file is never hashed again.
+   */
+  cachedHash(path: string, size: number, mtime: number, inode: string): string | null;
+  /** The change-feed cursor the remote tree reflects; null before the first listing. */
+  remoteCursor(): number | null;
+  /**
+   * Applies feed changes to the remote tree and stores `cursor` in the same
+   * transaction, so the cursor is never ahead of the effects it covers.
+   */
+  applyRemoteChanges(changes: readonly Change[], cursor: number): void;
+  /** Replaces the whole remote tree (first sync, or after `cursor_expired`). */
+  replaceRemoteTree(entries: readonly Entry[], cursor: number): void;
+}
+
+export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'blocked';
+export const JOB_STATES: readonly JobState[] = ['queued', 'running', 'done', 'failed', 'blocked'];
+
+/** Whatever the executor needs to resume (the planned op, an upload's `uploadId`); stored as JSON. */
+export type JobPayload = Record<string, unknown>;
+
+export interface JobError {
+  code: string;
+  message: string;
+}
+
+export interface NewJob {
+  kind: string;
+  path: string;
+  payload: JobPayload;
+  /** Creates this many pending chunk rows with the job (e.g. a download's block count). */
+  chunkCount?: number;
+}
+
+export interface Job {
+  id: number;
+  kind: string;
+  path: string;
+  payload: JobPayload;
+  state: JobState;
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: JobError | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ChunkProgress {
+  done: number;
+  total: number;
+}
+
+export interface JobQueueStore {
+  enqueueJobs(jobs: readonly NewJob[], now: number): Job[];
+  /** Marks up to `limit` due queued jobs running (oldest first) and counts the attempt. */
+  claimJobs(limit: number, now: number): Job[];
+  completeJob(id: number, now: number): void;
+  /** Back to the queue, to be claimed again at `nextAttemptAt`. */
+  rescheduleJob(id: number, nextAttemptAt: number, error: JobError, now: number): void;
+  /** Gives up: retrying cannot help. */
+  failJob(id: number, error: JobError, now: number): void;
+  /** Waits for the user (e.g. an invalid name or a mass-delete confirmation). */
+  blockJob(id: number, error: JobError, now: number): void;
+  /** Jobs a crash left running go back to the queue; their done chunks stay done. */
+  requeueRunningJobs(now: number): number;
+  /**
+   * Replaces the payload (e.g. to record a new `uploadId`); with `chunkCount`,
+   * the chunk rows restart as that many pending chunks, in the same transaction.
+   */
+  setJobPayload(id: number, payload: JobPayload, now: number, chunkCount?: number): void;
+  removeJobs(ids: readonly number[]): void;
+  /** Removes done jobs; failed and blocked ones stay for the user to see. */
+  pruneDoneJobs(): number;
+  getJob(id: number): Job | null;
+  listJobs(states?: readonly JobState[]): Job[];
+  jobCounts(): Record<JobState, number>;
+  markChunkDone(jobId: number, n: number): void;
+  /** Chunk numbers not done yet, ascending. */
+  pendingChunks(jobId: number): number[];
+  chunkProgress(jobId: number): ChunkProgress;
+}

@@ -1,0 +1,54 @@
+import type Database from 'better-sqlite3';
+import { SyncError } from '../errors.js';
+import { belowBounds, codePointLength, isNestedMove } from './subtree.js';
+
+/** One of the three path-keyed trees: typed rows in, typed nodes out. */
+export class TreeTable<N extends { path: string }> {
+  private readonly upsertStmt: Database.Statement;
+  private readonly deleteStmt: Database.Statement;
+  private readonly moveStmt: Database.Statement;
+  private readonly allStmt: Database.Statement;
+
+  constructor(
+    db: Database.Database,
+    readonly table: string,
+    columns: readonly string[],
+    private readonly toRow: (node: N) => Record<string, unknown>,
+    private readonly fromRow: (row: Record<string, unknown>) => N,
+  ) {
+    const names = columns.join(', ');
+    const values = columns.map((c) => `@${c}`).join(', ');
+    const updates = columns.filter((c) => c !== 'path').map((c) => `${c} = excluded.${c}`).join(', ');
+    this.upsertStmt = db.prepare(`INSERT INTO ${table} (${names}) VALUES (${values}) ON CONFLICT (path) DO UPDATE SET ${updates}`);
+    this.deleteStmt = db.prepare(`DELETE FROM ${table} WHERE path = @path OR (path >= @lo AND path < @hi)`);
+    this.moveStmt = db.prepare(`UPDATE ${table} SET path = @to || substr(path, @cut) WHERE path = @from OR (path >= @lo AND path < @hi)`);
+    this.allStmt = db.prepare(`SELECT ${names} FROM ${table}`);
+  }
+
+  load(): Map<string, N> {
+    const nodes = new Map<string, N>();
+    for (const row of this.allStmt.iterate() as IterableIterator<Record<string, unknown>>) {
+      const node = this.fromRow(row);
+      nodes.set(node.path, node);
+    }
+    return nodes;
+  }
+
+  upsert(node: N): void {
+    this.upsertStmt.run(this.toRow(node));
+  }
+
+  /** Removes `path` and its subtree. */
+  deleteSubtree(path: string): void {
+    this.deleteStmt.run({ path, ...belowBounds(path) });
+  }
+
+  /** Renames `from` and its subtree to `to`; whatever was at `to` is replaced. */
+  moveSubtree(from: string, to: string): void {
+    if (isNestedMove(from, to)) {
+      throw new SyncError('internal', `cannot move ${from} to ${to} in the ${this.table} tree: one contains the other`);
+    }
+    this.deleteSubtree(to);
+    this.moveStmt.run({ from, to, cut: codePointLength(from) + 1, ...belowBounds(from) });
+  }
+}
