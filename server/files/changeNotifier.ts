@@ -35,9 +35,4 @@ export class ChangeNotifier {
       for (const wake of [...waiters]) wake();
     }
   }
-
-  /** How many readers wait, for tests and diagnostics. */
-  waiting(userId: string): number {
-    return this.waiters.get(userId)?.size ?? 0;
-  }
 }
