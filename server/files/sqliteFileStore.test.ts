@@ -165,9 +165,9 @@ describe('content references', () => {
     expect(await f.store.listTrash(f.alice)).toEqual([]);
     expect((await f.store.collectableContent(f.clock.now + 1)).sort()).toEqual([one.contentHash, two!.contentHash].sort());
 
-    await f.store.forgetContent(one.contentHash);
-    expect(await f.store.hasContent(one.contentHash)).toBeNull();
-    expect(await f.store.hasContent(two!.contentHash)).toEqual({ size: 6 });
+    await f.store.forgetContent(one.contentHash!);
+    expect(await f.store.hasContent(one.contentHash!)).toBeNull();
+    expect(await f.store.hasContent(two!.contentHash!)).toEqual({ size: 6 });
   });
 
   test('re-committing the same content keeps it referenced; forget spares referenced content', async () => {
