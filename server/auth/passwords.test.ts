@@ -52,3 +52,9 @@ describe('PasswordHasher', () => {
     expect(() => parseStoredHash(stored)).toThrow();
   });
 });
+
+test('parallel hashes all complete through the concurrency limit', async () => {
+  const hasher = new PasswordHasher(cheap, 1);
+  const stored = await Promise.all(['a', 'b', 'c', 'd'].map((pw) => hasher.hash(`password ${pw}`)));
+  expect(await Promise.all(stored.map((s, i) => hasher.verify(`password ${'abcd'[i]}`, s)))).toEqual([true, true, true, true]);
+});

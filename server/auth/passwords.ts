@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { ConcurrencyGate } from './concurrencyGate.js';
 
 /** scrypt cost parameters (N: CPU/memory cost, a power of two; r: block size; p: parallelism). */
 export interface ScryptCost {
@@ -14,6 +15,11 @@ const KEY_BYTES = 32;
 const MAX_N = 2 ** 22;
 const MAX_R = 64;
 const MAX_P = 16;
+/**
+ * scrypt runs on libuv's pool (4 threads by default), which file I/O shares,
+ * and each OWASP-cost hash holds 128 MiB: a burst of sign-ins must not take both.
+ */
+const DEFAULT_MAX_CONCURRENT = 2;
 
 /** scrypt needs about 128·N·r bytes; node's default ceiling (32 MiB) is below OWASP's cost. */
 function maxmemFor(cost: ScryptCost): number {
@@ -60,19 +66,22 @@ export function parseStoredHash(stored: string): StoredPasswordHash {
  */
 export class PasswordHasher {
   private dummy: Promise<string> | undefined;
+  private readonly gate: ConcurrencyGate;
 
-  constructor(private readonly cost: ScryptCost) {}
+  constructor(private readonly cost: ScryptCost, maxConcurrent = DEFAULT_MAX_CONCURRENT) {
+    this.gate = new ConcurrencyGate(maxConcurrent);
+  }
 
   async hash(password: string): Promise<string> {
     const salt = randomBytes(SALT_BYTES);
-    const key = await derive(password, salt, this.cost);
+    const key = await this.gate.run(() => derive(password, salt, this.cost));
     const { N, r, p } = this.cost;
     return [SCHEME, N, r, p, salt.toString('base64url'), key.toString('base64url')].join('$');
   }
 
   async verify(password: string, stored: string): Promise<boolean> {
     const { cost, salt, hash } = parseStoredHash(stored);
-    const key = await derive(password, salt, cost);
+    const key = await this.gate.run(() => derive(password, salt, cost));
     return timingSafeEqual(key, hash);
   }
 
