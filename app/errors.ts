@@ -16,6 +16,7 @@ export type SyncErrorCode =
   | 'sync_root_missing'
   | 'invalid_name'
   | 'aborted'
+  | 'watch_limit'
   | 'keychain_unavailable'
   | 'internal';
 

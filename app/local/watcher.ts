@@ -1,0 +1,160 @@
+import type { Stats } from 'node:fs';
+import { lstat } from 'node:fs/promises';
+import { relative, sep } from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import { ROOT } from '../../protocol/paths.js';
+import type { SyncError } from '../errors.js';
+import { errnoCode } from '../fsErrors.js';
+import { IGNORE_FILE_NAME, type IgnoreRules } from './ignore.js';
+import { translateWatchError } from './watchErrors.js';
+
+/**
+ * What happened to a path, judged when it settled: 'created' or 'changed' if
+ * it exists, 'deleted' if not. A rename is a 'deleted' and a 'created'; the
+ * planner pairs them by inode. 'ignore_rules_changed' (for /.netdiskignore)
+ * means ignore decisions may differ everywhere: rescan, and restart the
+ * watcher so newly included folders are watched.
+ */
+export type LocalChangeReason = 'created' | 'changed' | 'deleted' | 'ignore_rules_changed';
+
+export interface LocalChange {
+  path: string;
+  reason: LocalChangeReason;
+}
+
+export interface LocalWatcherOptions {
+  rules: IgnoreRules;
+  onChange: (change: LocalChange) => void;
+  onError: (error: SyncError) => void;
+  /** Quiet time after a path's last event before it is looked at. */
+  debounceMs?: number;
+  /** Gap between the two equal size+mtime readings that say a file is no longer being written. */
+  stabilityMs?: number;
+}
+
+type ChokidarEvent = 'add' | 'addDir' | 'change' | 'unlink' | 'unlinkDir';
+
+interface Pending {
+  firstEvent: ChokidarEvent;
+  timer: NodeJS.Timeout;
+  /** Bumped on every event, so a settle that raced with a newer event is dropped. */
+  generation: number;
+  lastReading?: { size: number; mtimeMs: number };
+}
+
+/**
+ * Watches the sync root with chokidar and reports each path once it has
+ * settled: events are debounced and coalesced per path, and a file is only
+ * reported when two readings of its size and mtime `stabilityMs` apart agree.
+ */
+export class LocalWatcher {
+  private readonly pending = new Map<string, Pending>();
+  private readonly debounceMs: number;
+  private readonly stabilityMs: number;
+  private chokidar: FSWatcher | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly root: string,
+    private readonly options: LocalWatcherOptions,
+  ) {
+    this.debounceMs = options.debounceMs ?? 300;
+    this.stabilityMs = options.stabilityMs ?? 1000;
+  }
+
+  /** Resolves once the initial directory walk is done and changes are being reported. */
+  start(): Promise<void> {
+    const watcher = watch(this.root, {
+      ignoreInitial: true,
+      followSymlinks: false,
+      awaitWriteFinish: false,
+      ignored: (absPath: string, stats?: Stats) => this.ignored(absPath, stats?.isDirectory() ?? false),
+    });
+    this.chokidar = watcher;
+    for (const event of ['add', 'addDir', 'change', 'unlink', 'unlinkDir'] as const) {
+      watcher.on(event, (absPath: string) => this.observe(event, absPath));
+    }
+    watcher.on('error', (error: unknown) => this.options.onError(translateWatchError(error, this.root)));
+    return new Promise((resolve) => watcher.once('ready', () => resolve()));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const entry of this.pending.values()) clearTimeout(entry.timer);
+    this.pending.clear();
+    await this.chokidar?.close();
+  }
+
+  private drivePath(absPath: string): string | null {
+    const rel = relative(this.root, absPath);
+    if (rel === '' || rel.startsWith('..')) return null;
+    return `/${rel.split(sep).join('/').normalize('NFC')}`;
+  }
+
+  private ignored(absPath: string, isFolder: boolean): boolean {
+    const path = this.drivePath(absPath);
+    return path !== null && this.options.rules.isIgnored(path, isFolder);
+  }
+
+  private observe(event: ChokidarEvent, absPath: string): void {
+    if (this.closed) return;
+    const path = this.drivePath(absPath);
+    if (path === null || this.options.rules.isIgnored(path, event === 'addDir' || event === 'unlinkDir')) return;
+    const entry = this.pending.get(path);
+    if (entry) {
+      clearTimeout(entry.timer);
+      entry.generation++;
+      entry.timer = this.schedule(path, absPath, this.debounceMs);
+    } else {
+      this.pending.set(path, { firstEvent: event, generation: 0, timer: this.schedule(path, absPath, this.debounceMs) });
+    }
+  }
+
+  private schedule(path: string, absPath: string, ms: number): NodeJS.Timeout {
+    return setTimeout(() => void this.settle(path, absPath), ms);
+  }
+
+  private async settle(path: string, absPath: string): Promise<void> {
+    const entry = this.pending.get(path);
+    if (!entry) return;
+    const generation = entry.generation;
+    let stats: Stats | null;
+    try {
+      stats = await lstat(absPath);
+    } catch (error) {
+      if (errnoCode(error) !== 'ENOENT' && errnoCode(error) !== 'ENOTDIR') {
+        this.pending.delete(path);
+        this.options.onError(translateWatchError(error, absPath));
+        return;
+      }
+      stats = null;
+    }
+    if (this.closed || entry.generation !== generation) return;
+    if (stats?.isFile()) {
+      const reading = { size: stats.size, mtimeMs: stats.mtimeMs };
+      const last = entry.lastReading;
+      entry.lastReading = reading;
+      if (!last || last.size !== reading.size || last.mtimeMs !== reading.mtimeMs) {
+        entry.timer = this.schedule(path, absPath, this.stabilityMs);
+        return;
+      }
+    }
+    this.pending.delete(path);
+    // Symlinks and special files are the scanner's to report, once.
+    if (stats && !stats.isFile() && !stats.isDirectory()) return;
+    let reason: LocalChangeReason;
+    try {
+      reason = await this.reasonFor(path, entry.firstEvent, stats);
+    } catch (error) {
+      this.options.onError(translateWatchError(error, absPath));
+      return;
+    }
+    if (!this.closed) this.options.onChange({ path, reason });
+  }
+
+  private async reasonFor(path: string, firstEvent: ChokidarEvent, stats: Stats | null): Promise<LocalChangeReason> {
+    if (path === `${ROOT}${IGNORE_FILE_NAME}` && (await this.options.rules.load())) return 'ignore_rules_changed';
+    if (!stats) return 'deleted';
+    return firstEvent === 'add' || firstEvent === 'addDir' ? 'created' : 'changed';
+  }
+}
