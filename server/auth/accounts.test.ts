@@ -114,6 +114,16 @@ describe('password accounts', () => {
     expect(link).toEqual([{ provider: 'password', provider_id: user.id }]);
   });
 
+  test('the auth routes are in the OpenAPI document, protected ones with bearer security', async () => {
+    const doc = (await jsonRequest(server.api, 'GET', '/openapi.json')).body as { paths: Record<string, Record<string, { security?: unknown }>> };
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining([
+      '/api/v1/auth/register', '/api/v1/auth/login', '/api/v1/auth/refresh', '/api/v1/auth/logout',
+      '/api/v1/me', '/api/v1/auth/sessions', '/api/v1/auth/sessions/{id}',
+    ]));
+    expect(doc.paths['/api/v1/auth/sessions/{id}']!.delete!.security).toEqual([{ bearer: [] }]);
+    expect(doc.paths['/api/v1/auth/login']!.post!.security).toBeUndefined();
+  });
+
   test('the generated signing key file is private (0600)', () => {
     expect(statSync(join(server.config.dataDir, KEY_FILE_NAME)).mode & 0o777).toBe(0o600);
   });
