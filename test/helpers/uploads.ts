@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import Database from 'better-sqlite3';
+import { createUploadResponse, entryResponse, uploadStatusSchema, type CreateUploadResponse, type Entry, type UploadStatus } from '../../protocol/api.js';
+import { hashBytes } from '../../protocol/contentHash.js';
+import { jsonRequest, type JsonResponse } from './jsonRequest.js';
+
+type Auth = { authorization: string };
+
+/** The `POST /uploads` body for `bytes` at `path`, plus any overrides. */
+export function uploadRequest(path: string, bytes: Uint8Array, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const { contentHash, blockHashes, size } = hashBytes(bytes);
+  return { path, size, contentHash, blockHashes, mtime: 1_700_000_000_000, ...extra };
+}
+
+export async function createUpload(api: string, auth: Auth, body: Record<string, unknown>): Promise<JsonResponse & { created?: CreateUploadResponse }> {
+  const response = await jsonRequest(api, 'POST', '/uploads', { headers: auth, body });
+  const parsed = createUploadResponse.safeParse(response.body);
+  return parsed.success ? { ...response, created: parsed.data } : response;
+}
+
+export async function putChunk(api: string, auth: Auth, uploadId: string, n: number, bytes: Uint8Array): Promise<JsonResponse> {
+  const response = await fetch(`${api}/uploads/${uploadId}/chunks/${n}`, {
+    method: 'PUT',
+    headers: { ...auth, 'content-type': 'application/octet-stream' },
+    body: bytes,
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text === '' ? undefined : JSON.parse(text) };
+}
+
+export function chunkOf(bytes: Uint8Array, chunkSize: number, n: number): Uint8Array {
+  return bytes.subarray(n * chunkSize, (n + 1) * chunkSize);
+}
+
+/** Sends the chunks `which` of an upload session, in order; each must be accepted. */
+export async function putChunks(api: string, auth: Auth, status: UploadStatus, bytes: Uint8Array, which: readonly number[]): Promise<UploadStatus> {
+  let latest = status;
+  for (const n of which) {
+    const response = await putChunk(api, auth, status.uploadId, n, chunkOf(bytes, status.chunkSize, n));
+    if (response.status !== 200) throw new Error(`chunk ${n} answered ${response.status}: ${JSON.stringify(response.body)}`);
+    latest = uploadStatusSchema.parse(response.body);
+  }
+  return latest;
+}
+
+/** The whole chunked flow, for tests that need content on the service. */
+export async function uploadFile(api: string, auth: Auth, path: string, bytes: Uint8Array, extra: Record<string, unknown> = {}): Promise<Entry> {
+  const { created, status, body } = await createUpload(api, auth, uploadRequest(path, bytes, extra));
+  if (created?.status === 'done') return created.entry;
+  if (created?.status !== 'upload') throw new Error(`create answered ${status}: ${JSON.stringify(body)}`);
+  await putChunks(api, auth, created, bytes, Array.from({ length: created.chunkCount }, (_, n) => n));
+  const completed = await jsonRequest(api, 'POST', `/uploads/${created.uploadId}/complete`, { headers: auth });
+  if (completed.status !== 200) throw new Error(`complete answered ${completed.status}: ${JSON.stringify(completed.body)}`);
+  return entryResponse.parse(completed.body).entry;
+}
+
+export async function download(api: string, auth: Auth, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; bytes: Buffer }> {
+  const response = await fetch(`${api}/files/content?path=${encodeURIComponent(path)}`, { headers: { ...auth, ...headers } });
+  return { status: response.status, headers: response.headers, bytes: Buffer.from(await response.arrayBuffer()) };
+}
+
+function filesUnder(root: string): string[] {
+  return readdirSync(root, { recursive: true, encoding: 'utf8' })
+    .map((name) => join(root, name))
+    .filter((path) => statSync(path).isFile())
+    .map((path) => relative(root, path))
+    .sort();
+}
+
+/**
+ * What a refused request must leave alone: every row of every table, and the
+ * blob and staging files by name and size. Blob bytes are hashed too; staging
+ * bytes are not, since an unreceived chunk's region holds nothing trusted.
+ */
+export function stateOf(dataDir: string): unknown {
+  const db = new Database(join(dataDir, 'netdisk.sqlite'), { readonly: true, fileMustExist: true });
+  try {
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all() as string[];
+    const rows = Object.fromEntries(tables.map((table) => [table, db.prepare(`SELECT * FROM "${table}"`).all()]));
+    const blobs = filesUnder(join(dataDir, 'blobs')).map((name) => {
+      const digest = createHash('sha256').update(readFileSync(join(dataDir, 'blobs', name))).digest('hex');
+      return `${name} ${digest}`;
+    });
+    const staging = filesUnder(join(dataDir, 'staging')).map((name) => `${name} ${statSync(join(dataDir, 'staging', name)).size}`);
+    return { rows, blobs, staging };
+  } finally {
+    db.close();
+  }
+}
