@@ -1,0 +1,273 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buffer } from 'node:stream/consumers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BLOCK_SIZE, hashBytes } from '../../protocol/contentHash.js';
+import { signUp, TEST_PASSWORD } from '../../test/helpers/accounts.js';
+import { startTestServer, type TestServer } from '../../test/helpers/testServer.js';
+import { FileCredentialStore } from '../auth/fileCredentialStore.js';
+import { TokenSession } from '../auth/tokenSession.js';
+import { SyncError } from '../errors.js';
+import { ApiClient } from './apiClient.js';
+import { RemoteConflictError } from './remoteErrors.js';
+import { HttpRemoteStore } from './httpRemoteStore.js';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'netdisk-remote-'));
+  dirs.push(dir);
+  return dir;
+}
+
+async function signedInStore(serverUrl: string, api: string): Promise<HttpRemoteStore> {
+  const { user } = await signUp(api);
+  const client = new ApiClient(serverUrl);
+  const session = new TokenSession({ api: client, credentials: new FileCredentialStore(tempDir()) });
+  await session.login(user.username, TEST_PASSWORD);
+  return new HttpRemoteStore(client, session);
+}
+
+/** Resolves when the service receives its next request for `path`. */
+function requestArrival(server: TestServer, path: string): Promise<void> {
+  return new Promise((resolve) => {
+    const listener = (request: IncomingMessage) => {
+      if (request.url?.split('?')[0] !== path) return;
+      server.app.server.off('request', listener);
+      resolve();
+    };
+    server.app.server.on('request', listener);
+  });
+}
+
+function failure(promise: Promise<unknown>): Promise<SyncError> {
+  return promise.then(
+    () => { throw new Error('expected a failure'); },
+    (error: unknown) => {
+      expect(error).toBeInstanceOf(SyncError);
+      return error as SyncError;
+    },
+  );
+}
+
+describe('HttpRemoteStore against the real service', () => {
+  let server: TestServer;
+  let remote: HttpRemoteStore;
+
+  beforeAll(async () => {
+    server = await startTestServer((config) => {
+      config.chunkSize = BLOCK_SIZE;
+    });
+    remote = await signedInStore(server.url, server.api);
+  });
+  afterAll(async () => {
+    await server.close();
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('creates, lists, moves and deletes folders; a stale rev is a conflict carrying the current entry', async () => {
+    const docs = await remote.mkdir('/Docs', { mtime: 1_700_000_000_000 });
+    expect(docs).toMatchObject({ path: '/Docs', kind: 'folder', size: 0, contentHash: null, mtime: 1_700_000_000_000 });
+    expect(docs).not.toHaveProperty('name');
+    await remote.mkdir('/Docs/Inner');
+    expect((await remote.list('/')).map((node) => node.path)).toContain('/Docs');
+    expect((await remote.list('/Docs')).map((node) => node.path)).toEqual(['/Docs/Inner']);
+
+    const moved = await remote.move('/Docs', '/Papers', docs.rev);
+    expect(moved).toMatchObject({ id: docs.id, path: '/Papers' });
+    expect((await remote.meta('/Papers/Inner')).kind).toBe('folder');
+
+    const conflict = await failure(remote.delete('/Papers', 'not-the-rev'));
+    expect(conflict).toBeInstanceOf(RemoteConflictError);
+    expect(conflict).toMatchObject({ code: 'conflict', detail: { status: 409, serviceCode: 'conflict', retryable: false } });
+    expect((conflict as RemoteConflictError).current).toMatchObject({ id: docs.id, path: '/Papers', rev: moved.rev });
+
+    const deleted = await remote.delete('/Papers', moved.rev);
+    expect(deleted.id).toBe(docs.id);
+    const missing = await failure(remote.meta('/Papers'));
+    expect(missing).toMatchObject({ code: 'not_found', detail: { status: 404, serviceCode: 'not_found' } });
+  });
+
+  it('maps path refusals and clashes to typed errors', async () => {
+    await remote.mkdir('/Clash');
+    expect(await failure(remote.meta('/a/../b'))).toMatchObject({ code: 'invalid_name', detail: { status: 400, serviceCode: 'invalid_path' } });
+    expect(await failure(remote.mkdir('/Nope/Child'))).toMatchObject({ code: 'conflict', detail: { serviceCode: 'parent_not_found' } });
+    expect(await failure(remote.mkdir('/clash'))).toMatchObject({ code: 'conflict', detail: { serviceCode: 'case_conflict' } });
+  });
+
+  it('uploads in chunks (buffer and re-openable stream), resumes from status, completes, and downloads ranges', async () => {
+    const dir = tempDir();
+    const bytes = randomBytes(2 * BLOCK_SIZE + 12_345);
+    const file = join(dir, 'big.bin');
+    writeFileSync(file, bytes);
+    const digest = hashBytes(bytes);
+    const request = { path: '/big.bin', size: digest.size, contentHash: digest.contentHash, blockHashes: digest.blockHashes, mtime: 1_700_000_000_000, ifRev: null };
+
+    const start = await remote.createUpload(request);
+    if (start.status !== 'upload') throw new Error(`expected an upload session, got ${start.status}`);
+    expect(start).toMatchObject({ chunkSize: BLOCK_SIZE, chunkCount: 3, received: [] });
+
+    const progress: number[] = [];
+    await remote.putChunk(start.uploadId, 0, bytes.subarray(0, BLOCK_SIZE), { onProgress: (sent) => progress.push(sent) });
+    expect(progress.at(-1)).toBe(BLOCK_SIZE);
+    const streamed = await remote.putChunk(start.uploadId, 2, () => createReadStream(file, { start: 2 * BLOCK_SIZE }));
+    expect(streamed.received).toEqual([0, 2]);
+    expect((await remote.uploadStatus(start.uploadId)).received).toEqual([0, 2]);
+
+    const incomplete = await failure(remote.completeUpload(start.uploadId));
+    expect(incomplete.detail.serviceCode).toBe('upload_incomplete');
+    await remote.putChunk(start.uploadId, 1, bytes.subarray(BLOCK_SIZE, 2 * BLOCK_SIZE));
+    const node = await remote.completeUpload(start.uploadId);
+    expect(node).toMatchObject({ path: '/big.bin', kind: 'file', size: bytes.length, contentHash: digest.contentHash });
+
+    const whole = await remote.download('/big.bin');
+    expect(whole).toMatchObject({ status: 200, contentHash: digest.contentHash, length: bytes.length, totalSize: bytes.length });
+    expect((await buffer(whole.body)).equals(bytes)).toBe(true);
+
+    const range = await remote.download('/big.bin', { range: { start: BLOCK_SIZE - 10, end: BLOCK_SIZE + 9 } });
+    expect(range).toMatchObject({ status: 206, length: 20, totalSize: bytes.length });
+    expect((await buffer(range.body)).equals(bytes.subarray(BLOCK_SIZE - 10, BLOCK_SIZE + 10))).toBe(true);
+
+    const unchanged = await remote.download('/big.bin', { ifNoneMatch: digest.contentHash });
+    expect(unchanged).toMatchObject({ status: 304, length: 0 });
+    unchanged.body.resume();
+
+    const beyond = await failure(remote.download('/big.bin', { range: { start: bytes.length + 5, end: bytes.length + 10 } }));
+    expect(beyond.detail).toMatchObject({ status: 416, serviceCode: 'range_not_satisfiable' });
+  });
+
+  it('refuses a chunk whose bytes do not match its block digest', async () => {
+    const bytes = randomBytes(1000);
+    const digest = hashBytes(bytes);
+    const start = await remote.createUpload({ path: '/bad.bin', size: 1000, contentHash: digest.contentHash, blockHashes: digest.blockHashes, mtime: 1 });
+    if (start.status !== 'upload') throw new Error('expected an upload session');
+    const error = await failure(remote.putChunk(start.uploadId, 0, randomBytes(1000)));
+    expect(error).toMatchObject({ code: 'hash_mismatch', detail: { serviceCode: 'chunk_hash_mismatch' } });
+    await remote.abortUpload(start.uploadId);
+    expect((await failure(remote.uploadStatus(start.uploadId))).code).toBe('not_found');
+  });
+
+  it('uploads known content instantly after proving possession of the challenged range', async () => {
+    const dir = tempDir();
+    const bytes = randomBytes(BLOCK_SIZE + 777);
+    const file = join(dir, 'copy.bin');
+    writeFileSync(file, bytes);
+    const digest = hashBytes(bytes);
+    const request = (path: string) => ({ path, size: digest.size, contentHash: digest.contentHash, blockHashes: digest.blockHashes, mtime: 5 });
+
+    const first = await remote.createUpload(request('/original.bin'));
+    if (first.status !== 'upload') throw new Error('expected an upload session');
+    for (let n = 0; n < first.chunkCount; n++) {
+      await remote.putChunk(first.uploadId, n, bytes.subarray(n * first.chunkSize, (n + 1) * first.chunkSize));
+    }
+    await remote.completeUpload(first.uploadId);
+
+    const second = await remote.createUpload(request('/copy.bin'));
+    if (second.status !== 'challenge') throw new Error(`expected a challenge, got ${second.status}`);
+    const done = await remote.answerChallenge(request('/copy.bin'), second.challenge, file);
+    expect(done).toMatchObject({ status: 'done', node: { path: '/copy.bin', contentHash: digest.contentHash, size: bytes.length } });
+
+    // Bytes that are not the content cannot answer a challenge.
+    const third = await remote.createUpload(request('/forged.bin'));
+    if (third.status !== 'challenge') throw new Error('expected a challenge');
+    const forged = join(dir, 'forged.bin');
+    writeFileSync(forged, randomBytes(bytes.length));
+    const refused = await failure(remote.answerChallenge(request('/forged.bin'), third.challenge, forged));
+    expect(refused.detail).toMatchObject({ status: 403, serviceCode: 'proof_invalid' });
+  });
+
+  it('commits small files in one batch, each answered on its own', async () => {
+    const content = Buffer.from('hello batch');
+    const results = await remote.batchUpload([
+      { path: '/small.txt', content, contentHash: hashBytes(content).contentHash, mtime: 7 },
+      { path: '/wrong.txt', content, contentHash: hashBytes(Buffer.from('other')).contentHash, mtime: 7 },
+    ]);
+    expect(results[0]).toMatchObject({ path: '/small.txt', ok: true, node: { size: content.length } });
+    expect(results[1]).toMatchObject({ path: '/wrong.txt', ok: false });
+    if (results[1]?.ok !== false) throw new Error('expected the second file to be refused');
+    expect(results[1].error).toBeInstanceOf(SyncError);
+    expect(results[1].error.detail.serviceCode).toBe('content_hash_mismatch');
+    expect((await buffer((await remote.download('/small.txt')).body)).toString()).toBe('hello batch');
+  });
+
+  it('reads the change feed, wakes a long poll on a change, and aborts a long poll', async () => {
+    const own = await signedInStore(server.url, server.api);
+    const initial = await own.changes(0);
+    expect(initial).toEqual({ changes: [], cursor: initial.cursor, hasMore: false });
+
+    const polled = requestArrival(server, '/api/v1/changes');
+    const waiting = own.changes(initial.cursor, { waitSeconds: 30 });
+    await polled;
+    await own.mkdir('/Woke');
+    const woke = await waiting;
+    expect(woke.changes.map((change) => [change.op, change.path, change.node.kind])).toEqual([['create', '/Woke', 'folder']]);
+    expect(woke.cursor).toBeGreaterThan(initial.cursor);
+
+    const controller = new AbortController();
+    const arrived = requestArrival(server, '/api/v1/changes');
+    const pending = own.changes(woke.cursor, { waitSeconds: 30, signal: controller.signal });
+    await arrived;
+    controller.abort();
+    expect((await failure(pending)).code).toBe('aborted');
+  });
+});
+
+describe('HttpRemoteStore against a broken service', () => {
+  let fake: Server;
+  let fakeUrl: string;
+
+  beforeAll(async () => {
+    // Answers every request with the given status and body, whatever was asked.
+    fake = createServer((request, response) => {
+      request.resume();
+      const [status, body] = request.url?.includes('/auth/')
+        ? [200, JSON.stringify({ accessToken: 'a', refreshToken: 'r', expiresIn: 900, user: { id: 'u', username: 'fake', displayName: 'f', createdAt: 1 } })]
+        : request.url?.includes('/files/meta') ? [200, '{"entry": {"id": 1'] : request.url?.includes('/files?') ? [200, '{"entries": [{"id": "x"}]}'] : [502, '<html>bad gateway</html>'];
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end(body);
+    });
+    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+    fakeUrl = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => fake.close(resolve));
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function storeAt(url: string): Promise<HttpRemoteStore> {
+    const client = new ApiClient(url);
+    const session = new TokenSession({ api: client, credentials: new FileCredentialStore(tempDir()) });
+    await session.login('fake', 'password');
+    return new HttpRemoteStore(client, session);
+  }
+
+  it('turns malformed JSON and off-contract answers into typed service errors', async () => {
+    const store = await storeAt(fakeUrl);
+    expect(await failure(store.meta('/x'))).toMatchObject({ code: 'service', detail: { status: 200, retryable: false } });
+    expect(await failure(store.list('/'))).toMatchObject({ code: 'service', detail: { status: 200 } });
+    const gateway = await failure(store.mkdir('/x'));
+    expect(gateway).toMatchObject({ code: 'service', detail: { status: 502 } });
+    expect(gateway.retryable).toBe(true);
+  });
+
+  it('reports a refused connection as a retryable network error', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const session = new TokenSession({ api: new ApiClient(`http://127.0.0.1:${port}`), credentials: new FileCredentialStore(tempDir()) });
+    const error = await failure(session.login('someone', 'password'));
+    expect(error.code).toBe('network');
+    expect(error.retryable).toBe(true);
+    expect(error.message).toContain('ECONNREFUSED');
+  });
+
+  it('fails fast as signed_out when no one is signed in', async () => {
+    const client = new ApiClient(fakeUrl);
+    const store = new HttpRemoteStore(client, new TokenSession({ api: client, credentials: new FileCredentialStore(tempDir()) }));
+    expect((await failure(store.list('/'))).code).toBe('signed_out');
+  });
+});
