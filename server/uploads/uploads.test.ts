@@ -4,6 +4,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entryResponse, uploadStatusSchema, type UploadStatus } from '../../protocol/api.js';
+import { errorBodySchema } from '../../protocol/errors.js';
 import { BLOCK_SIZE, possessionProof, sha256Hex } from '../../protocol/contentHash.js';
 import { signUp, type SignedUpUser } from '../../test/helpers/accounts.js';
 import { errorCodeOf, jsonRequest } from '../../test/helpers/jsonRequest.js';
@@ -72,12 +73,12 @@ describe('chunked upload', () => {
     const before = stateOf(server.config.dataDir);
 
     const corrupt = Buffer.from(chunkOf(bytes, CHUNK, 1));
-    corrupt[1000] ^= 0xff;
+    corrupt.writeUInt8(corrupt.readUInt8(1000) ^ 0xff, 1000);
     const refused = await putChunk(server.api, alice.auth, session.uploadId, 1, corrupt);
     expect(refused.status).toBe(400);
     expect(errorCodeOf(refused)).toBe('chunk_hash_mismatch');
     const corruptAgain = Buffer.from(chunkOf(bytes, CHUNK, 0));
-    corruptAgain[5] ^= 0x01;
+    corruptAgain.writeUInt8(corruptAgain.readUInt8(5) ^ 0x01, 5);
     const refusedReceived = await putChunk(server.api, alice.auth, session.uploadId, 0, corruptAgain);
     expect(errorCodeOf(refusedReceived)).toBe('chunk_hash_mismatch');
     expect(stateOf(server.config.dataDir)).toEqual(before);
@@ -125,7 +126,7 @@ describe('chunked upload', () => {
       duplex: 'half',
     } as RequestInit);
     expect(response.status).toBe(400);
-    expect((await response.json()).error.code).toBe('chunk_length_mismatch');
+    expect(errorBodySchema.parse(await response.json()).error.code).toBe('chunk_length_mismatch');
     const status = await jsonRequest(server.api, 'GET', `/uploads/${session.uploadId}`, { headers: alice.auth });
     expect(uploadStatusSchema.parse(status.body).received).toEqual([]);
   });
