@@ -7,6 +7,7 @@ import { signUp, TEST_PASSWORD, uniqueUsername } from '../../test/helpers/accoun
 import { errorCodeOf, jsonRequest } from '../../test/helpers/jsonRequest.js';
 import { countRows, withServerDb } from '../../test/helpers/serverDb.js';
 import { startTestServer, type TestServer } from '../../test/helpers/testServer.js';
+import { parseStoredHash, PasswordHasher } from './passwords.js';
 import { KEY_FILE_NAME } from './signingKeys.js';
 
 describe('password accounts', () => {
@@ -122,6 +123,22 @@ describe('password accounts', () => {
     ]));
     expect(doc.paths['/api/v1/auth/sessions/{id}']!.delete!.security).toEqual([{ bearer: [] }]);
     expect(doc.paths['/api/v1/auth/login']!.post!.security).toBeUndefined();
+  });
+
+  test('a password stored at another cost is rehashed at the configured cost on sign-in', async () => {
+    const { user } = await signUp(server.api);
+    const oldHash = await new PasswordHasher({ N: 2 ** 10, r: 4, p: 1 }).hash(TEST_PASSWORD);
+    const storedHash = () => withServerDb(server, (db) => db.prepare('SELECT password_hash FROM users WHERE id = ?').pluck().get(user.id) as string);
+    withServerDb(server, (db) => db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(oldHash, user.id));
+
+    const login = await jsonRequest(server.api, 'POST', '/auth/login', { body: { username: user.username, password: TEST_PASSWORD } });
+    expect(login.status).toBe(200);
+    const rehashed = storedHash();
+    expect(parseStoredHash(rehashed).cost).toEqual(server.config.scrypt);
+
+    // A failed sign-in leaves the stored hash alone.
+    await jsonRequest(server.api, 'POST', '/auth/login', { body: { username: user.username, password: 'not the password' } });
+    expect(storedHash()).toBe(rehashed);
   });
 
   test('the generated signing key file is private (0600)', () => {

@@ -58,3 +58,9 @@ test('parallel hashes all complete through the concurrency limit', async () => {
   const stored = await Promise.all(['a', 'b', 'c', 'd'].map((pw) => hasher.hash(`password ${pw}`)));
   expect(await Promise.all(stored.map((s, i) => hasher.verify(`password ${'abcd'[i]}`, s)))).toEqual([true, true, true, true]);
 });
+
+test('needsRehash tells a hash made at another cost from one at the configured cost', async () => {
+  const hasher = new PasswordHasher(cheap);
+  expect(hasher.needsRehash(await hasher.hash('pw'))).toBe(false);
+  expect(hasher.needsRehash(await new PasswordHasher({ ...cheap, N: 2 ** 11 }).hash('pw'))).toBe(true);
+});

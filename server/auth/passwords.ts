@@ -85,6 +85,12 @@ export class PasswordHasher {
     return timingSafeEqual(key, hash);
   }
 
+  /** True when `stored` was made with another cost than the configured one: rehash it at the next sign-in. */
+  needsRehash(stored: string): boolean {
+    const { N, r, p } = parseStoredHash(stored).cost;
+    return N !== this.cost.N || r !== this.cost.r || p !== this.cost.p;
+  }
+
   /**
    * Spends the same work as a real verification and fails, so "no such user"
    * takes as long as "wrong password" and the answer time reveals nothing.

@@ -45,12 +45,14 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext, ser
       throw new ApiError('rate_limited', 'too many failed sign-ins; try again later');
     }
     const account = users.findByUsername(body.username);
-    const valid = account?.passwordHash
-      ? await passwords.verify(body.password, account.passwordHash)
-      : await passwords.verifyNothing(body.password);
+    const stored = account?.passwordHash;
+    const valid = stored ? await passwords.verify(body.password, stored) : await passwords.verifyNothing(body.password);
     // One answer for "no such user" and "wrong password": it must not reveal which names exist.
-    if (!account || !valid) throw new ApiError('invalid_credentials', 'wrong username or password');
+    if (!account || !stored || !valid) throw new ApiError('invalid_credentials', 'wrong username or password');
     throttle.succeeded(request.ip, body.username);
+    if (passwords.needsRehash(stored)) {
+      users.updatePasswordHash(account.user.id, await passwords.hash(body.password));
+    }
     return tokenPair(ctx.accessTokens, refreshTokens.startSession(account.user.id, body.deviceName ?? UNNAMED_DEVICE), account.user);
   });
 

@@ -25,12 +25,14 @@ function toUser(row: UserRow): User {
 export class UserStore {
   private readonly insertUser: Database.Statement<[string, string, string, string | null, number]>;
   private readonly insertAuth: Database.Statement<[string, string, string, number]>;
+  private readonly setPasswordHash: Database.Statement<[string, string]>;
   private readonly byId: Database.Statement<[string], UserRow>;
   private readonly byUsername: Database.Statement<[string], UserRow>;
 
   constructor(private readonly db: Database.Database, private readonly now: () => number) {
     this.insertUser = db.prepare('INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)');
     this.insertAuth = db.prepare('INSERT INTO user_auth (user_id, provider, provider_id, created_at) VALUES (?, ?, ?, ?)');
+    this.setPasswordHash = db.prepare('UPDATE users SET password_hash = ? WHERE id = ?');
     this.byId = db.prepare('SELECT * FROM users WHERE id = ?');
     this.byUsername = db.prepare('SELECT * FROM users WHERE username = ?');
   }
@@ -55,6 +57,10 @@ export class UserStore {
       throw error;
     }
     return { id, username, displayName: username, createdAt };
+  }
+
+  updatePasswordHash(id: string, passwordHash: string): void {
+    this.setPasswordHash.run(passwordHash, id);
   }
 
   findById(id: string): User | undefined {
