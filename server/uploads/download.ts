@@ -12,35 +12,38 @@ import { etagMatches, parseRange } from './byteRange.js';
  * whether the file changed under it.
  */
 export function registerDownloadRoute(app: FastifyInstance, ctx: ServerContext, blobs: BlobStore): void {
-  defineRoute(app, ctx, {
-    method: 'GET',
-    url: '/files/content',
-    summary: 'Download a file; one byte range with Range, 304 with If-None-Match; HEAD too',
-    auth: true,
-    query: entryPathQuery,
-    responses: { 200: null, 206: null, 304: null },
-  }, async ({ userId, query, request, reply }) => {
-    const entry = await ctx.files.getEntry(userId, query.path);
-    if (!entry) throw new ApiError('not_found', `${query.path} does not exist`);
-    if (entry.kind !== 'file' || entry.contentHash === null) throw new ApiError('not_a_file', `${query.path} is a folder`);
+  // HEAD is declared before GET: fastify's automatic HEAD would read the whole file and drop it.
+  for (const method of ['HEAD', 'GET'] as const) {
+    defineRoute(app, ctx, {
+      method,
+      url: '/files/content',
+      summary: method === 'GET' ? 'Download a file; one byte range with Range, 304 with If-None-Match' : 'A download\'s headers without its body',
+      auth: true,
+      query: entryPathQuery,
+      responses: { 200: null, 206: null, 304: null },
+    }, async ({ userId, query, request, reply }) => {
+      const entry = await ctx.files.getEntry(userId, query.path);
+      if (!entry) throw new ApiError('not_found', `${query.path} does not exist`);
+      if (entry.kind !== 'file' || entry.contentHash === null) throw new ApiError('not_a_file', `${query.path} is a folder`);
 
-    const etag = `"${entry.contentHash}"`;
-    reply.header('etag', etag).header('accept-ranges', 'bytes');
-    if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send();
+      const etag = `"${entry.contentHash}"`;
+      reply.header('etag', etag).header('accept-ranges', 'bytes');
+      if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send();
 
-    const ifRange = request.headers['if-range']?.toString();
-    const wanted = ifRange === undefined || etagMatches(ifRange, etag)
-      ? parseRange(request.headers.range, entry.size)
-      : { kind: 'whole' as const };
-    if (wanted.kind === 'unsatisfiable') {
-      reply.header('content-range', `bytes */${entry.size}`);
-      throw new ApiError('range_not_satisfiable', `the file has ${entry.size} bytes`, { size: entry.size });
-    }
-    const range = wanted.kind === 'partial' ? wanted.range : undefined;
-    const length = range ? range.end - range.start + 1 : entry.size;
-    reply.code(range ? 206 : 200).header('content-type', 'application/octet-stream').header('content-length', length);
-    if (range) reply.header('content-range', `bytes ${range.start}-${range.end}/${entry.size}`);
-    if (request.method === 'HEAD' || length === 0) return reply.send();
-    return blobs.read(entry.contentHash, range);
-  });
+      const ifRange = request.headers['if-range']?.toString();
+      const wanted = ifRange === undefined || etagMatches(ifRange, etag)
+        ? parseRange(request.headers.range, entry.size)
+        : { kind: 'whole' as const };
+      if (wanted.kind === 'unsatisfiable') {
+        reply.header('content-range', `bytes */${entry.size}`);
+        throw new ApiError('range_not_satisfiable', `the file has ${entry.size} bytes`, { size: entry.size });
+      }
+      const range = wanted.kind === 'partial' ? wanted.range : undefined;
+      const length = range ? range.end - range.start + 1 : entry.size;
+      reply.code(range ? 206 : 200).header('content-type', 'application/octet-stream').header('content-length', length);
+      if (range) reply.header('content-range', `bytes ${range.start}-${range.end}/${entry.size}`);
+      if (request.method === 'HEAD' || length === 0) return reply.send();
+      return blobs.read(entry.contentHash, range);
+    });
+  }
 }
