@@ -74,6 +74,7 @@ describe('refresh tokens and device sessions', () => {
     const expired = await refresh(account.refreshToken);
     expect(expired.status).toBe(401);
     expect(errorCodeOf(expired)).toBe('unauthorized');
+    expect(await sessions(account.auth)).toEqual([]);
   });
 
   test('malformed refresh bodies are invalid_request', async () => {
