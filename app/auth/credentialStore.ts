@@ -22,8 +22,8 @@ export interface OpenCredentialStoreOptions {
   stateDir: string;
   /** Told why secrets go to a file instead of the keychain. */
   warn: (message: string) => void;
-  /** The keychain to try first (tests inject one). */
-  keychain?: KeytarCredentialStore;
+  /** The keychain to try first; `probe` throws `keychain_unavailable` when it cannot be used. */
+  keychain?: CredentialStore & Pick<KeytarCredentialStore, 'probe'>;
 }
 
 /**
