@@ -190,7 +190,7 @@ export class Uploads {
     if (ifRev === undefined) return;
     const current = await this.deps.files.getEntry(userId, path);
     if ((current?.rev ?? null) === ifRev) return;
-    throw new ApiError('conflict', current ? `${path} is at rev ${current.rev}` : `${path} does not exist`, current ? { entry: current } : undefined);
+    throw new ApiError('conflict', current ? `${path} is at rev ${current.rev}` : `${path} does not exist`, { entry: current });
   }
 
   private async proofHolds(userId: string, contentHash: string, size: number, proof: { id: string; value: string }): Promise<boolean> {
