@@ -1,0 +1,93 @@
+/**
+ * Hashing throughput: the piscina pool on one 1 GiB file held in the page
+ * cache, against `openssl speed -evp sha256` × the threads the pool uses
+ * (the per-core ceiling, measured in this run), plus a main-thread
+ * single-stream hash for reference. Target: pool / ceiling >= 0.8.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { open, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { PiscinaHasher } from '../app/hash/piscinaHasher.js';
+import { BLOCK_SIZE, ContentHasher, type ContentDigest } from '../protocol/contentHash.js';
+
+const FILE_SIZE = 1024 * 1024 * 1024;
+const RUNS = 3;
+const MB = 1e6;
+
+async function writeRandomFile(path: string): Promise<void> {
+  const handle = await open(path, 'w');
+  try {
+    const chunk = 64 * 1024 * 1024;
+    for (let written = 0; written < FILE_SIZE; written += chunk) await handle.write(randomBytes(chunk));
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Single stream on the main thread, block-sized reads: the reference, and the page-cache warm-up. */
+async function hashOnMainThread(path: string): Promise<ContentDigest> {
+  const handle = await open(path, 'r');
+  try {
+    const hasher = new ContentHasher();
+    const buffer = Buffer.allocUnsafe(BLOCK_SIZE);
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, BLOCK_SIZE, null);
+      if (bytesRead === 0) return hasher.digest();
+      hasher.update(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** `openssl speed` reports thousands of bytes per second in its last line: "sha256  1993744.38k". */
+async function opensslSha256MBps(): Promise<number> {
+  const { stdout } = await promisify(execFile)('openssl', ['speed', '-evp', 'sha256', '-bytes', '16384', '-seconds', '3']);
+  const match = /^sha256\s+([\d.]+)k\s*$/m.exec(stdout);
+  if (!match?.[1]) throw new Error(`cannot parse openssl speed output:\n${stdout}`);
+  return (Number(match[1]) * 1000) / MB;
+}
+
+async function bestMBps(label: string, run: () => Promise<ContentDigest>): Promise<{ mbps: number; digest: ContentDigest }> {
+  let best = 0;
+  let digest: ContentDigest | undefined;
+  for (let i = 0; i < RUNS; i++) {
+    const started = process.hrtime.bigint();
+    digest = await run();
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const mbps = FILE_SIZE / MB / seconds;
+    console.log(`  ${label} run ${i + 1}: ${mbps.toFixed(0)} MB/s`);
+    best = Math.max(best, mbps);
+  }
+  return { mbps: best, digest: digest! };
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-hash-'));
+  const hasher = new PiscinaHasher();
+  try {
+    const file = join(dir, 'random.bin');
+    console.log(`writing ${FILE_SIZE / 2 ** 20} MiB of random bytes to ${file}`);
+    await writeRandomFile(file);
+    await hashOnMainThread(file);
+
+    const openssl = await opensslSha256MBps();
+    const ceiling = openssl * hasher.threads;
+    const main = await bestMBps('main thread, single stream', () => hashOnMainThread(file));
+    const pool = await bestMBps(`pool, ${hasher.threads} threads`, () => hasher.hashFile(file));
+    if (pool.digest.contentHash !== main.digest.contentHash) throw new Error('pool and main-thread content hashes differ');
+
+    console.log(`openssl sha256 (16 KiB blocks), one core: ${openssl.toFixed(0)} MB/s; x ${hasher.threads} threads = ${ceiling.toFixed(0)} MB/s`);
+    console.log(`main thread, single stream (best of ${RUNS}): ${main.mbps.toFixed(0)} MB/s (${(main.mbps / openssl).toFixed(2)} of one core)`);
+    console.log(`pool, ${hasher.threads} threads (best of ${RUNS}): ${pool.mbps.toFixed(0)} MB/s`);
+    console.log(`ratio pool / (openssl x threads): ${(pool.mbps / ceiling).toFixed(2)} (target >= 0.80)`);
+  } finally {
+    await hasher.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
