@@ -3,9 +3,10 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { BLOCK_SIZE } from '../protocol/contentHash.js';
 import type { HashRangeResult, HashRangeTask } from '../protocol/hashWorker.js';
 
-// One block-sized buffer per thread, reused by every task this thread runs:
-// a whole block is read in one call, so each block is one read and one update.
-const buffer = Buffer.allocUnsafe(BLOCK_SIZE);
+// Two block-sized buffers per thread, reused by every task this thread runs:
+// while one block is hashed here, the next is read into the other buffer on
+// libuv's pool, so the thread never waits for a read it could have overlapped.
+const buffers = [Buffer.allocUnsafe(BLOCK_SIZE), Buffer.allocUnsafe(BLOCK_SIZE)] as const;
 
 /** Piscina entry point: the SHA-256 of every block in a block-aligned range of a file. */
 export default async function hashRange({ path, start, end }: HashRangeTask): Promise<HashRangeResult> {
@@ -14,12 +15,14 @@ export default async function hashRange({ path, start, end }: HashRangeTask): Pr
   try {
     const blockHashes: string[] = [];
     let position = start;
-    while (position < end) {
-      const want = Math.min(BLOCK_SIZE, end - position);
-      const got = await readFully(handle, want, position);
-      if (got > 0) blockHashes.push(createHash('sha256').update(buffer.subarray(0, got)).digest('hex'));
+    let index = 0;
+    let pending = position < end ? readBlock(handle, buffers[0], position, end) : null;
+    while (pending) {
+      const { buffer, want, got } = await pending;
       position += got;
-      if (got < want) break;
+      const more = got === want && position < end;
+      pending = more ? readBlock(handle, buffers[++index % 2]!, position, end) : null;
+      if (got > 0) blockHashes.push(createHash('sha256').update(buffer.subarray(0, got)).digest('hex'));
     }
     return { blockHashes, bytesRead: position - start };
   } finally {
@@ -27,13 +30,14 @@ export default async function hashRange({ path, start, end }: HashRangeTask): Pr
   }
 }
 
-/** Reads up to `length` bytes at `position` into the buffer; fewer only at end of file. */
-async function readFully(handle: FileHandle, length: number, position: number): Promise<number> {
-  let filled = 0;
-  while (filled < length) {
-    const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled);
+/** Reads the block at `position` (cut at `end`) into `buffer`; `got < want` only at end of file. */
+async function readBlock(handle: FileHandle, buffer: Buffer, position: number, end: number): Promise<{ buffer: Buffer; want: number; got: number }> {
+  const want = Math.min(BLOCK_SIZE, end - position);
+  let got = 0;
+  while (got < want) {
+    const { bytesRead } = await handle.read(buffer, got, want - got, position + got);
     if (bytesRead === 0) break;
-    filled += bytesRead;
+    got += bytesRead;
   }
-  return filled;
+  return { buffer, want, got };
 }
