@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import got, { type Got, type Method } from 'got';
 import type { z } from 'zod';
 import { API_PREFIX } from '../../protocol/api.js';
@@ -109,7 +109,7 @@ export class ApiClient {
       }
       throw errorFromResponse(status, text);
     }
-    return { status, headers, body };
+    return { status, headers, body: withTypedErrors(body, request.signal) };
   }
 
   private url(path: string): string {
@@ -130,6 +130,15 @@ export class ApiClient {
       timeout: { socket: request.idleTimeoutMs ?? this.idleTimeoutMs },
     };
   }
+}
+
+/** The body as a stream whose failures (reset, truncation, abort) are `SyncError`s like every other failure. */
+function withTypedErrors(body: Readable, signal?: AbortSignal): Readable {
+  const typed = new PassThrough();
+  body.on('error', (error) => typed.destroy(errorFromTransport(error, signal)));
+  // A consumer that stops early must not leave the connection open.
+  typed.on('close', () => body.destroy());
+  return body.pipe(typed);
 }
 
 async function readText(stream: Readable): Promise<string> {

@@ -6,8 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { meResponse } from '../../protocol/api.js';
 import { BLOCK_SIZE, hashBytes } from '../../protocol/contentHash.js';
 import { signUp, TEST_PASSWORD } from '../../test/helpers/accounts.js';
+import { startFaultProxy } from '../../test/helpers/faultProxy.js';
 import { startTestServer, type TestServer } from '../../test/helpers/testServer.js';
 import { FileCredentialStore } from '../auth/fileCredentialStore.js';
 import { TokenSession } from '../auth/tokenSession.js';
@@ -137,6 +139,24 @@ describe('HttpRemoteStore against the real service', () => {
 
     const beyond = await failure(remote.download('/big.bin', { range: { start: bytes.length + 5, end: bytes.length + 10 } }));
     expect(beyond.detail).toMatchObject({ status: 416, serviceCode: 'range_not_satisfiable' });
+  });
+
+  it('reports a download cut off mid-body as a retryable network error', async () => {
+    const proxy = await startFaultProxy(server.url);
+    try {
+      const viaProxy = await signedInStore(proxy.url, server.api);
+      const bytes = randomBytes(100_000);
+      const [result] = await viaProxy.batchUpload([{ path: '/cut.bin', content: bytes, contentHash: hashBytes(bytes).contentHash, mtime: 1 }]);
+      expect(result?.ok).toBe(true);
+      proxy.setPlan(({ url }) => (url.startsWith('/api/v1/files/content') ? { kind: 'truncateResponse', afterBytes: 70_000 } : { kind: 'pass' }));
+      // Where the cut shows depends on what reached the socket first: the answer or its body.
+      const error = await viaProxy.download('/cut.bin').then((download) => buffer(download.body)).then(() => null, (e: unknown) => e);
+      expect(error).toBeInstanceOf(SyncError);
+      expect((error as SyncError).code).toBe('network');
+      expect((error as SyncError).retryable).toBe(true);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('refuses a chunk whose bytes do not match its block digest', async () => {
@@ -269,5 +289,60 @@ describe('HttpRemoteStore against a broken service', () => {
     const client = new ApiClient(fakeUrl);
     const store = new HttpRemoteStore(client, new TokenSession({ api: client, credentials: new FileCredentialStore(tempDir()) }));
     expect((await failure(store.list('/'))).code).toBe('signed_out');
+  });
+});
+
+describe('HttpRemoteStore when the access token expires mid-transfer', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer((config) => {
+      config.jwt.accessTtlSeconds = 2;
+      config.chunkSize = BLOCK_SIZE;
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refreshes once and re-opens the chunk stream, and a download can be aborted while streaming', async () => {
+    const { user } = await signUp(server.api);
+    const client = new ApiClient(server.url);
+    // A frozen clock: only the service's 401 tells the session that its token aged.
+    const session = new TokenSession({ api: client, credentials: new FileCredentialStore(tempDir()), clock: { now: () => 0 } });
+    await session.login(user.username, TEST_PASSWORD);
+    const remote = new HttpRemoteStore(client, session);
+    const bytes = randomBytes(BLOCK_SIZE);
+    const file = join(tempDir(), 'chunk.bin');
+    writeFileSync(file, bytes);
+    const digest = hashBytes(bytes);
+    const start = await remote.createUpload({ path: '/late.bin', size: bytes.length, contentHash: digest.contentHash, blockHashes: digest.blockHashes, mtime: 1 });
+    if (start.status !== 'upload') throw new Error('expected an upload session');
+
+    const stale = await session.accessToken();
+    while (await client.call({ method: 'GET', path: '/me', accessToken: stale }, meResponse).then(() => true, () => false)) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    let opened = 0;
+    const status = await remote.putChunk(start.uploadId, 0, () => {
+      opened += 1;
+      return createReadStream(file);
+    });
+    expect(opened).toBe(2);
+    expect(status.received).toEqual([0]);
+    await remote.completeUpload(start.uploadId);
+
+    const controller = new AbortController();
+    const download = await remote.download('/late.bin', { signal: controller.signal });
+    const received: Buffer[] = [];
+    const reading = (async () => {
+      for await (const part of download.body) {
+        received.push(part as Buffer);
+        controller.abort();
+      }
+    })();
+    await expect(reading).rejects.toMatchObject({ name: 'SyncError', code: 'aborted' });
+    expect(Buffer.concat(received).length).toBeLessThan(bytes.length);
   });
 });
