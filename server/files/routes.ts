@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import {
   changesQuery, changesResponse, deleteRequest, entryPathQuery, entryResponse, listResponse, mkdirRequest,
@@ -49,12 +50,13 @@ export function registerFileRoutes(app: FastifyInstance, ctx: ServerContext, fil
 
   defineRoute(app, ctx, { method: 'GET', url: '/changes', summary: 'Changes after a cursor; long-polls up to `wait` seconds', auth: true, query: changesQuery, responses: { 200: changesResponse } },
     async ({ userId, query, reply }) => {
-      const deadline = ctx.now() + query.wait * 1000;
+      // Real time, not ctx.now(): a test's frozen clock must not make a poll endless.
+      const deadline = performance.now() + query.wait * 1000;
       const signal = AbortSignal.any([closing, disconnectSignal(reply)]);
       let page = await files.changes(userId, query.cursor, query.limit);
       // A wake-up may come from a write that changed nothing visible (an idempotent mkdir): wait on.
-      while (page.changes.length === 0 && !signal.aborted && ctx.now() < deadline) {
-        await files.waitForChange(userId, query.cursor, deadline - ctx.now(), signal);
+      while (page.changes.length === 0 && !signal.aborted && performance.now() < deadline) {
+        await files.waitForChange(userId, query.cursor, deadline - performance.now(), signal);
         page = await files.changes(userId, query.cursor, query.limit);
       }
       return page;
