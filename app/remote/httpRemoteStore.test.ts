@@ -159,6 +159,28 @@ describe('HttpRemoteStore against the real service', () => {
     }
   });
 
+  it('stops sending a chunk when its signal aborts (pause), and the chunk can be sent again later', async () => {
+    const bytes = randomBytes(BLOCK_SIZE);
+    const digest = hashBytes(bytes);
+    const start = await remote.createUpload({ path: '/paused.bin', size: bytes.length, contentHash: digest.contentHash, blockHashes: digest.blockHashes, mtime: 1 });
+    if (start.status !== 'upload') throw new Error('expected an upload session');
+    const controller = new AbortController();
+    const paused = await failure(remote.putChunk(start.uploadId, 0, bytes, { signal: controller.signal, onProgress: () => controller.abort() }));
+    expect(paused.code).toBe('aborted');
+    expect(paused.retryable).toBe(false);
+    // The service may still be unwinding the cut request: chunk_busy is a refusal worth retrying.
+    let resumed;
+    for (;;) {
+      const attempt = await remote.putChunk(start.uploadId, 0, bytes).catch((e: unknown) => e);
+      if (!(attempt instanceof SyncError && attempt.detail.serviceCode === 'chunk_busy' && attempt.retryable)) {
+        resumed = attempt as Awaited<ReturnType<HttpRemoteStore['putChunk']>>;
+        break;
+      }
+    }
+    expect(resumed.received).toEqual([0]);
+    expect((await remote.completeUpload(start.uploadId)).contentHash).toBe(digest.contentHash);
+  });
+
   it('refuses a chunk whose bytes do not match its block digest', async () => {
     const bytes = randomBytes(1000);
     const digest = hashBytes(bytes);
