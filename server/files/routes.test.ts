@@ -141,6 +141,14 @@ describe('tree routes', () => {
   });
 });
 
+test('the OpenAPI document lists the file routes', async () => {
+  const document = (await (await fetch(`${server.url}/api/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+  for (const [path, method] of [['/files', 'get'], ['/files/meta', 'get'], ['/files/mkdir', 'post'], ['/files/move', 'post'],
+    ['/files/delete', 'post'], ['/trash', 'get'], ['/trash/restore', 'post'], ['/changes', 'get']] as const) {
+    expect(document.paths[`/api/v1${path}`]?.[method], `${method} ${path}`).toBeDefined();
+  }
+});
+
 describe('GET /changes', () => {
   test('the feed replays what happened, and a long poll wakes on a change', async () => {
     const carol = await signUp(server.api);
