@@ -64,8 +64,10 @@ describe('LocalWatcher', () => {
     await startWatcher();
     await mkdir(join(root, 'dir'));
     await writeFile(join(root, 'dir/new.txt'), 'new');
+    await writeFile(join(root, '..dots~'), 'a name that only looks like it leaves the root');
     await changeOf('/dir/new.txt', 'created');
     await changeOf('/dir', 'created');
+    await changeOf('/..dots~', 'created');
     await appendFile(join(root, 'existing.txt'), ' more');
     await changeOf('/existing.txt', 'changed');
     await unlink(join(root, 'dir/new.txt'));

@@ -1,6 +1,6 @@
 import type { Stats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
-import { relative, sep } from 'node:path';
+import { isAbsolute, relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { ROOT } from '../../protocol/paths.js';
 import type { SyncError } from '../errors.js';
@@ -67,7 +67,10 @@ export class LocalWatcher {
     const watcher = watch(this.root, {
       ignoreInitial: true,
       followSymlinks: false,
+      // Our own stabilization replaces awaitWriteFinish; 'atomic' would hide
+      // editor backup names (`x~`) that the scanner syncs: one set of rules only.
       awaitWriteFinish: false,
+      atomic: false,
       ignored: (absPath: string, stats?: Stats) => this.ignored(absPath, stats?.isDirectory() ?? false),
     });
     this.chokidar = watcher;
@@ -87,7 +90,7 @@ export class LocalWatcher {
 
   private drivePath(absPath: string): string | null {
     const rel = relative(this.root, absPath);
-    if (rel === '' || rel.startsWith('..')) return null;
+    if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return null;
     return `/${rel.split(sep).join('/').normalize('NFC')}`;
   }
 
