@@ -78,6 +78,55 @@ export type Session = z.infer<typeof sessionSchema>;
 export const sessionsResponse = z.object({ sessions: z.array(sessionSchema) });
 export const sessionIdParams = z.object({ id: z.string().min(1).max(64) });
 
+// ---------------------------------------------------------------- sign-in with a provider
+
+/** `qq`, or `oidc:<name>` for a configured OpenID Connect issuer. */
+export const providerParams = z.object({ provider: z.string().min(1).max(64) });
+
+/** RFC 7636: 43-128 unreserved characters; S256 challenges are 43 base64url characters. */
+export const pkceVerifierSchema = z.string().regex(/^[A-Za-z0-9._~-]{43,128}$/, 'code_verifier must be 43-128 unreserved characters');
+export const pkceChallengeSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'code_challenge must be a base64url SHA-256 digest');
+
+/** Opened in the system browser by the client; its loopback `redirect_uri` receives the one-time code. */
+export const oauthAuthorizeQuery = z.object({
+  redirect_uri: z.string().min(1).max(2048),
+  state: z.string().min(1).max(512),
+  code_challenge: pkceChallengeSchema,
+  code_challenge_method: z.literal('S256'),
+  /** From `POST /auth/oauth/:provider/link-intent`: link the provider to that user instead of signing in. */
+  link_ticket: z.string().min(1).max(128).optional(),
+});
+
+/** What the provider sends the browser back with. */
+export const oauthCallbackQuery = z.object({
+  code: z.string().min(1).max(2048).optional(),
+  state: z.string().min(1).max(512).optional(),
+  error: z.string().max(256).optional(),
+  error_description: z.string().max(2048).optional(),
+});
+
+export const authorizationCodeRequest = z.object({
+  grant_type: z.literal('authorization_code'),
+  code: z.string().min(1).max(256),
+  code_verifier: pkceVerifierSchema,
+  /** Exactly the `redirect_uri` given to authorize. */
+  redirect_uri: z.string().min(1).max(2048),
+  deviceName: z.string().max(128).optional(),
+});
+
+export const linkIntentResponse = z.object({
+  /** Single use; carry it to authorize as `link_ticket`. */
+  linkTicket: z.string(),
+  expiresIn: z.number().int(),
+});
+
+export const linkedProviderSchema = z.object({
+  /** `password`, `qq` or `oidc:<name>`. */
+  provider: z.string(),
+  linkedAt: z.number().int(),
+});
+export const linkedProvidersResponse = z.object({ providers: z.array(linkedProviderSchema) });
+
 // ---------------------------------------------------------------- files
 
 export const entryKind = z.enum(['file', 'folder']);

@@ -35,6 +35,8 @@ export const ERROR_CODES = [
   'payload_too_large',
   'insufficient_storage',
   'internal_error',
+  'provider_error',
+  'invalid_grant',
 ] as const;
 
 export const errorCodeSchema = z.enum(ERROR_CODES);
@@ -82,4 +84,8 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   payload_too_large: 413,
   insufficient_storage: 507,
   internal_error: 500,
+  /** A sign-in provider (QQ, an OpenID Connect issuer) refused or failed; its own code is in details. */
+  provider_error: 502,
+  /** A one-time sign-in code that is unknown, used, expired, or presented with the wrong verifier or redirect_uri. */
+  invalid_grant: 400,
 };

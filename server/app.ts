@@ -10,6 +10,7 @@ import type { ServerContext } from './context.js';
 import type { Migration } from './db/migrate.js';
 import { openSqlite } from './db/sqlite.js';
 import { filesModule } from './files/module.js';
+import { oauthModule } from './oauth/module.js';
 import { uploadsModule } from './uploads/module.js';
 import { SqliteFileStore } from './files/sqliteFileStore.js';
 import { installErrorHandling } from './http/errorHandler.js';
@@ -32,6 +33,7 @@ export interface ServerModule {
 
 const MODULES: ServerModule[] = [
   authModule,
+  oauthModule,
   filesModule,
   uploadsModule,
 ];

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { BLOCK_SIZE } from '../protocol/contentHash.js';
+import { loadOAuthConfig, OAuthConfigError, type OAuthConfig } from './oauth/oauthConfig.js';
 
 /** Everything the service can be told. One object, built once, passed down: no global config. */
 export interface ServerConfig {
@@ -27,6 +28,8 @@ export interface ServerConfig {
   trashRetentionSeconds: number;
   /** Change-feed rows older than this may be pruned; older cursors then get 410. */
   changeRetentionSeconds: number;
+  /** Sign-in providers (QQ, OpenID Connect issuers); none configured means password sign-in only. */
+  oauth: OAuthConfig;
 }
 
 export const DEFAULTS = {
@@ -52,6 +55,15 @@ function intOption(name: string, value: string | undefined, fallback: number): n
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${value}"`);
   return n;
+}
+
+function oauthOption(env: NodeJS.ProcessEnv): OAuthConfig {
+  try {
+    return loadOAuthConfig(env);
+  } catch (error) {
+    if (error instanceof OAuthConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
 }
 
 /** Builds the config from defaults, then environment (NETDISK_*), then command-line flags. */
@@ -94,5 +106,6 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     uploadTtlSeconds: intOption('NETDISK_UPLOAD_TTL', env.NETDISK_UPLOAD_TTL, DEFAULTS.uploadTtlSeconds),
     trashRetentionSeconds: intOption('NETDISK_TRASH_RETENTION', env.NETDISK_TRASH_RETENTION, DEFAULTS.trashRetentionSeconds),
     changeRetentionSeconds: intOption('NETDISK_CHANGE_RETENTION', env.NETDISK_CHANGE_RETENTION, DEFAULTS.changeRetentionSeconds),
+    oauth: oauthOption(env),
   };
 }

@@ -1,0 +1,41 @@
+import type { Migration } from '../db/migrate.js';
+
+/**
+ * Sign-in through a provider. A flow row lives from authorize to callback (the
+ * service's own state towards the provider); a code row from callback to the
+ * client's `POST /auth/token`; a link ticket from link-intent to authorize.
+ * Secrets are stored hashed. Used codes stay until they expire, so a replay is
+ * recognised as one.
+ */
+export const oauthMigrations: Migration[] = [
+  {
+    id: 'oauth-0001-flows',
+    sql: `
+      CREATE TABLE oauth_flows (
+        state_hash TEXT PRIMARY KEY,
+        provider TEXT NOT NULL,
+        redirect_uri TEXT NOT NULL,
+        client_state TEXT NOT NULL,
+        code_challenge TEXT NOT NULL,
+        nonce TEXT NOT NULL,
+        provider_verifier TEXT NOT NULL,
+        link_user_id TEXT REFERENCES users(id) ON DELETE CASCADE,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE TABLE oauth_codes (
+        code_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        redirect_uri TEXT NOT NULL,
+        code_challenge TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER
+      );
+      CREATE TABLE oauth_link_tickets (
+        ticket_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        provider TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+    `,
+  },
+];
