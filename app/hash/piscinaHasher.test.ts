@@ -76,3 +76,9 @@ describe('PiscinaHasher', () => {
     expect(error).toMatchObject({ code: 'aborted' });
   });
 });
+
+describe('PiscinaHasher setup', () => {
+  it('says to build the project when the compiled worker is missing', () => {
+    expect(() => new PiscinaHasher({ workerPath: join(tmpdir(), 'no-such-worker.js') })).toThrow(/npm run build/);
+  });
+});

@@ -1,5 +1,5 @@
+import { existsSync, type Stats } from 'node:fs';
 import { stat as fsStat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { contentHashOfBlocks, type ContentDigest } from '../../protocol/contentHash.js';
@@ -31,8 +31,10 @@ export class PiscinaHasher implements Hasher {
   constructor(options: PiscinaHasherOptions = {}) {
     this.threads = options.threads ?? availableParallelism();
     this.stat = options.stat ?? fsStat;
+    const filename = options.workerPath ?? hashWorkerPath();
+    if (!existsSync(filename)) throw new SyncError('internal', `the hashing worker ${filename} is missing: build the project first (npm run build)`);
     this.pool = new Piscina<HashRangeTask, HashRangeResult>({
-      filename: options.workerPath ?? hashWorkerPath(),
+      filename,
       minThreads: this.threads,
       maxThreads: this.threads,
     });
