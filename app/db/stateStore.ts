@@ -41,7 +41,9 @@ export interface TreeStore {
   remoteCursor(): number | null;
   /**
    * Applies feed changes to the remote tree and stores `cursor` in the same
-   * transaction, so the cursor is never ahead of the effects it covers.
+   * transaction, so the cursor is never ahead of the effects it covers. A
+   * list that contradicts the tree (an id at two paths) throws and changes
+   * nothing; the engine then relists with `replaceRemoteTree`.
    */
   applyRemoteChanges(changes: readonly Change[], cursor: number): void;
   /** Replaces the whole remote tree (first sync, or after `cursor_expired`). */

@@ -101,6 +101,8 @@ describe('planner, randomized', () => {
           if (a.type === 'mirror') mirrorLocalFile(world, a.pick);
           else perform(world, world.remoteSide, a);
         }
+        // Created or edited contents are the latest versions and must survive; a version that was
+        // only moved may rightly be superseded by an edit of the same file on the other side.
         const mustSurvive = [...fileContents(world)].filter((content) => !original.has(content));
 
         const rounds = syncUntilQuiet(world, mulberry32(seed));
