@@ -245,4 +245,7 @@ export const changesResponse = z.object({
   hasMore: z.boolean(),
 });
 
+/** The newest cursor: where a client that just listed the whole tree continues the feed from. */
+export const latestCursorResponse = z.object({ cursor: z.number().int().nonnegative() });
+
 export const healthResponse = z.object({ status: z.literal('ok'), version: z.string() });

@@ -30,6 +30,8 @@ export interface FileStore {
 
   /** Changes after `cursor`, in order. Throws `cursor_expired` for a pruned cursor. */
   changes(userId: string, cursor: number, limit: number): Promise<{ changes: Change[]; cursor: number; hasMore: boolean }>;
+  /** The newest change number of the user's feed (0 before any change). */
+  latestCursor(userId: string): Promise<number>;
   /** Resolves when the user's feed moves past `cursor`, or after `timeoutMs`, or on abort. */
   waitForChange(userId: string, cursor: number, timeoutMs: number, signal?: AbortSignal): Promise<void>;
 

@@ -187,6 +187,16 @@ describe('GET /changes', () => {
     expect([answer.status, errorCode(answer)]).toEqual([410, 'cursor_expired']);
     expect(changesResponse.parse((await call(frank, 'GET', '/changes?cursor=1')).body).changes).toEqual([]);
   });
+
+  test('/changes/latest gives the cursor to continue from after a full listing, per user', async () => {
+    const heidi = await signUp(server.api);
+    const ivan = await signUp(server.api);
+    expect((await call(heidi, 'GET', '/changes/latest')).body).toEqual({ cursor: 0 });
+    for (const name of ['a', 'b']) await call(heidi, 'POST', '/files/mkdir', { path: `/${name}` });
+    expect((await call(heidi, 'GET', '/changes/latest')).body).toEqual({ cursor: 2 });
+    expect((await call(ivan, 'GET', '/changes/latest')).body).toEqual({ cursor: 0 });
+    expect((await call(null, 'GET', '/changes/latest')).status).toBe(401);
+  });
 });
 
 test('closing the service ends pending long polls instead of waiting for them', async () => {

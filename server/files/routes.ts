@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import {
-  changesQuery, changesResponse, deleteRequest, entryPathQuery, entryResponse, listResponse, mkdirRequest,
+  changesQuery, changesResponse, latestCursorResponse, deleteRequest, entryPathQuery, entryResponse, listResponse, mkdirRequest,
   moveRequest, pathQuery, restoreRequest, trashListResponse,
 } from '../../protocol/api.js';
 import type { ServerContext } from '../context.js';
@@ -47,6 +47,9 @@ export function registerFileRoutes(app: FastifyInstance, ctx: ServerContext, fil
 
   defineRoute(app, ctx, { method: 'POST', url: '/trash/restore', summary: 'Restore a trash item', auth: true, body: restoreRequest, responses: { 200: entryResponse } },
     async ({ userId, body }) => ({ entry: await files.restore(userId, body.trashId, body.to) }));
+
+  defineRoute(app, ctx, { method: 'GET', url: '/changes/latest', summary: 'The newest cursor, for continuing the feed after a full listing', auth: true, responses: { 200: latestCursorResponse } },
+    async ({ userId }) => ({ cursor: await files.latestCursor(userId) }));
 
   defineRoute(app, ctx, { method: 'GET', url: '/changes', summary: 'Changes after a cursor; long-polls up to `wait` seconds', auth: true, query: changesQuery, responses: { 200: changesResponse } },
     async ({ userId, query, reply }) => {

@@ -145,6 +145,10 @@ export class SqliteFileStore implements FileStore {
     }));
   }
 
+  async latestCursor(userId: string): Promise<number> {
+    return this.feed.lastSeq(userId);
+  }
+
   async changes(userId: string, cursor: number, limit: number): Promise<ChangePage> {
     return this.feed.page(userId, cursor, limit);
   }
