@@ -34,4 +34,15 @@ export interface BaseNode extends NodeBase {
   inode: string | null;
 }
 
+/** One entry of the service's change feed, as the engine records it in the remote tree. */
+export interface RemoteChange {
+  seq: number;
+  op: 'create' | 'update' | 'move' | 'delete';
+  /** The path after the change (for `delete`, the path it had). */
+  path: string;
+  /** For `move`: where the entry was; a folder moves with its subtree. */
+  fromPath?: string;
+  node: RemoteNode;
+}
+
 export type Tree<N> = ReadonlyMap<string, N>;

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Change, Entry } from '../../protocol/api.js';
+import type { Entry } from '../../protocol/api.js';
 import { nameOf } from '../../protocol/paths.js';
-import type { BaseNode, LocalNode, RemoteNode } from '../model.js';
+import type { BaseNode, LocalNode, RemoteChange, RemoteNode } from '../model.js';
+import { toRemoteNode } from '../remote/remoteNode.js';
 import { SCHEMA_VERSION } from './schema.js';
 import { SqliteStateStore } from './sqliteStateStore.js';
 
@@ -44,7 +45,7 @@ const entry = (path: string, id: string, extra: Partial<Entry> = {}): Entry => (
 });
 const folderEntry = (path: string, id: string): Entry => entry(path, id, { kind: 'folder', size: 0, contentHash: null });
 let seq = 0;
-const change = (op: Change['op'], e: Entry, fromPath?: string): Change => ({ seq: ++seq, op, path: e.path, entry: e, ...(fromPath ? { fromPath } : {}) });
+const change = (op: RemoteChange['op'], e: Entry, fromPath?: string): RemoteChange => ({ seq: ++seq, op, path: e.path, node: toRemoteNode(e), ...(fromPath ? { fromPath } : {}) });
 
 describe('SqliteStateStore: schema', () => {
   it('migrates to the newest user_version in WAL mode and keeps data across reopening', () => {
@@ -168,7 +169,7 @@ describe('SqliteStateStore: remote changes and cursor', () => {
 
   it('replaces the whole remote tree', () => {
     store.applyRemoteChanges([change('create', entry('/old', 'O'))], 1);
-    store.replaceRemoteTree([folderEntry('/n', 'N'), entry('/n/f', 'F')], 40);
+    store.replaceRemoteTree([folderEntry('/n', 'N'), entry('/n/f', 'F')].map(toRemoteNode), 40);
     expect([...store.loadRemote().keys()].sort()).toEqual(['/n', '/n/f']);
     expect(store.remoteCursor()).toBe(40);
   });

@@ -1,7 +1,5 @@
 import Database from 'better-sqlite3';
-import type { Change, Entry } from '../../protocol/api.js';
-import type { BaseNode, LocalNode, RemoteNode } from '../model.js';
-import { toRemoteNode } from '../remote/remoteNode.js';
+import type { BaseNode, LocalNode, RemoteChange, RemoteNode } from '../model.js';
 import { JobTable } from './jobTable.js';
 import { migrate } from './schema.js';
 import type { StateStore, TreeName, TreeWrite } from './stateStore.js';
@@ -75,11 +73,11 @@ export class SqliteStateStore implements StateStore {
     return value === null ? null : Number(value);
   }
 
-  applyRemoteChanges(changes: readonly Change[], cursor: number): void {
+  applyRemoteChanges(changes: readonly RemoteChange[], cursor: number): void {
     const remote = this.trees.remote;
     this.database.transaction(() => {
       for (const change of changes) {
-        const node = { ...toRemoteNode(change.entry), path: change.path };
+        const node = { ...change.node, path: change.path };
         switch (change.op) {
           case 'create':
           case 'update':
@@ -98,10 +96,10 @@ export class SqliteStateStore implements StateStore {
     })();
   }
 
-  replaceRemoteTree(entries: readonly Entry[], cursor: number): void {
+  replaceRemoteTree(nodes: readonly RemoteNode[], cursor: number): void {
     this.database.transaction(() => {
       this.clearRemote.run();
-      for (const entry of entries) this.trees.remote.upsert(toRemoteNode(entry));
+      for (const node of nodes) this.trees.remote.upsert(node);
       this.setSetting(CURSOR_KEY, String(cursor));
     })();
   }

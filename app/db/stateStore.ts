@@ -1,5 +1,4 @@
-import type { Change, Entry } from '../../protocol/api.js';
-import type { BaseNode, LocalNode, RemoteNode } from '../model.js';
+import type { BaseNode, LocalNode, RemoteChange, RemoteNode } from '../model.js';
 
 /**
  * The engine's persistent state: the three trees (observations, not
@@ -45,9 +44,9 @@ export interface TreeStore {
    * list that contradicts the tree (an id at two paths) throws and changes
    * nothing; the engine then relists with `replaceRemoteTree`.
    */
-  applyRemoteChanges(changes: readonly Change[], cursor: number): void;
+  applyRemoteChanges(changes: readonly RemoteChange[], cursor: number): void;
   /** Replaces the whole remote tree (first sync, or after `cursor_expired`). */
-  replaceRemoteTree(entries: readonly Entry[], cursor: number): void;
+  replaceRemoteTree(nodes: readonly RemoteNode[], cursor: number): void;
 }
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'blocked';

@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import {
-  batchUploadResponse, changesResponse, createUploadResponse, entryResponse, listResponse, meResponse,
+  batchUploadResponse, changesResponse, latestCursorResponse, createUploadResponse, entryResponse, listResponse, meResponse,
   uploadStatusSchema, type CreateUploadRequest, type User,
 } from '../../protocol/api.js';
 import { ERROR_STATUS, errorCodeSchema } from '../../protocol/errors.js';
@@ -51,6 +51,10 @@ export class HttpRemoteStore implements RemoteStore {
 
   delete(path: string, ifRev?: string | null, signal?: AbortSignal): Promise<RemoteNode> {
     return this.entry({ method: 'POST', path: '/files/delete', json: { path, ifRev }, signal });
+  }
+
+  async latestCursor(signal?: AbortSignal): Promise<number> {
+    return (await this.call({ method: 'GET', path: '/changes/latest', signal }, latestCursorResponse)).cursor;
   }
 
   async changes(cursor: number, options: ChangesOptions = {}): Promise<ChangePage> {

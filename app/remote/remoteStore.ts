@@ -2,20 +2,12 @@ import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import type { challengeSchema, CreateUploadRequest, UploadStatus, User } from '../../protocol/api.js';
 import type { SyncError } from '../errors.js';
-import type { RemoteNode } from '../model.js';
+import type { RemoteChange, RemoteNode } from '../model.js';
 
 export type { CreateUploadRequest, UploadStatus };
 export type Challenge = z.infer<typeof challengeSchema>;
 
-export interface RemoteChange {
-  seq: number;
-  op: 'create' | 'update' | 'move' | 'delete';
-  /** The path after the change (for `delete`, the path it had). */
-  path: string;
-  /** For `move`: where the entry was; a folder moves with its subtree. */
-  fromPath?: string;
-  node: RemoteNode;
-}
+export type { RemoteChange };
 
 export interface ChangePage {
   changes: RemoteChange[];
@@ -92,6 +84,8 @@ export interface RemoteStore {
   /** Moves the entry (and a folder's subtree) to the trash; returns it as it was. */
   delete(path: string, ifRev?: string | null, signal?: AbortSignal): Promise<RemoteNode>;
   changes(cursor: number, options?: ChangesOptions): Promise<ChangePage>;
+  /** The newest cursor: taken before a full listing, the feed continues from it. */
+  latestCursor(signal?: AbortSignal): Promise<number>;
   createUpload(request: CreateUploadRequest, signal?: AbortSignal): Promise<UploadStart>;
   /** Proves possession of the challenged range of `localPath` and repeats the request with the proof. */
   answerChallenge(request: CreateUploadRequest, challenge: Challenge, localPath: string, signal?: AbortSignal): Promise<UploadStart>;
