@@ -70,11 +70,11 @@ export class OidcIdentityProvider implements IdentityProvider {
         requiredClaims: ['sub', 'exp', 'iat'],
       }));
     } catch (error) {
-      const reason = error instanceof errors.JOSEError ? error.code : (error as Error).message;
-      throw providerError(this.name, 'id_token', 'the ID token was refused', { reason });
+      const claim = error instanceof errors.JWTClaimValidationFailed ? ` ${error.claim}` : '';
+      throw refusedIdToken(this.name, error instanceof errors.JOSEError ? `${error.code}${claim}` : (error as Error).message);
     }
     // Binds the token to this browser's flow: a token minted for another flow is refused.
-    if (claims.nonce !== nonce) throw providerError(this.name, 'id_token', 'the ID token was refused', { reason: 'nonce mismatch' });
+    if (claims.nonce !== nonce) throw refusedIdToken(this.name, 'nonce mismatch');
     return { providerId: claims.sub!, displayName: displayNameOf(claims) };
   }
 
@@ -125,6 +125,10 @@ export class OidcIdentityProvider implements IdentityProvider {
       jwks: createRemoteJWKSet(new URL(parsed.data.jwks_uri)),
     };
   }
+}
+
+function refusedIdToken(provider: string, reason: string) {
+  return providerError(provider, 'id_token', `the ID token was refused (${reason})`, { reason });
 }
 
 function safeJson(text: string): unknown {
