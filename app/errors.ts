@@ -18,6 +18,7 @@ export type SyncErrorCode =
   | 'aborted'
   | 'watch_limit'
   | 'keychain_unavailable'
+  | 'account_mismatch'
   | 'internal';
 
 export class SyncError extends Error {

@@ -37,6 +37,7 @@ export class JobTable implements JobQueueStore {
   private readonly insertChunk: Database.Statement;
   private readonly claim: Database.Statement;
   private readonly finish: Database.Statement;
+  private readonly start: Database.Statement;
   private readonly requeue: Database.Statement;
   private readonly requeueRunning: Database.Statement;
   private readonly updatePayload: Database.Statement;
@@ -60,6 +61,8 @@ export class JobTable implements JobQueueStore {
       RETURNING *`);
     this.finish = db.prepare(`UPDATE jobs SET state = @state, last_error_code = @code, last_error_message = @message, updated_at = @now
       WHERE id = @id AND state = 'running'`);
+    this.start = db.prepare(`UPDATE jobs SET state = 'running', attempts = attempts + 1, updated_at = @now
+      WHERE id = @id AND state <> 'done'`);
     this.requeue = db.prepare(`UPDATE jobs SET state = 'queued', next_attempt_at = @at, last_error_code = @code,
       last_error_message = @message, updated_at = @now WHERE id = @id AND state = 'running'`);
     this.requeueRunning = db.prepare(`UPDATE jobs SET state = 'queued', updated_at = ? WHERE state = 'running'`);
@@ -87,6 +90,10 @@ export class JobTable implements JobQueueStore {
   claimJobs(limit: number, now: number): Job[] {
     const rows = this.claim.all({ now, limit }) as JobRow[];
     return rows.map(toJob).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.id - b.id);
+  }
+
+  startJob(id: number, now: number): void {
+    if (this.start.run({ id, now }).changes === 0) throw new SyncError('internal', `job ${id} cannot start: it is done or gone`);
   }
 
   completeJob(id: number, now: number): void {

@@ -90,6 +90,8 @@ export interface JobQueueStore {
   enqueueJobs(jobs: readonly NewJob[], now: number): Job[];
   /** Marks up to `limit` due queued jobs running (oldest first) and counts the attempt. */
   claimJobs(limit: number, now: number): Job[];
+  /** Marks one job running (an attempt) whatever its queue position: the engine runs the jobs its plan asks for. */
+  startJob(id: number, now: number): void;
   completeJob(id: number, now: number): void;
   /** Back to the queue, to be claimed again at `nextAttemptAt`. */
   rescheduleJob(id: number, nextAttemptAt: number, error: JobError, now: number): void;

@@ -1,0 +1,70 @@
+import { mkdir, rename, rmdir, utimes } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { SyncError } from '../errors.js';
+import { errnoCode, syncErrorFromFs } from '../fsErrors.js';
+import type { LocalTrash } from '../local/trash.js';
+import type { LocalNode } from '../model.js';
+import { sameLocalState, statLocal, type LocalPaths } from './localPaths.js';
+
+/**
+ * The local file-system side of planned operations. Each re-checks its
+ * precondition right before acting, so a file the user touched after the plan
+ * is left alone (the next plan decides again).
+ */
+export class LocalOps {
+  constructor(private readonly paths: LocalPaths, private readonly trash: LocalTrash) {}
+
+  async mkdir(path: string, mtime: number): Promise<LocalNode> {
+    const abs = this.paths.abs(path);
+    const existing = await statLocal(abs, path);
+    if (existing?.kind === 'file') throw stale(path, 'a file is in the way of a folder');
+    if (!existing) {
+      await mkdir(abs).catch((error: unknown) => {
+        if (errnoCode(error) !== 'EEXIST') throw syncErrorFromFs(error, abs);
+      });
+      await utimes(abs, new Date(), new Date(mtime)).catch(() => {});
+    }
+    return this.require(path);
+  }
+
+  /** Files go to the trash; a folder is removed only when empty (its children went first, one by one). */
+  async delete(path: string, expect: LocalNode): Promise<void> {
+    const abs = this.paths.abs(path);
+    const now = await statLocal(abs, path);
+    if (now === null) return;
+    if (!sameLocalState(now, expect)) throw stale(path, 'it changed since the decision to delete it');
+    if (now.kind === 'folder') {
+      try {
+        await rmdir(abs);
+      } catch (error) {
+        if (errnoCode(error) === 'ENOTEMPTY' || errnoCode(error) === 'EEXIST') throw stale(path, 'new files appeared inside');
+        throw syncErrorFromFs(error, abs);
+      }
+    } else {
+      await this.trash.moveToTrash(abs);
+    }
+    this.paths.forget(path);
+  }
+
+  /** Renames `from` to `to` if `from` is still `expect` and `to` is free. */
+  async move(from: string, to: string, expect: LocalNode): Promise<LocalNode> {
+    const source = this.paths.abs(from);
+    const target = this.paths.abs(to);
+    if (!sameLocalState(await statLocal(source, from), expect)) throw stale(from, 'it changed since the decision to move it');
+    if (await statLocal(target, to)) throw stale(to, 'something already exists at the destination');
+    await mkdir(dirname(target), { recursive: true }).catch((error: unknown) => { throw syncErrorFromFs(error, target); });
+    await rename(source, target).catch((error: unknown) => { throw syncErrorFromFs(error, source); });
+    this.paths.forget(from);
+    return { ...(await this.require(to)), contentHash: expect.contentHash };
+  }
+
+  private async require(path: string): Promise<LocalNode> {
+    const node = await statLocal(this.paths.abs(path), path);
+    if (!node) throw stale(path, 'it vanished');
+    return node;
+  }
+}
+
+function stale(path: string, why: string): SyncError {
+  return new SyncError('file_changed', `${path} was left alone: ${why}`, { path, retryable: false });
+}

@@ -1,0 +1,58 @@
+import { lstat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errnoCode } from '../fsErrors.js';
+import type { LocalNode } from '../model.js';
+import { syncErrorFromFs } from '../fsErrors.js';
+
+/**
+ * Maps drive paths to files under the sync root. A name stored NFD on disk
+ * keeps its on-disk spelling (the scanner reports it); everything the engine
+ * creates itself is written under its NFC drive path.
+ */
+export class LocalPaths {
+  private realPaths = new Map<string, string>();
+
+  constructor(readonly root: string) {}
+
+  setRealPaths(realPaths: Map<string, string>): void {
+    this.realPaths = realPaths;
+  }
+
+  abs(drivePath: string): string {
+    const real = this.realPaths.get(drivePath);
+    return real === undefined ? join(this.root, drivePath) : join(this.root, real);
+  }
+
+  /** Forget spellings under a path the engine just moved or removed. */
+  forget(drivePath: string): void {
+    this.realPaths.delete(drivePath);
+  }
+}
+
+/** What the path holds now (without a content hash), or null when nothing is there. */
+export async function statLocal(absPath: string, drivePath: string): Promise<LocalNode | null> {
+  try {
+    const stats = await lstat(absPath);
+    if (!stats.isFile() && !stats.isDirectory()) return null;
+    const folder = stats.isDirectory();
+    return {
+      path: drivePath,
+      kind: folder ? 'folder' : 'file',
+      size: folder ? 0 : stats.size,
+      contentHash: null,
+      mtime: Math.floor(stats.mtimeMs),
+      inode: `${stats.dev}:${stats.ino}`,
+    };
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return null;
+    throw syncErrorFromFs(error, absPath);
+  }
+}
+
+/** The precondition check: the file is still exactly what a decision saw (hash aside). */
+export function sameLocalState(now: LocalNode | null, expected: LocalNode | null): boolean {
+  if (now === null || expected === null) return now === expected;
+  if (now.kind !== expected.kind) return false;
+  if (now.kind === 'folder') return true;
+  return now.size === expected.size && now.mtime === expected.mtime && now.inode === expected.inode;
+}

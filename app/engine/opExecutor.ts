@@ -1,0 +1,79 @@
+import type { Activity } from '../../protocol/engine.js';
+import type { StateStore, TreeWrite } from '../db/stateStore.js';
+import type { RemoteStore } from '../remote/remoteStore.js';
+import { agreedBase, type SyncOp } from '../sync/ops.js';
+import type { LocalOps } from './localOps.js';
+
+type TreeOp = Exclude<SyncOp, { type: 'uploadFile' } | { type: 'downloadFile' }>;
+
+/**
+ * Carries out the planned operations that are not transfers, and records
+ * what both sides now agree on in the base (and what the disk now holds in
+ * the local tree). The remote tree is left to the change feed, its only
+ * writer, which every round reads before planning.
+ */
+export class OpExecutor {
+  constructor(
+    private readonly remote: RemoteStore,
+    private readonly local: LocalOps,
+    private readonly state: StateStore,
+    private readonly now: () => number,
+  ) {}
+
+  /** Returns the activity to report, or null when there is nothing to tell. */
+  async run(op: TreeOp, signal: AbortSignal): Promise<Activity | null> {
+    const at = this.now();
+    switch (op.type) {
+      case 'mkdirLocal': {
+        const node = await this.local.mkdir(op.path, op.remote.mtime);
+        this.write({ tree: 'local', op: 'upsert', node }, { tree: 'base', op: 'upsert', node: agreedBase(node, op.remote) });
+        return { at, action: 'created_folder', path: op.path };
+      }
+      case 'mkdirRemote': {
+        const remote = await this.remote.mkdir(op.path, { mtime: op.local.mtime, signal });
+        this.write({ tree: 'base', op: 'upsert', node: agreedBase(op.local, remote) });
+        return { at, action: 'created_folder', path: op.path };
+      }
+      case 'deleteLocal':
+        await this.local.delete(op.path, op.expectLocal);
+        this.write({ tree: 'local', op: 'delete', path: op.path }, { tree: 'base', op: 'delete', path: op.path });
+        return { at, action: 'deleted_local', path: op.path };
+      case 'deleteRemote':
+        await this.remote.delete(op.path, op.ifRev, signal);
+        this.write({ tree: 'base', op: 'delete', path: op.path });
+        return { at, action: 'deleted_remote', path: op.path };
+      case 'moveRemote': {
+        const remote = await this.remote.move(op.from, op.to, op.ifRev, signal);
+        this.write({ tree: 'base', op: 'move', from: op.from, to: op.to }, { tree: 'base', op: 'upsert', node: agreedBase(op.local, remote) });
+        return { at, action: 'moved_remote', path: op.to, otherPath: op.from };
+      }
+      case 'moveLocal': {
+        const node = await this.local.move(op.from, op.to, op.expectLocal);
+        this.write(
+          { tree: 'local', op: 'move', from: op.from, to: op.to },
+          { tree: 'local', op: 'upsert', node },
+          { tree: 'base', op: 'move', from: op.from, to: op.to },
+          { tree: 'base', op: 'upsert', node: agreedBase(node, op.remote) },
+        );
+        return { at, action: 'moved_local', path: op.to, otherPath: op.from };
+      }
+      case 'conflict': {
+        const node = await this.local.move(op.path, op.conflictPath, op.expectLocal);
+        this.write({ tree: 'local', op: 'move', from: op.path, to: op.conflictPath }, { tree: 'local', op: 'upsert', node });
+        return { at, action: 'conflict', path: op.path, otherPath: op.conflictPath };
+      }
+      case 'updateBase':
+        this.write({ tree: 'base', op: 'upsert', node: op.node });
+        return null;
+      case 'removeBase':
+        this.write({ tree: 'base', op: 'delete', path: op.path });
+        return null;
+    }
+  }
+
+  private write(...writes: TreeWrite[]): void {
+    this.state.write(writes);
+  }
+}
+
+export type { TreeOp };

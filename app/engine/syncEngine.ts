@@ -1,0 +1,406 @@
+import { join } from 'node:path';
+import type { Activity, EngineEvent, EngineIssue, EngineState, Transfer } from '../../protocol/engine.js';
+import { systemClock, type Clock } from '../clock.js';
+import type { StateStore } from '../db/stateStore.js';
+import { SyncError, isSyncError } from '../errors.js';
+import type { Hasher } from '../hash/hasher.js';
+import { IgnoreRules } from '../local/ignore.js';
+import { Scanner } from '../local/scanner.js';
+import type { LocalTrash } from '../local/trash.js';
+import { LocalWatcher } from '../local/watcher.js';
+import type { RemoteStore } from '../remote/remoteStore.js';
+import { DEFAULT_MASS_DELETE_LIMIT, isMassDelete, type MassDeleteLimit } from '../sync/massDelete.js';
+import { agreedBase, type SyncOp } from '../sync/ops.js';
+import { planSync } from '../sync/planner.js';
+import { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from '../transfer/backoff.js';
+import { TokenBucket } from '../transfer/tokenBucket.js';
+import { LocalObserver, checkRootNotEmptied } from './localObserver.js';
+import { LocalOps } from './localOps.js';
+import { LocalPaths } from './localPaths.js';
+import { OpExecutor, type TreeOp } from './opExecutor.js';
+import { ProgressTracker } from './progressTracker.js';
+import { RemoteObserver } from './remoteObserver.js';
+import { TransferRunner, type TransferOp } from './transferRunner.js';
+
+export interface SyncEnginePorts {
+  remote: RemoteStore;
+  state: StateStore;
+  hasher: Hasher;
+  trash: LocalTrash;
+  clock?: Clock;
+}
+
+export interface SyncEngineOptions {
+  /** The local folder kept in sync. */
+  root: string;
+  /** Where partial downloads go; must be on the same disk as `root` for atomic renames. */
+  stateDir: string;
+  /** This machine's name, for conflicted copies. */
+  host: string;
+  fileConcurrency?: number;
+  chunkConcurrency?: number;
+  /** Bytes per second; 0 = unlimited. */
+  uploadLimit?: number;
+  downloadLimit?: number;
+  massDelete?: MassDeleteLimit;
+  backoff?: BackoffPolicy;
+  /** Rounds of plan-and-execute in one sync before giving up on convergence. */
+  maxRounds?: number;
+  watch?: { debounceMs?: number; stabilityMs?: number; pollWaitSeconds?: number };
+}
+
+export interface SyncFailure {
+  path: string;
+  code: string;
+  message: string;
+}
+
+export interface SyncSummary {
+  /** Both sides agree (apart from held-back deletes). */
+  converged: boolean;
+  rounds: number;
+  failures: SyncFailure[];
+  /** Deletes waiting for the user's confirmation (mass-delete guard). */
+  heldDeletes: number;
+}
+
+type Listener = (event: EngineEvent) => void;
+
+interface RoundResult {
+  planned: number;
+  succeeded: number;
+  held: number;
+  failures: SyncFailure[];
+}
+
+const RECENT_ACTIVITY = 200;
+
+/**
+ * The sync engine's facade: plain data out (typed events, summaries), a few
+ * commands in. One control loop decides; hashing, disk and network run
+ * elsewhere and report back. Every round observes both sides, plans from the
+ * three trees, and executes; rounds repeat until a plan is empty.
+ */
+export class SyncEngine {
+  private readonly listeners = new Set<Listener>();
+  private readonly clock: Clock;
+  private readonly paths: LocalPaths;
+  private readonly rules: IgnoreRules;
+  private readonly localObserver: LocalObserver;
+  private readonly remoteObserver: RemoteObserver;
+  private readonly executor: OpExecutor;
+  private readonly transfers: TransferRunner;
+  private readonly tracker: ProgressTracker;
+  private readonly uploadBucket: TokenBucket;
+  private readonly downloadBucket: TokenBucket;
+  private readonly reportedIssues = new Set<string>();
+  private readonly activity: Activity[] = [];
+  private stateValue: EngineState = 'idle';
+  private massDeleteConfirmed = false;
+  private paused = false;
+  private stopped = false;
+  private roundController: AbortController | null = null;
+  private wake: (() => void) | null = null;
+  private dirty = true;
+
+  constructor(private readonly ports: SyncEnginePorts, private readonly options: SyncEngineOptions) {
+    this.clock = ports.clock ?? systemClock;
+    this.paths = new LocalPaths(options.root);
+    this.rules = new IgnoreRules(options.root);
+    const scanner = new Scanner(options.root, { rules: this.rules });
+    this.localObserver = new LocalObserver(scanner, ports.hasher, ports.state, this.paths, 8);
+    this.remoteObserver = new RemoteObserver(ports.remote, ports.state);
+    this.executor = new OpExecutor(ports.remote, new LocalOps(this.paths, ports.trash), ports.state, () => this.clock.now());
+    this.tracker = new ProgressTracker(() => this.clock.now(),
+      (transfer) => this.emit({ type: 'transfer', transfer }),
+      (progress) => this.emit({ type: 'progress', progress }));
+    this.uploadBucket = new TokenBucket(options.uploadLimit ?? 0, this.clock);
+    this.downloadBucket = new TokenBucket(options.downloadLimit ?? 0, this.clock);
+    this.transfers = new TransferRunner({
+      remote: ports.remote,
+      hasher: ports.hasher,
+      jobs: ports.state.jobs,
+      paths: this.paths,
+      partialDir: join(options.stateDir, 'partial'),
+      upload: this.uploadBucket,
+      download: this.downloadBucket,
+      clock: this.clock,
+      chunkConcurrency: options.chunkConcurrency ?? 3,
+      onBytes: (jobId, bytes) => this.tracker.bytes(jobId, bytes),
+    }, ports.state.jobs, this.tracker, this.clock, {
+      fileConcurrency: options.fileConcurrency ?? 4,
+      backoff: options.backoff ?? DEFAULT_BACKOFF,
+    });
+    // A crash left these running; their finished chunks stay finished.
+    ports.state.jobs.requeueRunningJobs(this.clock.now());
+  }
+
+  get state(): EngineState {
+    return this.stateValue;
+  }
+
+  /** Subscribes to engine events; returns the unsubscribe function. */
+  on(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  currentTransfers(): Transfer[] {
+    return this.tracker.transfers();
+  }
+
+  recentActivity(): Activity[] {
+    return [...this.activity];
+  }
+
+  setBandwidthLimits(limits: { upload?: number; download?: number }): void {
+    if (limits.upload !== undefined) this.uploadBucket.setRate(limits.upload);
+    if (limits.download !== undefined) this.downloadBucket.setRate(limits.download);
+  }
+
+  /** Lets the held-back deletes of the mass-delete guard go ahead in the next round. */
+  confirmMassDelete(): void {
+    this.massDeleteConfirmed = true;
+    this.trigger();
+  }
+
+  /** Stops dispatching and aborts what is in flight; persisted chunk state lets `resume` go on. */
+  pause(): void {
+    this.paused = true;
+    this.roundController?.abort(new SyncError('aborted', 'paused'));
+    this.setState('paused');
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.setState('idle');
+    this.trigger();
+  }
+
+  /** Ends `run` (or the current sync) cleanly. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.roundController?.abort(new SyncError('aborted', 'stopped'));
+    this.trigger();
+  }
+
+  /** Syncs until both sides agree (or no round makes progress), then returns. */
+  async syncOnce(): Promise<SyncSummary> {
+    await this.rules.load();
+    const failures = new Map<string, SyncFailure>();
+    let stuckRounds = 0;
+    let held = 0;
+    for (let round = 1; round <= (this.options.maxRounds ?? 50); round++) {
+      if (this.stopped) break;
+      const controller = new AbortController();
+      this.roundController = controller;
+      let result: RoundResult;
+      try {
+        result = await this.round(controller.signal);
+      } finally {
+        this.roundController = null;
+      }
+      held = result.held;
+      for (const failure of result.failures) failures.set(failure.path, failure);
+      if (result.planned === 0 || result.planned === result.held) {
+        this.setState('idle');
+        return { converged: true, rounds: round, failures: [...failures.values()].filter((f) => !this.settled(f)), heldDeletes: held };
+      }
+      stuckRounds = result.succeeded === 0 ? stuckRounds + 1 : 0;
+      if (stuckRounds >= 3) break;
+    }
+    this.setState(failures.size > 0 ? 'error' : 'idle');
+    return { converged: false, rounds: this.options.maxRounds ?? 50, failures: [...failures.values()], heldDeletes: held };
+  }
+
+  /** Watches both sides and syncs whenever either changes, until `stop`. */
+  async run(): Promise<void> {
+    const watchOptions = this.options.watch ?? {};
+    const watcher = new LocalWatcher(this.options.root, {
+      rules: this.rules,
+      onChange: (change) => {
+        if (change.reason === 'ignore_rules_changed') void this.rules.load();
+        this.trigger();
+      },
+      onError: (error) => this.report({ code: error.code, message: error.message }),
+      ...(watchOptions.debounceMs === undefined ? {} : { debounceMs: watchOptions.debounceMs }),
+      ...(watchOptions.stabilityMs === undefined ? {} : { stabilityMs: watchOptions.stabilityMs }),
+    });
+    await watcher.start();
+    const polling = this.pollRemote(watchOptions.pollWaitSeconds ?? 60);
+    let failuresInARow = 0;
+    try {
+      while (!this.stopped) {
+        if (this.paused || !this.dirty) {
+          await new Promise<void>((resolve) => { this.wake = resolve; });
+          this.wake = null;
+          continue;
+        }
+        this.dirty = false;
+        try {
+          await this.syncOnce();
+          failuresInARow = 0;
+        } catch (error) {
+          if (this.stopped || this.paused) continue;
+          if (isSyncError(error) && (error.code === 'signed_out' || error.code === 'sync_root_missing')) throw error;
+          failuresInARow += 1;
+          this.dirty = true;
+          await this.clock.sleep(backoffDelay(this.options.backoff ?? DEFAULT_BACKOFF, failuresInARow)).catch(() => {});
+        }
+      }
+    } finally {
+      await watcher.close();
+      await polling;
+    }
+  }
+
+  private trigger(): void {
+    this.dirty = true;
+    this.wake?.();
+  }
+
+  /** Long-polls the change feed; any change marks the engine dirty. */
+  private async pollRemote(waitSeconds: number): Promise<void> {
+    let failures = 0;
+    while (!this.stopped) {
+      const controller = new AbortController();
+      const stopWatch = setInterval(() => { if (this.stopped) controller.abort(); }, 250);
+      try {
+        if (await this.remoteObserver.waitForChanges(waitSeconds, controller.signal)) this.trigger();
+        failures = 0;
+      } catch (error) {
+        if (this.stopped) break;
+        if (isSyncError(error) && error.code === 'signed_out') {
+          this.setState('signed_out');
+          break;
+        }
+        failures += 1;
+        await this.clock.sleep(backoffDelay(this.options.backoff ?? DEFAULT_BACKOFF, failures)).catch(() => {});
+      } finally {
+        clearInterval(stopWatch);
+      }
+    }
+  }
+
+  private async round(signal: AbortSignal): Promise<RoundResult> {
+    const { state } = this.ports;
+    this.setState('scanning');
+    let observed;
+    try {
+      observed = await this.localObserver.observe(signal);
+      for (const issue of observed.issues) this.report({ code: issue.code, message: issue.message, path: issue.path });
+      await this.remoteObserver.pull(signal);
+    } catch (error) {
+      throw this.classify(error);
+    }
+    const base = state.loadBase();
+    try {
+      checkRootNotEmptied(observed.nodes, base.size, this.options.root);
+    } catch (error) {
+      throw this.classify(error);
+    }
+    const ops = planSync({ base, local: observed.nodes, remote: state.loadRemote() }, { host: this.options.host, now: this.clock.now() });
+    if (ops.length === 0) return { planned: 0, succeeded: 0, held: 0, failures: [] };
+    this.setState('syncing');
+
+    let runnable = ops;
+    let held = 0;
+    if (!this.massDeleteConfirmed && isMassDelete(ops, base.size, this.options.massDelete ?? DEFAULT_MASS_DELETE_LIMIT)) {
+      runnable = ops.filter((op) => op.type !== 'deleteLocal' && op.type !== 'deleteRemote');
+      const localDeletes = ops.filter((op) => op.type === 'deleteLocal').length;
+      held = ops.length - runnable.length;
+      this.emit({ type: 'massDelete', count: held, side: localDeletes * 2 >= held ? 'local' : 'remote', total: base.size });
+      this.report({ code: 'mass_delete', message: `${held} deletions are waiting for confirmation` });
+    }
+
+    const failures: SyncFailure[] = [];
+    let succeeded = 0;
+    const fail = (path: string, error: unknown) => {
+      const e = this.classify(error);
+      if (e.code === 'signed_out' || e.code === 'aborted') throw e;
+      failures.push({ path, code: e.code, message: e.message });
+    };
+    const treeOps = runnable.filter((op): op is TreeOp => op.type !== 'uploadFile' && op.type !== 'downloadFile');
+    const transferOps = runnable.filter((op): op is Extract<SyncOp, TransferOp> => op.type === 'uploadFile' || op.type === 'downloadFile');
+    const deletes = treeOps.filter((op) => op.type === 'deleteLocal' || op.type === 'deleteRemote');
+    const others = treeOps.filter((op) => op.type !== 'deleteLocal' && op.type !== 'deleteRemote');
+
+    for (const op of others) {
+      try {
+        this.record(await this.executor.run(op, signal));
+        succeeded += 1;
+      } catch (error) {
+        fail('path' in op ? op.path : op.from, error);
+      }
+    }
+    if (transferOps.length > 0) {
+      await this.transfers.run(transferOps, {
+        uploaded: (op, remote) => {
+          const local = { ...op.local };
+          state.write([{ tree: 'local', op: 'upsert', node: local }, { tree: 'base', op: 'upsert', node: agreedBase(local, remote) }]);
+          this.record({ at: this.clock.now(), action: 'uploaded', path: op.path });
+          succeeded += 1;
+        },
+        downloaded: (op, local) => {
+          state.write([{ tree: 'local', op: 'upsert', node: local }, { tree: 'base', op: 'upsert', node: agreedBase(local, op.remote) }]);
+          this.record({ at: this.clock.now(), action: 'downloaded', path: op.path });
+          succeeded += 1;
+        },
+        failed: (op, error) => fail(op.path, error),
+      }, signal).catch((error: unknown) => { throw this.classify(error); });
+    }
+    for (const op of deletes) {
+      try {
+        this.record(await this.executor.run(op, signal));
+        succeeded += 1;
+      } catch (error) {
+        fail(op.path, error);
+      }
+    }
+    if (held > 0 && this.massDeleteConfirmed) this.massDeleteConfirmed = false;
+    return { planned: runnable.length + held, succeeded, held, failures };
+  }
+
+  /** Stale-plan refusals are not failures worth reporting once the next round settled them. */
+  private settled(failure: SyncFailure): boolean {
+    return failure.code === 'file_changed' || failure.code === 'conflict';
+  }
+
+  private classify(error: unknown): SyncError {
+    const e = isSyncError(error) ? error : new SyncError('internal', error instanceof Error ? error.message : String(error), { cause: error });
+    if (e.code === 'network') this.setState('offline');
+    else if (e.code === 'signed_out') this.setState('signed_out');
+    else if (e.code === 'sync_root_missing') {
+      this.setState('error', e.message);
+      this.report({ code: e.code, message: e.message });
+    }
+    return e;
+  }
+
+  private record(activity: Activity | null): void {
+    if (!activity) return;
+    this.activity.push(activity);
+    if (this.activity.length > RECENT_ACTIVITY) this.activity.shift();
+    this.emit({ type: 'activity', activity });
+  }
+
+  /** Each issue is told once per path and code, not every round. */
+  private report(issue: EngineIssue): void {
+    const key = `${issue.code}:${issue.path ?? ''}`;
+    if (this.reportedIssues.has(key)) return;
+    this.reportedIssues.add(key);
+    this.emit({ type: 'issue', issue });
+  }
+
+  private setState(state: EngineState, detail?: string): void {
+    if (this.paused && state !== 'paused') return;
+    if (state === this.stateValue && detail === undefined) return;
+    this.stateValue = state;
+    this.emit(detail === undefined ? { type: 'state', state } : { type: 'state', state, detail });
+  }
+
+  private emit(event: EngineEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+}

@@ -1,0 +1,164 @@
+import type { Clock } from '../clock.js';
+import type { Job, JobQueueStore } from '../db/stateStore.js';
+import { SyncError, isSyncError } from '../errors.js';
+import type { LocalNode, RemoteNode } from '../model.js';
+import { backoffDelay, type BackoffPolicy } from '../transfer/backoff.js';
+import { isSmallUpload, uploadSmallFiles } from '../transfer/batchUploader.js';
+import { downloadFile, type DownloadOp } from '../transfer/downloader.js';
+import { runParallel } from '../transfer/parallel.js';
+import type { TransferContext } from '../transfer/transferContext.js';
+import { uploadFile, type UploadOp } from '../transfer/uploader.js';
+import type { ProgressTracker } from './progressTracker.js';
+
+export type TransferOp = ({ type: 'uploadFile' } & UploadOp) | ({ type: 'downloadFile' } & DownloadOp);
+
+export interface TransferHandlers {
+  uploaded(op: UploadOp, remote: RemoteNode): void;
+  downloaded(op: DownloadOp, local: LocalNode): void;
+  /** Gave up on this transfer (this round); `error.retryable` says whether a later round may try again. */
+  failed(op: TransferOp, error: SyncError): void;
+}
+
+export interface TransferRunnerOptions {
+  /** Files in flight at once. */
+  fileConcurrency: number;
+  backoff: BackoffPolicy;
+  random?: () => number;
+}
+
+const KIND = { uploadFile: 'upload', downloadFile: 'download' } as const;
+
+/**
+ * Runs a round's transfers from the persistent queue. A queued job for the
+ * same path is reused, so a restart resumes its upload session or partial
+ * download; jobs the plan no longer wants are dropped. Network and 5xx
+ * failures are retried with backoff; the rest are reported once.
+ */
+export class TransferRunner {
+  constructor(
+    private readonly ctx: TransferContext,
+    private readonly jobs: JobQueueStore,
+    private readonly tracker: ProgressTracker,
+    private readonly clock: Clock,
+    private readonly options: TransferRunnerOptions,
+  ) {}
+
+  async run(ops: readonly TransferOp[], handlers: TransferHandlers, signal: AbortSignal): Promise<void> {
+    const jobs = this.jobsFor(ops);
+    this.tracker.begin(ops.map((op, i) => ({
+      jobId: jobs[i]!.id,
+      direction: op.type === 'uploadFile' ? 'upload' : 'download',
+      path: op.path,
+      size: op.type === 'uploadFile' ? op.local.size : op.remote.size,
+    })));
+    const small: number[] = [];
+    const large: number[] = [];
+    ops.forEach((op, i) => (op.type === 'uploadFile' && isSmallUpload(op) ? small : large).push(i));
+
+    if (small.length > 0) await this.runSmallUploads(small.map((i) => ({ op: ops[i] as UploadOp, job: jobs[i]! })), handlers, signal);
+    await runParallel(large, this.options.fileConcurrency, async (i) => {
+      await this.runOne(ops[i]!, jobs[i]!, handlers, signal);
+    }, signal);
+    this.jobs.pruneDoneJobs();
+  }
+
+  /** One job per op: the existing one for its path when there is one. */
+  private jobsFor(ops: readonly TransferOp[]): Job[] {
+    const existing = new Map(this.jobs.listJobs(['queued', 'running', 'failed', 'blocked']).map((job) => [`${job.kind}:${job.path}`, job]));
+    const now = this.clock.now();
+    const wanted = ops.map((op) => `${KIND[op.type]}:${op.path}`);
+    const reused = new Set<number>();
+    const fresh: { index: number; kind: string; path: string }[] = [];
+    const result: (Job | undefined)[] = wanted.map((key, index) => {
+      const job = existing.get(key);
+      if (job && !reused.has(job.id)) {
+        reused.add(job.id);
+        return job;
+      }
+      fresh.push({ index, kind: KIND[ops[index]!.type], path: ops[index]!.path });
+      return undefined;
+    });
+    const stale = [...existing.values()].filter((job) => !reused.has(job.id));
+    for (const job of stale) {
+      const uploadId = job.payload.uploadId;
+      if (typeof uploadId === 'string') this.ctx.remote.abortUpload(uploadId).catch(() => {});
+    }
+    this.jobs.removeJobs(stale.map((job) => job.id));
+    const created = this.jobs.enqueueJobs(fresh.map((f) => ({ kind: f.kind, path: f.path, payload: {} })), now);
+    fresh.forEach((f, i) => {
+      result[f.index] = created[i];
+    });
+    return result as Job[];
+  }
+
+  private async runOne(op: TransferOp, job: Job, handlers: TransferHandlers, signal: AbortSignal): Promise<void> {
+    this.tracker.active(job.id);
+    const current = () => this.jobs.getJob(job.id) ?? job;
+    await this.withRetries([job], signal, async () => {
+      if (op.type === 'uploadFile') handlers.uploaded(op, await uploadFile(this.ctx, current(), op, signal));
+      else handlers.downloaded(op, await downloadFile(this.ctx, current(), op, signal));
+      this.settleDone(job);
+    }, (failure) => this.settleFailed(job, op, failure, handlers));
+  }
+
+  private async runSmallUploads(items: { op: UploadOp; job: Job }[], handlers: TransferHandlers, signal: AbortSignal): Promise<void> {
+    for (const item of items) this.tracker.active(item.job.id);
+    await this.withRetries(items.map((item) => item.job), signal, async () => {
+      const outcomes = await uploadSmallFiles(this.ctx, items.map((item) => item.op), signal);
+      outcomes.forEach((outcome, i) => {
+        const { op, job } = items[i]!;
+        if (outcome.ok) {
+          this.settleDone(job);
+          handlers.uploaded(op, outcome.node);
+        } else {
+          this.settleFailed(job, { type: 'uploadFile', ...op }, outcome.error, handlers);
+        }
+      });
+    }, (failure) => {
+      for (const { op, job } of items) this.settleFailed(job, { type: 'uploadFile', ...op }, failure, handlers);
+    });
+  }
+
+  /**
+   * Runs `attempt` (which settles its jobs) until it succeeds, fails for
+   * good, or runs out of tries; then `giveUp` settles them as failed.
+   */
+  private async withRetries(jobs: readonly Job[], signal: AbortSignal, attempt: () => Promise<void>, giveUp: (failure: SyncError) => void): Promise<void> {
+    for (let n = 1; ; n++) {
+      try {
+        for (const job of jobs) this.jobs.startJob(job.id, this.clock.now());
+        await attempt();
+        return;
+      } catch (error) {
+        if (signal.aborted) {
+          for (const job of jobs) this.tracker.finished(job.id, { state: 'paused' });
+          throw signal.reason;
+        }
+        const failure = isSyncError(error) ? error : new SyncError('internal', error instanceof Error ? error.message : String(error), { cause: error });
+        if (failure.retryable && n < this.options.backoff.maxAttempts) {
+          const delay = backoffDelay(this.options.backoff, n, this.options.random);
+          const now = this.clock.now();
+          for (const job of jobs) this.jobs.rescheduleJob(job.id, now + delay, { code: failure.code, message: failure.message }, now);
+          await this.clock.sleep(delay, signal);
+          continue;
+        }
+        giveUp(failure);
+        return;
+      }
+    }
+  }
+
+  private settleDone(job: Job): void {
+    this.jobs.completeJob(job.id, this.clock.now());
+    this.tracker.finished(job.id, { state: 'done' });
+  }
+
+  private settleFailed(job: Job, op: TransferOp, error: SyncError, handlers: TransferHandlers): void {
+    const reported = { code: error.code, message: error.message };
+    // A stale plan (the file or the remote entry moved on) is not a failure: the next plan decides again.
+    if (error.code === 'file_changed' || error.code === 'conflict') this.jobs.removeJobs([job.id]);
+    else this.jobs.failJob(job.id, reported, this.clock.now());
+    this.tracker.finished(job.id, { state: 'failed', error: reported });
+    handlers.failed(op, error);
+  }
+}

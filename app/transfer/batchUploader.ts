@@ -1,0 +1,72 @@
+import { readFile } from 'node:fs/promises';
+import { hashBytes } from '../../protocol/contentHash.js';
+import { MAX_BATCH_FILE_BYTES, MAX_BATCH_FILES } from '../../protocol/api.js';
+import { SyncError } from '../errors.js';
+import { syncErrorFromFs } from '../fsErrors.js';
+import { sameLocalState, statLocal } from '../engine/localPaths.js';
+import type { RemoteNode } from '../model.js';
+import type { BatchFile } from '../remote/remoteStore.js';
+import type { TransferContext } from './transferContext.js';
+import type { UploadOp } from './uploader.js';
+
+/** Files up to this size go inline in batch requests: one round trip for many of them. */
+export const SMALL_FILE_BYTES = 256 * 1024;
+/** Bytes of file content per batch request (before base64). */
+const BATCH_BYTES = 8 * 1024 * 1024;
+
+export type BatchOutcome = { ok: true; node: RemoteNode } | { ok: false; error: SyncError };
+
+/**
+ * Uploads small files inline, many per request; the service commits each
+ * request in one transaction and answers per file. Each file is read once,
+ * checked against the hash the plan saw, and stat'ed again after reading.
+ */
+export async function uploadSmallFiles(ctx: TransferContext, ops: readonly UploadOp[], signal: AbortSignal): Promise<BatchOutcome[]> {
+  const outcomes: BatchOutcome[] = new Array(ops.length);
+  const ready: { index: number; file: BatchFile }[] = [];
+  for (const [index, op] of ops.entries()) {
+    try {
+      ready.push({ index, file: await readSmallFile(ctx, op) });
+    } catch (error) {
+      outcomes[index] = { ok: false, error: error instanceof SyncError ? error : syncErrorFromFs(error, op.path) };
+    }
+  }
+  for (const batch of batches(ready)) {
+    await ctx.upload.take(batch.reduce((sum, item) => sum + item.file.content.length, 0), signal);
+    const results = await ctx.remote.batchUpload(batch.map((item) => item.file), signal);
+    results.forEach((result, i) => {
+      const index = batch[i]!.index;
+      outcomes[index] = result.ok ? { ok: true, node: result.node } : { ok: false, error: result.error };
+    });
+  }
+  return outcomes;
+}
+
+async function readSmallFile(ctx: TransferContext, op: UploadOp): Promise<BatchFile> {
+  const abs = ctx.paths.abs(op.path);
+  const changed = new SyncError('file_changed', `${op.path} changed while it was being uploaded; it will be sent again`, { path: op.path, retryable: false });
+  if (!sameLocalState(await statLocal(abs, op.path), op.local)) throw changed;
+  const content = await readFile(abs).catch((error: unknown) => { throw syncErrorFromFs(error, abs); });
+  const { contentHash } = hashBytes(content);
+  if (contentHash !== op.local.contentHash || !sameLocalState(await statLocal(abs, op.path), op.local)) throw changed;
+  return { path: op.path, content, contentHash, mtime: op.local.mtime, ifRev: op.ifRev };
+}
+
+function* batches<T extends { file: BatchFile }>(items: readonly T[]): Generator<T[]> {
+  let current: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    if (current.length > 0 && (current.length >= MAX_BATCH_FILES || bytes + item.file.content.length > BATCH_BYTES)) {
+      yield current;
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += item.file.content.length;
+  }
+  if (current.length > 0) yield current;
+}
+
+export function isSmallUpload(op: UploadOp): boolean {
+  return op.local.size <= Math.min(SMALL_FILE_BYTES, MAX_BATCH_FILE_BYTES);
+}

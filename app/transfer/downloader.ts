@@ -1,0 +1,129 @@
+import { createWriteStream } from 'node:fs';
+import { link, mkdir, open, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { SyncError } from '../errors.js';
+import { errnoCode, syncErrorFromFs } from '../fsErrors.js';
+import type { Job } from '../db/stateStore.js';
+import { sameLocalState, statLocal } from '../engine/localPaths.js';
+import { PARTIAL_DOWNLOAD_SUFFIX } from '../local/ignore.js';
+import type { LocalNode, RemoteNode } from '../model.js';
+import { runParallel } from './parallel.js';
+import { throttle } from './throttle.js';
+import type { TransferContext } from './transferContext.js';
+
+/** Range size of one download chunk. Two 4 MiB blocks: few requests, little lost on a cut. */
+export const DOWNLOAD_CHUNK_BYTES = 8 * 1024 * 1024;
+
+export interface DownloadOp {
+  path: string;
+  remote: RemoteNode;
+  expectLocal: LocalNode | null;
+}
+
+interface DownloadPayload {
+  contentHash?: string;
+}
+
+/**
+ * Fetches one file with parallel Range reads written at their offsets into a
+ * partial file in the state dir, persisting each finished chunk so a restart
+ * resumes. The whole is then fsync'd and verified against the content hash,
+ * and renamed into place only if the local file is still what the plan saw.
+ */
+export async function downloadFile(ctx: TransferContext, job: Job, op: DownloadOp, signal: AbortSignal): Promise<LocalNode> {
+  const { remote } = op;
+  const contentHash = remote.contentHash;
+  if (contentHash === null) throw new SyncError('internal', `${op.path} is not a file on the service`);
+  await mkdir(ctx.partialDir, { recursive: true, mode: 0o700 });
+  const partial = join(ctx.partialDir, `${job.id}${PARTIAL_DOWNLOAD_SUFFIX}`);
+  const chunkCount = Math.ceil(remote.size / DOWNLOAD_CHUNK_BYTES);
+
+  const payload = job.payload as DownloadPayload;
+  if (payload.contentHash !== contentHash || !(await exists(partial))) {
+    await rm(partial, { force: true });
+    ctx.jobs.setJobPayload(job.id, { ...job.payload, contentHash }, ctx.clock.now(), chunkCount);
+  }
+  // An empty or sparse file of the right size; chunks fill it in at their offsets.
+  const handle = await open(partial, 'a').catch((error: unknown) => { throw syncErrorFromFs(error, partial); });
+  await handle.close();
+
+  try {
+    const pending = ctx.jobs.pendingChunks(job.id);
+    const doneBytes = (chunkCount - pending.length) * DOWNLOAD_CHUNK_BYTES;
+    if (doneBytes > 0) ctx.onBytes(job.id, Math.min(doneBytes, remote.size));
+    await runParallel(pending, ctx.chunkConcurrency, async (n, chunkSignal) => {
+      const start = n * DOWNLOAD_CHUNK_BYTES;
+      const end = Math.min(remote.size, start + DOWNLOAD_CHUNK_BYTES) - 1;
+      const answer = await ctx.remote.download(op.path, { range: { start, end }, signal: chunkSignal });
+      if (answer.contentHash !== contentHash) {
+        answer.body.destroy();
+        throw new SyncError('conflict', `${op.path} changed on the service during the download`, { path: op.path, retryable: false });
+      }
+      const out = createWriteStream(partial, { flags: 'r+', start });
+      await pipeline(answer.body, throttle(ctx.download, (bytes) => ctx.onBytes(job.id, bytes), chunkSignal), out, { signal: chunkSignal });
+      if (out.bytesWritten !== end - start + 1) {
+        throw new SyncError('network', `the service sent ${out.bytesWritten} bytes of ${op.path} where ${end - start + 1} were asked`, { retryable: true });
+      }
+      ctx.jobs.markChunkDone(job.id, n);
+    }, signal);
+
+    const fileHandle = await open(partial, 'r+');
+    try {
+      await fileHandle.truncate(remote.size);
+      await fileHandle.sync();
+    } finally {
+      await fileHandle.close();
+    }
+    const digest = await ctx.hasher.hashFile(partial, signal);
+    if (digest.contentHash !== contentHash) {
+      await discard(ctx, job, partial, chunkCount);
+      throw new SyncError('hash_mismatch', `the downloaded bytes of ${op.path} do not match their hash; it will be fetched again`, { path: op.path, retryable: true });
+    }
+    return await putInPlace(ctx, op, partial);
+  } catch (error) {
+    if (error instanceof SyncError) {
+      if (error.code === 'disk_full') await discard(ctx, job, partial, chunkCount);
+      throw error;
+    }
+    const mapped = syncErrorFromFs(error, partial);
+    if (mapped.code === 'disk_full') await discard(ctx, job, partial, chunkCount);
+    throw mapped;
+  }
+}
+
+/** The atomic step: only if the target is still what the plan saw; a new file never clobbers one that appeared meanwhile. */
+async function putInPlace(ctx: TransferContext, op: DownloadOp, partial: string): Promise<LocalNode> {
+  const target = ctx.paths.abs(op.path);
+  if (!sameLocalState(await statLocal(target, op.path), op.expectLocal)) {
+    throw new SyncError('file_changed', `${op.path} changed locally during the download; both versions will be kept`, { path: op.path, retryable: false });
+  }
+  const mtime = new Date(op.remote.mtime);
+  await utimes(partial, mtime, mtime);
+  try {
+    if (op.expectLocal === null) {
+      await link(partial, target);
+      await unlink(partial);
+    } else {
+      await rename(partial, target);
+    }
+  } catch (error) {
+    if (errnoCode(error) === 'EEXIST') {
+      throw new SyncError('file_changed', `${op.path} appeared locally during the download; both versions will be kept`, { path: op.path, retryable: false });
+    }
+    throw syncErrorFromFs(error, target);
+  }
+  const placed = await statLocal(target, op.path);
+  if (!placed) throw new SyncError('file_changed', `${op.path} vanished right after the download`, { path: op.path, retryable: false });
+  return { ...placed, contentHash: op.remote.contentHash };
+}
+
+/** Frees the partial file and forgets its chunks, so the next attempt starts clean. */
+async function discard(ctx: TransferContext, job: Job, partial: string, chunkCount: number): Promise<void> {
+  await rm(partial, { force: true });
+  ctx.jobs.setJobPayload(job.id, { ...job.payload, contentHash: undefined }, ctx.clock.now(), chunkCount);
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
+}

@@ -1,0 +1,102 @@
+import { createReadStream } from 'node:fs';
+import { SyncError, isSyncError } from '../errors.js';
+import type { Job } from '../db/stateStore.js';
+import { sameLocalState, statLocal } from '../engine/localPaths.js';
+import type { LocalNode, RemoteNode } from '../model.js';
+import type { CreateUploadRequest, UploadStatus } from '../remote/remoteStore.js';
+import { runParallel } from './parallel.js';
+import { throttle } from './throttle.js';
+import type { TransferContext } from './transferContext.js';
+
+export interface UploadOp {
+  path: string;
+  local: LocalNode;
+  ifRev: string | null;
+}
+
+/** What an upload job remembers across restarts: the service session and what it was for. */
+interface UploadPayload {
+  uploadId?: string;
+  contentHash?: string;
+}
+
+function fileChanged(path: string): SyncError {
+  return new SyncError('file_changed', `${path} changed while it was being uploaded; it will be sent again`, { path, retryable: false });
+}
+
+/**
+ * Sends one file: session (or instant upload with a possession proof) ->
+ * the chunks the service does not have yet, in parallel -> complete with the
+ * base rev as precondition. The session id is persisted before the first
+ * chunk, so a restart resumes it and re-sends at most the chunks in flight.
+ */
+export async function uploadFile(ctx: TransferContext, job: Job, op: UploadOp, signal: AbortSignal): Promise<RemoteNode> {
+  const abs = ctx.paths.abs(op.path);
+  if (!sameLocalState(await statLocal(abs, op.path), op.local)) throw fileChanged(op.path);
+  const digest = await ctx.hasher.hashFile(abs, signal);
+  if (digest.contentHash !== op.local.contentHash) throw fileChanged(op.path);
+  const request: CreateUploadRequest = {
+    path: op.path,
+    size: digest.size,
+    contentHash: digest.contentHash,
+    blockHashes: digest.blockHashes,
+    mtime: op.local.mtime,
+    ifRev: op.ifRev,
+  };
+
+  const payload = job.payload as UploadPayload;
+  let status = payload.uploadId && payload.contentHash === digest.contentHash
+    ? await resumeStatus(ctx, payload.uploadId, signal)
+    : null;
+  if (!status) {
+    let start = await ctx.remote.createUpload(request, signal);
+    if (start.status === 'challenge') start = await ctx.remote.answerChallenge(request, start.challenge, abs, signal);
+    if (start.status === 'done') return start.node;
+    if (start.status === 'challenge') throw new SyncError('service', 'the service asked for a second possession proof', { retryable: true });
+    status = start;
+    ctx.jobs.setJobPayload(job.id, { ...job.payload, uploadId: start.uploadId, contentHash: digest.contentHash }, ctx.clock.now(), start.chunkCount);
+  }
+  const session = status;
+  for (const n of session.received) ctx.jobs.markChunkDone(job.id, n);
+  const received = new Set(session.received);
+  const missing = Array.from({ length: session.chunkCount }, (_, n) => n).filter((n) => !received.has(n));
+  // Bytes the service already has count as done for progress.
+  const alreadyThere = session.received.reduce((sum, n) => sum + chunkLength(n, session.chunkSize, digest.size), 0);
+  if (alreadyThere > 0) ctx.onBytes(job.id, alreadyThere);
+
+  await runParallel(missing, ctx.chunkConcurrency, async (n, chunkSignal) => {
+    const start = n * session.chunkSize;
+    const end = start + chunkLength(n, session.chunkSize, digest.size);
+    let sent = 0;
+    await ctx.remote.putChunk(session.uploadId, n, () => createReadStream(abs, { start, end: end - 1 })
+      .pipe(throttle(ctx.upload, () => {}, chunkSignal)), {
+      signal: chunkSignal,
+      onProgress: (bytes) => {
+        if (bytes > sent) ctx.onBytes(job.id, bytes - sent);
+        sent = Math.max(sent, bytes);
+      },
+    });
+    ctx.jobs.markChunkDone(job.id, n);
+  }, signal);
+
+  if (!sameLocalState(await statLocal(abs, op.path), op.local)) {
+    await ctx.remote.abortUpload(session.uploadId).catch(() => {});
+    ctx.jobs.setJobPayload(job.id, { ...job.payload, uploadId: undefined, contentHash: undefined }, ctx.clock.now(), 0);
+    throw fileChanged(op.path);
+  }
+  return ctx.remote.completeUpload(session.uploadId, signal);
+}
+
+function chunkLength(n: number, chunkSize: number, size: number): number {
+  return Math.max(0, Math.min(chunkSize, size - n * chunkSize));
+}
+
+/** The persisted session's state, or null when the service no longer has it. */
+async function resumeStatus(ctx: TransferContext, uploadId: string, signal: AbortSignal): Promise<UploadStatus | null> {
+  try {
+    return await ctx.remote.uploadStatus(uploadId, signal);
+  } catch (error) {
+    if (isSyncError(error) && (error.code === 'not_found' || error.detail.serviceCode === 'upload_expired')) return null;
+    throw error;
+  }
+}
