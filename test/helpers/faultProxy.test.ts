@@ -29,6 +29,14 @@ describe('fault proxy', () => {
     expect((await res.text()).startsWith('received 5 ')).toBe(true);
   });
 
+  it('counts the body bytes it forwards each way', async () => {
+    proxy.setPlan(() => ({ kind: 'pass' }));
+    const res = await fetch(proxy.url, { method: 'POST', body: 'y'.repeat(12_345) });
+    const text = await res.text();
+    const record = proxy.seen.at(-1)!;
+    expect(record).toMatchObject({ requestBytes: 12_345, responseBytes: text.length, status: 200, answered: true });
+  });
+
   it('answers 503', async () => {
     proxy.setPlan(() => ({ kind: 'unavailable' }));
     expect((await fetch(proxy.url)).status).toBe(503);

@@ -21,10 +21,25 @@ export type Fault =
 
 export type FaultPlan = (req: { method: string; url: string; index: number }) => Fault;
 
+/** One request the proxy saw, with what it forwarded so far (counters grow while it runs). */
+export interface SeenRequest {
+  method: string;
+  url: string;
+  fault: Fault['kind'];
+  /** Request body bytes forwarded to the service. */
+  requestBytes: number;
+  /** Response body bytes read from the service. */
+  responseBytes: number;
+  /** The service's status, once its answer arrived. */
+  status?: number;
+  /** The service's answer was passed on whole. */
+  answered: boolean;
+}
+
 export interface FaultProxy {
   url: string;
   /** Requests seen so far, in order. */
-  seen: { method: string; url: string; fault: Fault['kind'] }[];
+  seen: SeenRequest[];
   setPlan(plan: FaultPlan): void;
   close(): Promise<void>;
 }
@@ -39,7 +54,7 @@ export async function startFaultProxy(upstream: string, initial: FaultPlan = () 
   const seen: FaultProxy['seen'] = [];
   const sockets = new Set<Socket>();
 
-  const forward = (req: IncomingMessage, res: ServerResponse, fault: Fault) => {
+  const forward = (req: IncomingMessage, res: ServerResponse, fault: Fault, record: SeenRequest) => {
     const upstreamReq = httpRequest({
       host: target.hostname,
       port: target.port,
@@ -47,6 +62,11 @@ export async function startFaultProxy(upstream: string, initial: FaultPlan = () 
       path: req.url,
       headers: { ...req.headers, host: target.host },
     }, (upstreamRes) => {
+      record.status = upstreamRes.statusCode;
+      upstreamRes.on('data', (chunk: Buffer) => { record.responseBytes += chunk.length; });
+      res.on('finish', () => { record.answered = true; });
+      // A client that went away (killed, aborted) stops the download at the service too.
+      res.on('close', () => { if (!res.writableFinished) upstreamRes.destroy(); });
       if (fault.kind === 'corruptResponse') {
         upstreamRes.resume();
         const headers = { ...upstreamRes.headers, 'content-length': String(fault.body.length) };
@@ -72,6 +92,11 @@ export async function startFaultProxy(upstream: string, initial: FaultPlan = () 
       upstreamRes.on('end', () => res.end());
     });
     upstreamReq.on('error', () => res.socket?.destroy());
+    // A client that went away mid-body must not leave a half-sent request open at the service.
+    req.on('close', () => { if (!req.complete) upstreamReq.destroy(); });
+    req.on('data', (chunk: Buffer) => {
+      record.requestBytes += fault.kind === 'cutRequest' ? Math.max(0, Math.min(chunk.length, fault.afterBytes - record.requestBytes)) : chunk.length;
+    });
     if (fault.kind !== 'cutRequest') {
       req.pipe(upstreamReq);
       return;
@@ -91,7 +116,8 @@ export async function startFaultProxy(upstream: string, initial: FaultPlan = () 
 
   const server: Server = createServer((req, res) => {
     const fault = plan({ method: req.method ?? 'GET', url: req.url ?? '/', index: seen.length });
-    seen.push({ method: req.method ?? 'GET', url: req.url ?? '/', fault: fault.kind });
+    const record: SeenRequest = { method: req.method ?? 'GET', url: req.url ?? '/', fault: fault.kind, requestBytes: 0, responseBytes: 0, answered: false };
+    seen.push(record);
     switch (fault.kind) {
       case 'reset':
         req.socket.destroy();
@@ -104,10 +130,10 @@ export async function startFaultProxy(upstream: string, initial: FaultPlan = () 
         res.end(JSON.stringify({ error: { code: 'internal_error', message: 'injected 503' } }));
         return;
       case 'delay':
-        setTimeout(() => forward(req, res, fault), fault.ms);
+        setTimeout(() => forward(req, res, fault, record), fault.ms);
         return;
       default:
-        forward(req, res, fault);
+        forward(req, res, fault, record);
     }
   });
   server.on('connection', (socket) => {
