@@ -1,43 +1,40 @@
 import { createHash } from 'node:crypto';
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { BLOCK_SIZE } from '../protocol/contentHash.js';
 import type { HashRangeResult, HashRangeTask } from '../protocol/hashWorker.js';
 
-// Two block-sized buffers per thread, reused by every task this thread runs:
-// while one block is hashed here, the next is read into the other buffer on
-// libuv's pool, so the thread never waits for a read it could have overlapped.
-const buffers = [Buffer.allocUnsafe(BLOCK_SIZE), Buffer.allocUnsafe(BLOCK_SIZE)] as const;
+// Reads are synchronous on purpose: this thread exists only to hash, so
+// blocking it costs nothing, while an async read would hop to libuv's pool
+// and copy the bytes on another core. 1 MiB reads (a quarter block) keep the
+// copied bytes in this core's cache for the hash that follows. Measured on the
+// 2-core dev VM (1 GiB in page cache, 6 interleaved runs): 2660 MB/s median
+// this way against 2470 MB/s with async, double-buffered 4 MiB reads.
+const READ_SIZE = 1024 * 1024;
+const buffer = Buffer.allocUnsafe(READ_SIZE);
 
 /** Piscina entry point: the SHA-256 of every block in a block-aligned range of a file. */
-export default async function hashRange({ path, start, end }: HashRangeTask): Promise<HashRangeResult> {
+export default function hashRange({ path, start, end }: HashRangeTask): HashRangeResult {
   if (start % BLOCK_SIZE !== 0 || end < start) throw new RangeError(`range [${start}, ${end}) is not block-aligned`);
-  const handle = await open(path, 'r');
+  const fd = openSync(path, 'r');
   try {
     const blockHashes: string[] = [];
     let position = start;
-    let index = 0;
-    let pending = position < end ? readBlock(handle, buffers[0], position, end) : null;
-    while (pending) {
-      const { buffer, want, got } = await pending;
-      position += got;
-      const more = got === want && position < end;
-      pending = more ? readBlock(handle, buffers[++index % 2]!, position, end) : null;
-      if (got > 0) blockHashes.push(createHash('sha256').update(buffer.subarray(0, got)).digest('hex'));
+    while (position < end) {
+      const blockEnd = Math.min(end, position + BLOCK_SIZE);
+      const block = createHash('sha256');
+      let hashed = 0;
+      while (position < blockEnd) {
+        const got = readSync(fd, buffer, 0, Math.min(READ_SIZE, blockEnd - position), position);
+        if (got === 0) break;
+        block.update(buffer.subarray(0, got));
+        hashed += got;
+        position += got;
+      }
+      if (hashed > 0) blockHashes.push(block.digest('hex'));
+      if (position < blockEnd) break;
     }
     return { blockHashes, bytesRead: position - start };
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
-}
-
-/** Reads the block at `position` (cut at `end`) into `buffer`; `got < want` only at end of file. */
-async function readBlock(handle: FileHandle, buffer: Buffer, position: number, end: number): Promise<{ buffer: Buffer; want: number; got: number }> {
-  const want = Math.min(BLOCK_SIZE, end - position);
-  let got = 0;
-  while (got < want) {
-    const { bytesRead } = await handle.read(buffer, got, want - got, position + got);
-    if (bytesRead === 0) break;
-    got += bytesRead;
-  }
-  return { buffer, want, got };
 }
