@@ -27,8 +27,24 @@ export async function startTestServer(
   const config = loadConfig(['--data', dataDir, '--port', '0'], {});
   config.scrypt = { N: 2 ** 14, r: 8, p: 1 };
   overrides(config);
+  return listenTestServer(config, options, 0, dataDir);
+}
+
+/**
+ * Stops `server` abruptly (in-flight requests are cut, as in a crash) and
+ * starts the service again on the same data folder and port, as an
+ * operator's restart would. The old handle's `close` must not be called.
+ */
+export async function restartTestServer(server: TestServer, options: BuildOptions = {}): Promise<TestServer> {
+  const closing = server.app.close();
+  server.app.server.closeAllConnections();
+  await closing;
+  return listenTestServer(server.config, options, Number(new URL(server.url).port), server.config.dataDir);
+}
+
+async function listenTestServer(config: ServerConfig, options: BuildOptions, port: number, dataDir: string): Promise<TestServer> {
   const app = await buildApp(config, { logger: false, ...options });
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  await app.listen({ host: '127.0.0.1', port });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('server did not bind a TCP port');
   const url = `http://127.0.0.1:${address.port}`;
