@@ -29,7 +29,8 @@ export const settingsSchema = z.object({
   /** The text of the folder's `.netdiskignore`. */
   ignoreRules: z.string().max(64 * 1024),
   startAtLogin: z.boolean(),
-  language: languageSchema,
+  /** null: follow the system's language. */
+  language: languageSchema.nullable(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -102,7 +103,7 @@ export const bridgeCommands = {
   pause: { args: none, result: none },
   resume: { args: none, result: none },
   getSettings: { args: none, result: settingsSchema },
-  /** Applies at once where it can (limits, ignore rules, language); `folder` and `server` apply at the next start. */
+  /** Limits, ignore rules and language apply at once, concurrency at the next start; `folder` and `server` only where the host can reopen the client (`not_supported` otherwise). */
   setSettings: { args: settingsPatchSchema, result: settingsSchema },
   listDevices: { args: none, result: z.array(deviceSchema) },
   signOutDevice: { args: z.object({ id: z.string().min(1).max(64) }).strict(), result: none },

@@ -158,6 +158,11 @@ export class SyncEngine {
     if (limits.download !== undefined) this.downloadBucket.setRate(limits.download);
   }
 
+  /** Starts a round as soon as `run` is free, e.g. when the user asks to retry a failed transfer. */
+  syncNow(): void {
+    this.trigger();
+  }
+
   /** Lets the held-back deletes of the mass-delete guard go ahead in the next round. */
   confirmMassDelete(): void {
     this.massDeleteConfirmed = true;
