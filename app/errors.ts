@@ -19,6 +19,8 @@ export type SyncErrorCode =
   | 'watch_limit'
   | 'keychain_unavailable'
   | 'account_mismatch'
+  | 'sign_in_failed'
+  | 'sign_in_timeout'
   | 'internal';
 
 export class SyncError extends Error {

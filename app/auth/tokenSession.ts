@@ -1,4 +1,5 @@
-import { tokenPairResponse, type TokenPair, type User } from '../../protocol/api.js';
+import type { z } from 'zod';
+import { authorizationCodeRequest, tokenPairResponse, type TokenPair, type User } from '../../protocol/api.js';
 import type { Clock } from '../clock.js';
 import { isSyncError, SyncError } from '../errors.js';
 import type { ApiClient } from '../remote/apiClient.js';
@@ -87,11 +88,26 @@ export class TokenSession {
       path: '/auth/login',
       json: { username, password, ...(deviceName ? { deviceName } : {}) },
     }, tokenPairResponse);
-    const account = credentialAccount(this.api.serverUrl, pair.user.username);
-    await this.adopt(account, pair);
-    this.account = account;
-    this.setState('signed_in', null);
-    return pair.user;
+    return this.signedIn(pair);
+  }
+
+  /**
+   * Finishes a sign-in through the browser: trades the one-time code the
+   * loopback received, with its PKCE verifier, for a token pair.
+   */
+  async signInWithCode(grant: { code: string; codeVerifier: string; redirectUri: string; deviceName?: string }): Promise<User> {
+    const pair = await this.api.call({
+      method: 'POST',
+      path: '/auth/token',
+      json: {
+        grant_type: 'authorization_code',
+        code: grant.code,
+        code_verifier: grant.codeVerifier,
+        redirect_uri: grant.redirectUri,
+        ...(grant.deviceName ? { deviceName: grant.deviceName } : {}),
+      } satisfies z.input<typeof authorizationCodeRequest>,
+    }, tokenPairResponse);
+    return this.signedIn(pair);
   }
 
   /** Revokes the refresh token's family on the service, then forgets it here, even if the service was unreachable. */
@@ -179,6 +195,14 @@ export class TokenSession {
     }
     await this.adopt(account, pair);
     return pair.accessToken;
+  }
+
+  private async signedIn(pair: TokenPair): Promise<User> {
+    const account = credentialAccount(this.api.serverUrl, pair.user.username);
+    await this.adopt(account, pair);
+    this.account = account;
+    this.setState('signed_in', null);
+    return pair.user;
   }
 
   /** Keeps the new pair: the access token in memory, the rotated refresh token in the store. */
