@@ -37,7 +37,8 @@ export class SyncClient {
     readonly remote: HttpRemoteStore,
     private readonly hasher: PiscinaHasher,
     engineOptions: SyncEngineOptions,
-    trash: LocalTrash,
+    /** Where the user's local files go instead of being deleted (the UI uses it to resolve conflicts). */
+    readonly trash: LocalTrash,
   ) {
     this.engine = new SyncEngine({ remote, state, hasher, trash }, engineOptions);
   }

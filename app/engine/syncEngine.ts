@@ -257,6 +257,8 @@ export class SyncEngine {
     } finally {
       await watcher.close();
       await polling;
+      // A later run() starts afresh, e.g. after the user signed out and in again.
+      this.stopped = false;
     }
   }
 
