@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { resolveStateDir } from '../clientAccount.js';
 
 export interface CliArgs {
   server: string;
@@ -12,6 +13,24 @@ export interface CliArgs {
   downloadLimit: number;
   concurrency: number | undefined;
 }
+
+/** `password`, `qq` or `oidc:<name>` (a provider the service has configured). */
+export type SignInProvider = 'password' | 'qq' | `oidc:${string}`;
+
+export interface AccountArgs {
+  command: 'login' | 'logout' | 'whoami';
+  server: string;
+  /** Where the account is remembered: `--state`, or the state folder of `--folder`. */
+  stateDir: string;
+  provider: SignInProvider;
+  username: string | undefined;
+  password: string | undefined;
+  /** False with --no-browser: only print the address to open. */
+  launchBrowser: boolean;
+  json: boolean;
+}
+
+export type CliCommand = { command: 'sync'; args: CliArgs } | AccountArgs;
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -29,7 +48,18 @@ export const USAGE = `usage: netdisk-sync --server URL --folder DIR [options]
   --upload-limit KBPS   upload bandwidth cap in KB/s (0 = none)
   --download-limit KBPS download bandwidth cap in KB/s (0 = none)
   --concurrency N       files transferred at once (default 4)
+
+       netdisk-sync login --server URL (--folder DIR | --state DIR) [--provider P] [--username NAME] [--no-browser]
+       netdisk-sync whoami --server URL (--folder DIR | --state DIR) [--json]
+       netdisk-sync logout --server URL (--folder DIR | --state DIR)
+
+  --provider P          qq, oidc:<name> (sign in in the browser) or password (default)
+  --no-browser          print the sign-in address instead of opening a browser
+
+Exit codes: 0 done (in sync), 1 not in sync yet, 2 usage, 3 not signed in, 4 failed.
 `;
+
+const ACCOUNT_COMMANDS = new Set(['login', 'logout', 'whoami']);
 
 function kbps(name: string, value: string | undefined): number {
   if (value === undefined) return 0;
@@ -60,9 +90,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const server = values.server ?? env.NETDISK_SERVER;
-  if (!server) throw new UsageError('--server is required');
-  if (!/^https?:\/\//.test(server)) throw new UsageError(`--server must be an http(s) URL, got "${server}"`);
+  const server = serverUrl(values.server, env);
   if (!values.folder) throw new UsageError('--folder is required');
   const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
   if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)) {
@@ -79,5 +107,59 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
     uploadLimit: kbps('upload-limit', values['upload-limit']),
     downloadLimit: kbps('download-limit', values['download-limit']),
     concurrency,
+  };
+}
+
+function serverUrl(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  const server = flag ?? env.NETDISK_SERVER;
+  if (!server) throw new UsageError('--server is required');
+  if (!/^https?:\/\//.test(server)) throw new UsageError(`--server must be an http(s) URL, got "${server}"`);
+  return server;
+}
+
+function signInProvider(value: string | undefined): SignInProvider {
+  if (value === undefined || value === 'password' || value === 'qq') return value ?? 'password';
+  if (/^oidc:[A-Za-z0-9_-]+$/.test(value)) return value as `oidc:${string}`;
+  throw new UsageError(`--provider takes qq, oidc:<name> or password, got "${value}"`);
+}
+
+/** `login`, `logout` and `whoami` as their first word; anything else is the sync command. */
+export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): CliCommand {
+  const [first, ...rest] = argv;
+  if (first === undefined || !ACCOUNT_COMMANDS.has(first)) return { command: 'sync', args: parseCliArgs(argv, env) };
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      options: {
+        server: { type: 'string' },
+        folder: { type: 'string' },
+        state: { type: 'string' },
+        provider: { type: 'string' },
+        username: { type: 'string' },
+        password: { type: 'string' },
+        'no-browser': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const server = serverUrl(values.server, env);
+  if (!values.folder && !values.state) throw new UsageError(`${first} needs --folder or --state: the account is remembered per sync folder`);
+  const provider = signInProvider(values.provider);
+  if (first === 'login' && provider === 'password' && !values.username) {
+    throw new UsageError('login with a password needs --username (or choose --provider qq or oidc:<name>)');
+  }
+  return {
+    command: first as AccountArgs['command'],
+    server,
+    stateDir: resolveStateDir(values.folder ?? '.', values.state),
+    provider,
+    username: values.username,
+    password: values.password ?? env.NETDISK_PASSWORD,
+    launchBrowser: !values['no-browser'],
+    json: values.json ?? false,
   };
 }

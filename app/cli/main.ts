@@ -1,28 +1,13 @@
-import { createInterface } from 'node:readline/promises';
 import { isSyncError } from '../errors.js';
 import { SyncClient } from '../syncClient.js';
-import { parseCliArgs, USAGE, UsageError, type CliArgs } from './args.js';
+import { runAccountCommand } from './accountCommands.js';
+import { parseCommand, USAGE, UsageError, type AccountArgs, type CliArgs, type CliCommand } from './args.js';
+import { EXIT } from './exitCodes.js';
+import { askPassword } from './passwordPrompt.js';
 import { jsonReporter, terminalReporter, type Reporter } from './reporter.js';
 
-/** Exit codes scripts can rely on. */
-export const EXIT = { ok: 0, incomplete: 1, usage: 2, signedOut: 3, fatal: 4 } as const;
-
-async function askPassword(username: string): Promise<string> {
-  if (!process.stdin.isTTY) throw new UsageError(`no password for ${username}: set NETDISK_PASSWORD or pass --password`);
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  const output = rl as unknown as { _writeToOutput: (s: string) => void };
-  const original = output._writeToOutput.bind(rl);
-  // Echo the prompt, not the typed characters.
-  output._writeToOutput = (s: string) => {
-    if (s.startsWith('Password')) original(s);
-  };
-  try {
-    return await rl.question(`Password for ${username}: `);
-  } finally {
-    rl.close();
-    process.stderr.write('\n');
-  }
-}
+/** Sign-in failures leave the folder signed out: scripts see them as "not signed in". */
+const SIGNED_OUT_CODES: ReadonlySet<string> = new Set(['signed_out', 'sign_in_failed', 'sign_in_timeout']);
 
 async function signIn(client: SyncClient, args: CliArgs, reporter: Reporter): Promise<void> {
   if (args.username) {
@@ -30,18 +15,44 @@ async function signIn(client: SyncClient, args: CliArgs, reporter: Reporter): Pr
     reporter.say(`signed in as ${args.username}`);
     return;
   }
-  if (!(await client.resume())) throw new UsageError('not signed in: pass --username (the password comes from NETDISK_PASSWORD or a prompt)');
+  if (!(await client.resume())) {
+    throw new UsageError('not signed in: run `netdisk-sync login` first, or pass --username (the password comes from NETDISK_PASSWORD or a prompt)');
+  }
 }
 
-/** `netdisk-sync`: the engine, headless. Resolves to the process exit code. */
-export async function main(argv: readonly string[]): Promise<number> {
-  let args: CliArgs;
-  try {
-    args = parseCliArgs(argv, process.env);
-  } catch (error) {
-    process.stderr.write(`netdisk-sync: ${(error as Error).message}\n\n${USAGE}`);
+/** The exit code for a failure that ended a command; anything unexpected is rethrown. */
+function exitCodeFor(error: unknown): number {
+  if (error instanceof UsageError) {
+    process.stderr.write(`netdisk-sync: ${error.message}\n`);
     return EXIT.usage;
   }
+  if (isSyncError(error)) {
+    process.stderr.write(`netdisk-sync: ${error.message} (${error.code})\n`);
+    return SIGNED_OUT_CODES.has(error.code) ? EXIT.signedOut : EXIT.fatal;
+  }
+  throw error;
+}
+
+async function accountCommand(args: AccountArgs): Promise<number> {
+  const cancel = new AbortController();
+  const stop = () => cancel.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    return await runAccountCommand(args, {
+      out: process.stdout,
+      say: (message) => process.stderr.write(`${message}\n`),
+      signal: cancel.signal,
+    });
+  } catch (error) {
+    return exitCodeFor(error);
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
+
+async function syncCommand(args: CliArgs): Promise<number> {
   const reporter = args.json ? jsonReporter(process.stdout) : terminalReporter(process.stderr);
   let client: SyncClient | undefined;
   const stop = () => {
@@ -77,18 +88,22 @@ export async function main(argv: readonly string[]): Promise<number> {
     return ok ? EXIT.ok : EXIT.incomplete;
   } catch (error) {
     reporter.done();
-    if (error instanceof UsageError) {
-      process.stderr.write(`netdisk-sync: ${error.message}\n`);
-      return EXIT.usage;
-    }
-    if (isSyncError(error)) {
-      process.stderr.write(`netdisk-sync: ${error.message} (${error.code})\n`);
-      return error.code === 'signed_out' ? EXIT.signedOut : EXIT.fatal;
-    }
-    throw error;
+    return exitCodeFor(error);
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     await client?.close();
   }
+}
+
+/** `netdisk-sync`: the engine headless, and the account commands. Resolves to the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let command: CliCommand;
+  try {
+    command = parseCommand(argv, process.env);
+  } catch (error) {
+    process.stderr.write(`netdisk-sync: ${(error as Error).message}\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  return command.command === 'sync' ? syncCommand(command.args) : accountCommand(command);
 }
