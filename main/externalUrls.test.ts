@@ -1,21 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { ExternalUrlGate } from './externalUrls.js';
+import { externalUrlToOpen } from './externalUrls.js';
 
-describe('ExternalUrlGate', () => {
-  it('opens each http(s) URL the app built once', () => {
-    const gate = new ExternalUrlGate();
+describe('externalUrlToOpen', () => {
+  it('opens http(s) sign-in pages', () => {
     const url = 'http://127.0.0.1:8080/api/v1/auth/oauth/qq/authorize?state=s&code_challenge=c';
-    expect(gate.allow(url)).toBe(true);
-    expect(gate.take(url)).toBe(true);
-    expect(gate.take(url)).toBe(false);
+    expect(externalUrlToOpen(url)).toBe(url);
+    expect(externalUrlToOpen('https://graph.qq.com/oauth2.0/authorize?x=1')).toBe('https://graph.qq.com/oauth2.0/authorize?x=1');
   });
 
-  it('refuses URLs it did not build and other schemes', () => {
-    const gate = new ExternalUrlGate();
-    expect(gate.take('https://example.com/')).toBe(false);
-    for (const url of ['file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'https://user:pw@host/', 'nonsense']) {
-      expect(gate.allow(url), url).toBe(false);
-      expect(gate.take(url), url).toBe(false);
+  it('refuses other schemes, embedded credentials and garbage', () => {
+    for (const url of ['file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'ms-settings:', 'https://user:pw@host/', 'nonsense', '']) {
+      expect(externalUrlToOpen(url), url).toBeNull();
     }
   });
 });

@@ -1,27 +1,10 @@
 /**
- * `shell.openExternal` hands a URL to the OS, which may launch any handler, so
- * only http(s) URLs this app built itself (the sign-in page of a provider) go
- * out, and each one once. Anything the page asks to open is refused.
+ * `shell.openExternal` hands a URL to the OS, which may launch any handler for
+ * its scheme, so only plain http(s) URLs go out (the provider sign-in page the
+ * engine built); anything else is refused. The page itself can open nothing:
+ * the window's open handler denies every request.
  */
-export class ExternalUrlGate {
-  private readonly allowed = new Set<string>();
-
-  /** Records a URL the app built; returns false (and records nothing) for a non-http(s) URL. */
-  allow(url: string): boolean {
-    const normalized = normalizeHttpUrl(url);
-    if (normalized === null) return false;
-    this.allowed.add(normalized);
-    return true;
-  }
-
-  /** True once for each allowed URL: the caller may open it now. */
-  take(url: string): boolean {
-    const normalized = normalizeHttpUrl(url);
-    return normalized !== null && this.allowed.delete(normalized);
-  }
-}
-
-function normalizeHttpUrl(url: string): string | null {
+export function externalUrlToOpen(url: string): string | null {
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TRAY_ICON_NAMES, trayIconFile, trayModel, type TrayMenuItem, type TrayStatus } from './trayModel.js';
+import { TRAY_ICON_NAMES, nextTrayStatus, trayIconFile, trayModel, type TrayMenuItem, type TrayStatus } from './trayModel.js';
 
 const base: TrayStatus = { state: 'idle', pendingFiles: 0, recent: [], hasFolder: true };
 const commands = (menu: TrayMenuItem[]) => menu.flatMap((item) => (item.kind === 'command' ? [`${item.command}:${item.enabled}`] : []));
@@ -52,5 +52,26 @@ describe('trayIconFile', () => {
         expect(existsSync(file), file).toBe(true);
       }
     }
+  });
+});
+
+describe('nextTrayStatus', () => {
+  it('follows the engine state, the pending file count, activity and the session', () => {
+    let status: TrayStatus = { ...base, state: 'signed_out' };
+    status = nextTrayStatus(status, { type: 'state', state: 'idle' });
+    expect(status.state).toBe('signed_out');
+    status = nextTrayStatus(status, { type: 'session', session: { state: 'signed_in', username: 'ann', reason: null } });
+    expect(status.state).toBe('idle');
+    status = nextTrayStatus(status, { type: 'state', state: 'syncing' });
+    status = nextTrayStatus(status, { type: 'progress', progress: { filesTotal: 10, filesDone: 4, bytesTotal: 1, bytesDone: 0, rate: 0, eta: null } });
+    expect(trayModel(status).tooltip).toBe('Netdisk Sync: Syncing 6 files…');
+    status = nextTrayStatus(status, { type: 'activity', activity: { at: 5, action: 'downloaded', path: '/x.txt' } });
+    expect(status.recent).toHaveLength(1);
+    status = nextTrayStatus(status, { type: 'state', state: 'error', detail: 'disk full' });
+    expect(status.detail).toBe('disk full');
+    status = nextTrayStatus(status, { type: 'state', state: 'idle' });
+    expect(status.detail).toBeUndefined();
+    status = nextTrayStatus(status, { type: 'session', session: { state: 'signed_out', username: 'ann', reason: null } });
+    expect(trayModel(status).icon).toBe('signed_out');
   });
 });

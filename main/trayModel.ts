@@ -1,3 +1,4 @@
+import type { BridgeEvent } from '../protocol/bridge.js';
 import type { Activity, EngineState } from '../protocol/engine.js';
 
 /** What the tray shows, reduced to the states a person tells apart. */
@@ -112,4 +113,25 @@ export function trayIconFile(icon: TrayIconName, platform: NodeJS.Platform, dark
   if (platform === 'darwin') return `tray/${icon}Template.png`;
   if (platform === 'win32') return `tray/${icon}-win.png`;
   return `tray/${icon}-${darkMenuBar ? 'dark' : 'light'}.png`;
+}
+
+const RECENT_KEPT = 20;
+
+/** Folds one bridge event into the tray's status (the tray keeps no other state). */
+export function nextTrayStatus(status: TrayStatus, event: BridgeEvent): TrayStatus {
+  switch (event.type) {
+    case 'state':
+      // The engine idles while signed out; the session decides that case.
+      if (status.state === 'signed_out' && event.state !== 'signed_out') return status;
+      return { ...status, state: event.state, detail: event.detail };
+    case 'session':
+      if (event.session.state === 'signed_out') return { ...status, state: 'signed_out', detail: undefined, pendingFiles: 0 };
+      return status.state === 'signed_out' ? { ...status, state: 'idle' } : status;
+    case 'progress':
+      return { ...status, pendingFiles: Math.max(0, event.progress.filesTotal - event.progress.filesDone) };
+    case 'activity':
+      return { ...status, recent: [event.activity, ...status.recent].slice(0, RECENT_KEPT) };
+    default:
+      return status;
+  }
 }

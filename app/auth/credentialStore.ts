@@ -24,6 +24,8 @@ export interface OpenCredentialStoreOptions {
   warn: (message: string) => void;
   /** The keychain to try first; `probe` throws `keychain_unavailable` when it cannot be used. */
   keychain?: CredentialStore & Pick<KeytarCredentialStore, 'probe'>;
+  /** Used instead of the plain 0600 file when no keychain answers (the desktop app's safeStorage-encrypted file). */
+  fallback?: CredentialStore & { readonly filePath: string };
 }
 
 /**
@@ -37,7 +39,7 @@ export async function openCredentialStore(options: OpenCredentialStoreOptions): 
     return keychain;
   } catch (error) {
     if (!(error instanceof SyncError) || error.code !== 'keychain_unavailable') throw error;
-    const fileStore = new FileCredentialStore(options.stateDir);
+    const fileStore = options.fallback ?? new FileCredentialStore(options.stateDir);
     options.warn(`${error.message}; storing sign-in tokens in ${fileStore.filePath} (readable by your user only) instead`);
     return fileStore;
   }
