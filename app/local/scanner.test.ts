@@ -98,6 +98,24 @@ describe('Scanner', () => {
     expect(issues).toEqual([expect.objectContaining({ code: 'invalid_name' })]);
   });
 
+  it('stops with aborted when cancelled', async () => {
+    for (let i = 0; i < 20; i++) await mkdir(join(root, `d${i}/e`), { recursive: true });
+    const rules = new IgnoreRules(root);
+    const controller = new AbortController();
+    controller.abort();
+    await expect(new Scanner(root, { rules, concurrency: 4 }).scan(controller.signal)).rejects.toMatchObject({ code: 'aborted' });
+  });
+
+  it('walks a wide and deep tree completely with few workers', async () => {
+    for (let i = 0; i < 30; i++) {
+      await mkdir(join(root, `d${i}/a/b`), { recursive: true });
+      await writeFile(join(root, `d${i}/a/b/f.txt`), String(i));
+    }
+    const rules = new IgnoreRules(root);
+    const { nodes } = await new Scanner(root, { rules, concurrency: 3 }).scan();
+    expect(nodes.size).toBe(30 * 4);
+  });
+
   it('fails with sync_root_missing when the root is gone', async () => {
     const rules = new IgnoreRules(root);
     await expect(new Scanner(join(root, 'missing'), { rules }).scan()).rejects.toMatchObject({ code: 'sync_root_missing' });

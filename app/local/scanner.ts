@@ -32,7 +32,7 @@ export interface ScanResult {
 
 export interface ScannerOptions {
   rules: IgnoreRules;
-  /** File-system calls in flight at once. */
+  /** File-system calls in flight at once (workers draining the walk queue). */
   concurrency?: number;
   /** Whether the root's file system folds case; probed once when left out. */
   caseInsensitive?: boolean;
@@ -55,8 +55,8 @@ export class Scanner {
   async scan(signal?: AbortSignal): Promise<ScanResult> {
     await this.requireRoot();
     this.caseInsensitive ??= await probeCaseInsensitive(this.root);
-    const walk = new Walk(this.root, this.options.rules, this.caseInsensitive, this.options.concurrency ?? 64, signal);
-    await walk.folder(ROOT, '');
+    const walk = new Walk(this.root, this.options.rules, this.caseInsensitive, signal);
+    await walk.run(this.options.concurrency ?? 32);
     return walk.result;
   }
 
@@ -72,35 +72,94 @@ export class Scanner {
   }
 }
 
-/** One scan's state: the growing result and the limit on concurrent fs calls. */
+type WalkTask =
+  | { kind: 'folder'; drivePath: string; realPath: string }
+  | { kind: 'entry'; parent: string; parentReal: string; dirent: Dirent };
+
+/**
+ * One scan: a queue of small tasks (list a folder, stat an entry) drained by a
+ * fixed number of workers. Queued tasks are plain objects, not pending
+ * promises, so 100k entries cost little memory and no garbage-collector storm.
+ */
 class Walk {
   readonly result: ScanResult = { nodes: new Map(), realPaths: new Map(), issues: [] };
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly tasks: WalkTask[] = [];
+  private head = 0;
+  private busy = 0;
+  private readonly sleeping: (() => void)[] = [];
+  private failure: { error: unknown } | null = null;
 
   constructor(
     private readonly root: string,
     private readonly rules: IgnoreRules,
     private readonly caseInsensitive: boolean,
-    private readonly concurrency: number,
     private readonly signal: AbortSignal | undefined,
   ) {}
 
-  async folder(drivePath: string, realPath: string): Promise<void> {
+  async run(workers: number): Promise<void> {
+    this.push({ kind: 'folder', drivePath: ROOT, realPath: '' });
+    await Promise.all(Array.from({ length: Math.max(1, workers) }, () => this.worker()));
+    if (this.failure) throw this.failure.error;
+  }
+
+  private async worker(): Promise<void> {
+    for (;;) {
+      if (this.failure) return;
+      const task = this.take();
+      if (!task) {
+        if (this.busy === 0) return this.wakeAll();
+        await new Promise<void>((resolve) => this.sleeping.push(resolve));
+        continue;
+      }
+      this.busy++;
+      try {
+        if (this.signal?.aborted) throw new SyncError('aborted', 'the scan was cancelled', { cause: this.signal.reason });
+        await (task.kind === 'folder' ? this.folder(task.drivePath, task.realPath) : this.entry(task.parent, task.parentReal, task.dirent));
+      } catch (error) {
+        this.failure = { error };
+      } finally {
+        this.busy--;
+      }
+      if (this.failure || (this.busy === 0 && this.head === this.tasks.length)) this.wakeAll();
+    }
+  }
+
+  private push(task: WalkTask): void {
+    this.tasks.push(task);
+    this.sleeping.pop()?.();
+  }
+
+  // A moving head instead of Array#shift, which is O(n) on a long queue.
+  private take(): WalkTask | undefined {
+    if (this.head === this.tasks.length) return undefined;
+    const task = this.tasks[this.head++];
+    if (this.head === this.tasks.length) {
+      this.tasks.length = 0;
+      this.head = 0;
+    }
+    return task;
+  }
+
+  private wakeAll(): void {
+    for (const wake of this.sleeping.splice(0)) wake();
+  }
+
+  private async folder(drivePath: string, realPath: string): Promise<void> {
     let entries: Dirent[];
     try {
-      entries = await this.limited(() => readdir(join(this.root, realPath), { withFileTypes: true }));
+      entries = await readdir(join(this.root, realPath), { withFileTypes: true });
     } catch (error) {
       if (errnoCode(error) === 'ENOENT') return;
       this.issue(drivePath, 'unreadable', `cannot list ${drivePath}: ${(error as Error).message}`);
       return;
     }
     const skipped = this.skipClashes(drivePath, entries.map((e) => e.name));
-    await Promise.all(entries.filter((e) => !skipped.has(e.name)).map((e) => this.entry(drivePath, realPath, e)));
+    for (const dirent of entries) {
+      if (!skipped.has(dirent.name)) this.push({ kind: 'entry', parent: drivePath, parentReal: realPath, dirent });
+    }
   }
 
   private async entry(parent: string, parentReal: string, dirent: Dirent): Promise<void> {
-    if (this.signal?.aborted) throw new SyncError('aborted', 'the scan was cancelled', { cause: this.signal.reason });
     const drivePath = joinPath(parent, dirent.name.normalize('NFC'));
     const realPath = parentReal === '' ? dirent.name : `${parentReal}/${dirent.name}`;
     const isFolder = dirent.isDirectory();
@@ -120,7 +179,7 @@ class Walk {
     }
     let stats: Stats;
     try {
-      stats = await this.limited(() => lstat(join(this.root, realPath)));
+      stats = await lstat(join(this.root, realPath));
     } catch (error) {
       if (errnoCode(error) !== 'ENOENT') this.issue(drivePath, 'unreadable', `cannot read ${drivePath}: ${(error as Error).message}`);
       return;
@@ -134,7 +193,7 @@ class Walk {
       inode: `${stats.dev}:${stats.ino}`,
     });
     this.result.realPaths.set(drivePath, realPath);
-    if (isFolder) await this.folder(drivePath, realPath);
+    if (isFolder) this.push({ kind: 'folder', drivePath, realPath });
   }
 
   /**
@@ -158,17 +217,5 @@ class Walk {
 
   private issue(path: string, code: ScanIssueCode, message: string): void {
     this.result.issues.push({ path, code, message });
-  }
-
-  private async limited<T>(call: () => Promise<T>): Promise<T> {
-    if (this.active >= this.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.active++;
-    try {
-      return await call();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.active--;
-    }
   }
 }
