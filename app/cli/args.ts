@@ -9,9 +9,12 @@ export interface CliArgs {
   json: boolean;
   username: string | undefined;
   password: string | undefined;
-  uploadLimit: number;
-  downloadLimit: number;
+  /** Bytes per second; undefined: the saved setting (or none). */
+  uploadLimit: number | undefined;
+  downloadLimit: number | undefined;
   concurrency: number | undefined;
+  /** `--ui 127.0.0.1:PORT`: serve the UI in a browser there (port 0: the OS picks). */
+  ui: { port: number } | undefined;
 }
 
 /** `password`, `qq` or `oidc:<name>` (a provider the service has configured). */
@@ -48,6 +51,8 @@ export const USAGE = `usage: netdisk-sync --server URL --folder DIR [options]
   --upload-limit KBPS   upload bandwidth cap in KB/s (0 = none)
   --download-limit KBPS download bandwidth cap in KB/s (0 = none)
   --concurrency N       files transferred at once (default 4)
+  --ui 127.0.0.1:PORT   serve the UI to a browser there (prints the address with its access token);
+                        no sign-in needed beforehand: the UI asks
 
        netdisk-sync login --server URL (--folder DIR | --state DIR) [--provider P] [--username NAME] [--no-browser]
        netdisk-sync whoami --server URL (--folder DIR | --state DIR) [--json]
@@ -61,8 +66,8 @@ Exit codes: 0 done (in sync), 1 not in sync yet, 2 usage, 3 not signed in, 4 fai
 
 const ACCOUNT_COMMANDS = new Set(['login', 'logout', 'whoami']);
 
-function kbps(name: string, value: string | undefined): number {
-  if (value === undefined) return 0;
+function kbps(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} takes a number of KB/s, got "${value}"`);
   return Math.round(n * 1000);
@@ -84,6 +89,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
         'upload-limit': { type: 'string' },
         'download-limit': { type: 'string' },
         concurrency: { type: 'string' },
+        ui: { type: 'string' },
       },
       strict: true,
     }));
@@ -92,6 +98,8 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
   }
   const server = serverUrl(values.server, env);
   if (!values.folder) throw new UsageError('--folder is required');
+  const ui = values.ui === undefined ? undefined : uiAddress(values.ui);
+  if (ui && values.once) throw new UsageError('--ui and --once do not go together: the UI runs until stopped');
   const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
   if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)) {
     throw new UsageError(`--concurrency takes a whole number from 1 to 64, got "${values.concurrency}"`);
@@ -107,7 +115,16 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
     uploadLimit: kbps('upload-limit', values['upload-limit']),
     downloadLimit: kbps('download-limit', values['download-limit']),
     concurrency,
+    ui,
   };
+}
+
+/** Only the loopback literal: the UI must not be reachable from other machines. */
+function uiAddress(value: string): { port: number } {
+  const match = /^127\.0\.0\.1:(\d{1,5})$/.exec(value);
+  const port = match ? Number(match[1]) : NaN;
+  if (!(port >= 0 && port <= 65535)) throw new UsageError(`--ui takes 127.0.0.1:PORT (port 0 lets the system pick), got "${value}"`);
+  return { port };
 }
 
 function serverUrl(flag: string | undefined, env: NodeJS.ProcessEnv): string {

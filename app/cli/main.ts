@@ -1,10 +1,13 @@
-import { isSyncError } from '../errors.js';
+import { resolveStateDir } from '../clientAccount.js';
+import { isSyncError, SyncError } from '../errors.js';
 import { SyncClient } from '../syncClient.js';
+import { readStoredSettings } from '../ui/settingsFile.js';
 import { runAccountCommand } from './accountCommands.js';
 import { parseCommand, USAGE, UsageError, type AccountArgs, type CliArgs, type CliCommand } from './args.js';
 import { EXIT } from './exitCodes.js';
 import { askPassword } from './passwordPrompt.js';
 import { jsonReporter, terminalReporter, type Reporter } from './reporter.js';
+import { serveUi } from './uiCommand.js';
 
 /** Sign-in failures leave the folder signed out: scripts see them as "not signed in". */
 const SIGNED_OUT_CODES: ReadonlySet<string> = new Set(['signed_out', 'sign_in_failed', 'sign_in_timeout']);
@@ -16,7 +19,7 @@ async function signIn(client: SyncClient, args: CliArgs, reporter: Reporter): Pr
     return;
   }
   if (!(await client.resume())) {
-    throw new UsageError('not signed in: run `netdisk-sync login` first, or pass --username (the password comes from NETDISK_PASSWORD or a prompt)');
+    throw new SyncError('signed_out', 'not signed in: run `netdisk-sync login` first, or pass --username (the password comes from NETDISK_PASSWORD or a prompt)');
   }
 }
 
@@ -55,12 +58,17 @@ async function accountCommand(args: AccountArgs): Promise<number> {
 async function syncCommand(args: CliArgs): Promise<number> {
   const reporter = args.json ? jsonReporter(process.stdout) : terminalReporter(process.stderr);
   let client: SyncClient | undefined;
+  let stopped!: () => void;
+  const stopping = new Promise<void>((resolve) => { stopped = resolve; });
   const stop = () => {
     reporter.say('stopping; the next start resumes where this one stopped');
+    stopped();
     void client?.engine.stop();
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // Flags win over what was saved from the UI for this folder.
+  const saved = readStoredSettings(resolveStateDir(args.folder, args.stateDir));
   try {
     client = await SyncClient.open({
       server: args.server,
@@ -68,13 +76,19 @@ async function syncCommand(args: CliArgs): Promise<number> {
       ...(args.stateDir ? { stateDir: args.stateDir } : {}),
       warn: (message) => reporter.say(`warning: ${message}`),
       engine: {
-        uploadLimit: args.uploadLimit,
-        downloadLimit: args.downloadLimit,
-        ...(args.concurrency ? { fileConcurrency: args.concurrency } : {}),
+        uploadLimit: args.uploadLimit ?? saved.uploadLimit,
+        downloadLimit: args.downloadLimit ?? saved.downloadLimit,
+        fileConcurrency: args.concurrency ?? saved.concurrency,
       },
     });
-    await signIn(client, args, reporter);
+    // With --ui and no --username the page signs in when no earlier sign-in can be resumed.
+    if (args.ui && !args.username) await client.resume();
+    else await signIn(client, args, reporter);
     client.engine.on((event) => reporter.event(event));
+    if (args.ui) {
+      await serveUi(client, args.ui.port, reporter, stopping);
+      return EXIT.ok;
+    }
     if (!args.once) {
       await client.engine.run();
       return EXIT.ok;

@@ -1,0 +1,331 @@
+import { existsSync } from 'node:fs';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { sessionsResponse } from '../../protocol/api.js';
+import {
+  BRIDGE_ERROR_CODES, bridgeCommands,
+  type BridgeCommandName, type BridgeErrorInfo, type BridgeEvent, type BridgeResult,
+  type MassDeleteHold, type Provider, type SessionInfo, type Settings, type Snapshot,
+} from '../../protocol/bridge.js';
+import type { EngineIssue, Progress } from '../../protocol/engine.js';
+import { checkEntryPath } from '../../protocol/paths.js';
+import { LocalPaths } from '../engine/localPaths.js';
+import { isSyncError, SyncError } from '../errors.js';
+import { IGNORE_FILE_NAME } from '../local/ignore.js';
+import type { SyncClient } from '../syncClient.js';
+import { ConflictList } from './conflictList.js';
+import { readStoredSettings, writeStoredSettings, type StoredSettings } from './settingsFile.js';
+
+export type BridgeErrorCode = (typeof BRIDGE_ERROR_CODES)[number];
+
+/** A refusal by the bridge itself (bad arguments, unknown command, not possible in this shell). */
+export class BridgeError extends Error {
+  constructor(readonly code: BridgeErrorCode, message: string) {
+    super(message);
+    this.name = 'BridgeError';
+  }
+}
+
+export interface BridgeServiceOptions {
+  shell: 'desktop' | 'web';
+  /** Ways to sign in besides the password, in the order shown. */
+  providers?: Provider[];
+  /** Opens a local file with the system's default app; only the desktop shell can. */
+  openPath?: (absPath: string) => Promise<void>;
+  /** Opens the system browser for a provider sign-in; without it the page opens the URL it gets back. */
+  openBrowser?: (url: string) => Promise<void>;
+  /** Moves the sync to another folder or service (the desktop reopens its client); without it such changes are refused. */
+  changeLocation?: (next: { folder: string; server: string }) => Promise<void>;
+  /** Told about failures that are bugs, with the real error; the page only gets a generic sentence. */
+  onInternalError?: (error: unknown) => void;
+}
+
+type Handlers = {
+  [K in BridgeCommandName]: (args: z.output<(typeof bridgeCommands)[K]['args']>) => Promise<BridgeResult<K> extends undefined ? void : BridgeResult<K>>;
+};
+
+const ZERO_PROGRESS: Progress = { filesTotal: 0, filesDone: 0, bytesTotal: 0, bytesDone: 0, rate: 0, eta: null };
+const MAX_ISSUES = 100;
+const DEFAULT_PROVIDERS: Provider[] = [{ id: 'qq', label: 'QQ' }];
+
+/**
+ * The engine side of the UI contract (protocol/bridge.ts) over one SyncClient:
+ * validates every command's argument, acts on the engine, the session and the
+ * settings, validates every result (which also strips anything the schema
+ * does not name), and fans engine and session changes out as events. The
+ * Electron main process and the web bridge both serve this one class; it
+ * starts the engine whenever the session is signed in and stops it on sign-out.
+ */
+export class BridgeService {
+  private readonly listeners = new Set<(event: BridgeEvent) => void>();
+  private readonly conflicts: ConflictList;
+  private readonly paths: LocalPaths;
+  private readonly unsubscribe: Array<() => void> = [];
+  private readonly handlers: Handlers;
+  private stored: StoredSettings;
+  private progress: Progress = ZERO_PROGRESS;
+  private engineDetail: string | undefined;
+  private issues: EngineIssue[] = [];
+  private massDelete: MassDeleteHold | null = null;
+  private sessionReason: SessionInfo['reason'] = null;
+  private running: Promise<void> | null = null;
+  private stopping: Promise<void> | null = null;
+  private providerSignIn: AbortController | null = null;
+  private closed = false;
+
+  constructor(private readonly client: SyncClient, private readonly options: BridgeServiceOptions) {
+    this.paths = new LocalPaths(client.folder);
+    this.conflicts = new ConflictList((drivePath) => this.paths.abs(drivePath));
+    this.stored = readStoredSettings(client.stateDir);
+    this.handlers = {
+      getSnapshot: async () => this.snapshot(),
+      signInWithPassword: async ({ username, password }) => {
+        await this.client.login(username, password);
+        return this.sessionInfo();
+      },
+      signInWithProvider: ({ provider }) => this.signInWithProvider(provider),
+      signOut: async () => {
+        this.providerSignIn?.abort();
+        await this.client.account.logout();
+        return this.sessionInfo();
+      },
+      pause: async () => this.client.engine.pause(),
+      resume: async () => this.client.engine.resume(),
+      getSettings: () => this.settings(),
+      setSettings: (patch) => this.setSettings(patch),
+      listDevices: async () => (await this.authorizedCall({ method: 'GET', path: '/auth/sessions' }, sessionsResponse)).sessions,
+      signOutDevice: async ({ id }) => {
+        await this.authorizedCall({ method: 'DELETE', path: `/auth/sessions/${encodeURIComponent(id)}` }, null);
+      },
+      retryTransfer: async ({ id }) => {
+        const failed = this.client.engine.currentTransfers().some((t) => t.id === id && t.state === 'failed');
+        if (!failed) throw new SyncError('not_found', 'that transfer is no longer waiting for a retry; it may have finished already');
+        this.client.engine.syncNow();
+      },
+      confirmMassDelete: async () => {
+        this.client.engine.confirmMassDelete();
+        this.massDelete = null;
+        this.emit({ type: 'massDeleteCleared' });
+      },
+      openPath: async ({ path }) => {
+        if (!this.options.openPath) throw new BridgeError('not_supported', 'opening files works in the desktop app only; the file is in your sync folder');
+        await this.options.openPath(this.localPath(path));
+      },
+      keepConflictVersion: ({ id, keep }) => this.keepConflictVersion(id, keep),
+    };
+  }
+
+  /** Subscribes to the engine and the session; runs the engine when signed in. */
+  start(): void {
+    this.unsubscribe.push(this.client.engine.on((event) => {
+      switch (event.type) {
+        case 'progress': this.progress = event.progress; break;
+        case 'state': this.engineDetail = event.detail; break;
+        case 'issue': this.issues = [...this.issues, event.issue].slice(-MAX_ISSUES); break;
+        case 'massDelete': this.massDelete = { count: event.count, side: event.side, total: event.total }; break;
+        case 'activity':
+          if (this.conflicts.add(event.activity)) this.emitConflicts();
+          break;
+        default: break;
+      }
+      this.emit(event);
+    }));
+    this.unsubscribe.push(this.client.session.onStateChange((state, reason) => {
+      this.sessionReason = reason ? { code: reason.detail.serviceCode ?? reason.code, message: reason.message } : null;
+      if (state === 'signed_in') this.runEngine();
+      else void this.stopEngine();
+      this.emit({ type: 'session', session: this.sessionInfo() });
+    }));
+    for (const activity of this.client.engine.recentActivity()) this.conflicts.add(activity);
+    if (this.client.session.state === 'signed_in') this.runEngine();
+  }
+
+  /** Stops the engine and the event flow; the client stays open for its owner to close. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.providerSignIn?.abort();
+    for (const off of this.unsubscribe.splice(0)) off();
+    this.listeners.clear();
+    await this.stopEngine();
+  }
+
+  on(listener: (event: BridgeEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Runs one command by name: the argument is checked first, the result after. */
+  async call(command: string, rawArgs: unknown): Promise<unknown> {
+    if (!Object.hasOwn(bridgeCommands, command)) throw new BridgeError('unknown_command', `there is no command "${command}"`);
+    const name = command as BridgeCommandName;
+    const spec = bridgeCommands[name];
+    const parsed = spec.args.safeParse(rawArgs);
+    if (!parsed.success) throw new BridgeError('invalid_request', `${name}: ${z.prettifyError(parsed.error)}`);
+    const handler = this.handlers[name] as (args: unknown) => Promise<unknown>;
+    return spec.result.parse(await handler(parsed.data));
+  }
+
+  /** A failure as the page may see it: a stable code and a sentence, never a stack or a secret. */
+  describeError(error: unknown): BridgeErrorInfo {
+    if (error instanceof BridgeError) return { code: error.code, message: error.message };
+    if (isSyncError(error)) return { code: error.detail.serviceCode ?? error.code, message: error.message };
+    this.options.onInternalError?.(error);
+    return { code: 'internal', message: 'something went wrong inside netdisk-sync' };
+  }
+
+  private snapshot(): Promise<Snapshot> {
+    return this.settings().then((settings) => ({
+      shell: this.options.shell,
+      session: this.sessionInfo(),
+      engine: { state: this.client.engine.state, ...(this.engineDetail === undefined ? {} : { detail: this.engineDetail }) },
+      progress: this.progress,
+      transfers: this.client.engine.currentTransfers(),
+      activity: this.client.engine.recentActivity(),
+      issues: this.issues,
+      conflicts: this.conflicts.open(),
+      massDelete: this.massDelete,
+      settings,
+      providers: this.options.providers ?? DEFAULT_PROVIDERS,
+    }));
+  }
+
+  private sessionInfo(): SessionInfo {
+    const signedIn = this.client.session.state === 'signed_in';
+    return {
+      state: signedIn ? 'signed_in' : 'signed_out',
+      username: this.client.session.user?.username ?? this.client.username,
+      reason: signedIn ? null : this.sessionReason,
+    };
+  }
+
+  private async settings(): Promise<Settings> {
+    return {
+      folder: this.client.folder,
+      server: this.client.account.api.serverUrl,
+      ignoreRules: await readFile(this.ignoreFile(), 'utf8').catch(() => ''),
+      ...this.stored,
+    };
+  }
+
+  private async setSettings(patch: Partial<Settings>): Promise<Settings> {
+    const { folder, server, ignoreRules, ...stored } = patch;
+    const current = await this.settings();
+    const next = { folder: folder ?? current.folder, server: server ?? current.server };
+    if (next.folder !== current.folder || next.server !== current.server) {
+      if (!this.options.changeLocation) {
+        throw new BridgeError('not_supported', 'the folder and the server are chosen when netdisk-sync starts: restart it with --folder or --server');
+      }
+      await this.options.changeLocation(next);
+    }
+    if (ignoreRules !== undefined && ignoreRules !== current.ignoreRules) {
+      // The watcher sees the file change and reloads the rules.
+      await writeFile(this.ignoreFile(), ignoreRules, 'utf8');
+    }
+    this.stored = { ...this.stored, ...stored };
+    writeStoredSettings(this.client.stateDir, this.stored);
+    this.client.engine.setBandwidthLimits({ upload: this.stored.uploadLimit, download: this.stored.downloadLimit });
+    const settings = await this.settings();
+    this.emit({ type: 'settings', settings });
+    return settings;
+  }
+
+  /** Resolves with the page to open as soon as the sign-in listens; the outcome arrives as a session event. */
+  private signInWithProvider(provider: string): Promise<{ url: string }> {
+    this.providerSignIn?.abort();
+    const controller = new AbortController();
+    this.providerSignIn = controller;
+    return new Promise((resolve, reject) => {
+      let opened = false;
+      this.client.signInWithBrowser({
+        provider,
+        signal: controller.signal,
+        openBrowser: async (url) => {
+          opened = true;
+          resolve({ url });
+          await this.options.openBrowser?.(url);
+        },
+      }).catch((error: unknown) => {
+        if (!opened) return reject(error);
+        if (isSyncError(error) && error.code === 'aborted') return;
+        const info = this.describeError(error);
+        this.sessionReason = info;
+        this.emit({ type: 'session', session: this.sessionInfo() });
+      }).finally(() => {
+        if (this.providerSignIn === controller) this.providerSignIn = null;
+      });
+    });
+  }
+
+  private async keepConflictVersion(id: string, keep: 'original' | 'copy'): Promise<void> {
+    const conflict = this.conflicts.get(id);
+    if (!conflict) throw new SyncError('not_found', 'this conflict is already resolved');
+    const original = this.localPath(conflict.path);
+    const copy = this.localPath(conflict.copyPath);
+    // Nothing is deleted outright: the version not kept goes to the trash.
+    if (keep === 'original') {
+      await this.client.trash.moveToTrash(copy);
+    } else {
+      if (existsSync(original)) await this.client.trash.moveToTrash(original);
+      await rename(copy, original);
+    }
+    this.client.engine.syncNow();
+    this.emitConflicts();
+  }
+
+  private async authorizedCall<T extends z.ZodType>(request: { method: 'GET' | 'DELETE'; path: string }, schema: T): Promise<z.output<T>>;
+  private async authorizedCall(request: { method: 'GET' | 'DELETE'; path: string }, schema: null): Promise<void>;
+  private async authorizedCall(request: { method: 'GET' | 'DELETE'; path: string }, schema: z.ZodType | null): Promise<unknown> {
+    const { api } = this.client.account;
+    return this.client.session.authorized((accessToken) => schema === null
+      ? api.call({ ...request, accessToken }, null)
+      : api.call({ ...request, accessToken }, schema));
+  }
+
+  private localPath(drivePath: string): string {
+    const check = checkEntryPath(drivePath);
+    if (!check.ok) throw new BridgeError('invalid_request', `not a path in the drive: ${check.reason}`);
+    return this.paths.abs(check.path);
+  }
+
+  private ignoreFile(): string {
+    return join(this.client.folder, IGNORE_FILE_NAME);
+  }
+
+  private runEngine(): void {
+    if (this.closed) return;
+    if (this.stopping) {
+      // Signed in again while the last run winds down: start once it has.
+      void this.stopping.then(() => { if (this.client.session.state === 'signed_in') this.runEngine(); });
+      return;
+    }
+    if (this.running) {
+      this.client.engine.syncNow();
+      return;
+    }
+    this.running = this.client.engine.run()
+      .catch((error: unknown) => {
+        // signed_out is shown by the session event; the rest as an issue the user can act on.
+        if (isSyncError(error) && error.code === 'signed_out') return;
+        const info = this.describeError(error);
+        this.issues = [...this.issues, info].slice(-MAX_ISSUES);
+        this.emit({ type: 'issue', issue: info });
+      })
+      .finally(() => { this.running = null; });
+  }
+
+  private stopEngine(): Promise<void> {
+    const running = this.running;
+    if (!running) return this.stopping ?? Promise.resolve();
+    this.stopping ??= this.client.engine.stop().then(() => running).finally(() => { this.stopping = null; });
+    return this.stopping;
+  }
+
+  private emitConflicts(): void {
+    this.emit({ type: 'conflicts', conflicts: this.conflicts.open() });
+  }
+
+  private emit(event: BridgeEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+}
