@@ -32,9 +32,11 @@ function fileChanged(path: string): SyncError {
  */
 export async function uploadFile(ctx: TransferContext, job: Job, op: UploadOp, signal: AbortSignal): Promise<RemoteNode> {
   const abs = ctx.paths.abs(op.path);
-  if (!sameLocalState(await statLocal(abs, op.path), op.local)) throw fileChanged(op.path);
+  const payload = job.payload as UploadPayload;
+  const changed = async () => !sameLocalState(await statLocal(abs, op.path), op.local);
+  if (await changed()) throw await dropSession(ctx, job, payload.uploadId, op.path);
   const digest = await ctx.hasher.hashFile(abs, signal);
-  if (digest.contentHash !== op.local.contentHash) throw fileChanged(op.path);
+  if (digest.contentHash !== op.local.contentHash) throw await dropSession(ctx, job, payload.uploadId, op.path);
   const request: CreateUploadRequest = {
     path: op.path,
     size: digest.size,
@@ -44,7 +46,6 @@ export async function uploadFile(ctx: TransferContext, job: Job, op: UploadOp, s
     ifRev: op.ifRev,
   };
 
-  const payload = job.payload as UploadPayload;
   let status = payload.uploadId && payload.contentHash === digest.contentHash
     ? await resumeStatus(ctx, payload.uploadId, signal)
     : null;
@@ -64,27 +65,37 @@ export async function uploadFile(ctx: TransferContext, job: Job, op: UploadOp, s
   const alreadyThere = session.received.reduce((sum, n) => sum + chunkLength(n, session.chunkSize, digest.size), 0);
   if (alreadyThere > 0) ctx.onBytes(job.id, alreadyThere);
 
-  await runParallel(missing, ctx.chunkConcurrency, async (n, chunkSignal) => {
-    const start = n * session.chunkSize;
-    const end = start + chunkLength(n, session.chunkSize, digest.size);
-    let sent = 0;
-    await ctx.remote.putChunk(session.uploadId, n, () => createReadStream(abs, { start, end: end - 1 })
-      .pipe(throttle(ctx.upload, () => {}, chunkSignal)), {
-      signal: chunkSignal,
-      onProgress: (bytes) => {
-        if (bytes > sent) ctx.onBytes(job.id, bytes - sent);
-        sent = Math.max(sent, bytes);
-      },
-    });
-    ctx.jobs.markChunkDone(job.id, n);
-  }, signal);
-
-  if (!sameLocalState(await statLocal(abs, op.path), op.local)) {
-    await ctx.remote.abortUpload(session.uploadId).catch(() => {});
-    ctx.jobs.setJobPayload(job.id, { ...job.payload, uploadId: undefined, contentHash: undefined }, ctx.clock.now(), 0);
-    throw fileChanged(op.path);
+  try {
+    await runParallel(missing, ctx.chunkConcurrency, async (n, chunkSignal) => {
+      const start = n * session.chunkSize;
+      const end = start + chunkLength(n, session.chunkSize, digest.size);
+      let sent = 0;
+      await ctx.remote.putChunk(session.uploadId, n, () => createReadStream(abs, { start, end: end - 1 })
+        .pipe(throttle(ctx.upload, () => {}, chunkSignal)), {
+        signal: chunkSignal,
+        onProgress: (bytes) => {
+          if (bytes > sent) ctx.onBytes(job.id, bytes - sent);
+          sent = Math.max(sent, bytes);
+        },
+      });
+      ctx.jobs.markChunkDone(job.id, n);
+    }, signal);
+  } catch (error) {
+    // A chunk refused for its size or hashes is a file edited mid-upload, not a service failure.
+    if (!signal.aborted && await changed()) throw await dropSession(ctx, job, session.uploadId, op.path);
+    throw error;
   }
+  if (await changed()) throw await dropSession(ctx, job, session.uploadId, op.path);
   return ctx.remote.completeUpload(session.uploadId, signal);
+}
+
+/** Gives up the session (if any) of a file that changed under it, and says so; the next plan uploads the new content. */
+async function dropSession(ctx: TransferContext, job: Job, uploadId: string | undefined, path: string): Promise<SyncError> {
+  if (uploadId) {
+    await ctx.remote.abortUpload(uploadId).catch(() => {});
+    ctx.jobs.setJobPayload(job.id, { ...job.payload, uploadId: undefined, contentHash: undefined }, ctx.clock.now(), 0);
+  }
+  return fileChanged(path);
 }
 
 function chunkLength(n: number, chunkSize: number, size: number): number {

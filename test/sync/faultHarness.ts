@@ -33,8 +33,10 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `netdisk-${prefix}-`));
 }
 
-export const isChunkPut = (r: SeenRequest) => r.method === 'PUT' && /^\/api\/v1\/uploads\/[^/]+\/chunks\/\d+/.test(r.url);
-export const isContentGet = (r: SeenRequest) => r.method === 'GET' && r.url.startsWith('/api/v1/files/content');
+type RequestLine = Pick<SeenRequest, 'method' | 'url'>;
+
+export const isChunkPut = (r: RequestLine) => r.method === 'PUT' && /^\/api\/v1\/uploads\/[^/]+\/chunks\/\d+/.test(r.url);
+export const isContentGet = (r: RequestLine) => r.method === 'GET' && r.url.startsWith('/api/v1/files/content');
 
 /** Body bytes the service received in chunk PUTs (as forwarded by the proxy). */
 export function chunkBytesSent(proxy: FaultProxy): number {
