@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { BLOCK_SIZE } from '../protocol/contentHash.js';
+import { ConfigError, DEFAULTS, loadConfig } from './config.js';
+
+describe('server config', () => {
+  it('defaults to loopback, port 8080, ./netdisk-data, 8 MiB chunks and OWASP scrypt cost', () => {
+    const config = loadConfig([], {});
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.port).toBe(8080);
+    expect(config.dataDir.endsWith('netdisk-data')).toBe(true);
+    expect(config.chunkSize).toBe(8 * 1024 * 1024);
+    expect(config.scrypt).toEqual({ N: 2 ** 17, r: 8, p: 1 });
+    expect(config.jwt.accessTtlSeconds).toBe(DEFAULTS.accessTtlSeconds);
+    expect(config.jwt.secret).toBeUndefined();
+    expect(config.publicUrl).toBe('http://127.0.0.1:8080');
+  });
+
+  it('takes the environment, and flags over the environment', () => {
+    const env = { NETDISK_PORT: '9000', NETDISK_HOST: '::1', NETDISK_JWT_SECRET: 'x'.repeat(40), NETDISK_ACCESS_TTL: '60' };
+    const fromEnv = loadConfig([], env);
+    expect([fromEnv.port, fromEnv.host, fromEnv.jwt.secret, fromEnv.jwt.accessTtlSeconds]).toEqual([9000, '::1', 'x'.repeat(40), 60]);
+    expect(fromEnv.publicUrl).toBe('http://[::1]:9000');
+    const flags = loadConfig(['--port', '9100', '--data', '/tmp/x', '--chunk-size', String(3 * BLOCK_SIZE)], env);
+    expect([flags.port, flags.dataDir, flags.chunkSize]).toEqual([9100, '/tmp/x', 3 * BLOCK_SIZE]);
+  });
+
+  it.each([
+    [['--port', 'abc']],
+    [['--port', '70000']],
+    [['--chunk-size', '1000']],
+    [['--chunk-size', '0']],
+  ])('refuses %j with a ConfigError', (argv) => {
+    expect(() => loadConfig(argv, {})).toThrow(ConfigError);
+  });
+
+  it('refuses unknown flags', () => {
+    expect(() => loadConfig(['--prot', '1'], {})).toThrow();
+  });
+});
