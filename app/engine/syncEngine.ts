@@ -195,7 +195,9 @@ export class SyncEngine {
     await this.rules.load();
     const failures = new Map<string, SyncFailure>();
     let stuckRounds = 0;
+    let failedRounds = 0;
     let held = 0;
+    const backoff = this.options.backoff ?? DEFAULT_BACKOFF;
     for (let round = 1; round <= (this.options.maxRounds ?? 50); round++) {
       if (this.stopped) break;
       const controller = new AbortController();
@@ -203,6 +205,12 @@ export class SyncEngine {
       let result: RoundResult;
       try {
         result = await this.round(controller.signal);
+        failedRounds = 0;
+      } catch (error) {
+        // A transient failure to observe either side (network, 5xx) is worth another round after a pause, not the end of the sync.
+        if (!isSyncError(error) || !error.retryable || ++failedRounds >= backoff.maxAttempts) throw error;
+        await this.clock.sleep(backoffDelay(backoff, failedRounds), controller.signal);
+        continue;
       } finally {
         this.roundController = null;
       }
