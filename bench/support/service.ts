@@ -43,12 +43,13 @@ export async function stopChild(child: ChildProcess): Promise<void> {
 
 /**
  * `bin/netdisk-server.js` in its own process on 127.0.0.1, with a fresh data
- * folder under `parentDir`, as a user would run it.
+ * folder under `parentDir`, as a user would run it. `nodeArgs` (e.g.
+ * `--cpu-prof`) are for profiling.
  */
-export async function spawnService(parentDir: string): Promise<SpawnedService> {
+export async function spawnService(parentDir: string, nodeArgs: readonly string[] = []): Promise<SpawnedService> {
   const dataDir = mkdtempSync(join(parentDir, 'service-'));
   const port = await freePort();
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/netdisk-server.js'), '--host', '127.0.0.1', '--port', String(port), '--data', dataDir],
+  const child = spawn(process.execPath, [...nodeArgs, join(REPO_ROOT, 'bin/netdisk-server.js'), '--host', '127.0.0.1', '--port', String(port), '--data', dataDir],
     { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NETDISK_LOG_LEVEL: 'warn' } });
   const url = `http://127.0.0.1:${port}`;
   try {

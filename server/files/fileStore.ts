@@ -39,6 +39,8 @@ export interface FileStore {
   hasContent(contentHash: string): Promise<{ size: number } | null>;
   /** Records that the blob store now holds this content (idempotent). */
   registerContent(contentHash: string, size: number): Promise<void>;
+  /** `registerContent` for many at once, in one transaction (one fsync instead of one each). */
+  registerContents(contents: readonly { contentHash: string; size: number }[]): Promise<void>;
   /**
    * Content no entry (live or in trash) references any more, unreferenced since
    * before `before`: safe for the blob store to delete, then `forgetContent`.

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { hashBytes } from '../../protocol/contentHash.js';
 import { isApiError } from '../errors.js';
 import { dumpTree, openStoreFixture, seedContent, type StoreFixture } from '../../test/helpers/fileStoreFixture.js';
 
@@ -185,6 +186,19 @@ describe('content references', () => {
     expect(await f.store.collectableContent(f.clock.now)).toEqual([contentHash]);
     await f.store.registerContent(contentHash, 6);
     expect(await f.store.collectableContent(f.clock.now)).toEqual([]);
+  });
+
+  test('registerContents registers many at once, and again restarts their grace period', async () => {
+    const [a, b] = ['aaa', 'bbbb'].map((text) => ({ contentHash: hashBytes(Buffer.from(text)).contentHash, size: text.length }));
+    await f.store.registerContents([a!, b!]);
+    expect(await f.store.hasContent(a!.contentHash)).toEqual({ size: 3 });
+    expect(await f.store.hasContent(b!.contentHash)).toEqual({ size: 4 });
+    f.clock.now += 100;
+    expect((await f.store.collectableContent(f.clock.now)).sort()).toEqual([a!.contentHash, b!.contentHash].sort());
+    await f.store.registerContents([a!, b!]);
+    expect(await f.store.collectableContent(f.clock.now)).toEqual([]);
+    const c = await f.store.commitFile(f.alice, { path: '/a', ...a!, mtime: 1 });
+    expect(c).toMatchObject({ path: '/a', size: 3, contentHash: a!.contentHash });
   });
 
   test('committing unregistered content is a programming error, not a refusal', async () => {

@@ -166,6 +166,12 @@ export class SqliteFileStore implements FileStore {
     this.contents.register(contentHash, size);
   }
 
+  async registerContents(contents: readonly { contentHash: string; size: number }[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const { contentHash, size } of contents) this.contents.register(contentHash, size);
+    })();
+  }
+
   async collectableContent(before: number): Promise<string[]> {
     return this.contents.unreferencedBefore(before);
   }

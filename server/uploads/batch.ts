@@ -44,7 +44,7 @@ export function registerBatchRoute(app: FastifyInstance, ctx: ServerContext, blo
     const hashes = [...new Set(accepted.map(({ commit }) => commit.contentHash))];
     const committed = await pinAll(pins, hashes, async () => {
       await Promise.all(accepted.map(({ commit, bytes }) => blobs.putSmall(commit.contentHash, bytes)));
-      for (const { commit } of accepted) await ctx.files.registerContent(commit.contentHash, commit.size);
+      await ctx.files.registerContents(accepted.map(({ commit }) => commit));
       return accepted.length > 0 ? ctx.files.commitFiles(userId, accepted.map(({ commit }) => commit)) : [];
     });
     committed.forEach((result, i) => {
