@@ -12,6 +12,13 @@ export type PathCheck = { ok: true; path: string } | { ok: false; reason: string
 // C0 controls, DEL and C1 controls: never valid in a name on any platform we sync with.
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 
+const encoder = new TextEncoder();
+
+/** UTF-8 size without Node's Buffer: protocol/ is also type-checked for the browser renderer. */
+function utf8Length(text: string): number {
+  return encoder.encode(text).length;
+}
+
 /** Validates and NFC-normalizes a drive path. The root is `/`; no trailing slash otherwise. */
 export function checkPath(input: unknown): PathCheck {
   if (typeof input !== 'string') return { ok: false, reason: 'path must be a string' };
@@ -19,13 +26,13 @@ export function checkPath(input: unknown): PathCheck {
   if (CONTROL_CHARS.test(input)) return { ok: false, reason: 'path contains NUL or control characters' };
   const path = input.normalize('NFC');
   if (path === ROOT) return { ok: true, path };
-  if (Buffer.byteLength(path, 'utf8') > MAX_PATH_BYTES) {
+  if (utf8Length(path) > MAX_PATH_BYTES) {
     return { ok: false, reason: `path is longer than ${MAX_PATH_BYTES} bytes` };
   }
   for (const name of path.slice(1).split('/')) {
     if (name === '') return { ok: false, reason: 'path has an empty segment or a trailing slash' };
     if (name === '.' || name === '..') return { ok: false, reason: 'path contains "." or ".." segments' };
-    if (Buffer.byteLength(name, 'utf8') > MAX_NAME_BYTES) {
+    if (utf8Length(name) > MAX_NAME_BYTES) {
       return { ok: false, reason: `a name is longer than ${MAX_NAME_BYTES} bytes` };
     }
   }

@@ -17,6 +17,7 @@ let skipped = 0;
 // `npm run build`: tsc -b plus the Electron main process and the bundled preload.
 if (run('npm', ['run', 'build']) !== 0) failed += 1;
 if (run('npx', ['tsc', '-p', 'tsconfig.check.json']) !== 0) failed += 1;
+if (run('npx', ['tsc', '-p', 'renderer/tsconfig.json']) !== 0) failed += 1;
 if (run('npx', ['eslint', '.']) !== 0) failed += 1;
 
 const vitestJson = join(out, 'vitest.json');
