@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { entryResponse } from '../protocol/api.js';
+import { entryResponse, type User } from '../protocol/api.js';
 import { FileCredentialStore } from '../app/auth/fileCredentialStore.js';
 import { SyncClient } from '../app/syncClient.js';
 import { jsonRequest } from './helpers/jsonRequest.js';
@@ -40,18 +40,21 @@ describe('sign-in through the browser, then sync', () => {
     });
   }
 
-  /** Signs `client` in with `provider`, letting `clickThrough` play the user in a fresh Chromium context. */
+  /**
+   * Signs `client` in with `provider`, letting `clickThrough` play the user in
+   * a fresh Chromium context; returns the user (or the error) and what the tab showed.
+   */
   async function signIn(client: SyncClient, provider: string, locale: string, clickThrough: (page: Page, url: string) => Promise<void>) {
     const context = await world.browser.newContext({ locale });
     try {
       const page = await context.newPage();
       let browsing: Promise<void> | undefined;
-      const user = await client.signInWithBrowser({
+      const attempt = await client.signInWithBrowser({
         provider,
         openBrowser: async (url) => { browsing = clickThrough(page, url); },
-      });
+      }).then((user): { user: User; error?: undefined } => ({ user }), (error: unknown) => ({ error, user: undefined }));
       await browsing;
-      return { user, outcome: await loopbackOutcome(page), lang: await page.locator('html').getAttribute('lang'), text: await page.textContent('body') };
+      return { ...attempt, outcome: await loopbackOutcome(page), lang: await page.locator('html').getAttribute('lang'), text: await page.textContent('body') };
     } finally {
       await context.close();
     }
@@ -75,11 +78,11 @@ describe('sign-in through the browser, then sync', () => {
     try {
       const nickname = `小明-${randomBytes(2).toString('hex')}`;
       const result = await signIn(client, 'qq', 'zh-CN', (page, url) => clickThroughQq(page, url, nickname));
-      expect(result.user.displayName).toBe(nickname);
+      expect(result.user?.displayName).toBe(nickname);
       expect(result.outcome).toBe('signed_in');
       expect(result.lang).toBe('zh-CN');
       expect(result.text).toContain(nickname);
-      expect(client.username).toBe(result.user.username);
+      expect(client.username).toBe(result.user?.username);
       await syncsAFile(client);
     } finally {
       await client.close();
@@ -91,9 +94,28 @@ describe('sign-in through the browser, then sync', () => {
     try {
       const login = `ada-${randomBytes(3).toString('hex')}`;
       const result = await signIn(client, OIDC_PROVIDER, 'en-US', (page, url) => clickThroughOidc(page, url, login));
-      expect(result.user.displayName).toBe(`Ada ${login}`);
+      expect(result.user?.displayName).toBe(`Ada ${login}`);
       expect(result.outcome).toBe('signed_in');
       expect(result.lang).toBe('en');
+      await syncsAFile(client);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('refuses another QQ account for a folder synced for someone else: the tab says why, and the first account stays', async () => {
+    const client = await openClient();
+    try {
+      const first = await signIn(client, 'qq', 'en-US', (page, url) => clickThroughQq(page, url, `first-${randomBytes(2).toString('hex')}`));
+      await syncsAFile(client);
+      const second = await signIn(client, 'qq', 'en-US', (page, url) => clickThroughQq(page, url, `second-${randomBytes(2).toString('hex')}`));
+      expect(second.error).toMatchObject({ code: 'account_mismatch' });
+      expect(second.outcome).toBe('failed');
+      expect(second.text).toContain(`this folder is synced for ${first.user!.username}`);
+      expect(client.username).toBe(first.user!.username);
+      const stored = JSON.parse(readFileSync(join(client.stateDir, 'credentials.json'), 'utf8')) as Record<string, string>;
+      expect(Object.keys(stored)).toEqual([`${world.server.url}|${first.user!.username}`]);
+      expect(await client.resume()).toBe(true);
       await syncsAFile(client);
     } finally {
       await client.close();
@@ -103,23 +125,13 @@ describe('sign-in through the browser, then sync', () => {
   it('QQ cancelled in the browser: the tab shows the refusal and the client stays signed out', async () => {
     const client = await openClient();
     try {
-      const context = await world.browser.newContext({ locale: 'en-US' });
-      const page = await context.newPage();
-      let browsing: Promise<void> | undefined;
-      const attempt = client.signInWithBrowser({
-        provider: 'qq',
-        openBrowser: async (url) => {
-          browsing = (async () => {
-            await page.goto(url);
-            await Promise.all([page.waitForURL((u) => u.pathname === '/callback'), page.click('#deny')]);
-          })();
-        },
+      const result = await signIn(client, 'qq', 'en-US', async (page, url) => {
+        await page.goto(url);
+        await Promise.all([page.waitForURL((u) => u.pathname === '/callback'), page.click('#deny')]);
       });
-      await expect(attempt).rejects.toMatchObject({ code: 'sign_in_failed' });
-      await browsing;
-      expect(await loopbackOutcome(page)).toBe('failed');
-      expect(await page.textContent('body')).toContain('access_denied');
-      await context.close();
+      expect(result.error).toMatchObject({ code: 'sign_in_failed' });
+      expect(result.outcome).toBe('failed');
+      expect(result.text).toContain('access_denied');
       expect(client.session.state).toBe('signed_out');
       expect(await client.resume()).toBe(false);
     } finally {
