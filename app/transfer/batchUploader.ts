@@ -6,6 +6,7 @@ import { syncErrorFromFs } from '../fsErrors.js';
 import { sameLocalState, statLocal } from '../engine/localPaths.js';
 import type { RemoteNode } from '../model.js';
 import type { BatchFile } from '../remote/remoteStore.js';
+import { runParallel } from './parallel.js';
 import type { TransferContext } from './transferContext.js';
 import type { UploadOp } from './uploader.js';
 
@@ -16,30 +17,53 @@ const BATCH_BYTES = 8 * 1024 * 1024;
 
 export type BatchOutcome = { ok: true; node: RemoteNode } | { ok: false; error: SyncError };
 
+/** Files read from disk at once while a batch is assembled. */
+const READ_CONCURRENCY = 16;
+
 /**
  * Uploads small files inline, many per request; the service commits each
  * request in one transaction and answers per file. Each file is read once,
  * checked against the hash the plan saw, and stat'ed again after reading.
+ * Batches are cut from the planned sizes and read one at a time, the next
+ * one while the current one is on the wire, so memory holds two batches at
+ * most, not every file of the round.
  */
 export async function uploadSmallFiles(ctx: TransferContext, ops: readonly UploadOp[], signal: AbortSignal): Promise<BatchOutcome[]> {
   const outcomes: BatchOutcome[] = new Array(ops.length);
-  const ready: { index: number; file: BatchFile }[] = [];
-  for (const [index, op] of ops.entries()) {
+  const read = async (indexes: readonly number[]) => {
+    const ready: { index: number; file: BatchFile }[] = [];
+    await runParallel(indexes, READ_CONCURRENCY, async (index) => {
+      const op = ops[index]!;
+      try {
+        ready.push({ index, file: await readSmallFile(ctx, op) });
+      } catch (error) {
+        outcomes[index] = { ok: false, error: error instanceof SyncError ? error : syncErrorFromFs(error, op.path) };
+      }
+    }, signal);
+    return ready.sort((a, b) => a.index - b.index);
+  };
+  const planned = [...batches(ops.map((op, index) => ({ index, bytes: op.local.size })))];
+  let next = planned.length > 0 ? read(planned[0]!.map((item) => item.index)) : null;
+  for (let b = 0; next; b++) {
+    const batch = await next;
+    next = b + 1 < planned.length ? read(planned[b + 1]!.map((item) => item.index)) : null;
+    // The read ahead must not be left running (or rejecting unheard) when this send fails.
     try {
-      ready.push({ index, file: await readSmallFile(ctx, op) });
+      if (batch.length > 0) await send(ctx, batch, outcomes, signal);
     } catch (error) {
-      outcomes[index] = { ok: false, error: error instanceof SyncError ? error : syncErrorFromFs(error, op.path) };
+      await next?.catch(() => {});
+      throw error;
     }
   }
-  for (const batch of batches(ready)) {
-    await ctx.upload.take(batch.reduce((sum, item) => sum + item.file.content.length, 0), signal);
-    const results = await ctx.remote.batchUpload(batch.map((item) => item.file), signal);
-    results.forEach((result, i) => {
-      const index = batch[i]!.index;
-      outcomes[index] = result.ok ? { ok: true, node: result.node } : { ok: false, error: result.error };
-    });
-  }
   return outcomes;
+}
+
+async function send(ctx: TransferContext, batch: readonly { index: number; file: BatchFile }[], outcomes: BatchOutcome[], signal: AbortSignal): Promise<void> {
+  await ctx.upload.take(batch.reduce((sum, item) => sum + item.file.content.length, 0), signal);
+  const results = await ctx.remote.batchUpload(batch.map((item) => item.file), signal);
+  results.forEach((result, i) => {
+    outcomes[batch[i]!.index] = result.ok ? { ok: true, node: result.node } : { ok: false, error: result.error };
+  });
 }
 
 async function readSmallFile(ctx: TransferContext, op: UploadOp): Promise<BatchFile> {
@@ -52,17 +76,17 @@ async function readSmallFile(ctx: TransferContext, op: UploadOp): Promise<BatchF
   return { path: op.path, content, contentHash, mtime: op.local.mtime, ifRev: op.ifRev };
 }
 
-function* batches<T extends { file: BatchFile }>(items: readonly T[]): Generator<T[]> {
+function* batches<T extends { bytes: number }>(items: readonly T[]): Generator<T[]> {
   let current: T[] = [];
   let bytes = 0;
   for (const item of items) {
-    if (current.length > 0 && (current.length >= MAX_BATCH_FILES || bytes + item.file.content.length > BATCH_BYTES)) {
+    if (current.length > 0 && (current.length >= MAX_BATCH_FILES || bytes + item.bytes > BATCH_BYTES)) {
       yield current;
       current = [];
       bytes = 0;
     }
     current.push(item);
-    bytes += item.file.content.length;
+    bytes += item.bytes;
   }
   if (current.length > 0) yield current;
 }
