@@ -1,4 +1,4 @@
-import { appendFile, mkdir, mkdtemp, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -76,6 +76,17 @@ describe('LocalWatcher', () => {
     expect(of('/existing.txt')).toEqual(['changed']);
     expect(of('/dir/new.txt')).toEqual(['created', 'deleted']);
     expect(errors).toEqual([]);
+  });
+
+  it('reports a symlink as a path to look at, without following it', async () => {
+    await mkdir(join(root, 'target'));
+    await startWatcher();
+    await symlink(join(root, 'target'), join(root, 'link'));
+    await changeOf('/link', 'created');
+    await writeFile(join(root, 'target/inside.txt'), 'x');
+    await changeOf('/target/inside.txt', 'created');
+    await flush();
+    expect(changes.filter((c) => c.path.startsWith('/link/'))).toEqual([]);
   });
 
   it('reports a rename as the old path deleted and the new one created', async () => {

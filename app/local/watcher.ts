@@ -142,9 +142,9 @@ export class LocalWatcher {
         return;
       }
     }
+    // A symlink or special file is reported too: the path no longer holds what
+    // was synced, and the engine, stat-ing it, turns it into a scan issue.
     this.pending.delete(path);
-    // Symlinks and special files are the scanner's to report, once.
-    if (stats && !stats.isFile() && !stats.isDirectory()) return;
     let reason: LocalChangeReason;
     try {
       reason = await this.reasonFor(path, entry.firstEvent, stats);
