@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,6 +62,26 @@ describe('PiscinaHasher', () => {
       await expect(appendingHasher.hashFile(file)).rejects.toMatchObject({ code: 'file_changed' });
     } finally {
       await appendingHasher.close();
+    }
+  });
+
+  it('throws file_changed when the file is deleted while it is read', async () => {
+    const file = join(dir, 'deleted.bin');
+    await writeFile(file, randomBytes(BLOCK_SIZE));
+    let calls = 0;
+    // Deleted right after the "before" stat: the workers fail to open it.
+    const deletingHasher = new PiscinaHasher({
+      threads: 2,
+      stat: async (path) => {
+        const stats = await stat(path);
+        if (++calls === 1) await unlink(path);
+        return stats;
+      },
+    });
+    try {
+      await expect(deletingHasher.hashFile(file)).rejects.toMatchObject({ code: 'file_changed' });
+    } finally {
+      await deletingHasher.close();
     }
   });
 

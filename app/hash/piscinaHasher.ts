@@ -48,7 +48,9 @@ export class PiscinaHasher implements Hasher {
       results = await Promise.all(ranges.map((range) => this.pool.run({ path: absPath, ...range }, { signal: signal ?? null })));
     } catch (error) {
       if (signal?.aborted) throw new SyncError('aborted', `hashing ${absPath} was cancelled`, { path: absPath, cause: error });
-      if ((error as { code?: unknown }).code === 'ENOENT') throw changed(absPath, error);
+      // An error thrown in a worker thread arrives without its errno code, so
+      // whether the file was deleted or replaced meanwhile is asked of the disk.
+      if ((error as { code?: unknown }).code === 'ENOENT' || !(await this.isStill(absPath, before))) throw changed(absPath, error);
       throw syncErrorFromFs(error, absPath);
     }
     const bytesRead = results.reduce((sum, r) => sum + r.bytesRead, 0);
@@ -62,6 +64,10 @@ export class PiscinaHasher implements Hasher {
 
   close(): Promise<void> {
     return this.pool.close();
+  }
+
+  private async isStill(absPath: string, before: Stats): Promise<boolean> {
+    return this.stat(absPath).then((now) => sameVersion(before, now), () => false);
   }
 
   private async statFile(absPath: string): Promise<Stats> {

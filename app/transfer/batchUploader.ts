@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { hashBytes } from '../../protocol/contentHash.js';
 import { MAX_BATCH_FILE_BYTES, MAX_BATCH_FILES } from '../../protocol/api.js';
 import { SyncError } from '../errors.js';
-import { syncErrorFromFs } from '../fsErrors.js';
+import { errnoCode, syncErrorFromFs } from '../fsErrors.js';
 import { sameLocalState, statLocal } from '../engine/localPaths.js';
 import type { RemoteNode } from '../model.js';
 import type { BatchFile } from '../remote/remoteStore.js';
@@ -70,7 +70,8 @@ async function readSmallFile(ctx: TransferContext, op: UploadOp): Promise<BatchF
   const abs = ctx.paths.abs(op.path);
   const changed = new SyncError('file_changed', `${op.path} changed while it was being uploaded; it will be sent again`, { path: op.path, retryable: false });
   if (!sameLocalState(await statLocal(abs, op.path), op.local)) throw changed;
-  const content = await readFile(abs).catch((error: unknown) => { throw syncErrorFromFs(error, abs); });
+  // Deleted or renamed between the stat and the read: a stale plan, like any other change.
+  const content = await readFile(abs).catch((error: unknown) => { throw errnoCode(error) === 'ENOENT' ? changed : syncErrorFromFs(error, abs); });
   const { contentHash } = hashBytes(content);
   if (contentHash !== op.local.contentHash || !sameLocalState(await statLocal(abs, op.path), op.local)) throw changed;
   return { path: op.path, content, contentHash, mtime: op.local.mtime, ifRev: op.ifRev };

@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -14,7 +14,8 @@ import { FOLDER, localTree, normalized, openDevices, snapshots, syncInOrder, typ
  * write, so each file's bytes name the write that made them.
  */
 
-const NAMES = ['a', 'b.txt', 'Ç', '文'];
+// 'é' is spelled NFD, as macOS writes names: the drive path is its NFC form.
+const NAMES = ['a', 'b.txt', 'e\u0301', '文'];
 /** Never touched by the commands: a folder that is never empty is not an "emptied root". */
 const KEEP = 'keep';
 
@@ -26,18 +27,24 @@ type Command =
   | { kind: 'mkdir'; device: DeviceIndex; folder: number; name: string }
   | { kind: 'move'; device: DeviceIndex; pick: number; folder: number; name: string }
   | { kind: 'sync'; device: DeviceIndex }
+  /** A sync with a user action on the same device racing it. */
+  | { kind: 'syncDuring'; device: DeviceIndex; action: Command }
   | { kind: 'restart'; device: DeviceIndex };
 
 const device = fc.constantFrom<DeviceIndex>(0, 1);
 const pick = fc.nat(50);
 const name = fc.constantFrom(...NAMES);
-const command: fc.Arbitrary<Command> = fc.oneof(
+const userAction: fc.Arbitrary<Command> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('write' as const), device, folder: pick, name }), weight: 4 },
   { arbitrary: fc.record({ kind: fc.constant('edit' as const), device, pick }), weight: 2 },
   { arbitrary: fc.record({ kind: fc.constant('delete' as const), device, pick }), weight: 2 },
   { arbitrary: fc.record({ kind: fc.constant('mkdir' as const), device, folder: pick, name }), weight: 2 },
   { arbitrary: fc.record({ kind: fc.constant('move' as const), device, pick, folder: pick, name }), weight: 2 },
+);
+const command: fc.Arbitrary<Command> = fc.oneof(
+  { arbitrary: userAction, weight: 12 },
   { arbitrary: fc.record({ kind: fc.constant('sync' as const), device }), weight: 3 },
+  { arbitrary: fc.record({ kind: fc.constant('syncDuring' as const), device, action: userAction }), weight: 2 },
   { arbitrary: fc.record({ kind: fc.constant('restart' as const), device }), weight: 1 },
 );
 
@@ -97,6 +104,16 @@ async function exists(abs: string): Promise<boolean> {
   return readFile(abs).then(() => true, (error: NodeJS.ErrnoException) => error.code === 'EISDIR');
 }
 
+/**
+ * `parent/name` on the device's disk; a name already there in another Unicode
+ * form is reused, as a user's tools would open the existing file (two
+ * spellings of one name are a separate, reported case).
+ */
+async function childPath(target: Device, parent: string, name: string): Promise<string> {
+  const existing = await readdir(target.path(parent));
+  return target.path(`${parent}/${existing.find((other) => other.normalize('NFC') === name.normalize('NFC')) ?? name}`);
+}
+
 async function perform(devices: readonly Device[], history: History, cmd: Command): Promise<void> {
   const target = devices[cmd.device]!;
   const { files, folders } = await entries(target);
@@ -104,7 +121,7 @@ async function perform(devices: readonly Device[], history: History, cmd: Comman
   const parents = ['', ...folders];
   switch (cmd.kind) {
     case 'write': {
-      const abs = target.path(`${parents[cmd.folder % parents.length]!}/${cmd.name}`);
+      const abs = await childPath(target, parents[cmd.folder % parents.length]!, cmd.name);
       if (folders.some((folder) => target.path(folder) === abs)) return;
       if (await exists(abs)) await history.consume(abs);
       await writeFile(abs, history.fresh(target));
@@ -125,7 +142,7 @@ async function perform(devices: readonly Device[], history: History, cmd: Comman
       return;
     }
     case 'mkdir': {
-      const abs = target.path(`${parents[cmd.folder % parents.length]!}/${cmd.name}`);
+      const abs = await childPath(target, parents[cmd.folder % parents.length]!, cmd.name);
       if (!(await exists(abs))) await mkdir(abs);
       return;
     }
@@ -133,13 +150,23 @@ async function perform(devices: readonly Device[], history: History, cmd: Comman
       if (all.length === 0) return;
       const from = all[cmd.pick % all.length]!;
       const into = parents.filter((parent) => parent !== from && !parent.startsWith(`${from}/`));
-      const to = `${into[cmd.folder % into.length]!}/${cmd.name}`;
-      if (await exists(target.path(to))) return;
-      await rename(target.path(from), target.path(to));
+      const to = await childPath(target, into[cmd.folder % into.length]!, cmd.name);
+      if (await exists(to)) return;
+      await rename(target.path(from), to);
       return;
     }
     case 'sync': {
       const summary = await target.sync();
+      expect(summary.failures, `${target.name} failures`).toEqual([]);
+      return;
+    }
+    case 'syncDuring': {
+      const syncing = target.sync();
+      // The sync may move or remove what the action picked; then the action fails, as it would for a user.
+      await perform(devices, history, { ...cmd.action, device: cmd.device } as Command).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT' && error.code !== 'ENOTDIR' && error.code !== 'EISDIR') throw error;
+      });
+      const summary = await syncing;
       expect(summary.failures, `${target.name} failures`).toEqual([]);
       return;
     }
