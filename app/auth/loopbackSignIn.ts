@@ -129,6 +129,9 @@ export async function signInThroughBrowser(options: BrowserSignInOptions): Promi
 
     const accept = async (request: IncomingMessage, response: ServerResponse, params: URLSearchParams) => {
       accepted = true;
+      // The user is back: the wait is over, and the exchange has its own network timeouts.
+      // Timing out now could leave a session signed in that the caller was told failed.
+      clearTimeout(timer);
       const code = params.get('code');
       if (params.get('error') !== null || !code) {
         const error = refusal(params);
