@@ -1,0 +1,47 @@
+import { expect, test } from '@playwright/test';
+import { TEST_PASSWORD, UiWorld } from './uiHarness.js';
+
+const shots = 'test-results/screenshots';
+let world: UiWorld;
+
+test.beforeEach(async () => {
+  world = new UiWorld();
+  await world.startService();
+});
+test.afterEach(async () => world.cleanup());
+
+test('signs in with a password from the sign-in screen and lands on the overview', async ({ page }) => {
+  const ui = await world.startUi();
+  await page.goto(ui.url);
+  await expect(page.getByRole('heading', { name: 'Sign in to your netdisk' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Sign in with QQ' })).toBeVisible();
+  // The token left the address bar as soon as the page took it.
+  expect(page.url()).not.toContain('token=');
+  await page.screenshot({ path: `${shots}/sign-in.png` });
+
+  await page.getByLabel('Username').fill(world.username);
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  const alert = page.getByRole('alert');
+  await expect(alert).toContainText('The username or password is wrong.');
+  await expect(alert).toContainText('Check both and try again.');
+  await expect(alert).not.toContainText(/at \w+ \(|Error:/);
+  await page.screenshot({ path: `${shots}/sign-in-error.png` });
+
+  await page.getByLabel('Password').fill(TEST_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await expect(page.getByRole('navigation', { name: 'Sections' })).toBeVisible();
+  await expect(page.getByText(`Signed in as ${world.username}`)).toBeVisible();
+  await expect(page.locator('.engine-state')).toHaveText('Up to date');
+  await page.screenshot({ path: `${shots}/overview-idle.png` });
+
+  // The session belongs to the sync client, not the page: a new page is signed in too.
+  const again = await page.context().newPage();
+  await again.goto(ui.url);
+  await expect(again.getByText(`Signed in as ${world.username}`)).toBeVisible();
+
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await expect(page.getByText('netdisk-sync on')).toBeVisible();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Sign in to your netdisk' })).toBeVisible();
+});
