@@ -42,6 +42,11 @@ interface Pending {
   lastReading?: { size: number; mtimeMs: number };
 }
 
+/** Quiet time after a path's last event before it is looked at. */
+export const DEFAULT_DEBOUNCE_MS = 300;
+/** Time between the two size+mtime readings that must agree. Together with the debounce, the floor of edit-to-upload latency. */
+export const DEFAULT_STABILITY_MS = 1000;
+
 /**
  * Watches the sync root with chokidar and reports each path once it has
  * settled: events are debounced and coalesced per path, and a file is only
@@ -58,8 +63,8 @@ export class LocalWatcher {
     private readonly root: string,
     private readonly options: LocalWatcherOptions,
   ) {
-    this.debounceMs = options.debounceMs ?? 300;
-    this.stabilityMs = options.stabilityMs ?? 1000;
+    this.debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
+    this.stabilityMs = options.stabilityMs ?? DEFAULT_STABILITY_MS;
   }
 
   /** Resolves once the initial directory walk is done and changes are being reported. */
