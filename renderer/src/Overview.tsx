@@ -22,6 +22,8 @@ export function Overview({ bridge, snapshot }: { bridge: BridgeApi; snapshot: Sn
     [snapshot.transfers],
   );
   const overall = percent(progress.bytesDone, progress.bytesTotal);
+  // The last rate is stale once nothing moves (paused, offline, done).
+  const moving = engine.state === 'syncing';
 
   return (
     <section aria-labelledby="overview-title" className="screen">
@@ -53,8 +55,8 @@ export function Overview({ bridge, snapshot }: { bridge: BridgeApi; snapshot: Sn
         <p className="overall-numbers">
           <span>{t('overview.files', { done: progress.filesDone, total: progress.filesTotal })}</span>
           <span>{t('overview.bytes', { done: formatBytes(progress.bytesDone, t), total: formatBytes(progress.bytesTotal, t) })}</span>
-          {progress.rate > 0 ? <span>{t('overview.rate', { rate: formatBytes(progress.rate, t) })}</span> : null}
-          {progress.eta !== null && progress.eta > 0 ? <span>{t('overview.eta', { eta: formatDuration(progress.eta) })}</span> : null}
+          {moving && progress.rate > 0 ? <span>{t('overview.rate', { rate: formatBytes(progress.rate, t) })}</span> : null}
+          {moving && progress.eta !== null && progress.eta > 0 ? <span>{t('overview.eta', { eta: formatDuration(progress.eta) })}</span> : null}
         </p>
       </div>
 

@@ -44,6 +44,8 @@ export function VirtualList<T>({ items, rowHeight, itemKey, renderRow, label, ov
   }
   return (
     <div ref={viewport} className="virtual-viewport" tabIndex={0} aria-label={label}
+      // As tall as the rows, up to the stylesheet's max-height; then it scrolls.
+      style={{ height: `${items.length * rowHeight + 2}px` }}
       onScroll={(event) => setScrollTop(event.currentTarget.scrollTop)}>
       <div role="list" aria-label={label} className="virtual-spacer" style={{ height: `${items.length * rowHeight}px` }}>
         {rows}

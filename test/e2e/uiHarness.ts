@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,5 +123,15 @@ export class UiWorld {
   async cleanup(): Promise<void> {
     for (const running of this.running.reverse()) await stop(running);
     rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+/** A file of random bytes (so the service cannot have its content already), written in 8 MiB pieces. */
+export function writeRandomFile(path: string, bytes: number): void {
+  const fd = openSync(path, 'w');
+  try {
+    for (let written = 0; written < bytes; written += 8 * 1024 * 1024) writeSync(fd, randomBytes(Math.min(8 * 1024 * 1024, bytes - written)));
+  } finally {
+    closeSync(fd);
   }
 }
