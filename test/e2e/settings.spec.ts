@@ -1,0 +1,73 @@
+import { expect, test } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { signInThroughPage } from './signInPage.js';
+import { UiWorld } from './uiHarness.js';
+
+const shots = 'test-results/screenshots';
+let world: UiWorld;
+
+test.beforeEach(async () => {
+  world = new UiWorld();
+  await world.startService();
+});
+test.afterEach(async () => world.cleanup());
+
+test('settings persist across a restart of netdisk-sync, and the UI switches to Chinese', async ({ page }) => {
+  const first = await world.startUi();
+  await signInThroughPage(page, first.url, world.username);
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await expect(page.getByLabel('Sync folder')).toHaveValue(world.folder);
+  await expect(page.getByText('(this device)')).toBeVisible();
+  await page.screenshot({ path: `${shots}/settings.png`, fullPage: true });
+
+  await page.getByLabel('Upload limit (KB/s, 0 = none)').fill('250');
+  await page.getByLabel('Download limit (KB/s, 0 = none)').fill('1500');
+  await page.getByLabel('Files transferred at once').fill('2');
+  await page.getByLabel(/Ignore rules/).fill('*.tmp\nbuild/\n');
+  await page.getByLabel('Language').selectOption('zh-CN');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  // Saved, and the page speaks Chinese at once.
+  await expect(page.getByText('设置已保存。')).toBeVisible();
+  await expect(page.getByRole('heading', { name: '设置' })).toBeVisible();
+  expect(readFileSync(join(world.folder, '.netdiskignore'), 'utf8')).toBe('*.tmp\nbuild/\n');
+
+  await first.stop();
+  const second = await world.startUi();
+  await page.goto(second.url);
+  await page.getByRole('button', { name: '设置' }).click();
+  await expect(page.getByLabel('上传限速（KB/秒，0 = 不限）')).toHaveValue('250');
+  await expect(page.getByLabel('下载限速（KB/秒，0 = 不限）')).toHaveValue('1500');
+  await expect(page.getByLabel('同时传输的文件数')).toHaveValue('2');
+  await expect(page.getByLabel('语言')).toHaveValue('zh-CN');
+  await expect(page.getByLabel(/忽略规则/)).toHaveValue('*.tmp\nbuild/\n');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+  await page.screenshot({ path: `${shots}/settings-zh-CN.png`, fullPage: true });
+  await page.getByRole('button', { name: '概览' }).click();
+  await expect(page.locator('.engine-state')).toHaveText('已是最新');
+  await page.screenshot({ path: `${shots}/overview-zh-CN.png` });
+});
+
+test('with no language chosen the page follows the browser: English and Chinese both render', async ({ browser }) => {
+  const ui = await world.startUi();
+  for (const [locale, heading, button] of [['en-US', 'Sign in to your netdisk', 'Sign in with QQ'], ['zh-CN', '登录网盘', '使用 QQ 登录']] as const) {
+    const context = await browser.newContext({ locale });
+    const page = await context.newPage();
+    await page.goto(ui.url);
+    await expect(page.getByRole('heading', { name: heading })).toBeVisible();
+    await expect(page.getByRole('button', { name: button })).toBeVisible();
+    await page.screenshot({ path: `${shots}/sign-in-${locale}.png` });
+    await context.close();
+  }
+});
+
+test('dark color scheme renders', async ({ browser }) => {
+  const ui = await world.startUi();
+  const context = await browser.newContext({ colorScheme: 'dark' });
+  const page = await context.newPage();
+  await signInThroughPage(page, ui.url, world.username);
+  const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  expect(background).toBe('rgb(13, 17, 23)');
+  await page.screenshot({ path: `${shots}/overview-dark.png` });
+  await context.close();
+});
