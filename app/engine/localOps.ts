@@ -43,7 +43,7 @@ export class LocalOps {
     } else {
       await this.trash.moveToTrash(abs);
     }
-    this.paths.forget(path);
+    this.paths.forget(path, now.kind);
   }
 
   /** Renames `from` to `to` if `from` is still `expect` and `to` is free. */
@@ -54,7 +54,7 @@ export class LocalOps {
     if (await statLocal(target, to)) throw stale(to, 'something already exists at the destination');
     await mkdir(dirname(target), { recursive: true }).catch((error: unknown) => { throw syncErrorFromFs(error, target); });
     await rename(source, target).catch((error: unknown) => { throw syncErrorFromFs(error, source); });
-    this.paths.forget(from);
+    this.paths.forget(from, expect.kind);
     return { ...(await this.require(to)), contentHash: expect.contentHash };
   }
 

@@ -1,7 +1,8 @@
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode } from '../fsErrors.js';
-import type { LocalNode } from '../model.js';
+import { ROOT, isSameOrBelow, parentOf } from '../../protocol/paths.js';
+import type { LocalNode, NodeKind } from '../model.js';
 import { syncErrorFromFs } from '../fsErrors.js';
 
 /**
@@ -18,14 +19,26 @@ export class LocalPaths {
     this.realPaths = realPaths;
   }
 
+  /**
+   * The path on disk. One the last scan did not see (a download or a new
+   * folder inside a folder stored NFD) gets the on-disk spelling of its
+   * nearest scanned ancestor, so it lands in that folder, not beside it.
+   */
   abs(drivePath: string): string {
-    const real = this.realPaths.get(drivePath);
-    return real === undefined ? join(this.root, drivePath) : join(this.root, real);
+    for (let path = drivePath; path !== ROOT; path = parentOf(path)) {
+      const real = this.realPaths.get(path);
+      if (real !== undefined) return join(this.root, real, drivePath.slice(path.length));
+    }
+    return join(this.root, drivePath);
   }
 
-  /** Forget spellings under a path the engine just moved or removed. */
-  forget(drivePath: string): void {
+  /** Forget spellings at a path the engine just moved or removed (and, for a folder, below it). */
+  forget(drivePath: string, kind: NodeKind): void {
     this.realPaths.delete(drivePath);
+    if (kind === 'file') return;
+    for (const path of [...this.realPaths.keys()]) {
+      if (isSameOrBelow(path, drivePath)) this.realPaths.delete(path);
+    }
   }
 }
 

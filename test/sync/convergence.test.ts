@@ -141,6 +141,15 @@ describe('two devices converge', () => {
     // An edit through the NFD spelling updates the one entry.
     await write(a, nfd, 'accents, edited');
     expect((await syncAndCompare(a, b))[`/${nfc}`]).toBe(sha256('accents, edited'));
+
+    // Both made the same folder, NFD on disk; what A puts inside lands in B's folder, not in a new NFC twin.
+    const folderNfd = 'Entwürfe'.normalize('NFD');
+    await mkdir(a.path(folderNfd));
+    await mkdir(b.path(folderNfd));
+    await mkdir(a.path(`${folderNfd}/sub`));
+    await write(a, `${folderNfd}/sub/x.txt`, 'inside');
+    expect(await syncAndCompare(a, b)).toMatchObject({ [`/${folderNfd.normalize('NFC')}/sub/x.txt`]: sha256('inside') });
+    expect((await readdir(b.folder)).filter((name) => name.startsWith('Entw'))).toEqual([folderNfd]);
   });
 
   it('replays a rename or move of a synced file or folder as a service move of the same entry, without uploading again', async () => {
