@@ -66,8 +66,7 @@ test('dark color scheme renders', async ({ browser }) => {
   const context = await browser.newContext({ colorScheme: 'dark' });
   const page = await context.newPage();
   await signInThroughPage(page, ui.url, world.username);
-  const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
-  expect(background).toBe('rgb(13, 17, 23)');
+  await expect(page.locator('body')).toHaveCSS('background-color', 'rgb(13, 17, 23)');
   await page.screenshot({ path: `${shots}/overview-dark.png` });
   await context.close();
 });
