@@ -116,15 +116,6 @@ describe('SqliteStateStore: trees', () => {
     expect(store.loadRemote().size).toBe(0);
   });
 
-  it('returns a cached hash only for the same size, mtime and inode', () => {
-    store.write([{ tree: 'local', op: 'upsert', node: local('/f', { size: 7, mtime: 70, inode: '1:9', contentHash: H2 }) }]);
-    expect(store.cachedHash('/f', 7, 70, '1:9')).toBe(H2);
-    expect(store.cachedHash('/f', 8, 70, '1:9')).toBeNull();
-    expect(store.cachedHash('/f', 7, 71, '1:9')).toBeNull();
-    expect(store.cachedHash('/f', 7, 70, '1:8')).toBeNull();
-    expect(store.cachedHash('/g', 7, 70, '1:9')).toBeNull();
-  });
-
   it('holds 100k paths written in one transaction', () => {
     const nodes = Array.from({ length: 100_000 }, (_, i) => base(`/d${i % 100}/f${i}`));
     store.write(nodes.map((node) => ({ tree: 'base' as const, op: 'upsert' as const, node })));

@@ -16,7 +16,6 @@ const CURSOR_KEY = 'remote.cursor';
 export class SqliteStateStore implements StateStore {
   readonly jobs: JobTable;
   private readonly trees: { base: TreeTable<BaseNode>; local: TreeTable<LocalNode>; remote: TreeTable<RemoteNode> };
-  private readonly cachedHashStmt: Database.Statement;
   private readonly getKv: Database.Statement;
   private readonly setKv: Database.Statement;
   private readonly clearRemote: Database.Statement;
@@ -39,8 +38,6 @@ export class SqliteStateStore implements StateStore {
   constructor(private readonly database: Database.Database) {
     this.jobs = new JobTable(database);
     this.trees = { base: baseTable(database), local: localTable(database), remote: remoteTable(database) };
-    this.cachedHashStmt = database.prepare(
-      'SELECT content_hash FROM local WHERE path = ? AND size = ? AND mtime = ? AND inode = ?').pluck();
     this.getKv = database.prepare('SELECT value FROM kv WHERE key = ?').pluck();
     this.setKv = database.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
     this.clearRemote = database.prepare('DELETE FROM remote');
@@ -62,10 +59,6 @@ export class SqliteStateStore implements StateStore {
     this.database.transaction(() => {
       for (const write of writes) this.applyWrite(write);
     })();
-  }
-
-  cachedHash(path: string, size: number, mtime: number, inode: string): string | null {
-    return (this.cachedHashStmt.get(path, size, mtime, inode) as string | null | undefined) ?? null;
   }
 
   remoteCursor(): number | null {

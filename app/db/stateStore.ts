@@ -31,11 +31,6 @@ export interface TreeStore {
   loadRemote(): Map<string, RemoteNode>;
   /** Applies the writes in order, all or nothing. */
   write(writes: readonly TreeWrite[]): void;
-  /**
-   * The content hash recorded for `path` if it was computed for exactly this
-   * (size, mtime, inode), so an unchanged file is never hashed again.
-   */
-  cachedHash(path: string, size: number, mtime: number, inode: string): string | null;
   /** The change-feed cursor the remote tree reflects; null before the first listing. */
   remoteCursor(): number | null;
   /**

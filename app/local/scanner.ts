@@ -1,4 +1,4 @@
-import type { Dirent, Stats } from 'node:fs';
+import { lstatSync, type Dirent, type Stats } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { joinPath, ROOT } from '../../protocol/paths.js';
@@ -179,7 +179,11 @@ class Walk {
     }
     let stats: Stats;
     try {
-      stats = await lstat(join(this.root, realPath));
+      // Synchronous on purpose: from the page cache lstatSync is 4-5x cheaper
+      // than a promise round trip through the thread pool (bench:restart over
+      // 100k files: 3.5 s of main-thread time in async lstat), and one entry's
+      // call blocks the loop for microseconds.
+      stats = lstatSync(join(this.root, realPath));
     } catch (error) {
       if (errnoCode(error) !== 'ENOENT') this.issue(drivePath, 'unreadable', `cannot read ${drivePath}: ${(error as Error).message}`);
       return;
