@@ -138,6 +138,7 @@ export class LocalWatcher {
       stats = await lstat(absPath);
     } catch (error) {
       if (errnoCode(error) !== 'ENOENT' && errnoCode(error) !== 'ENOTDIR') {
+        if (this.closed || entry.generation !== generation) return;
         this.pending.delete(path);
         this.options.onError(translateWatchError(error, absPath));
         return;
