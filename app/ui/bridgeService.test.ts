@@ -1,0 +1,132 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { BridgeEvent } from '../../protocol/bridge.js';
+import { signUp, TEST_PASSWORD, type SignedUpUser } from '../../test/helpers/accounts.js';
+import { startTestServer, type TestServer } from '../../test/helpers/testServer.js';
+import { FileCredentialStore } from '../auth/fileCredentialStore.js';
+import { SyncClient } from '../syncClient.js';
+import { BridgeError, BridgeService } from './bridgeService.js';
+import { ConflictList } from './conflictList.js';
+import { readStoredSettings } from './settingsFile.js';
+
+// Needs dist/ (npx tsc -b): the client's hash worker runs from there.
+describe('BridgeService over a real client and service', () => {
+  let server: TestServer;
+  let root: string;
+  let user: SignedUpUser;
+  const open: Array<{ service: BridgeService; client: SyncClient }> = [];
+
+  beforeEach(async () => {
+    server = await startTestServer();
+    user = await signUp(server.api);
+    root = mkdtempSync(join(tmpdir(), 'bridge-service-'));
+    mkdirSync(join(root, 'folder'));
+  });
+  afterEach(async () => {
+    for (const { service, client } of open.splice(0)) {
+      await service.close();
+      await client.close();
+    }
+    await server.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  async function openService(): Promise<{ service: BridgeService; client: SyncClient; events: BridgeEvent[] }> {
+    const stateDir = join(root, 'state');
+    const client = await SyncClient.open({
+      server: server.url, folder: join(root, 'folder'), stateDir, warn: () => {},
+      credentials: new FileCredentialStore(stateDir),
+      engine: { watch: { debounceMs: 20, stabilityMs: 20, pollWaitSeconds: 1 } },
+    });
+    const service = new BridgeService(client, { shell: 'web' });
+    const events: BridgeEvent[] = [];
+    service.on((event) => events.push(event));
+    service.start();
+    open.push({ service, client });
+    return { service, client, events };
+  }
+
+  it('refuses unknown commands and bad arguments before acting', async () => {
+    const { service, client } = await openService();
+    await expect(service.call('deleteEverything', undefined)).rejects.toMatchObject({ code: 'unknown_command' });
+    await expect(service.call('toString', undefined)).rejects.toMatchObject({ code: 'unknown_command' });
+    await expect(service.call('setSettings', { concurrency: 0 })).rejects.toBeInstanceOf(BridgeError);
+    await expect(service.call('setSettings', { concurrency: 3, refreshToken: 'x' })).rejects.toMatchObject({ code: 'invalid_request' });
+    await expect(service.call('pause', { now: true })).rejects.toMatchObject({ code: 'invalid_request' });
+    expect(existsSync(join(client.stateDir, 'settings.json'))).toBe(false);
+  });
+
+  it('signs in, lists this device, signs out; the session events follow', async () => {
+    const { service, events } = await openService();
+    expect(await service.call('getSnapshot', undefined)).toMatchObject({ session: { state: 'signed_out' }, shell: 'web' });
+    await expect(service.call('signInWithPassword', { username: user.user.username, password: 'wrong password' }))
+      .rejects.toMatchObject({ detail: { serviceCode: 'invalid_credentials' } });
+    expect(await service.call('signInWithPassword', { username: user.user.username, password: TEST_PASSWORD }))
+      .toEqual({ state: 'signed_in', username: user.user.username, reason: null });
+    expect(events).toContainEqual({ type: 'session', session: { state: 'signed_in', username: user.user.username, reason: null } });
+    const devices = await service.call('listDevices', undefined) as Array<{ current: boolean; deviceName: string }>;
+    expect(devices.find((device) => device.current)?.deviceName).toMatch(/^netdisk-sync on /);
+    expect(await service.call('signOut', undefined)).toMatchObject({ state: 'signed_out' });
+    await expect(service.call('listDevices', undefined)).rejects.toMatchObject({ code: 'signed_out' });
+  });
+
+  it('keeps settings in the state folder and the ignore file; a new service over the reopened client reads them', async () => {
+    const first = await openService();
+    const saved = await first.service.call('setSettings', { uploadLimit: 250_000, language: 'zh-CN', ignoreRules: '*.tmp\n' });
+    expect(saved).toMatchObject({ uploadLimit: 250_000, language: 'zh-CN', ignoreRules: '*.tmp\n', concurrency: 4 });
+    expect(first.events).toContainEqual({ type: 'settings', settings: saved });
+    await expect(first.service.call('setSettings', { folder: '/elsewhere' })).rejects.toMatchObject({ code: 'not_supported' });
+    expect(readFileSync(join(root, 'folder', '.netdiskignore'), 'utf8')).toBe('*.tmp\n');
+    await first.service.close();
+    await first.client.close();
+    open.splice(0);
+
+    const second = await openService();
+    expect(await second.service.call('getSettings', undefined)).toEqual(saved);
+  });
+
+  it('tells the page "internal" for bugs, never their message', async () => {
+    const reported: unknown[] = [];
+    const { client } = await openService();
+    const service = new BridgeService(client, { shell: 'web', onInternalError: (error) => reported.push(error) });
+    expect(service.describeError(new TypeError('secret detail at line 3'))).toEqual({ code: 'internal', message: 'something went wrong inside netdisk-sync' });
+    expect(reported).toHaveLength(1);
+  });
+});
+
+describe('ConflictList', () => {
+  it('lists a conflict while its copy exists, newest first', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'conflicts-'));
+    try {
+      const list = new ConflictList((drivePath) => join(folder, drivePath));
+      writeFileSync(join(folder, 'a (conflicted copy).txt'), 'mine');
+      writeFileSync(join(folder, 'b (conflicted copy).txt'), 'mine');
+      expect(list.add({ at: 1, action: 'uploaded', path: '/x' })).toBe(false);
+      list.add({ at: 1, action: 'conflict', path: '/a.txt', otherPath: '/a (conflicted copy).txt' });
+      list.add({ at: 2, action: 'conflict', path: '/b.txt', otherPath: '/b (conflicted copy).txt' });
+      expect(list.open().map((c) => c.path)).toEqual(['/b.txt', '/a.txt']);
+      rmSync(join(folder, 'b (conflicted copy).txt'));
+      expect(list.open().map((c) => c.path)).toEqual(['/a.txt']);
+      expect(list.get('/b (conflicted copy).txt')).toBeUndefined();
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('stored settings', () => {
+  it('keeps the values that still validate in a damaged file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'settings-'));
+    try {
+      expect(readStoredSettings(dir)).toMatchObject({ concurrency: 4, language: null });
+      writeFileSync(join(dir, 'settings.json'), JSON.stringify({ concurrency: 9, uploadLimit: -5, language: 'fr' }));
+      expect(readStoredSettings(dir)).toEqual({ uploadLimit: 0, downloadLimit: 0, concurrency: 9, startAtLogin: false, language: null });
+      writeFileSync(join(dir, 'settings.json'), '{not json');
+      expect(readStoredSettings(dir).concurrency).toBe(4);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
