@@ -19,12 +19,16 @@ export class LocalOps {
     const existing = await statLocal(abs, path);
     if (existing?.kind === 'file') throw stale(path, 'a file is in the way of a folder');
     if (!existing) {
-      await mkdir(abs).catch((error: unknown) => {
+      const created = await mkdir(abs).then(() => true, (error: unknown) => {
         if (errnoCode(error) !== 'EEXIST') throw syncErrorFromFs(error, abs);
+        return false;
       });
-      await utimes(abs, new Date(), new Date(mtime)).catch(() => {});
+      if (created) await utimes(abs, new Date(), new Date(mtime)).catch(() => {});
     }
-    return this.require(path);
+    // Something may have been created at the path since the first look: a file there is the user's.
+    const node = await this.require(path);
+    if (node.kind !== 'folder') throw stale(path, 'a file is in the way of a folder');
+    return node;
   }
 
   /** Files go to the trash; a folder is removed only when empty (its children went first, one by one). */

@@ -73,10 +73,11 @@ class History {
   readonly written = new Set<string>();
   readonly consumed = new Set<string>();
 
-  fresh(device: Device): string {
+  /** Writes a new content to `abs`; it counts as written once the write succeeded. */
+  async write(device: Device, abs: string): Promise<void> {
     const content = `${device.name} write ${++this.counter}${'.'.repeat(this.counter % 4)}`;
+    await writeFile(abs, content);
     this.written.add(content);
-    return content;
   }
 
   /** The files under `abs` (a file or folder) are being replaced or deleted by their user. */
@@ -129,14 +130,14 @@ async function perform(devices: readonly Device[], history: History, cmd: Comman
       const abs = await childPath(target, parents[cmd.folder % parents.length]!, cmd.name);
       if (folders.some((folder) => target.path(folder) === abs)) return;
       if (await exists(abs)) await history.consume(abs);
-      await writeFile(abs, history.fresh(target));
+      await history.write(target, abs);
       return;
     }
     case 'edit': {
       if (files.length === 0) return;
       const abs = target.path(files[cmd.pick % files.length]!);
       await history.consume(abs);
-      await writeFile(abs, history.fresh(target));
+      await history.write(target, abs);
       return;
     }
     case 'delete': {
