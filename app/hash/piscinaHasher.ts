@@ -35,8 +35,12 @@ export class PiscinaHasher implements Hasher {
     if (!existsSync(filename)) throw new SyncError('internal', `the hashing worker ${filename} is missing: build the project first (npm run build)`);
     this.pool = new Piscina<HashRangeTask, HashRangeResult>({
       filename,
-      minThreads: this.threads,
+      // Threads start on the first hash and stop after a quiet minute: a
+      // restart with nothing to hash then carries no idle worker isolates
+      // (each costs tens of MB of RSS; bench:restart targets < 300 MB).
+      minThreads: 0,
       maxThreads: this.threads,
+      idleTimeout: 60_000,
     });
   }
 
