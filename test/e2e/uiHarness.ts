@@ -83,13 +83,14 @@ export class UiWorld {
     return `${this.serverUrl}/api/v1`;
   }
 
-  async startService(): Promise<void> {
+  /** `env` gets the service's address before it starts, e.g. to register an OAuth callback with a provider. */
+  async startService(env: (serverUrl: string) => NodeJS.ProcessEnv = () => ({})): Promise<void> {
     const port = await freePort();
+    this.serverUrl = `http://127.0.0.1:${port}`;
     const server = start(['bin/netdisk-server.js', '--port', String(port), '--data', join(this.root, 'data'), '--log-level', 'warn'], {
-      ...this.env, NETDISK_JWT_SECRET: randomBytes(32).toString('hex'),
+      ...this.env, NETDISK_JWT_SECRET: randomBytes(32).toString('hex'), ...env(this.serverUrl),
     });
     this.running.push(server);
-    this.serverUrl = `http://127.0.0.1:${port}`;
     await waitFor(server, async () => {
       const ok = await fetch(`${this.api}/health`).then((r) => r.ok, () => false);
       return ok ? true : null;
