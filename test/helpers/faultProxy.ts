@@ -55,6 +55,8 @@ export async function startFaultProxy(upstream: string, initial: FaultPlan = () 
   const sockets = new Set<Socket>();
 
   const forward = (req: IncomingMessage, res: ServerResponse, fault: Fault, record: SeenRequest) => {
+    // The client gave up during a delay: nothing to forward.
+    if (res.closed) return;
     const upstreamReq = httpRequest({
       host: target.hostname,
       port: target.port,
@@ -65,8 +67,6 @@ export async function startFaultProxy(upstream: string, initial: FaultPlan = () 
       record.status = upstreamRes.statusCode;
       upstreamRes.on('data', (chunk: Buffer) => { record.responseBytes += chunk.length; });
       res.on('finish', () => { record.answered = true; });
-      // A client that went away (killed, aborted) stops the download at the service too.
-      res.on('close', () => { if (!res.writableFinished) upstreamRes.destroy(); });
       if (fault.kind === 'corruptResponse') {
         upstreamRes.resume();
         const headers = { ...upstreamRes.headers, 'content-length': String(fault.body.length) };
@@ -92,8 +92,8 @@ export async function startFaultProxy(upstream: string, initial: FaultPlan = () 
       upstreamRes.on('end', () => res.end());
     });
     upstreamReq.on('error', () => res.socket?.destroy());
-    // A client that went away mid-body must not leave a half-sent request open at the service.
-    req.on('close', () => { if (!req.complete) upstreamReq.destroy(); });
+    // A client that went away (killed, aborted) before its answer ended must not leave the request open at the service.
+    res.on('close', () => { if (!res.writableFinished) upstreamReq.destroy(); });
     req.on('data', (chunk: Buffer) => {
       record.requestBytes += fault.kind === 'cutRequest' ? Math.max(0, Math.min(chunk.length, fault.afterBytes - record.requestBytes)) : chunk.length;
     });
