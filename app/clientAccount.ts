@@ -8,7 +8,7 @@ import { TokenSession } from './auth/tokenSession.js';
 import { SqliteStateStore } from './db/sqliteStateStore.js';
 import { isSyncError, SyncError } from './errors.js';
 import { STATE_DIR_NAME } from './local/ignore.js';
-import { ApiClient } from './remote/apiClient.js';
+import { ApiClient, type ApiClientOptions } from './remote/apiClient.js';
 
 const SETTING_SERVER = 'server';
 const SETTING_USERNAME = 'username';
@@ -32,6 +32,8 @@ export interface ClientAccountOptions {
   /** Told when secrets cannot go to the OS keychain. */
   warn: (message: string) => void;
   credentials?: CredentialStore;
+  /** Connect and idle timeouts of every request (tests shorten them to see a stalled request time out). */
+  transport?: ApiClientOptions;
 }
 
 export type BrowserSignIn = Pick<BrowserSignInOptions, 'provider' | 'openBrowser' | 'timeoutMs' | 'signal'>;
@@ -57,7 +59,7 @@ export class ClientAccount {
       throw new SyncError('account_mismatch', `this folder syncs with ${knownServer}, not ${server}; choose another folder or state dir`);
     }
     const credentials = options.credentials ?? await openCredentialStore({ stateDir: options.stateDir, warn: options.warn });
-    const api = new ApiClient(server);
+    const api = new ApiClient(server, options.transport);
     options.state.setSetting(SETTING_SERVER, server);
     return new ClientAccount(options.state, api, new TokenSession({ api, credentials }));
   }

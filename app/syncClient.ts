@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { User } from '../protocol/api.js';
 import type { CredentialStore } from './auth/credentialStore.js';
 import type { TokenSession } from './auth/tokenSession.js';
-import { ClientAccount, openStateStore, resolveStateDir, type BrowserSignIn } from './clientAccount.js';
+import { ClientAccount, openStateStore, resolveStateDir, type BrowserSignIn, type ClientAccountOptions } from './clientAccount.js';
 import type { SqliteStateStore } from './db/sqliteStateStore.js';
 import { SyncEngine, type SyncEngineOptions } from './engine/syncEngine.js';
 import { PiscinaHasher } from './hash/piscinaHasher.js';
@@ -19,6 +19,7 @@ export interface SyncClientOptions {
   warn: (message: string) => void;
   credentials?: CredentialStore;
   engine?: Partial<Omit<SyncEngineOptions, 'root' | 'stateDir'>>;
+  transport?: ClientAccountOptions['transport'];
 }
 
 /**
@@ -54,6 +55,7 @@ export class SyncClient {
         stateDir,
         warn: options.warn,
         ...(options.credentials ? { credentials: options.credentials } : {}),
+        ...(options.transport ? { transport: options.transport } : {}),
       });
       const remote = new HttpRemoteStore(account.api, account.session);
       const hasher = new PiscinaHasher();

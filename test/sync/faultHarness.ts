@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileCredentialStore } from '../../app/auth/fileCredentialStore.js';
 import type { SyncEngineOptions } from '../../app/engine/syncEngine.js';
-import { SyncClient } from '../../app/syncClient.js';
+import { SyncClient, type SyncClientOptions } from '../../app/syncClient.js';
 import type { FaultProxy, SeenRequest } from '../helpers/faultProxy.js';
 import { TEST_PASSWORD } from '../helpers/accounts.js';
 
@@ -67,6 +67,7 @@ export async function openClient(options: {
   folder: string;
   username: string;
   engine?: Partial<Omit<SyncEngineOptions, 'root' | 'stateDir'>>;
+  transport?: SyncClientOptions['transport'];
 }): Promise<SyncClient> {
   const stateDir = join(options.folder, '.netdisk-sync');
   const client = await SyncClient.open({
@@ -76,6 +77,7 @@ export async function openClient(options: {
     warn: () => {},
     credentials: new FileCredentialStore(stateDir),
     engine: { backoff: FAST_BACKOFF, ...options.engine },
+    ...(options.transport ? { transport: options.transport } : {}),
   });
   try {
     await client.login(options.username, TEST_PASSWORD);

@@ -48,11 +48,19 @@ interface Setup {
   client: SyncClient;
 }
 
-async function setup(name: string, options: { folder?: string; engine?: Parameters<typeof openClient>[0]['engine'] } = {}): Promise<Setup> {
+type ClientOptions = Parameters<typeof openClient>[0];
+
+async function setup(name: string, options: { folder?: string } & Pick<ClientOptions, 'engine' | 'transport'> = {}): Promise<Setup> {
   const account = await signUp(server.api, uniqueUsername(name));
   const folder = options.folder ?? tempDir(name);
   if (!options.folder) dirs.push(folder);
-  const client = await openClient({ server: proxy.url, folder, username: account.user.username, ...(options.engine ? { engine: options.engine } : {}) });
+  const client = await openClient({
+    server: proxy.url,
+    folder,
+    username: account.user.username,
+    ...(options.engine ? { engine: options.engine } : {}),
+    ...(options.transport ? { transport: options.transport } : {}),
+  });
   clients.push(client);
   return { account, folder, client };
 }
@@ -134,6 +142,19 @@ describe('uploads under faults', () => {
     await expectOnService(account, '/stall.bin', bytes);
     const sessions = proxy.seen.slice(from).filter((r) => r.method === 'POST' && r.url === '/api/v1/uploads');
     expect(sessions).toHaveLength(1);
+  }, 60_000);
+
+  it('a stalled chunk times out and is sent again', async () => {
+    const { account, folder, client } = await setup('stall-timeout', { transport: { idleTimeoutMs: 2000 } });
+    const bytes = writeRandomFile(join(folder, 'slow.bin'), 2 * CHUNK);
+    proxy.setPlan(faultsFor((req) => isChunkPut(req) && req.url.endsWith('/chunks/0'), [{ kind: 'stall' }]));
+    const from = proxy.seen.length;
+
+    expectInSync(await client.engine.syncOnce());
+
+    await expectOnService(account, '/slow.bin', bytes);
+    const chunk0 = proxy.seen.slice(from).filter((r) => isChunkPut(r) && r.url.endsWith('/chunks/0'));
+    expect(chunk0.map((r) => r.fault)).toEqual(['stall', 'pass']);
   }, 60_000);
 
   it('pause aborts the chunks in flight; resume goes on from the persisted chunk state', async () => {
