@@ -86,7 +86,7 @@ async function syncCommand(args: CliArgs): Promise<number> {
     else await signIn(client, args, reporter);
     client.engine.on((event) => reporter.event(event));
     if (args.ui) {
-      await serveUi(client, args.ui.port, reporter, stopping);
+      await serveUi(client, { ...args, ui: args.ui }, reporter, stopping);
       return EXIT.ok;
     }
     if (!args.once) {

@@ -44,6 +44,10 @@ test('a large upload\'s progress bar moves; pause and resume from the UI; it com
   await expect(page.locator('.activity-item', { hasText: '/big.bin' })).toContainText('Uploaded');
   await page.screenshot({ path: `${shots}/activity.png` });
 
+  // The limit given as a flag is what Settings shows.
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await expect(page.getByLabel('Upload limit (KB/s, 0 = none)')).toHaveValue('20000');
+
   const meta = await fetch(`${world.api}/files/meta?path=${encodeURIComponent('/big.bin')}`, { headers: world.user!.auth });
   expect(meta.status).toBe(200);
   expect(((await meta.json()) as { entry: { size: number } }).entry.size).toBe(200 * MB);
