@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{protocol,server,app,native-workers,main,test}/**/*.test.ts'],
+    include: ['{protocol,server,app,native-workers,main,renderer,test}/**/*.test.ts'],
     exclude: ['dist/**', 'node_modules/**'],
     pool: 'forks',
     testTimeout: 30_000,
