@@ -214,6 +214,46 @@ describe('two devices converge', () => {
     expect(tree).toEqual({ '/edited-on-a.txt': sha256('v2 from A'), '/edited-on-b.txt': sha256('v2 from B') });
   });
 
+  it('keeps content added to a folder that the other side deletes or renames meanwhile', async () => {
+    const [a, b] = await pair();
+    await mkdir(a.path('gone/deep'), { recursive: true });
+    await write(a, 'gone/deep/old.txt', 'old');
+    await mkdir(a.path('renamed'));
+    await write(a, 'renamed/old.txt', 'old too');
+    await write(a, 'moved-and-edited.txt', 'v1');
+    await syncAndCompare(a, b);
+
+    await rm(a.path('gone'), { recursive: true });
+    await write(b, 'gone/deep/new.txt', 'added on B');
+    await rename(a.path('renamed'), a.path('renamed-on-a'));
+    await write(b, 'renamed/new.txt', 'also added on B');
+    await rename(a.path('moved-and-edited.txt'), a.path('renamed-on-a/moved.txt'));
+    await write(b, 'moved-and-edited.txt', 'v2, edited on B');
+    const tree = await syncAndCompare(a, b);
+
+    const contents = new Set(Object.values(tree));
+    for (const kept of ['added on B', 'also added on B', 'old too', 'v2, edited on B']) expect(contents).toContain(sha256(kept));
+    expect(tree['/gone/deep/new.txt']).toBe(sha256('added on B'));
+    expect(tree['/renamed-on-a/new.txt']).toBe(sha256('also added on B'));
+    expect(tree['/renamed-on-a/old.txt']).toBe(sha256('old too'));
+    expect(tree['/renamed']).toBeUndefined();
+  });
+
+  // Today both names survive, each with the content (no rename wins); what must hold is that nothing is lost.
+  it('two different renames of the same folder converge and keep its content', async () => {
+    const [a, b] = await pair();
+    await mkdir(a.path('project'));
+    await write(a, 'project/main.c', 'int main;');
+    await syncAndCompare(a, b);
+
+    await rename(a.path('project'), a.path('project-a'));
+    await rename(b.path('project'), b.path('project-b'));
+    const tree = await syncAndCompare(a, b);
+    const copies = Object.entries(tree).filter(([, hash]) => hash === sha256('int main;'));
+    expect(copies.length).toBeGreaterThanOrEqual(1);
+    expect(tree['/project']).toBeUndefined();
+  });
+
   it('holds a mass delete until it is confirmed', async () => {
     const [a, b] = await pair();
     await mkdir(a.path('many'));
