@@ -48,6 +48,8 @@ type Handlers = {
 const ZERO_PROGRESS: Progress = { filesTotal: 0, filesDone: 0, bytesTotal: 0, bytesDone: 0, rate: 0, eta: null };
 const MAX_ISSUES = 100;
 const DEFAULT_PROVIDERS: Provider[] = [{ id: 'qq', label: 'QQ' }];
+/** The engine's issue code for held-back deletes; the issue ends with the hold. */
+const MASS_DELETE_ISSUE = 'mass_delete';
 
 /**
  * The engine side of the UI contract (protocol/bridge.ts) over one SyncClient:
@@ -106,6 +108,7 @@ export class BridgeService {
       confirmMassDelete: async () => {
         this.client.engine.confirmMassDelete();
         this.massDelete = null;
+        this.issues = this.issues.filter((issue) => issue.code !== MASS_DELETE_ISSUE);
         this.emit({ type: 'massDeleteCleared' });
       },
       openPath: async ({ path }) => {

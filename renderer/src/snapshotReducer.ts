@@ -23,7 +23,8 @@ export function applyEvents(snapshot: Snapshot, events: readonly BridgeEvent[]):
       case 'activity': next = { ...next, activity: [...next.activity, event.activity].slice(-MAX_ACTIVITY) }; break;
       case 'issue': next = { ...next, issues: [...next.issues, event.issue].slice(-MAX_ISSUES) }; break;
       case 'massDelete': next = { ...next, massDelete: { count: event.count, side: event.side, total: event.total } }; break;
-      case 'massDeleteCleared': next = { ...next, massDelete: null }; break;
+      // The engine's mass_delete issue ends with the hold.
+      case 'massDeleteCleared': next = { ...next, massDelete: null, issues: next.issues.filter((issue) => issue.code !== 'mass_delete') }; break;
       case 'session': next = { ...next, session: event.session }; break;
       case 'settings': next = { ...next, settings: event.settings }; break;
       case 'conflicts': next = { ...next, conflicts: event.conflicts }; break;
