@@ -56,6 +56,9 @@ describe('BridgeService over a real client and service', () => {
     await expect(service.call('setSettings', { concurrency: 3, refreshToken: 'x' })).rejects.toMatchObject({ code: 'invalid_request' });
     await expect(service.call('pause', { now: true })).rejects.toMatchObject({ code: 'invalid_request' });
     expect(existsSync(join(client.stateDir, 'settings.json'))).toBe(false);
+    await expect(service.call('retryTransfer', { id: '12345' })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(service.call('keepConflictVersion', { id: '/a (conflicted copy).txt', keep: 'copy' })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(service.call('openPath', { path: '/a.txt' })).rejects.toMatchObject({ code: 'not_supported' });
   });
 
   it('signs in, lists this device, signs out; the session events follow', async () => {

@@ -12,6 +12,9 @@ test.afterEach(async () => world.cleanup());
 
 test('signs in with a password from the sign-in screen and lands on the overview', async ({ page }) => {
   const ui = await world.startUi();
+  // The strict CSP (no inline script or style) must not block anything the UI does.
+  const consoleErrors: string[] = [];
+  page.on('console', (message) => { if (message.type() === 'error') consoleErrors.push(message.text()); });
   await page.goto(ui.url);
   await expect(page.getByRole('heading', { name: 'Sign in to your netdisk' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Sign in with QQ' })).toBeVisible();
@@ -39,6 +42,8 @@ test('signs in with a password from the sign-in screen and lands on the overview
   const again = await page.context().newPage();
   await again.goto(ui.url);
   await expect(again.getByText(`Signed in as ${world.username}`)).toBeVisible();
+
+  expect(consoleErrors.filter((text) => /Content.Security.Policy/i.test(text))).toEqual([]);
 
   await page.getByRole('button', { name: 'Settings' }).click();
   await expect(page.getByText('netdisk-sync on')).toBeVisible();
