@@ -178,3 +178,17 @@ export async function snapshots(devices: readonly Device[]): Promise<{ remote: T
     local: await Promise.all(devices.map(async (device) => normalized(await localTree(device.folder)))),
   };
 }
+
+/** Retries `check` until it passes or `deadlineMs` is over (a generous bound, not a timing assertion). */
+export async function eventually(check: () => Promise<void>, deadlineMs: number): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (error) {
+      if (Date.now() > end) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}

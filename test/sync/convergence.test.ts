@@ -8,7 +8,7 @@ import type { EngineEvent } from '../../protocol/engine.js';
 import { isSyncError } from '../../app/errors.js';
 import { startTestServer, type TestServer } from '../helpers/testServer.js';
 import {
-  Device, FOLDER, localTree, normalized, openDevices, remoteTree, sha256, snapshots, syncInOrder,
+  Device, FOLDER, eventually, localTree, normalized, openDevices, remoteTree, sha256, snapshots, syncInOrder,
   type DeviceWorld, type TreeSnapshot,
 } from '../helpers/syncDevices.js';
 
@@ -386,18 +386,4 @@ async function addDevice(target: DeviceWorld, name: string, folder: string, stat
   await device.open();
   target.devices.push(device);
   return device;
-}
-
-/** Retries `check` until it passes or `deadlineMs` is over (a generous bound, not a timing assertion). */
-async function eventually(check: () => Promise<void>, deadlineMs: number): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > end) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/testServer.js';
-import { FOLDER, localTree, normalized, openDevices, snapshots, syncInOrder, type Device } from '../helpers/syncDevices.js';
+import { FOLDER, eventually, localTree, normalized, openDevices, remoteTree, snapshots, syncInOrder, type Device } from '../helpers/syncDevices.js';
 
 /**
  * Random local operations on two devices with random sync points and
@@ -86,6 +86,13 @@ class History {
   }
 }
 
+/** Every content written and not replaced or deleted by a user who saw it is in the device's folder. */
+async function expectNothingLost(history: History, device: Device): Promise<void> {
+  const surviving = new Set(await contentsUnder(device.folder));
+  const lost = [...history.written].filter((content) => !history.consumed.has(content) && !surviving.has(content));
+  expect(lost, `contents lost; final tree ${JSON.stringify(normalized(await localTree(device.folder)))}`).toEqual([]);
+}
+
 async function contentsUnder(abs: string): Promise<string[]> {
   try {
     return [await readFile(abs, 'utf8')];
@@ -118,6 +125,11 @@ async function exists(abs: string): Promise<boolean> {
 async function childPath(target: Device, parent: string, name: string): Promise<string> {
   const existing = await readdir(target.path(parent));
   return target.path(`${parent}/${existing.find((other) => other.normalize('NFC') === name.normalize('NFC')) ?? name}`);
+}
+
+/** A user action that raced the engine and found its file moved, removed or created meanwhile fails, as it would for a user. */
+function ignoreLostRace(error: NodeJS.ErrnoException): void {
+  if (!['ENOENT', 'ENOTDIR', 'EISDIR', 'EEXIST', 'ENOTEMPTY'].includes(error.code ?? '')) throw error;
 }
 
 async function perform(devices: readonly Device[], history: History, cmd: Command): Promise<void> {
@@ -168,10 +180,7 @@ async function perform(devices: readonly Device[], history: History, cmd: Comman
     }
     case 'syncDuring': {
       const syncing = target.sync();
-      // The sync may move, remove or create what the action picked; then the action fails, as it would for a user.
-      const acting = perform(devices, history, { ...cmd.action, device: cmd.device } as Command).catch((error: NodeJS.ErrnoException) => {
-        if (!['ENOENT', 'ENOTDIR', 'EISDIR', 'EEXIST'].includes(error.code ?? '')) throw error;
-      });
+      const acting = perform(devices, history, { ...cmd.action, device: cmd.device } as Command).catch(ignoreLostRace);
       const [synced, acted] = await Promise.allSettled([syncing, acting]);
       if (acted.status === 'rejected') throw acted.reason;
       if (synced.status === 'rejected') throw synced.reason;
@@ -200,9 +209,7 @@ it('random operations on two devices, with syncs and restarts in between, conver
         expect(local[0]).toEqual(remote);
         expect(local[1]).toEqual(remote);
 
-        const surviving = new Set(await contentsUnder(a.folder));
-        const lost = [...history.written].filter((content) => !history.consumed.has(content) && !surviving.has(content));
-        expect(lost, `contents lost; final tree ${JSON.stringify(normalized(await localTree(a.folder)))}`).toEqual([]);
+        await expectNothingLost(history, a);
       } finally {
         await world.close();
       }
@@ -211,3 +218,34 @@ it('random operations on two devices, with syncs and restarts in between, conver
     { numRuns: 20, endOnFailure: true },
   );
 }, 180_000);
+
+it('random operations while both devices watch converge without losing content', async () => {
+  const nfcActions = userAction(NAMES.filter((n) => n === n.normalize('NFC')));
+  // Pauses (ms) between actions: some land mid-sync, some between syncs.
+  const steps = fc.array(fc.tuple(nfcActions, fc.nat(30)), { minLength: 5, maxLength: 25 });
+  await fc.assert(
+    fc.asyncProperty(steps, async (actions) => {
+      const world = await openDevices(server, ['host-a', 'host-b'], { watch: { debounceMs: 20, stabilityMs: 50, pollWaitSeconds: 2 } });
+      const devices = world.devices;
+      const runs = devices.map((d) => d.client.engine.run());
+      try {
+        const history = new History();
+        for (const d of devices) await writeFile(d.path(`${KEEP}-${d.name}`), `${KEEP} ${d.name}`);
+        for (const [action, pause] of actions) {
+          await perform(devices, history, action).catch(ignoreLostRace);
+          await new Promise((resolve) => setTimeout(resolve, pause));
+        }
+        await eventually(async () => {
+          const remote = await remoteTree(devices[0]!);
+          for (const d of devices) expect(normalized(await localTree(d.folder))).toEqual(remote);
+        }, 40_000);
+        await expectNothingLost(history, devices[0]!);
+      } finally {
+        for (const d of devices) await d.client.engine.stop();
+        await Promise.all(runs);
+        await world.close();
+      }
+    }),
+    { numRuns: 4, endOnFailure: true },
+  );
+}, 240_000);
