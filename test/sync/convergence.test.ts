@@ -254,6 +254,34 @@ describe('two devices converge', () => {
     expect(tree['/project']).toBeUndefined();
   });
 
+  it('handles kind changes, case-only renames and conflicting edits of files sent in chunks', async () => {
+    const [a, b] = await pair();
+    const big = (seed: string) => Buffer.alloc(3 * 1024 * 1024, seed);
+    await write(a, 'becomes-folder', 'a file first');
+    await mkdir(a.path('becomes-file'));
+    await write(a, 'becomes-file/inner.txt', 'inner');
+    await write(a, 'readme.md', 'case');
+    await write(a, 'large.bin', big('0'));
+    await syncAndCompare(a, b);
+
+    await rm(a.path('becomes-folder'));
+    await mkdir(a.path('becomes-folder'));
+    await write(a, 'becomes-folder/child.txt', 'child');
+    await rm(b.path('becomes-file'), { recursive: true });
+    await write(b, 'becomes-file', 'now a file');
+    await rename(b.path('readme.md'), b.path('README.md'));
+    await write(a, 'large.bin', big('a'));
+    await write(b, 'large.bin', big('b'));
+    const tree = await syncAndCompare(a, b);
+    expect(tree).toMatchObject({
+      '/becomes-folder': FOLDER, '/becomes-folder/child.txt': sha256('child'), '/becomes-file': sha256('now a file'),
+      '/README.md': sha256('case'), '/large.bin': sha256(big('a')),
+    });
+    expect(tree['/readme.md']).toBeUndefined();
+    const copies = Object.keys(tree).filter((path) => path.includes('conflicted copy'));
+    expect(copies.map((path) => tree[path])).toEqual([sha256(big('b'))]);
+  });
+
   it('holds a mass delete until it is confirmed', async () => {
     const [a, b] = await pair();
     await mkdir(a.path('many'));
