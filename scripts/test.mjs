@@ -3,11 +3,15 @@
 // Playwright suite, then print one closing line "N passed, N failed" that CI
 // reads (it does not parse either runner's own summary).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureNodeBuild } from './nativeAbi.mjs';
 
 const out = '.test-output';
+// A report left by an earlier run must never be counted as this run's.
+rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
+ensureNodeBuild();
 const run = (cmd, args, env = {}) => spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } }).status ?? 1;
 
 let passed = 0;
