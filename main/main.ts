@@ -22,6 +22,8 @@ const appRoot = app.getAppPath();
 const userData = app.getPath('userData');
 const configFile = join(userData, DESKTOP_CONFIG_FILE);
 const resourcesDir = app.isPackaged ? process.resourcesPath : join(appRoot, 'build');
+/** The QQ stand-in runner exists in a development build only (packaged apps leave test/ out). */
+const qqStandinScript = join(appRoot, 'dist', 'test', 'qqStandin', 'main.js');
 /** How often to ask whether the network came back: Electron's main process has no online event. */
 const NETWORK_CHECK_MS = 30_000;
 
@@ -43,9 +45,10 @@ async function openSession(): Promise<void> {
   const config = readDesktopConfig(configFile);
   if (config.server === null && embedded === null) {
     embedded = await startEmbeddedService({
-      fork: (script, args) => utilityProcess.fork(script, args, { serviceName: 'Netdisk Sync local service', stdio: 'ignore' }),
+      fork: (script, args, env) => utilityProcess.fork(script, args, { serviceName: 'Netdisk Sync local service', stdio: 'ignore', env: { ...process.env, ...env } }),
       scriptPath: join(appRoot, 'bin', 'netdisk-server.js'),
       dataDir: join(userData, 'netdisk-data'),
+      ...(existsSync(qqStandinScript) ? { qqStandinScript } : {}),
     });
   } else if (config.server !== null && embedded !== null) {
     await embedded.stop();
