@@ -1,6 +1,7 @@
 import { BrowserWindow, protocol, session } from 'electron';
 import { readFile } from 'node:fs/promises';
-import { contentTypeFor, rendererFileFor } from './rendererFiles.js';
+import { contentTypeOf } from '../app/ui/staticFiles.js';
+import { rendererFileFor } from './rendererFiles.js';
 import { APP_ENTRY_URL, APP_SCHEME, RENDERER_CSP, isNavigationAllowed, secureWebPreferences } from './windowSecurity.js';
 
 /** Must run before the app is ready: app:// behaves like https (standard, secure origin). */
@@ -14,7 +15,7 @@ export function serveRenderer(rendererRoot: string): void {
     const file = rendererFileFor(request.url, rendererRoot);
     if (file === null) return new Response('not found', { status: 404 });
     try {
-      return new Response(await readFile(file), { headers: { 'content-type': contentTypeFor(file), 'content-security-policy': RENDERER_CSP } });
+      return new Response(await readFile(file), { headers: { 'content-type': contentTypeOf(file), 'content-security-policy': RENDERER_CSP } });
     } catch {
       return new Response('not found', { status: 404 });
     }

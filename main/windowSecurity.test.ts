@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { join, resolve } from 'node:path';
 import { APP_ENTRY_URL, RENDERER_CSP, isAppUrl, isNavigationAllowed, secureWebPreferences } from './windowSecurity.js';
-import { contentTypeFor, rendererFileFor } from './rendererFiles.js';
+import { contentTypeOf } from '../app/ui/staticFiles.js';
+import { rendererFileFor } from './rendererFiles.js';
 
 describe('window security', () => {
   it('isolates and sandboxes the renderer with no Node access', () => {
@@ -44,8 +45,8 @@ describe('renderer files behind app://', () => {
   });
 
   it('serves scripts with a JavaScript type (module scripts need it)', () => {
-    expect(contentTypeFor('/x/index-abc.js')).toMatch(/^text\/javascript/);
-    expect(contentTypeFor('/x/index.HTML')).toMatch(/^text\/html/);
-    expect(contentTypeFor('/x/blob.bin')).toBe('application/octet-stream');
+    expect(contentTypeOf('/x/index-abc.js')).toMatch(/^text\/javascript/);
+    expect(contentTypeOf('/x/index.HTML')).toMatch(/^text\/html/);
+    expect(contentTypeOf('/x/blob.bin')).toBe('application/octet-stream');
   });
 });
