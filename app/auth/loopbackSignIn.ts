@@ -55,7 +55,8 @@ export function authorizeUrl(serverUrl: string, provider: string, params: { redi
   return `${serverUrl.replace(/\/+$/, '')}${API_PREFIX}/auth/oauth/${encodeURIComponent(provider)}/authorize?${query.toString()}`;
 }
 
-async function listenOnLoopback(): Promise<Server> {
+/** A listener on 127.0.0.1 at a port the OS picks, and the redirect URI that reaches its callback path. */
+export async function listenOnLoopback(): Promise<{ server: Server; redirectUri: string }> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -65,7 +66,7 @@ async function listenOnLoopback(): Promise<Server> {
       resolve();
     });
   });
-  return server;
+  return { server, redirectUri: `http://127.0.0.1:${(server.address() as AddressInfo).port}${CALLBACK_PATH}` };
 }
 
 function send(response: ServerResponse, status: number, request: IncomingMessage, outcome: PageOutcome): Promise<void> {
@@ -103,8 +104,7 @@ export async function signInThroughBrowser(options: BrowserSignInOptions): Promi
   if (options.signal?.aborted) throw new SyncError('aborted', 'the sign-in was cancelled');
   const pkce = newPkce();
   const state = randomBytes(16).toString('base64url');
-  const server = await listenOnLoopback();
-  const redirectUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}${CALLBACK_PATH}`;
+  const { server, redirectUri } = await listenOnLoopback();
 
   return new Promise<User>((resolve, reject) => {
     let accepted = false;

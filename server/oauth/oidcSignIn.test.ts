@@ -34,7 +34,7 @@ describe('sign-in through a real OpenID Connect provider (oidc-provider)', () =>
     const browser = new ScriptedBrowser();
     const pkce = newPkce();
     const state = randomBytes(8).toString('hex');
-    let page = await browser.open(authorizeUrl(server.api, PROVIDER, { redirectUri: loopback.redirectUri, state, challenge: pkce.challenge }));
+    let page = await browser.open(authorizeUrl(server.url, PROVIDER, { redirectUri: loopback.redirectUri, state, challenge: pkce.challenge }));
     expect(page.url.startsWith(`${issuer.issuer}/interaction/`)).toBe(true);
     for (let step = 0; step < 4 && !page.url.startsWith(loopback.redirectUri); step++) {
       expect(page.status).toBe(200);

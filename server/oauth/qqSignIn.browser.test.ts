@@ -42,7 +42,7 @@ describe('QQ sign-in in Chromium (Playwright)', () => {
     const context = await browser.newContext();
     try {
       const page = await context.newPage();
-      await page.goto(authorizeUrl(server.api, 'qq', { redirectUri: loopback.redirectUri, state, challenge: pkce.challenge }));
+      await page.goto(authorizeUrl(server.url, 'qq', { redirectUri: loopback.redirectUri, state, challenge: pkce.challenge }));
       expect(page.url().startsWith(`${standin.url}/oauth2.0/authorize?`)).toBe(true);
       await page.fill('input[name="nickname"]', '浏览器用户');
       await Promise.all([

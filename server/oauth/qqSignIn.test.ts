@@ -49,7 +49,7 @@ async function clickThroughQq(world: TestWorld, nickname: string, linkTicket?: s
   const browser = new ScriptedBrowser();
   const pkce = newPkce();
   const state = randomBytes(12).toString('hex');
-  const login = await browser.open(authorizeUrl(world.server.api, 'qq', {
+  const login = await browser.open(authorizeUrl(world.server.url, 'qq', {
     redirectUri: world.loopback.redirectUri, state, challenge: pkce.challenge, ...(linkTicket ? { linkTicket } : {}),
   }));
   expect(login.url.startsWith(`${world.standin.url}/oauth2.0/authorize?`)).toBe(true);
@@ -132,7 +132,7 @@ describe('sign-in with QQ through the stand-in', () => {
     // Stop the browser where QQ sends it back to the service, and replay that callback.
     const browser = new ScriptedBrowser();
     const pkce = newPkce();
-    const login = await browser.open(authorizeUrl(world.server.api, 'qq', { redirectUri: world.loopback.redirectUri, state: 's', challenge: pkce.challenge }));
+    const login = await browser.open(authorizeUrl(world.server.url, 'qq', { redirectUri: world.loopback.redirectUri, state: 's', challenge: pkce.challenge }));
     const atCallback = await browser.submit(login, { nickname: 'state replay' }, `${world.server.api}/auth/oauth/qq/callback`);
     const first = await fetch(atCallback.url, { redirect: 'manual' });
     expect(first.status).toBe(302);
@@ -157,7 +157,7 @@ describe('sign-in with QQ through the stand-in', () => {
     ['http://[::1]:1234/callback#fragment'],
     ['javascript:alert(1)'],
   ])('refuses the non-loopback redirect_uri %s with 400 and no redirect', async (redirectUri) => {
-    const response = await fetch(authorizeUrl(world.server.api, 'qq', { redirectUri, state: 's', challenge: newPkce().challenge }), { redirect: 'manual' });
+    const response = await fetch(authorizeUrl(world.server.url, 'qq', { redirectUri, state: 's', challenge: newPkce().challenge }), { redirect: 'manual' });
     expect(response.status).toBe(400);
     expect(response.headers.get('location')).toBeNull();
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe('invalid_request');
@@ -165,7 +165,7 @@ describe('sign-in with QQ through the stand-in', () => {
 
   it('accepts the IPv6 loopback and refuses a missing or plain PKCE challenge', async () => {
     const challenge = newPkce().challenge;
-    const v6 = await fetch(authorizeUrl(world.server.api, 'qq', { redirectUri: 'http://[::1]:4321/cb', state: 's', challenge }), { redirect: 'manual' });
+    const v6 = await fetch(authorizeUrl(world.server.url, 'qq', { redirectUri: 'http://[::1]:4321/cb', state: 's', challenge }), { redirect: 'manual' });
     expect(v6.status).toBe(302);
     expect(v6.headers.get('location')!.startsWith(`${world.standin.url}/oauth2.0/authorize?`)).toBe(true);
     const qs = new URLSearchParams({ redirect_uri: world.loopback.redirectUri, state: 's', code_challenge: challenge, code_challenge_method: 'plain' });
@@ -177,7 +177,7 @@ describe('sign-in with QQ through the stand-in', () => {
 
   it('answers 404 for a provider that is not configured', async () => {
     for (const provider of ['oidc:nope', 'github']) {
-      const response = await fetch(authorizeUrl(world.server.api, provider, { redirectUri: world.loopback.redirectUri, state: 's', challenge: newPkce().challenge }), { redirect: 'manual' });
+      const response = await fetch(authorizeUrl(world.server.url, provider, { redirectUri: world.loopback.redirectUri, state: 's', challenge: newPkce().challenge }), { redirect: 'manual' });
       expect(response.status).toBe(404);
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe('not_found');
     }
@@ -185,7 +185,7 @@ describe('sign-in with QQ through the stand-in', () => {
 
   it('sends "user denied" back to the loopback as error=access_denied with the client state', async () => {
     const browser = new ScriptedBrowser();
-    const login = await browser.open(authorizeUrl(world.server.api, 'qq', { redirectUri: world.loopback.redirectUri, state: 'deny-state', challenge: newPkce().challenge }));
+    const login = await browser.open(authorizeUrl(world.server.url, 'qq', { redirectUri: world.loopback.redirectUri, state: 'deny-state', challenge: newPkce().challenge }));
     const denyHref = /id="deny" href="([^"]+)"/.exec(login.html)![1]!.replace(/&#38;/g, '&');
     const landed = await browser.open(denyHref);
     const params = new URL(landed.url).searchParams;
@@ -223,7 +223,7 @@ describe('sign-in with QQ through the stand-in', () => {
     const listed = await jsonRequest(world.server.api, 'GET', '/auth/providers', { headers: account.auth });
     expect(linkedProvidersResponse.parse(listed.body).providers.map((p) => p.provider)).toEqual(['password', 'qq']);
     // A ticket is single use.
-    const reused = await fetch(authorizeUrl(world.server.api, 'qq', { redirectUri: world.loopback.redirectUri, state: 's', challenge: newPkce().challenge, linkTicket }), { redirect: 'manual' });
+    const reused = await fetch(authorizeUrl(world.server.url, 'qq', { redirectUri: world.loopback.redirectUri, state: 's', challenge: newPkce().challenge, linkTicket }), { redirect: 'manual' });
     expect(reused.status).toBe(400);
 
     expect((await jsonRequest(world.server.api, 'DELETE', '/auth/providers/qq', { headers: account.auth })).status).toBe(204);

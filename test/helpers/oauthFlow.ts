@@ -1,22 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { authorizeUrl as clientAuthorizeUrl, listenOnLoopback } from '../../app/auth/loopbackSignIn.js';
+
+export { newPkce, type Pkce } from '../../app/auth/loopbackSignIn.js';
 
 /**
- * The client's half of provider sign-in, for tests: a loopback listener, PKCE,
- * and a browserless "browser" that follows redirects with a cookie jar and
- * submits HTML forms by POSTing them.
+ * The client's half of provider sign-in, for tests: a loopback listener that
+ * records callbacks (app/auth/loopbackSignIn has the PKCE and the listener
+ * itself), and a browserless "browser" that follows redirects with a cookie
+ * jar and submits HTML forms by POSTing them.
  */
-
-export interface Pkce {
-  verifier: string;
-  challenge: string;
-}
-
-export function newPkce(): Pkce {
-  const verifier = randomBytes(32).toString('base64url');
-  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
-}
 
 export interface LoopbackListener {
   /** http://127.0.0.1:<port>/callback */
@@ -29,15 +20,15 @@ export interface LoopbackListener {
 /** What a desktop client runs during sign-in: a listener on 127.0.0.1 that takes the callback. */
 export async function startLoopbackListener(): Promise<LoopbackListener> {
   const received: URLSearchParams[] = [];
-  const server = createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    if (url.pathname === '/callback') received.push(url.searchParams);
+  const { server, redirectUri } = await listenOnLoopback();
+  server.on('request', (request, response) => {
+    const url = new URL(request.url ?? '/', redirectUri);
+    if (url.pathname === new URL(redirectUri).pathname) received.push(url.searchParams);
     response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     response.end('<!doctype html><p id="done">Signed in. You can close this tab.</p>');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    redirectUri: `http://127.0.0.1:${(server.address() as AddressInfo).port}/callback`,
+    redirectUri,
     received,
     close: () => new Promise((resolve) => {
       server.closeAllConnections();
@@ -53,15 +44,10 @@ export interface AuthorizeParams {
   linkTicket?: string;
 }
 
-export function authorizeUrl(api: string, provider: string, params: AuthorizeParams): string {
-  const query = new URLSearchParams({
-    redirect_uri: params.redirectUri,
-    state: params.state,
-    code_challenge: params.challenge,
-    code_challenge_method: 'S256',
-    ...(params.linkTicket ? { link_ticket: params.linkTicket } : {}),
-  });
-  return `${api}/auth/oauth/${provider}/authorize?${query.toString()}`;
+/** The client's authorize URL (serverUrl without /api/v1), plus the link ticket only the web UI sends. */
+export function authorizeUrl(serverUrl: string, provider: string, { linkTicket, ...params }: AuthorizeParams): string {
+  const url = clientAuthorizeUrl(serverUrl, provider, params);
+  return linkTicket ? `${url}&${new URLSearchParams({ link_ticket: linkTicket }).toString()}` : url;
 }
 
 function decodeHtml(text: string): string {
