@@ -1,25 +1,15 @@
-import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { signInThroughPage } from './signInPage.js';
-import { UiWorld, type SyncUi } from './uiHarness.js';
-
-let world: UiWorld;
-let ui: SyncUi;
-
-test.beforeEach(async () => {
-  world = new UiWorld();
-  await world.startService();
-  ui = await world.startUi();
-});
-test.afterEach(async () => world.cleanup());
+import { expect, shots, test } from './fixtures.js';
+import type { SyncUi } from './uiHarness.js';
 
 const tokenOf = (url: string) => new URL(url).hash.replace('#token=', '');
 
 /** Opens the bridge socket from Node with the given Origin; resolves with how the attempt ended. */
-function connect(origin: string | undefined, hello: unknown, then: unknown[] = []): Promise<{ refused?: number; closed?: number; messages: unknown[] }> {
+function connect(ui: SyncUi, origin: string | undefined, hello: unknown, then: unknown[] = []): Promise<{ refused?: number; closed?: number; messages: unknown[] }> {
   return new Promise((resolve) => {
     const socket = new WebSocket(`${ui.origin.replace('http', 'ws')}/bridge`, origin === undefined ? {} : { origin });
     const messages: unknown[] = [];
@@ -39,25 +29,25 @@ function connect(origin: string | undefined, hello: unknown, then: unknown[] = [
   });
 }
 
-test('a page without the token, or with a wrong one, gets nothing', async ({ page }) => {
+test('a page without the token, or with a wrong one, gets nothing', async ({ page, ui }) => {
   await page.goto(ui.origin);
   await expect(page.getByRole('alert')).toContainText('needs the address netdisk-sync printed');
-  await page.screenshot({ path: 'test-results/screenshots/no-token.png' });
+  await page.screenshot({ path: `${shots}/no-token.png` });
   await page.goto(`${ui.origin}/#token=wrong-token`);
   await page.reload();
   await expect(page.getByRole('alert')).toContainText('refused this page');
 });
 
-test('the WebSocket refuses other origins and wrong tokens; the right one gets plain data without secrets', async ({ page }) => {
+test('the WebSocket refuses other origins and wrong tokens; the right one gets plain data without secrets', async ({ page, world, ui }) => {
   const token = tokenOf(ui.url);
-  expect(await connect('http://evil.example', { type: 'hello', token })).toMatchObject({ refused: 403 });
-  expect(await connect(undefined, { type: 'hello', token })).toMatchObject({ refused: 403 });
-  expect(await connect(ui.origin.replace('127.0.0.1', 'localhost'), { type: 'hello', token })).toMatchObject({ refused: 403 });
-  expect(await connect(ui.origin, { type: 'hello', token: 'x'.repeat(43) })).toMatchObject({ closed: 4401 });
-  expect(await connect(ui.origin, { type: 'call', id: 1, command: 'getSnapshot' })).toMatchObject({ closed: 4401 });
+  expect(await connect(ui, 'http://evil.example', { type: 'hello', token })).toMatchObject({ refused: 403 });
+  expect(await connect(ui, undefined, { type: 'hello', token })).toMatchObject({ refused: 403 });
+  expect(await connect(ui, ui.origin.replace('127.0.0.1', 'localhost'), { type: 'hello', token })).toMatchObject({ refused: 403 });
+  expect(await connect(ui, ui.origin, { type: 'hello', token: 'x'.repeat(43) })).toMatchObject({ closed: 4401 });
+  expect(await connect(ui, ui.origin, { type: 'call', id: 1, command: 'getSnapshot' })).toMatchObject({ closed: 4401 });
 
   await signInThroughPage(page, ui.url, world.username);
-  const answer = await connect(ui.origin, { type: 'hello', token }, [
+  const answer = await connect(ui, ui.origin, { type: 'hello', token }, [
     { type: 'call', id: 1, command: 'getSnapshot' },
     { type: 'call', id: 2, command: 'setSettings', args: { refreshToken: 'x' } },
     { type: 'call', id: 3, command: 'readCredentials' },
@@ -73,7 +63,7 @@ test('the WebSocket refuses other origins and wrong tokens; the right one gets p
   for (const secret of secrets) expect(JSON.stringify(answer.messages)).not.toContain(secret);
 });
 
-test('HTTP under another host name (DNS rebinding) is refused', async () => {
+test('HTTP under another host name (DNS rebinding) is refused', async ({ ui }) => {
   const port = new URL(ui.origin).port;
   const status = await new Promise<number>((resolve, reject) => {
     const request = httpRequest({ host: '127.0.0.1', port, path: '/', headers: { host: `rebound.example:${port}` } }, (response) => {

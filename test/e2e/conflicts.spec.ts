@@ -1,19 +1,9 @@
-import { expect, test } from '@playwright/test';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { download, uploadFile } from '../helpers/uploads.js';
-import { UiWorld } from './uiHarness.js';
+import { expect, shots, test } from './fixtures.js';
 
-const shots = 'test-results/screenshots';
-let world: UiWorld;
-
-test.beforeEach(async () => {
-  world = new UiWorld();
-  await world.startService();
-});
-test.afterEach(async () => world.cleanup());
-
-test('a file changed on both sides shows up in Conflicts; keeping this computer\'s version resolves it', async ({ page }) => {
+test('a file changed on both sides shows up in Conflicts; keeping this computer\'s version resolves it', async ({ page, world }) => {
   const local = join(world.folder, 'report.txt');
   writeFileSync(local, 'first draft\n');
   await world.syncOnce();

@@ -1,17 +1,8 @@
-import { expect, test } from '@playwright/test';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UiWorld } from './uiHarness.js';
+import { expect, shots, test } from './fixtures.js';
 
-let world: UiWorld;
-
-test.beforeEach(async () => {
-  world = new UiWorld();
-  await world.startService();
-});
-test.afterEach(async () => world.cleanup());
-
-test('deleting most of the folder waits for the user; confirming in the UI lets the deletes go ahead', async ({ page }) => {
+test('deleting most of the folder waits for the user; confirming in the UI lets the deletes go ahead', async ({ page, world }) => {
   mkdirSync(join(world.folder, 'notes'));
   for (let i = 0; i < 80; i++) writeFileSync(join(world.folder, 'notes', `note-${i}.txt`), `note ${i}\n`);
   await world.syncOnce();
@@ -22,7 +13,7 @@ test('deleting most of the folder waits for the user; confirming in the UI lets 
   const hold = page.getByRole('alert').filter({ hasText: 'would be deleted' });
   await expect(hold).toContainText('60 files would be deleted on the netdisk side. Nothing was deleted yet.');
   await expect(page.getByText('Problems (1)')).toBeVisible();
-  await page.screenshot({ path: 'test-results/screenshots/mass-delete.png' });
+  await page.screenshot({ path: `${shots}/mass-delete.png` });
   const listed = async () => {
     const response = await fetch(`${world.api}/files?path=%2Fnotes`, { headers: world.user!.auth });
     return ((await response.json()) as { entries: unknown[] }).entries.length;

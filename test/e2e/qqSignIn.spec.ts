@@ -1,26 +1,25 @@
-import { expect, test } from '@playwright/test';
 import { startQqStandin, type QqStandin } from '../qqStandin/standin.js';
-import { UiWorld } from './uiHarness.js';
+import { expect, test as uiTest } from './fixtures.js';
 
 const QQ_APP = { appId: '101000001', appKey: 'local-standin-app-key' };
-let world: UiWorld;
-let standin: QqStandin;
 
-test.beforeEach(async () => {
-  standin = await startQqStandin(QQ_APP);
-  world = new UiWorld();
-  await world.startService((serverUrl) => {
+/** The service signs in with QQ against the local stand-in, which knows its callback address. */
+const test = uiTest.extend<{ standin: QqStandin }>({
+  standin: async ({}, use) => {
+    const standin = await startQqStandin(QQ_APP);
+    try {
+      await use(standin);
+    } finally {
+      await standin.close();
+    }
+  },
+  serviceEnv: async ({ standin }, use) => use((serverUrl) => {
     standin.redirectUris.push(`${serverUrl}/api/v1/auth/oauth/qq/callback`);
     return { NETDISK_QQ_APP_ID: QQ_APP.appId, NETDISK_QQ_APP_KEY: QQ_APP.appKey, NETDISK_QQ_BASE_URL: standin.url };
-  });
-});
-test.afterEach(async () => {
-  await world.cleanup();
-  await standin.close();
+  }),
 });
 
-test('signs in with QQ (the local stand-in) from the sign-in screen', async ({ page, context }) => {
-  const ui = await world.startUi();
+test('signs in with QQ (the local stand-in) from the sign-in screen', async ({ page, context, standin, ui }) => {
   await page.goto(ui.url);
   const tab = context.waitForEvent('page');
   await page.getByRole('button', { name: 'Sign in with QQ' }).click();

@@ -1,21 +1,10 @@
-import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { signInThroughPage } from './signInPage.js';
-import { UiWorld } from './uiHarness.js';
+import { expect, shots, test } from './fixtures.js';
 
-const shots = 'test-results/screenshots';
-let world: UiWorld;
-
-test.beforeEach(async () => {
-  world = new UiWorld();
-  await world.startService();
-});
-test.afterEach(async () => world.cleanup());
-
-test('settings persist across a restart of netdisk-sync, and the UI switches to Chinese', async ({ page }) => {
-  const first = await world.startUi();
-  await signInThroughPage(page, first.url, world.username);
+test('settings persist across a restart of netdisk-sync, and the UI switches to Chinese', async ({ page, world, ui }) => {
+  await signInThroughPage(page, ui.url, world.username);
   await page.getByRole('button', { name: 'Settings' }).click();
   await expect(page.getByLabel('Sync folder')).toHaveValue(world.folder);
   await expect(page.getByText('(this device)')).toBeVisible();
@@ -32,7 +21,7 @@ test('settings persist across a restart of netdisk-sync, and the UI switches to 
   await expect(page.getByRole('heading', { name: '设置' })).toBeVisible();
   expect(readFileSync(join(world.folder, '.netdiskignore'), 'utf8')).toBe('*.tmp\nbuild/\n');
 
-  await first.stop();
+  await ui.stop();
   const second = await world.startUi();
   await page.goto(second.url);
   await page.getByRole('button', { name: '设置' }).click();
@@ -48,8 +37,7 @@ test('settings persist across a restart of netdisk-sync, and the UI switches to 
   await page.screenshot({ path: `${shots}/overview-zh-CN.png` });
 });
 
-test('with no language chosen the page follows the browser: English and Chinese both render', async ({ browser }) => {
-  const ui = await world.startUi();
+test('with no language chosen the page follows the browser: English and Chinese both render', async ({ browser, ui }) => {
   for (const [locale, heading, button] of [['en-US', 'Sign in to your netdisk', 'Sign in with QQ'], ['zh-CN', '登录网盘', '使用 QQ 登录']] as const) {
     const context = await browser.newContext({ locale });
     const page = await context.newPage();
@@ -61,8 +49,7 @@ test('with no language chosen the page follows the browser: English and Chinese 
   }
 });
 
-test('dark color scheme renders', async ({ browser }) => {
-  const ui = await world.startUi();
+test('dark color scheme renders', async ({ browser, world, ui }) => {
   const context = await browser.newContext({ colorScheme: 'dark' });
   const page = await context.newPage();
   await signInThroughPage(page, ui.url, world.username);

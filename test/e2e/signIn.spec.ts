@@ -1,17 +1,7 @@
-import { expect, test } from '@playwright/test';
-import { TEST_PASSWORD, UiWorld } from './uiHarness.js';
+import { expect, shots, test } from './fixtures.js';
+import { TEST_PASSWORD } from './uiHarness.js';
 
-const shots = 'test-results/screenshots';
-let world: UiWorld;
-
-test.beforeEach(async () => {
-  world = new UiWorld();
-  await world.startService();
-});
-test.afterEach(async () => world.cleanup());
-
-test('signs in with a password from the sign-in screen and lands on the overview', async ({ page }) => {
-  const ui = await world.startUi();
+test('signs in with a password from the sign-in screen and lands on the overview', async ({ page, world, ui }) => {
   // The strict CSP (no inline script or style) must not block anything the UI does.
   const consoleErrors: string[] = [];
   page.on('console', (message) => { if (message.type() === 'error') consoleErrors.push(message.text()); });

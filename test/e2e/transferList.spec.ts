@@ -1,14 +1,5 @@
-import { expect, test } from '@playwright/test';
 import type { Snapshot } from '../../protocol/bridge.js';
-import { UiWorld } from './uiHarness.js';
-
-let world: UiWorld;
-
-test.beforeEach(async () => {
-  world = new UiWorld();
-  await world.startService();
-});
-test.afterEach(async () => world.cleanup());
+import { expect, test } from './fixtures.js';
 
 const ROWS = 10_000;
 
@@ -17,8 +8,7 @@ const ROWS = 10_000;
  * (window.netdisk, as the preload provides) whose snapshot holds 10,000
  * queued transfers: more than a test can queue through the engine quickly.
  */
-test('10,000 queued transfers: only the rows in view are in the page, and scrolling reaches the last', async ({ page }) => {
-  const ui = await world.startUi();
+test('10,000 queued transfers: only the rows in view are in the page, and scrolling reaches the last', async ({ page, world, ui }) => {
   const snapshot: Snapshot = {
     shell: 'desktop',
     session: { state: 'signed_in', username: 'many', reason: null },

@@ -1,19 +1,11 @@
-import { expect, test } from '@playwright/test';
 import { join } from 'node:path';
 import { signInThroughPage } from './signInPage.js';
-import { UiWorld, writeRandomFile } from './uiHarness.js';
+import { expect, shots, test } from './fixtures.js';
+import { writeRandomFile } from './uiHarness.js';
 
-const shots = 'test-results/screenshots';
 const MB = 1024 * 1024;
-let world: UiWorld;
 
-test.beforeEach(async () => {
-  world = new UiWorld();
-  await world.startService();
-});
-test.afterEach(async () => world.cleanup());
-
-test('a large upload\'s progress bar moves; pause and resume from the UI; it completes', async ({ page }) => {
+test('a large upload\'s progress bar moves; pause and resume from the UI; it completes', async ({ page, world }) => {
   writeRandomFile(join(world.folder, 'big.bin'), 200 * MB);
   for (const name of ['photos.zip', 'notes.pdf', 'slides.key']) writeRandomFile(join(world.folder, name), 16 * MB);
   // 20 MB/s: slow enough to watch, fast enough for a test.
