@@ -16,7 +16,7 @@ import { SqliteFileStore } from './files/sqliteFileStore.js';
 import { installErrorHandling } from './http/errorHandler.js';
 import { defineRoute, type RouteRegistry } from './http/routes.js';
 import { openApiDocument } from './http/openapi.js';
-import { SERVER_VERSION } from './version.js';
+import { PACKAGE_VERSION } from '../protocol/version.js';
 
 export interface BuildOptions {
   /** Pino options, or false to silence logs (tests). */
@@ -70,9 +70,9 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
   };
 
   defineRoute(app, ctx, { method: 'GET', url: '/health', summary: 'Liveness', auth: false, responses: { 200: healthResponse } },
-    async () => ({ status: 'ok', version: SERVER_VERSION }));
+    async () => ({ status: 'ok', version: PACKAGE_VERSION }));
   for (const module of MODULES) await module.register(app, ctx);
-  app.get('/api/v1/openapi.json', async () => openApiDocument(routes, SERVER_VERSION));
+  app.get('/api/v1/openapi.json', async () => openApiDocument(routes, PACKAGE_VERSION));
 
   app.addHook('onClose', async () => {
     for (const task of closeTasks.reverse()) await task();
