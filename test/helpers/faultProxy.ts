@@ -1,5 +1,6 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
 
 /** What the proxy does with one request. */
 export type Fault =
@@ -44,6 +45,18 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
+/** Passes `from` on to `to` until `limit` bytes went through, then calls `cut` to drop both connections. */
+function forwardUpTo(from: Readable, to: Writable, limit: number, cut: () => void): void {
+  let forwarded = 0;
+  from.on('data', (chunk: Buffer) => {
+    const room = limit - forwarded;
+    if (room > 0) to.write(chunk.subarray(0, room));
+    forwarded += chunk.length;
+    if (forwarded >= limit) cut();
+  });
+  from.on('end', () => to.end());
+}
+
 /**
  * An HTTP fault-injecting proxy on 127.0.0.1, between a client and the real
  * service: resets, stalls, truncations, delays and 503s on demand.
@@ -79,17 +92,10 @@ export async function startFaultProxy(upstream: string, initial: FaultPlan = () 
         upstreamRes.pipe(res);
         return;
       }
-      let sent = 0;
-      upstreamRes.on('data', (chunk: Buffer) => {
-        const room = fault.afterBytes - sent;
-        if (room > 0) res.write(chunk.subarray(0, room));
-        sent += chunk.length;
-        if (sent >= fault.afterBytes) {
-          upstreamRes.destroy();
-          res.socket?.destroy();
-        }
+      forwardUpTo(upstreamRes, res, fault.afterBytes, () => {
+        upstreamRes.destroy();
+        res.socket?.destroy();
       });
-      upstreamRes.on('end', () => res.end());
     });
     upstreamReq.on('error', () => res.socket?.destroy());
     // A client that went away (killed, aborted) before its answer ended must not leave the request open at the service.
@@ -101,17 +107,10 @@ export async function startFaultProxy(upstream: string, initial: FaultPlan = () 
       req.pipe(upstreamReq);
       return;
     }
-    let forwarded = 0;
-    req.on('data', (chunk: Buffer) => {
-      const room = fault.afterBytes - forwarded;
-      if (room > 0) upstreamReq.write(chunk.subarray(0, room));
-      forwarded += chunk.length;
-      if (forwarded >= fault.afterBytes) {
-        upstreamReq.destroy();
-        req.socket.destroy();
-      }
+    forwardUpTo(req, upstreamReq, fault.afterBytes, () => {
+      upstreamReq.destroy();
+      req.socket.destroy();
     });
-    req.on('end', () => upstreamReq.end());
   };
 
   const server: Server = createServer((req, res) => {
