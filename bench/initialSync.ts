@@ -5,7 +5,9 @@
  * fresh process that resumes a stored sign-in and runs `syncOnce` (spawn to
  * exit is timed, as rclone's is). The source folders are read from the page
  * cache by both. NETDISK_BENCH_DIR picks the disk (default: the OS temp
- * folder), NETDISK_BENCH_RUNS the runs per side (default 3).
+ * folder), NETDISK_BENCH_RUNS the runs per side (default 3),
+ * NETDISK_BENCH_CASES which cases run (`many`, `large`, comma-separated;
+ * default both), so one case can be measured alone while iterating.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,9 +20,11 @@ import { writeLargeFile, writeSmallFiles } from './support/tree.js';
 
 const BENCH_DIR = process.env.NETDISK_BENCH_DIR ?? tmpdir();
 const RUNS = Number(process.env.NETDISK_BENCH_RUNS ?? 3);
+const CASES = new Set((process.env.NETDISK_BENCH_CASES ?? 'many,large').split(','));
 const PASSWORD = 'bench password 1234';
 
 interface Case {
+  key: string;
   name: string;
   folder: string;
   /** Ours must be at most this many times rclone's time. */
@@ -57,12 +61,12 @@ try {
   const large = join(work, 'large');
   mkdirSync(many);
   mkdirSync(large);
-  const manyBytes = writeSmallFiles(many, 5000, 1024, 64 * 1024);
-  writeLargeFile(join(large, 'large.bin'), 1024 ** 3);
+  const manyBytes = CASES.has('many') ? writeSmallFiles(many, 5000, 1024, 64 * 1024) : 0;
+  if (CASES.has('large')) writeLargeFile(join(large, 'large.bin'), 1024 ** 3);
   const cases: Case[] = [
-    { name: `5,000 files of 1-64 KiB (${(manyBytes / 1e6).toFixed(0)} MB)`, folder: many, target: 1 },
-    { name: 'one 1 GiB file', folder: large, target: 1.2 },
-  ];
+    { key: 'many', name: `5,000 files of 1-64 KiB (${(manyBytes / 1e6).toFixed(0)} MB)`, folder: many, target: 1 },
+    { key: 'large', name: 'one 1 GiB file', folder: large, target: 1.2 },
+  ].filter((c) => CASES.has(c.key));
   console.log(`initial sync, ${RUNS} runs per side, data in ${BENCH_DIR}, ${loadNote()}`);
   for (const c of cases) {
     const mine: number[] = [];

@@ -1,8 +1,8 @@
 /**
  * 1 GiB of random bytes uploaded over loopback in 8 MiB chunks, 4 in flight:
  * our service (create session, PUT chunks, complete; each chunk hashed,
- * checked against its block digests, written at its offset, fdatasync'd; the
- * blob fsync'd and renamed) against a bare node:http server that streams the
+ * checked against its block digests, written at its offset, made durable in
+ * batches; the blob fsync'd and renamed) against a bare node:http server that streams the
  * same PUTs into a file at their offsets. Each server runs in its own worker
  * thread, as it would in its own process; the client runs on the main thread.
  * NETDISK_BENCH_DIR picks the disk (default: the OS temp folder); a tmpfs

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdtemp, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +35,25 @@ describe('PiscinaHasher', () => {
     const digest = await hasher.hashFile(file);
     expect(digest).toEqual(hashBytes(bytes));
     if (size === 0) expect(digest.contentHash).toBe(EMPTY_CONTENT_HASH);
+  });
+
+  it('does not read a multi-block file again while it is unchanged, but does after a rewrite that keeps size and mtime', async () => {
+    const file = join(dir, 'memo.bin');
+    await writeFile(file, randomBytes(2 * BLOCK_SIZE + 1));
+    let stats = 0;
+    const counting = new PiscinaHasher({ threads: 1, stat: async (path) => { stats += 1; return stat(path); } });
+    const first = await counting.hashFile(file);
+    expect(stats).toBe(2);
+    // Only the "before" stat: every read of the file is followed by an "after" stat.
+    expect(await counting.hashFile(file)).toEqual(first);
+    expect(stats).toBe(3);
+
+    const { mtime } = await stat(file);
+    const rewritten = randomBytes(2 * BLOCK_SIZE + 1);
+    await writeFile(file, rewritten);
+    await utimes(file, mtime, mtime);
+    expect(await counting.hashFile(file)).toEqual(hashBytes(rewritten));
+    await counting.close();
   });
 
   it('splits a large file into several block-aligned ranges', () => {

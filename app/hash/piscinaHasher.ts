@@ -2,7 +2,7 @@ import { existsSync, type Stats } from 'node:fs';
 import { stat as fsStat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import { contentHashOfBlocks, type ContentDigest } from '../../protocol/contentHash.js';
+import { BLOCK_SIZE, contentHashOfBlocks, type ContentDigest } from '../../protocol/contentHash.js';
 import type { HashRangeResult, HashRangeTask } from '../../protocol/hashWorker.js';
 import { SyncError } from '../errors.js';
 import { syncErrorFromFs } from '../fsErrors.js';
@@ -20,6 +20,18 @@ export interface PiscinaHasherOptions {
 }
 
 /**
+ * Block digests of recently hashed multi-block files kept in memory (at most
+ * this many digests, ~100 bytes each: 256 GiB of files in ~7 MB): a large
+ * file hashed by the scan is then not read a second time by its upload.
+ */
+const MEMO_MAX_BLOCKS = 65_536;
+
+interface Memo {
+  stats: Stats;
+  digest: ContentDigest;
+}
+
+/**
  * Hashes on a piscina pool: a file is cut into block-aligned ranges hashed on
  * several threads at once, so a single large file uses every core.
  */
@@ -27,6 +39,9 @@ export class PiscinaHasher implements Hasher {
   readonly threads: number;
   private readonly pool: Piscina<HashRangeTask, HashRangeResult>;
   private readonly stat: (absPath: string) => Promise<Stats>;
+  /** Path -> last digest, oldest first (a Map keeps insertion order). */
+  private readonly memo = new Map<string, Memo>();
+  private memoBlocks = 0;
 
   constructor(options: PiscinaHasherOptions = {}) {
     this.threads = options.threads ?? availableParallelism();
@@ -46,10 +61,15 @@ export class PiscinaHasher implements Hasher {
 
   async hashFile(absPath: string, signal?: AbortSignal): Promise<ContentDigest> {
     const before = await this.statFile(absPath);
+    const known = this.memo.get(absPath);
+    if (known && sameVersion(known.stats, before) && known.stats.ctimeMs === before.ctimeMs) return known.digest;
     const ranges = planHashRanges(before.size, this.threads);
     let results: HashRangeResult[];
     try {
-      results = await Promise.all(ranges.map((range) => this.pool.run({ path: absPath, ...range }, { signal: signal ?? null })));
+      // One signal per task: piscina adds an abort listener per task, and a
+      // 1 GiB file's 16 ranges on the caller's signal tripped Node's
+      // 10-listener leak warning. A dependent signal adds none to its source.
+      results = await Promise.all(ranges.map((range) => this.pool.run({ path: absPath, ...range }, { signal: signal ? AbortSignal.any([signal]) : null })));
     } catch (error) {
       if (signal?.aborted) throw new SyncError('aborted', `hashing ${absPath} was cancelled`, { path: absPath, cause: error });
       // An error thrown in a worker thread arrives without its errno code, so
@@ -63,11 +83,34 @@ export class PiscinaHasher implements Hasher {
     });
     if (bytesRead !== before.size || !sameVersion(before, after)) throw changed(absPath);
     const blockHashes = results.flatMap((r) => r.blockHashes);
-    return { contentHash: contentHashOfBlocks(blockHashes), blockHashes, size: before.size };
+    const digest = { contentHash: contentHashOfBlocks(blockHashes), blockHashes, size: before.size };
+    if (before.size > BLOCK_SIZE) this.remember(absPath, { stats: before, digest });
+    return digest;
   }
 
   close(): Promise<void> {
     return this.pool.close();
+  }
+
+  /**
+   * Keyed by stat identity plus ctime, which every write and utimes moves,
+   * so even an edit that restores size and mtime is hashed again.
+   */
+  private remember(absPath: string, memo: Memo): void {
+    this.forget(absPath);
+    this.memo.set(absPath, memo);
+    this.memoBlocks += memo.digest.blockHashes.length;
+    for (const [path] of this.memo) {
+      if (this.memoBlocks <= MEMO_MAX_BLOCKS) break;
+      this.forget(path);
+    }
+  }
+
+  private forget(absPath: string): void {
+    const old = this.memo.get(absPath);
+    if (!old) return;
+    this.memo.delete(absPath);
+    this.memoBlocks -= old.digest.blockHashes.length;
   }
 
   private async isStill(absPath: string, before: Stats): Promise<boolean> {

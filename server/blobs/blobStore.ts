@@ -11,9 +11,12 @@ export interface BlobStore {
    * Streams exactly `length` bytes of `source` into the staging area at
    * `offset`, feeding every byte to `verify`. Rejects (and the chunk counts
    * as unwritten) if the source ends early, runs past `length`, fails, or
-   * `verify` throws. Resolves only once the bytes are durable.
+   * `verify` throws. Resolves once the bytes are written (a later commit
+   * includes them); they are durable only after `flushStaging` or commit.
    */
   writeChunk(uploadId: string, offset: number, length: number, source: ByteSource, verify: ChunkVerifier): Promise<void>;
+  /** Makes every chunk written to the staging area so far durable. */
+  flushStaging(uploadId: string): Promise<void>;
   /** Makes the assembled staging area the blob `contentHash`, atomically. */
   commitStaging(uploadId: string, contentHash: string): Promise<void>;
   /** Drops a staging area and whatever it holds (idempotent). */

@@ -63,9 +63,17 @@ export class LocalBlobStore implements BlobStore {
       await flush();
       await inFlight;
       verify.finish();
-      await handle.datasync();
     } finally {
       await inFlight.catch(() => {});
+      await handle.close();
+    }
+  }
+
+  async flushStaging(uploadId: string): Promise<void> {
+    const handle = await open(this.stagingPath(uploadId), 'r+');
+    try {
+      await handle.datasync();
+    } finally {
       await handle.close();
     }
   }

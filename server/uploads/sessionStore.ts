@@ -24,8 +24,8 @@ export interface UploadSessionStore {
   get(userId: string, id: string): Promise<UploadSession | null>;
   /** Chunk indexes durably received, ascending. */
   received(id: string): Promise<number[]>;
-  /** False when the session is gone (aborted or collected meanwhile). */
-  markReceived(id: string, n: number): Promise<boolean>;
+  /** Marks durably written chunks received, in one transaction; false when the session is gone (aborted or collected meanwhile). */
+  markReceived(id: string, ns: readonly number[]): Promise<boolean>;
   delete(id: string): Promise<void>;
   /** Ids of sessions that expired before `now`. */
   expired(now: number): Promise<string[]>;
@@ -54,6 +54,7 @@ export class SqliteUploadSessionStore implements UploadSessionStore {
   private readonly sessionExists: Database.Statement<[string], number>;
   private readonly remove: Database.Statement;
   private readonly selectExpired: Database.Statement<[number], string>;
+  private readonly markAll: (id: string, ns: readonly number[]) => boolean;
 
   constructor(db: Database.Database) {
     this.insert = db.prepare(`INSERT INTO upload_sessions
@@ -66,6 +67,11 @@ export class SqliteUploadSessionStore implements UploadSessionStore {
     this.sessionExists = db.prepare<[string], number>('SELECT 1 FROM upload_sessions WHERE id = ?').pluck();
     this.remove = db.prepare('DELETE FROM upload_sessions WHERE id = ?');
     this.selectExpired = db.prepare<[number], string>('SELECT id FROM upload_sessions WHERE expires_at < ?').pluck();
+    this.markAll = db.transaction((id: string, ns: readonly number[]) => {
+      for (const n of ns) this.insertChunk.run(n, id);
+      // A re-mark of a received chunk changes no row, so existence is asked separately.
+      return this.sessionExists.get(id) !== undefined;
+    });
   }
 
   async create(session: UploadSession): Promise<void> {
@@ -107,10 +113,8 @@ export class SqliteUploadSessionStore implements UploadSessionStore {
     return this.selectReceived.all(id);
   }
 
-  async markReceived(id: string, n: number): Promise<boolean> {
-    // A re-mark of a received chunk changes no row, so existence is asked separately.
-    this.insertChunk.run(n, id);
-    return this.sessionExists.get(id) !== undefined;
+  async markReceived(id: string, ns: readonly number[]): Promise<boolean> {
+    return this.markAll(id, ns);
   }
 
   async delete(id: string): Promise<void> {

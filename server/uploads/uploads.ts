@@ -9,6 +9,7 @@ import { BlockVerifier } from './blockVerifier.js';
 import type { ProofChallenges } from './challenges.js';
 import { chunkBlockHashes, chunkCount, chunkLength, chunkOffset } from './chunkGeometry.js';
 import type { ContentPins } from './contentPins.js';
+import { PendingChunks } from './pendingChunks.js';
 import type { UploadSession, UploadSessionStore } from './sessionStore.js';
 
 export interface UploadsDeps {
@@ -36,8 +37,11 @@ export interface Created {
 export class Uploads {
   /** Chunks being written and uploads being completed or aborted: `<uploadId>/<n>`, `<uploadId>/complete`. */
   private readonly busy = new Set<string>();
+  private readonly pending: PendingChunks;
 
-  constructor(private readonly deps: UploadsDeps) {}
+  constructor(private readonly deps: UploadsDeps) {
+    this.pending = new PendingChunks(deps.blobs, deps.sessions);
+  }
 
   async create(userId: string, request: CreateUploadRequest): Promise<Created> {
     const { files, blobs } = this.deps;
@@ -101,12 +105,14 @@ export class Uploads {
 
   async status(userId: string, id: string): Promise<UploadStatus> {
     const session = await this.session(userId, id);
-    return this.statusOf(session, await this.deps.sessions.received(id));
+    return this.statusOf(session, await this.received(id));
   }
 
   /**
    * Stores chunk `n` from `body`. A chunk already received is only verified,
-   * never rewritten, so a repeated PUT cannot damage what was accepted.
+   * never rewritten, so a repeated PUT cannot damage what was accepted. The
+   * bytes become durable (and the chunk marked received) in batches; see
+   * PendingChunks.
    * `declaredLength` (Content-Length) lets a wrong length be refused unread.
    */
   async putChunk(userId: string, id: string, n: number, body: ByteSource, declaredLength: number | undefined): Promise<UploadStatus> {
@@ -121,15 +127,18 @@ export class Uploads {
     }
     const verifier = new BlockVerifier(chunkBlockHashes(session, session.blockHashes, n), n);
     await this.exclusively(`${id}/${n}`, `chunk ${n} is being uploaded by another request`, async () => {
-      if ((await this.deps.sessions.received(id)).includes(n)) {
+      if ((await this.received(id)).includes(n)) {
         await consumeExactly(body, length, (piece) => verifier.update(piece));
         verifier.finish();
-        return;
+        return false;
       }
       await this.deps.blobs.writeChunk(id, chunkOffset(session, n), length, body, verifier);
-      if (!(await this.deps.sessions.markReceived(id, n))) throw this.notFound();
+      return true;
+    }).then(async (wrote) => {
+      // Outside the chunk's lock: a flush waits for the disk, and a re-PUT of this chunk need not.
+      if (wrote) await this.pending.written(id, n, length);
     });
-    return this.statusOf(session, await this.deps.sessions.received(id));
+    return this.statusOf(session, await this.received(id));
   }
 
   /**
@@ -140,6 +149,7 @@ export class Uploads {
   async complete(userId: string, id: string): Promise<Entry> {
     const session = await this.session(userId, id);
     return this.exclusively(`${id}/complete`, 'this upload is being completed by another request', async () => {
+      await this.pending.flush(id);
       const received = await this.deps.sessions.received(id);
       if (received.length < chunkCount(session)) {
         throw new ApiError('upload_incomplete', `${received.length} of ${chunkCount(session)} chunks were received`, { received });
@@ -159,11 +169,15 @@ export class Uploads {
             ifRev: session.ifRev,
           });
         } catch (error) {
-          if (error instanceof ApiError) await this.deps.sessions.delete(id);
+          if (error instanceof ApiError) {
+            await this.deps.sessions.delete(id);
+            this.pending.forget(id);
+          }
           throw error;
         }
       });
       await this.deps.sessions.delete(id);
+      this.pending.forget(id);
       return entry;
     });
   }
@@ -172,6 +186,7 @@ export class Uploads {
     await this.session(userId, id, { allowExpired: true });
     await this.exclusively(`${id}/complete`, 'this upload is being completed', async () => {
       await this.deps.sessions.delete(id);
+      this.pending.forget(id);
       await this.deps.blobs.abortStaging(id);
     });
   }
@@ -181,6 +196,7 @@ export class Uploads {
     const ids = await this.deps.sessions.expired(this.deps.now());
     for (const id of ids) {
       await this.deps.sessions.delete(id);
+      this.pending.forget(id);
       await this.deps.blobs.abortStaging(id);
     }
     return ids.length;
@@ -211,6 +227,12 @@ export class Uploads {
       throw new ApiError('upload_expired', 'this upload expired; create it again');
     }
     return session;
+  }
+
+  /** Chunks durably received plus those written and waiting for a flush, ascending. */
+  private async received(id: string): Promise<number[]> {
+    // A Set: a chunk being marked by a flush may briefly be in both lists.
+    return [...new Set([...await this.deps.sessions.received(id), ...this.pending.list(id)])].sort((a, b) => a - b);
   }
 
   private notFound(): ApiError {
