@@ -165,6 +165,28 @@ describe('SqliteStateStore: remote changes and cursor', () => {
     expect(store.remoteCursor()).toBe(40);
   });
 
+  it('keeps the converged marker across reopening until any tree changes', () => {
+    expect(store.converged()).toBe(false);
+    const changesTree: Array<() => void> = [
+      () => store.write([{ tree: 'local', op: 'upsert', node: local('/f') }]),
+      () => store.write([{ tree: 'base', op: 'delete', path: '/f' }]),
+      () => store.applyRemoteChanges([change('create', entry('/r', 'R'))], 1),
+      () => store.replaceRemoteTree([], 2),
+    ];
+    for (const write of changesTree) {
+      store.markConverged();
+      reopen();
+      expect(store.converged()).toBe(true);
+      write();
+      expect(store.converged()).toBe(false);
+    }
+    // A feed page with no changes, or an empty batch, leaves the trees and the marker as they were.
+    store.markConverged();
+    store.applyRemoteChanges([], 3);
+    store.write([]);
+    expect(store.converged()).toBe(true);
+  });
+
   it('stores settings', () => {
     expect(store.getSetting('host')).toBeNull();
     store.setSetting('host', 'laptop');

@@ -7,6 +7,7 @@ import type { TreeTable } from './treeTable.js';
 import { baseTable, localTable, remoteTable } from './trees.js';
 
 const CURSOR_KEY = 'remote.cursor';
+const CONVERGED_KEY = 'sync.converged';
 
 /**
  * The client's state in one SQLite file. WAL with synchronous=NORMAL: a power
@@ -18,6 +19,7 @@ export class SqliteStateStore implements StateStore {
   private readonly trees: { base: TreeTable<BaseNode>; local: TreeTable<LocalNode>; remote: TreeTable<RemoteNode> };
   private readonly getKv: Database.Statement;
   private readonly setKv: Database.Statement;
+  private readonly deleteKv: Database.Statement;
   private readonly clearRemote: Database.Statement;
 
   static open(file: string): SqliteStateStore {
@@ -40,6 +42,7 @@ export class SqliteStateStore implements StateStore {
     this.trees = { base: baseTable(database), local: localTable(database), remote: remoteTable(database) };
     this.getKv = database.prepare('SELECT value FROM kv WHERE key = ?').pluck();
     this.setKv = database.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+    this.deleteKv = database.prepare('DELETE FROM kv WHERE key = ?');
     this.clearRemote = database.prepare('DELETE FROM remote');
   }
 
@@ -58,6 +61,7 @@ export class SqliteStateStore implements StateStore {
   write(writes: readonly TreeWrite[]): void {
     this.database.transaction(() => {
       for (const write of writes) this.applyWrite(write);
+      if (writes.length > 0) this.deleteKv.run(CONVERGED_KEY);
     })();
   }
 
@@ -86,6 +90,7 @@ export class SqliteStateStore implements StateStore {
         }
       }
       this.setSetting(CURSOR_KEY, String(cursor));
+      if (changes.length > 0) this.deleteKv.run(CONVERGED_KEY);
     })();
   }
 
@@ -94,7 +99,16 @@ export class SqliteStateStore implements StateStore {
       this.clearRemote.run();
       for (const node of nodes) this.trees.remote.upsert(node);
       this.setSetting(CURSOR_KEY, String(cursor));
+      this.deleteKv.run(CONVERGED_KEY);
     })();
+  }
+
+  converged(): boolean {
+    return this.getSetting(CONVERGED_KEY) !== null;
+  }
+
+  markConverged(): void {
+    this.setSetting(CONVERGED_KEY, '1');
   }
 
   getSetting(key: string): string | null {

@@ -42,6 +42,14 @@ export interface TreeStore {
   applyRemoteChanges(changes: readonly RemoteChange[], cursor: number): void;
   /** Replaces the whole remote tree (first sync, or after `cursor_expired`). */
   replaceRemoteTree(nodes: readonly RemoteNode[], cursor: number): void;
+  /**
+   * True when a plan over the three trees came out empty and no tree changed
+   * since (any tree write clears it, in the write's transaction): planning
+   * again would find nothing to do.
+   */
+  converged(): boolean;
+  /** Records that a plan over the trees as they are now is empty. */
+  markConverged(): void;
 }
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'blocked';

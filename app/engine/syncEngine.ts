@@ -310,6 +310,9 @@ export class SyncEngine {
     } catch (error) {
       throw this.classify(error);
     }
+    // Neither side changed since a plan came out empty: skip loading the base
+    // and remote trees (a restart over 100k unchanged files stays far lower in memory).
+    if (state.converged()) return { planned: 0, succeeded: 0, held: 0, failures: [] };
     const base = state.loadBase();
     try {
       checkRootNotEmptied(observed.nodes, base.size, this.options.root);
@@ -317,7 +320,10 @@ export class SyncEngine {
       throw this.classify(error);
     }
     const ops = planSync({ base, local: observed.nodes, remote: state.loadRemote() }, { host: this.options.host, now: this.clock.now() });
-    if (ops.length === 0) return { planned: 0, succeeded: 0, held: 0, failures: [] };
+    if (ops.length === 0) {
+      state.markConverged();
+      return { planned: 0, succeeded: 0, held: 0, failures: [] };
+    }
     this.setState('syncing');
 
     let runnable = ops;

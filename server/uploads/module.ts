@@ -40,6 +40,7 @@ export const uploadsModule: ServerModule = {
     ctx.onClose(async () => {
       clearInterval(timer);
       await running;
+      await uploads.flushPending();
     });
   },
 };

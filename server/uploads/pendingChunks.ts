@@ -77,6 +77,15 @@ export class PendingChunks {
     await run;
   }
 
+  /**
+   * Flushes every upload, for a clean shutdown: after a restart only the
+   * chunks that were in flight are sent again. A failure leaves that
+   * upload's chunks to be re-sent, which is all a crash would cost.
+   */
+  async flushAll(): Promise<void> {
+    await Promise.all([...this.uploads.keys()].map((id) => this.flush(id).catch(() => {})));
+  }
+
   /** Drops what is pending for an upload that ended (completed, aborted or expired). */
   forget(id: string): void {
     this.uploads.delete(id);

@@ -191,6 +191,11 @@ export class Uploads {
     });
   }
 
+  /** Makes every written chunk durable and received; for a clean shutdown. */
+  flushPending(): Promise<void> {
+    return this.pending.flushAll();
+  }
+
   /** Removes sessions past their expiry, with their staged bytes. */
   async collectExpired(): Promise<number> {
     const ids = await this.deps.sessions.expired(this.deps.now());
