@@ -19,6 +19,12 @@ interface NodeBase {
 /** A local observation. `inode` (device:inode) lets a rename be recognised as a move. */
 export interface LocalNode extends NodeBase {
   inode: string;
+  /**
+   * Status-change time in ms (sub-ms precise). Every write and every utimes
+   * moves it and no program can set it, so an edit that keeps size and mtime
+   * is still seen. Absent where unknown (rows from before it was recorded).
+   */
+  ctime?: number;
 }
 
 /** A remote observation, from a listing or the change feed. `id` is stable across moves. */

@@ -63,6 +63,8 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (job_id, n)
   ) WITHOUT ROWID;
   `,
+  // An edit that keeps size and mtime (utimes, coarse clocks) still moves ctime.
+  'ALTER TABLE local ADD COLUMN ctime REAL;',
 ];
 
 /** Brings the database to the newest schema, one transaction per step. */

@@ -17,11 +17,11 @@ export function baseTable(db: Database.Database): TreeTable<BaseNode> {
 
 export function localTable(db: Database.Database): TreeTable<LocalNode> {
   return new TreeTable<LocalNode>(db, 'local',
-    ['path', 'kind', 'size', 'content_hash', 'mtime', 'inode'],
-    (n) => ({ path: n.path, kind: n.kind, size: n.size, content_hash: n.contentHash, mtime: n.mtime, inode: n.inode }),
+    ['path', 'kind', 'size', 'content_hash', 'mtime', 'inode', 'ctime'],
+    (n) => ({ path: n.path, kind: n.kind, size: n.size, content_hash: n.contentHash, mtime: n.mtime, inode: n.inode, ctime: n.ctime ?? null }),
     (r: Row) => ({
       path: r.path as string, kind: r.kind as NodeKind, size: r.size as number, contentHash: r.content_hash as string | null,
-      mtime: r.mtime as number, inode: r.inode as string,
+      mtime: r.mtime as number, inode: r.inode as string, ...(r.ctime === null ? {} : { ctime: r.ctime as number }),
     }));
 }
 

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -59,5 +59,33 @@ describe('LocalObserver', () => {
     expect(hasher.hashed).toEqual([join(root, 'b')]);
     expect(third.nodes.get('/b')?.contentHash).toBe(hashBytes(Buffer.from('a longer new content of b')).contentHash);
     expect(state.loadLocal().get('/b')?.contentHash).toBe(third.nodes.get('/b')?.contentHash);
+  });
+
+  it('sees an edit that keeps the size and the mtime (utimes, coarse clocks), by its ctime', async () => {
+    const file = join(root, 'same');
+    const stamp = new Date('2024-01-02T03:04:05Z');
+    writeFileSync(file, 'version 1');
+    utimesSync(file, stamp, stamp);
+    const first = await observer.observe(new AbortController().signal);
+    writeFileSync(file, 'version 2');
+    utimesSync(file, stamp, stamp);
+    hasher.hashed.length = 0;
+    const second = await observer.observe(new AbortController().signal);
+    expect(second.nodes.get('/same')?.mtime).toBe(first.nodes.get('/same')?.mtime);
+    expect(hasher.hashed).toEqual([file]);
+    expect(second.nodes.get('/same')?.contentHash).toBe(hashBytes(Buffer.from('version 2')).contentHash);
+  });
+
+  it('hashes once more after an upgrade from rows that have no ctime, then trusts the cache again', async () => {
+    writeFileSync(join(root, 'old'), 'kept');
+    const first = await observer.observe(new AbortController().signal);
+    const { ctime: _dropped, ...withoutCtime } = first.nodes.get('/old')!;
+    state.write([{ tree: 'local', op: 'upsert', node: withoutCtime }]);
+    hasher.hashed.length = 0;
+    await observer.observe(new AbortController().signal);
+    expect(hasher.hashed).toEqual([join(root, 'old')]);
+    hasher.hashed.length = 0;
+    await observer.observe(new AbortController().signal);
+    expect(hasher.hashed).toEqual([]);
   });
 });

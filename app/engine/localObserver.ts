@@ -14,7 +14,7 @@ export interface LocalObservation {
 
 /**
  * Turns a stat walk into the local tree: files unchanged since the last walk
- * (same size, mtime and inode) keep their recorded hash; only the rest go to
+ * (same size, mtime, inode and ctime) keep their recorded hash; only the rest go to
  * the hashing pool. A file that is still moving while hashed stays unhashed
  * (the planner waits for it), and contents below an unreadable folder keep
  * their last observation instead of reading as deletions.
@@ -70,9 +70,9 @@ export class LocalObserver {
   }
 }
 
-/** Same size, mtime and inode: the recorded hash still holds. */
+/** Same size, mtime, inode and status-change time: the recorded hash still holds. */
 function sameVersion(a: LocalNode, b: LocalNode): boolean {
-  return a.size === b.size && a.mtime === b.mtime && a.inode === b.inode;
+  return a.size === b.size && a.mtime === b.mtime && a.inode === b.inode && a.ctime !== undefined && a.ctime === b.ctime;
 }
 
 function sameObservation(a: LocalNode, b: LocalNode): boolean {

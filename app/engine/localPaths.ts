@@ -2,6 +2,7 @@ import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode } from '../fsErrors.js';
 import { ROOT, isSameOrBelow, parentOf } from '../../protocol/paths.js';
+import { localNodeOf } from '../local/scanner.js';
 import type { LocalNode, NodeKind } from '../model.js';
 import { syncErrorFromFs } from '../fsErrors.js';
 
@@ -47,15 +48,7 @@ export async function statLocal(absPath: string, drivePath: string): Promise<Loc
   try {
     const stats = await lstat(absPath);
     if (!stats.isFile() && !stats.isDirectory()) return null;
-    const folder = stats.isDirectory();
-    return {
-      path: drivePath,
-      kind: folder ? 'folder' : 'file',
-      size: folder ? 0 : stats.size,
-      contentHash: null,
-      mtime: Math.floor(stats.mtimeMs),
-      inode: `${stats.dev}:${stats.ino}`,
-    };
+    return localNodeOf(drivePath, stats);
   } catch (error) {
     if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return null;
     throw syncErrorFromFs(error, absPath);
@@ -67,5 +60,6 @@ export function sameLocalState(now: LocalNode | null, expected: LocalNode | null
   if (now === null || expected === null) return now === expected;
   if (now.kind !== expected.kind) return false;
   if (now.kind === 'folder') return true;
-  return now.size === expected.size && now.mtime === expected.mtime && now.inode === expected.inode;
+  return now.size === expected.size && now.mtime === expected.mtime && now.inode === expected.inode
+    && (now.ctime === undefined || expected.ctime === undefined || now.ctime === expected.ctime);
 }

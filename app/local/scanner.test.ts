@@ -23,7 +23,7 @@ async function scan(options: { caseInsensitive?: boolean } = {}) {
 }
 
 describe('Scanner', () => {
-  it('finds files and folders with size, mtime and inode, without hashing', async () => {
+  it('finds files and folders with size, mtime, inode and ctime, without hashing', async () => {
     await mkdir(join(root, 'docs/deep'), { recursive: true });
     await writeFile(join(root, 'docs/deep/a.txt'), 'hello');
     await writeFile(join(root, 'top.bin'), '');
@@ -33,7 +33,7 @@ describe('Scanner', () => {
     const stats = await stat(join(root, 'docs/deep/a.txt'));
     expect(file).toEqual({
       path: '/docs/deep/a.txt', kind: 'file', size: 5, contentHash: null,
-      mtime: Math.floor(stats.mtimeMs), inode: `${stats.dev}:${stats.ino}`,
+      mtime: Math.floor(stats.mtimeMs), inode: `${stats.dev}:${stats.ino}`, ctime: stats.ctimeMs,
     });
     expect(nodes.get('/docs')).toMatchObject({ kind: 'folder', size: 0 });
     expect(issues).toEqual([]);

@@ -10,6 +10,20 @@ import { findNameClashes, invalidNameReason, probeCaseInsensitive } from './name
 
 export type ScanIssueCode = 'symlink' | 'invalid_name' | 'case_clash' | 'unreadable';
 
+/** The observation of one file or folder from its lstat (no content hash yet). */
+export function localNodeOf(drivePath: string, stats: Stats): LocalNode {
+  const folder = stats.isDirectory();
+  return {
+    path: drivePath,
+    kind: folder ? 'folder' : 'file',
+    size: folder ? 0 : stats.size,
+    contentHash: null,
+    mtime: Math.floor(stats.mtimeMs),
+    inode: `${stats.dev}:${stats.ino}`,
+    ctime: stats.ctimeMs,
+  };
+}
+
 /** Something on disk that is not synced and that the user should hear about. */
 export interface ScanIssue {
   /** The entry's drive path (its on-disk name, NFC-normalized). */
@@ -188,14 +202,7 @@ class Walk {
       if (errnoCode(error) !== 'ENOENT') this.issue(drivePath, 'unreadable', `cannot read ${drivePath}: ${(error as Error).message}`);
       return;
     }
-    this.result.nodes.set(drivePath, {
-      path: drivePath,
-      kind: isFolder ? 'folder' : 'file',
-      size: isFolder ? 0 : stats.size,
-      contentHash: null,
-      mtime: Math.floor(stats.mtimeMs),
-      inode: `${stats.dev}:${stats.ino}`,
-    });
+    this.result.nodes.set(drivePath, localNodeOf(drivePath, stats));
     this.result.realPaths.set(drivePath, realPath);
     if (isFolder) this.push({ kind: 'folder', drivePath, realPath });
   }
