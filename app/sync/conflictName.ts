@@ -23,6 +23,21 @@ export function conflictedCopyName(path: string, host: string, date: Date, attem
   return joinPath(parentOf(path), `${fitStem(stem, label + ext)}${label}${ext}`);
 }
 
+const CONFLICTED_COPY = /^(.*) \(conflicted copy .+ (\d{4})-(\d{2})-(\d{2}) (\d{2})(\d{2})(\d{2})(?: \d+)?\)(\.[^.]+)?$/s;
+
+/**
+ * Reads a name `conflictedCopyName` made back: the path the conflict was about
+ * and when it happened; null for any other name. Lets the conflicts still
+ * waiting for the user be found in the folder after a restart.
+ */
+export function parseConflictedCopyName(path: string): { path: string; at: number } | null {
+  const match = CONFLICTED_COPY.exec(nameOf(path));
+  if (!match) return null;
+  const [, stem, year, month, day, hours, minutes, seconds, ext] = match;
+  const at = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hours), Number(minutes), Number(seconds));
+  return { path: joinPath(parentOf(path), `${stem}${ext ?? ''}`), at };
+}
+
 function utcStamp(date: Date): string {
   const two = (n: number) => String(n).padStart(2, '0');
   return `${date.getUTCFullYear()}-${two(date.getUTCMonth() + 1)}-${two(date.getUTCDate())} `

@@ -8,6 +8,7 @@ import { startTestServer, type TestServer } from '../../test/helpers/testServer.
 import { FileCredentialStore } from '../auth/fileCredentialStore.js';
 import { SyncClient } from '../syncClient.js';
 import { BridgeError, BridgeService } from './bridgeService.js';
+import { conflictedCopyName } from '../sync/conflictName.js';
 import { ConflictList } from './conflictList.js';
 import { readStoredSettings } from './settingsFile.js';
 
@@ -100,6 +101,26 @@ describe('BridgeService over a real client and service', () => {
 });
 
 describe('ConflictList', () => {
+  it('finds the conflicted copies in the local tree after a restart, with the path and time they are about', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'conflicts-'));
+    try {
+      const when = new Date(Date.UTC(2026, 10, 26, 14, 3, 9));
+      const copies = [conflictedCopyName('/docs/plan.txt', 'my laptop', when), conflictedCopyName('/.bashrc', 'pc', when, 2)];
+      for (const copy of copies) {
+        mkdirSync(join(folder, 'docs'), { recursive: true });
+        writeFileSync(join(folder, copy), 'mine');
+      }
+      const list = new ConflictList((drivePath) => join(folder, drivePath));
+      list.addFromTree(['/docs', '/docs/plan.txt', ...copies, '/notes (conflicted copy).txt']);
+      expect(list.open().map((c) => [c.path, c.copyPath, c.at])).toEqual([
+        ['/docs/plan.txt', copies[0], when.getTime()],
+        ['/.bashrc', copies[1], when.getTime()],
+      ]);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   it('lists a conflict while its copy exists, newest first', () => {
     const folder = mkdtempSync(join(tmpdir(), 'conflicts-'));
     try {

@@ -140,6 +140,7 @@ export class BridgeService {
       else void this.stopEngine();
       this.emit({ type: 'session', session: this.sessionInfo() });
     }));
+    this.conflicts.addFromTree(this.client.state.loadLocal().keys());
     for (const activity of this.client.engine.recentActivity()) this.conflicts.add(activity);
     if (this.client.session.state === 'signed_in') this.runEngine();
   }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Conflict } from '../../protocol/bridge.js';
 import type { Activity } from '../../protocol/engine.js';
+import { parseConflictedCopyName } from '../sync/conflictName.js';
 
 /**
  * The conflicts still waiting for the user: every `conflict` activity of the
@@ -20,6 +21,14 @@ export class ConflictList {
     const conflict: Conflict = { id: activity.otherPath, at: activity.at, path: activity.path, copyPath: activity.otherPath };
     this.byId.set(conflict.id, conflict);
     return true;
+  }
+
+  /** Takes the conflicted copies among these drive paths (the local tree), so conflicts outlive a restart. */
+  addFromTree(paths: Iterable<string>): void {
+    for (const copyPath of paths) {
+      const parsed = parseConflictedCopyName(copyPath);
+      if (parsed && !this.byId.has(copyPath)) this.byId.set(copyPath, { id: copyPath, at: parsed.at, path: parsed.path, copyPath });
+    }
   }
 
   get(id: string): Conflict | undefined {
