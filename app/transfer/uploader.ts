@@ -1,9 +1,10 @@
-import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { SyncError, isSyncError } from '../errors.js';
 import type { Job } from '../db/stateStore.js';
 import { sameLocalState, statLocal } from '../engine/localPaths.js';
 import type { LocalNode, RemoteNode } from '../model.js';
-import type { CreateUploadRequest, UploadStatus } from '../remote/remoteStore.js';
+import type { ChunkBody, CreateUploadRequest, UploadStatus } from '../remote/remoteStore.js';
 import { runParallel } from './parallel.js';
 import { throttle } from './throttle.js';
 import type { TransferContext } from './transferContext.js';
@@ -20,8 +21,8 @@ interface UploadPayload {
   contentHash?: string;
 }
 
-/** Read size for chunk bodies: the 64 KiB default costs 16x the reads and stream turns on a multi-MiB chunk. */
-const READ_PIECE = 1024 * 1024;
+/** Slices a throttled chunk is paid in, so a rate limit is honoured smoothly rather than a chunk at a time. */
+const THROTTLE_PIECE = 1024 * 1024;
 
 function fileChanged(path: string): SyncError {
   return new SyncError('file_changed', `${path} changed while it was being uploaded; it will be sent again`, { path, retryable: false });
@@ -68,25 +69,35 @@ export async function uploadFile(ctx: TransferContext, job: Job, op: UploadOp, s
   const alreadyThere = session.received.reduce((sum, n) => sum + chunkLength(n, session.chunkSize, digest.size), 0);
   if (alreadyThere > 0) ctx.onBytes(job.id, alreadyThere);
 
+  // One buffer per chunk in flight, reused: a fresh read buffer per piece cost ~0.7 s of GC per GiB.
+  const buffers: Buffer[] = [];
+  let file: FileHandle | undefined;
   try {
+    file = await open(abs, 'r');
+    const reading = file;
     await runParallel(missing, ctx.chunkConcurrency, async (n, chunkSignal) => {
-      const start = n * session.chunkSize;
-      const end = start + chunkLength(n, session.chunkSize, digest.size);
-      let sent = 0;
-      await ctx.remote.putChunk(session.uploadId, n, () => createReadStream(abs, { start, end: end - 1, highWaterMark: READ_PIECE })
-        .pipe(throttle(ctx.upload, () => {}, chunkSignal)), {
-        signal: chunkSignal,
-        onProgress: (bytes) => {
-          if (bytes > sent) ctx.onBytes(job.id, bytes - sent);
-          sent = Math.max(sent, bytes);
-        },
-      });
+      const buffer = buffers.pop() ?? Buffer.allocUnsafe(Math.min(session.chunkSize, digest.size));
+      try {
+        const bytes = await readChunk(reading, buffer.subarray(0, chunkLength(n, session.chunkSize, digest.size)), n * session.chunkSize, op.path);
+        let sent = 0;
+        await ctx.remote.putChunk(session.uploadId, n, chunkBody(ctx, bytes, chunkSignal), {
+          signal: chunkSignal,
+          onProgress: (total) => {
+            if (total > sent) ctx.onBytes(job.id, total - sent);
+            sent = Math.max(sent, total);
+          },
+        });
+      } finally {
+        buffers.push(buffer);
+      }
       ctx.jobs.markChunkDone(job.id, n);
     }, signal);
   } catch (error) {
     // A chunk refused for its size or hashes is a file edited mid-upload, not a service failure.
     if (!signal.aborted && await changed()) throw await dropSession(ctx, job, session.uploadId, op.path);
     throw error;
+  } finally {
+    await file?.close();
   }
   if (await changed()) throw await dropSession(ctx, job, session.uploadId, op.path);
   return ctx.remote.completeUpload(session.uploadId, signal);
@@ -99,6 +110,24 @@ async function dropSession(ctx: TransferContext, job: Job, uploadId: string | un
     ctx.jobs.setJobPayload(job.id, { ...job.payload, uploadId: undefined, contentHash: undefined }, ctx.clock.now(), 0);
   }
   return fileChanged(path);
+}
+
+/** Fills `into` from `position`; a file shorter than when it was hashed has changed. */
+async function readChunk(file: FileHandle, into: Buffer, position: number, path: string): Promise<Buffer> {
+  let filled = 0;
+  while (filled < into.length) {
+    const { bytesRead } = await file.read(into, filled, into.length - filled, position + filled);
+    if (bytesRead === 0) throw fileChanged(path);
+    filled += bytesRead;
+  }
+  return into;
+}
+
+/** The bytes as they are when unthrottled; through the bucket in slices (views, not copies) under a rate limit. */
+function chunkBody(ctx: TransferContext, bytes: Buffer, signal: AbortSignal): ChunkBody {
+  if (ctx.upload.rate <= 0) return bytes;
+  const slices = Array.from({ length: Math.ceil(bytes.length / THROTTLE_PIECE) }, (_, i) => bytes.subarray(i * THROTTLE_PIECE, (i + 1) * THROTTLE_PIECE));
+  return () => Readable.from(slices, { objectMode: false }).pipe(throttle(ctx.upload, () => {}, signal));
 }
 
 function chunkLength(n: number, chunkSize: number, size: number): number {
