@@ -18,10 +18,13 @@ export function resolveStateDir(folder: string, stateDir?: string): string {
   return resolve(stateDir ?? join(resolve(folder), STATE_DIR_NAME));
 }
 
+/** The database in a state folder; its presence marks a folder as some sync's state. */
+export const STATE_FILE_NAME = 'state.sqlite';
+
 /** The client's SQLite state in `stateDir`, created (owner-only) when missing. */
 export function openStateStore(stateDir: string): SqliteStateStore {
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  return SqliteStateStore.open(join(stateDir, 'state.sqlite'));
+  return SqliteStateStore.open(join(stateDir, STATE_FILE_NAME));
 }
 
 export interface ClientAccountOptions {

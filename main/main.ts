@@ -6,6 +6,7 @@ import { Notification, app, net, powerMonitor, safeStorage, shell, utilityProces
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { openCredentialStore } from '../app/auth/credentialStore.js';
+import type { BridgeService } from '../app/ui/bridgeService.js';
 import type { BridgeEvent } from '../protocol/bridge.js';
 import { createAppWindow, registerAppScheme, serveRenderer } from './appWindow.js';
 import { DESKTOP_CONFIG_FILE, readDesktopConfig, writeDesktopConfig } from './desktopConfig.js';
@@ -73,6 +74,7 @@ async function openSession(): Promise<void> {
         await shell.openExternal(safe);
       },
       changeLocation: relocate,
+      builtInService: { inUse: config.server === null },
       onInternalError: (error) => log(`internal error: ${error instanceof Error ? error.stack ?? error.message : String(error)}`),
     },
   });
@@ -85,8 +87,8 @@ async function openSession(): Promise<void> {
   if (info.session.state !== 'signed_in') showWindow();
 }
 
-/** A new folder or server from Settings: remembered, then the sync reopens there. */
-async function relocate(next: { folder: string; server: string }): Promise<void> {
+/** A new folder or server from the first-run step or Settings: remembered, then the sync reopens there. */
+async function relocate(next: { folder: string; server: string | null }): Promise<BridgeService> {
   const current = readDesktopConfig(configFile);
   const server = embedded !== null && next.server === embedded.url ? null : next.server;
   writeDesktopConfig(configFile, { ...current, folder: next.folder, server });
@@ -94,6 +96,8 @@ async function relocate(next: { folder: string; server: string }): Promise<void>
   session = null;
   await old?.close();
   await openSession();
+  // openSession sets it or throws.
+  return session!.bridge;
 }
 
 function onBridgeEvent(event: BridgeEvent): void {

@@ -34,8 +34,11 @@ export const settingsSchema = z.object({
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
-/** A change to some settings; the others keep their values. */
-export const settingsPatchSchema = settingsSchema.partial().strict();
+/**
+ * A change to some settings; the others keep their values. `server: null`
+ * picks this computer's built-in service, where the host has one.
+ */
+export const settingsPatchSchema = settingsSchema.partial().extend({ server: settingsSchema.shape.server.nullable().optional() }).strict();
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
 
 export const sessionInfoSchema = z.object({
@@ -69,6 +72,15 @@ export const massDeleteSchema = z.object({
 });
 export type MassDeleteHold = z.infer<typeof massDeleteSchema>;
 
+/** What the host around the engine can do besides syncing. */
+export const capabilitiesSchema = z.object({
+  /** Whether `setSettings` may change `folder` and `server` (the host reopens the sync there). */
+  changeLocation: z.boolean(),
+  /** Whether the host can run the service on this computer (the desktop app's embedded one), chosen with `server: null`. */
+  builtInService: z.boolean(),
+});
+export type Capabilities = z.infer<typeof capabilitiesSchema>;
+
 export const snapshotSchema = z.object({
   /** 'desktop' in the Electron app, 'web' through `netdisk-sync --ui`. */
   shell: z.enum(['desktop', 'web']),
@@ -82,6 +94,9 @@ export const snapshotSchema = z.object({
   massDelete: massDeleteSchema.nullable(),
   settings: settingsSchema,
   providers: z.array(providerSchema),
+  capabilities: capabilitiesSchema,
+  /** Whether `settings.server` is this computer's built-in service. */
+  usesBuiltInService: z.boolean(),
 });
 export type Snapshot = z.infer<typeof snapshotSchema>;
 
@@ -103,7 +118,7 @@ export const bridgeCommands = {
   pause: { args: none, result: none },
   resume: { args: none, result: none },
   getSettings: { args: none, result: settingsSchema },
-  /** Limits, ignore rules and language apply at once, concurrency at the next start; `folder` and `server` only where the host can reopen the client (`not_supported` otherwise). */
+  /** Limits, ignore rules and language apply at once, concurrency at the next start; `folder` and `server` only where the host can reopen the client (`capabilities.changeLocation`; `not_supported` otherwise). */
   setSettings: { args: settingsPatchSchema, result: settingsSchema },
   listDevices: { args: none, result: z.array(deviceSchema) },
   signOutDevice: { args: z.object({ id: z.string().min(1).max(64) }).strict(), result: none },
@@ -142,7 +157,11 @@ export const bridgeErrorSchema = z.object({
 export type BridgeErrorInfo = z.infer<typeof bridgeErrorSchema>;
 
 /** Codes the bridge itself adds to the engine's (app/errors.ts) and the service's (protocol/errors.ts). */
-export const BRIDGE_ERROR_CODES = ['invalid_request', 'unknown_command', 'not_supported', 'not_signed_in', 'bridge_closed'] as const;
+export const BRIDGE_ERROR_CODES = [
+  'invalid_request', 'unknown_command', 'not_supported', 'not_signed_in', 'bridge_closed',
+  /** A new sync folder that is (inside) a sync's state folder, or a file. */
+  'folder_in_state_dir', 'folder_not_directory',
+] as const;
 
 type CommandMethod<K extends BridgeCommandName> = undefined extends BridgeArgs<K>
   ? () => Promise<BridgeResult<K>>

@@ -7,7 +7,7 @@ import { parseCommand, USAGE, UsageError, type AccountArgs, type CliArgs, type C
 import { EXIT } from './exitCodes.js';
 import { askPassword } from './passwordPrompt.js';
 import { jsonReporter, terminalReporter, type Reporter } from './reporter.js';
-import { serveUi } from './uiCommand.js';
+import { serveUi, type SyncLocation } from './uiCommand.js';
 
 /** Sign-in failures leave the folder signed out: scripts see them as "not signed in". */
 const SIGNED_OUT_CODES: ReadonlySet<string> = new Set(['signed_out', 'sign_in_failed', 'sign_in_timeout']);
@@ -55,6 +55,24 @@ async function accountCommand(args: AccountArgs): Promise<number> {
   }
 }
 
+/** A client on `location`; its state follows the folder unless --state was given. Flags win over what was saved from the UI for it. */
+async function openClient(args: CliArgs, location: SyncLocation, reporter: Reporter): Promise<SyncClient> {
+  const saved = readStoredSettings(resolveStateDir(location.folder, args.stateDir));
+  const client = await SyncClient.open({
+    server: location.server,
+    folder: location.folder,
+    ...(args.stateDir ? { stateDir: args.stateDir } : {}),
+    warn: (message) => reporter.say(`warning: ${message}`),
+    engine: {
+      uploadLimit: args.uploadLimit ?? saved.uploadLimit,
+      downloadLimit: args.downloadLimit ?? saved.downloadLimit,
+      fileConcurrency: args.concurrency ?? saved.concurrency,
+    },
+  });
+  client.engine.on((event) => reporter.event(event));
+  return client;
+}
+
 async function syncCommand(args: CliArgs): Promise<number> {
   const reporter = args.json ? jsonReporter(process.stdout) : terminalReporter(process.stderr);
   let client: SyncClient | undefined;
@@ -67,26 +85,20 @@ async function syncCommand(args: CliArgs): Promise<number> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  // Flags win over what was saved from the UI for this folder.
-  const saved = readStoredSettings(resolveStateDir(args.folder, args.stateDir));
   try {
-    client = await SyncClient.open({
-      server: args.server,
-      folder: args.folder,
-      ...(args.stateDir ? { stateDir: args.stateDir } : {}),
-      warn: (message) => reporter.say(`warning: ${message}`),
-      engine: {
-        uploadLimit: args.uploadLimit ?? saved.uploadLimit,
-        downloadLimit: args.downloadLimit ?? saved.downloadLimit,
-        fileConcurrency: args.concurrency ?? saved.concurrency,
-      },
-    });
+    client = await openClient(args, { folder: args.folder, server: args.server }, reporter);
     // With --ui and no --username the page signs in when no earlier sign-in can be resumed.
     if (args.ui && !args.username) await client.resume();
     else await signIn(client, args, reporter);
-    client.engine.on((event) => reporter.event(event));
     if (args.ui) {
-      await serveUi(client, { ...args, ui: args.ui }, reporter, stopping);
+      // serveUi owns the client from here: the page may replace it with one on another folder or service.
+      const initial = client;
+      client = undefined;
+      await serveUi(initial, { ...args, ui: args.ui }, reporter, stopping, async (location) => {
+        const next = await openClient(args, location, reporter);
+        await next.resume();
+        return next;
+      });
       return EXIT.ok;
     }
     if (!args.once) {

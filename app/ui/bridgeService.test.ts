@@ -98,6 +98,56 @@ describe('BridgeService over a real client and service', () => {
     expect(service.describeError(new TypeError('secret detail at line 3'))).toEqual({ code: 'internal', message: 'something went wrong inside netdisk-sync' });
     expect(reported).toHaveLength(1);
   });
+
+  it('moves the sync to another folder: the host reopens the client there, the rest of the patch lands in the new folder\'s settings', async () => {
+    const events: BridgeEvent[] = [];
+    // As `netdisk-sync --ui` does: close, reopen on the new folder (state follows it), serve with a new BridgeService.
+    const serve = async (folder: string): Promise<BridgeService> => {
+      const stateDir = join(folder, '.netdisk-sync');
+      const client = await SyncClient.open({
+        server: server.url, folder, warn: () => {}, credentials: new FileCredentialStore(stateDir),
+        engine: { watch: { debounceMs: 20, stabilityMs: 20, pollWaitSeconds: 1 } },
+      });
+      await client.resume();
+      const service: BridgeService = new BridgeService(client, {
+        shell: 'web',
+        changeLocation: async (next) => {
+          expect(next.server).toBe(server.url);
+          await service.close();
+          await client.close();
+          open.splice(open.findIndex((entry) => entry.service === service), 1);
+          return serve(next.folder);
+        },
+      });
+      service.on((event) => events.push(event));
+      service.start();
+      open.push({ service, client });
+      return service;
+    };
+    const first = await serve(join(root, 'folder'));
+    expect(await first.call('getSnapshot', undefined)).toMatchObject({ capabilities: { changeLocation: true, builtInService: false }, usesBuiltInService: false });
+    await first.call('signInWithPassword', { username: user.user.username, password: TEST_PASSWORD });
+
+    // Refused before the client is touched: a state folder, a file, a relative path, the built-in service this host lacks.
+    writeFileSync(join(root, 'a-file'), 'x');
+    await expect(first.call('setSettings', { folder: join(root, 'folder', '.netdisk-sync', 'inner') })).rejects.toMatchObject({ code: 'folder_in_state_dir' });
+    await expect(first.call('setSettings', { folder: join(root, 'a-file') })).rejects.toMatchObject({ code: 'folder_not_directory' });
+    await expect(first.call('setSettings', { folder: 'relative/path' })).rejects.toMatchObject({ code: 'invalid_request' });
+    await expect(first.call('setSettings', { server: null })).rejects.toMatchObject({ code: 'not_supported' });
+    expect(open).toHaveLength(1);
+
+    const second = join(root, 'second', 'Netdisk');
+    const moved = await first.call('setSettings', { folder: second, uploadLimit: 5000 });
+    expect(moved).toMatchObject({ folder: second, server: server.url, uploadLimit: 5000 });
+    expect(readStoredSettings(join(second, '.netdisk-sync')).uploadLimit).toBe(5000);
+    expect(readStoredSettings(join(root, 'folder', '.netdisk-sync')).uploadLimit).toBe(0);
+    // The new folder has its own (empty) account state: the page is told to sign in there.
+    expect(events).toContainEqual({ type: 'session', session: { state: 'signed_out', username: null, reason: null } });
+    const successor = open[0]!.service;
+    await successor.call('signInWithPassword', { username: user.user.username, password: TEST_PASSWORD });
+    writeFileSync(join(second, 'moved.txt'), 'in the new folder');
+    await expect.poll(() => events.some((event) => event.type === 'activity' && event.activity.path === '/moved.txt'), { timeout: 15_000 }).toBe(true);
+  });
 });
 
 describe('ConflictList', () => {

@@ -6,7 +6,7 @@ import { sessionsResponse } from '../../protocol/api.js';
 import {
   BRIDGE_ERROR_CODES, bridgeCommands,
   type BridgeCommandName, type BridgeErrorInfo, type BridgeEvent, type BridgeResult,
-  type MassDeleteHold, type Provider, type SessionInfo, type Settings, type Snapshot,
+  type MassDeleteHold, type Provider, type SessionInfo, type Settings, type SettingsPatch, type Snapshot,
 } from '../../protocol/bridge.js';
 import type { EngineIssue, Progress } from '../../protocol/engine.js';
 import { checkEntryPath } from '../../protocol/paths.js';
@@ -16,6 +16,7 @@ import { IGNORE_FILE_NAME } from '../local/ignore.js';
 import type { SyncClient } from '../syncClient.js';
 import { ConflictList } from './conflictList.js';
 import { readStoredSettings, writeStoredSettings, type StoredSettings } from './settingsFile.js';
+import { prepareSyncFolder } from './syncLocation.js';
 
 export type BridgeErrorCode = (typeof BRIDGE_ERROR_CODES)[number];
 
@@ -35,8 +36,14 @@ export interface BridgeServiceOptions {
   openPath?: (absPath: string) => Promise<void>;
   /** Opens the system browser for a provider sign-in; without it the page opens the URL it gets back. */
   openBrowser?: (url: string) => Promise<void>;
-  /** Moves the sync to another folder or service (the desktop reopens its client); without it such changes are refused. */
-  changeLocation?: (next: { folder: string; server: string }) => Promise<void>;
+  /**
+   * Moves the sync to another folder or service (`server: null`: the built-in
+   * one) by reopening the client there, and resolves to the service that now
+   * serves the page (this one is closed by then); without it such changes are refused.
+   */
+  changeLocation?: (next: { folder: string; server: string | null }) => Promise<BridgeService>;
+  /** The host can run the service on this computer (the desktop's embedded one); `inUse`: this sync talks to it. */
+  builtInService?: { inUse: boolean };
   /** Told about failures that are bugs, with the real error; the page only gets a generic sentence. */
   onInternalError?: (error: unknown) => void;
 }
@@ -143,6 +150,8 @@ export class BridgeService {
     this.conflicts.addFromTree(this.client.state.loadLocal().keys());
     for (const activity of this.client.engine.recentActivity()) this.conflicts.add(activity);
     if (this.client.session.state === 'signed_in') this.runEngine();
+    // A page that followed a change of location learns the new sync's session (and reloads its snapshot).
+    this.emit({ type: 'session', session: this.sessionInfo() });
   }
 
   /** Stops the engine and the event flow; the client stays open for its owner to close. */
@@ -191,6 +200,8 @@ export class BridgeService {
       massDelete: this.massDelete,
       settings,
       providers: this.options.providers ?? DEFAULT_PROVIDERS,
+      capabilities: { changeLocation: this.options.changeLocation !== undefined, builtInService: this.options.builtInService !== undefined },
+      usesBuiltInService: this.options.builtInService?.inUse ?? false,
     }));
   }
 
@@ -212,16 +223,15 @@ export class BridgeService {
     };
   }
 
-  private async setSettings(patch: Partial<Settings>): Promise<Settings> {
-    const { folder, server, ignoreRules, ...stored } = patch;
+  private async setSettings(patch: SettingsPatch): Promise<Settings> {
+    const { folder, server, ...rest } = patch;
     const current = await this.settings();
-    const next = { folder: folder ?? current.folder, server: server ?? current.server };
-    if (next.folder !== current.folder || next.server !== current.server) {
-      if (!this.options.changeLocation) {
-        throw new BridgeError('not_supported', 'the folder and the server are chosen when netdisk-sync starts: restart it with --folder or --server');
-      }
-      await this.options.changeLocation(next);
+    const usesBuiltIn = this.options.builtInService?.inUse ?? false;
+    const serverChanges = server === null ? !usesBuiltIn : server !== undefined && server !== current.server;
+    if (serverChanges || (folder !== undefined && folder !== current.folder)) {
+      return this.relocate(folder ?? current.folder, server === undefined ? (usesBuiltIn ? null : current.server) : server, rest);
     }
+    const { ignoreRules, ...stored } = rest;
     if (ignoreRules !== undefined && ignoreRules !== current.ignoreRules) {
       // The watcher sees the file change and reloads the rules.
       await writeFile(this.ignoreFile(), ignoreRules, 'utf8');
@@ -232,6 +242,18 @@ export class BridgeService {
     const settings = await this.settings();
     this.emit({ type: 'settings', settings });
     return settings;
+  }
+
+  /** The rest of the patch belongs to the new place's settings, so the successor applies it. */
+  private async relocate(folder: string, server: string | null, rest: Omit<SettingsPatch, 'folder' | 'server'>): Promise<Settings> {
+    if (!this.options.changeLocation) {
+      throw new BridgeError('not_supported', 'the folder and the server are chosen when netdisk-sync starts: restart it with --folder or --server');
+    }
+    if (server === null && !this.options.builtInService) throw new BridgeError('not_supported', 'there is no built-in service here: enter the address of a service');
+    const prepared = await prepareSyncFolder(folder);
+    if (!prepared.ok) throw new BridgeError(prepared.code, prepared.message);
+    const successor = await this.options.changeLocation({ folder: prepared.folder, server });
+    return await successor.call('setSettings', rest) as Settings;
   }
 
   /** Resolves with the page to open as soon as the sign-in listens; the outcome arrives as a session event. */

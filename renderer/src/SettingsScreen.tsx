@@ -3,6 +3,7 @@ import type { BridgeApi, Device, Language, Snapshot } from '../../protocol/bridg
 import { ErrorNotice } from './ErrorNotice.js';
 import { formatTime } from './format.js';
 import { useI18n } from './i18n.js';
+import { LocationForm } from './LocationForm.js';
 import { useCommand } from './useCommand.js';
 
 /** What the form edits: limits in KB/s as people think of them, the contract's bytes per second on save. */
@@ -68,12 +69,19 @@ export function SettingsScreen({ bridge, snapshot }: { bridge: BridgeApi; snapsh
   return (
     <section aria-labelledby="settings-title" className="screen">
       <h2 id="settings-title">{t('settings.title')}</h2>
+      {snapshot.capabilities.changeLocation ? (
+        <LocationForm key={`${settings.folder}\n${settings.server}`} bridge={bridge} snapshot={snapshot} confirmFirst />
+      ) : null}
       <form className="form settings-form" onSubmit={(event) => void submit(event)}>
-        <label htmlFor="folder">{t('settings.folder')}</label>
-        <input id="folder" value={settings.folder} readOnly aria-describedby="location-hint" />
-        <label htmlFor="server">{t('settings.server')}</label>
-        <input id="server" value={settings.server} readOnly aria-describedby="location-hint" />
-        <p id="location-hint" className="hint">{t('settings.locationHint')}</p>
+        {snapshot.capabilities.changeLocation ? null : (
+          <>
+            <label htmlFor="folder">{t('settings.folder')}</label>
+            <input id="folder" value={settings.folder} readOnly aria-describedby="location-hint" />
+            <label htmlFor="server">{t('settings.server')}</label>
+            <input id="server" value={settings.server} readOnly aria-describedby="location-hint" />
+            <p id="location-hint" className="hint">{t('settings.locationHint')}</p>
+          </>
+        )}
 
         <label htmlFor="upload-limit">{t('settings.uploadLimit')}</label>
         <input id="upload-limit" type="number" min={0} step="any" inputMode="decimal" required value={draft.uploadKbps}

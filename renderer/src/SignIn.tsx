@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import type { BridgeApi, Snapshot } from '../../protocol/bridge.js';
 import { ErrorNotice } from './ErrorNotice.js';
 import { useI18n } from './i18n.js';
+import { LocationForm } from './LocationForm.js';
 import { useCommand } from './useCommand.js';
 
 export function SignIn({ bridge, snapshot }: { bridge: BridgeApi; snapshot: Snapshot }) {
@@ -29,7 +30,12 @@ export function SignIn({ bridge, snapshot }: { bridge: BridgeApi; snapshot: Snap
   return (
     <main className="sign-in" aria-labelledby="sign-in-title">
       <h1 id="sign-in-title">{t('signIn.title')}</h1>
-      <p className="muted">{t('signIn.server', { server: snapshot.settings.server })}</p>
+      {snapshot.capabilities.changeLocation ? (
+        // First run: where to sync comes before signing in (the account belongs to that service and folder).
+        <LocationForm key={`${snapshot.settings.folder}\n${snapshot.settings.server}`} bridge={bridge} snapshot={snapshot} confirmFirst={false} />
+      ) : (
+        <p className="muted">{t('signIn.server', { server: snapshot.settings.server })}</p>
+      )}
       {reason ? <ErrorNotice error={reason} /> : null}
       <div className="providers">
         {snapshot.providers.map((provider) => (

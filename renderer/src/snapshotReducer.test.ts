@@ -19,6 +19,8 @@ const snapshot: Snapshot = {
   massDelete: null,
   settings: { folder: '/f', server: 'http://127.0.0.1:1', uploadLimit: 0, downloadLimit: 0, concurrency: 4, ignoreRules: '', startAtLogin: false, language: null },
   providers: [],
+  capabilities: { changeLocation: false, builtInService: false },
+  usesBuiltInService: false,
 };
 
 describe('applyEvents', () => {

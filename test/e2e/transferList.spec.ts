@@ -22,6 +22,8 @@ test('10,000 queued transfers: only the rows in view are in the page, and scroll
     activity: [], issues: [], conflicts: [], massDelete: null,
     settings: { folder: '/home/many/Netdisk', server: world.serverUrl, uploadLimit: 0, downloadLimit: 0, concurrency: 4, ignoreRules: '', startAtLogin: false, language: 'en' },
     providers: [],
+    capabilities: { changeLocation: false, builtInService: false },
+    usesBuiltInService: false,
   };
   await page.addInitScript((fixed: Snapshot) => {
     const refuse = () => Promise.reject(Object.assign(new Error('not in this test'), { code: 'not_supported' }));

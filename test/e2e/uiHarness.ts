@@ -85,17 +85,28 @@ export class UiWorld {
 
   /** `env` gets the service's address before it starts, e.g. to register an OAuth callback with a provider. */
   async startService(env: (serverUrl: string) => NodeJS.ProcessEnv = () => ({})): Promise<void> {
+    const started = await this.launchService('data', env);
+    this.serverUrl = started.serverUrl;
+    this.user = started.user;
+  }
+
+  /** Another service with its own data and one signed-up user, e.g. to move the sync to. */
+  startOtherService(): Promise<{ serverUrl: string; user: SignedUpUser }> {
+    return this.launchService('other-data', () => ({}));
+  }
+
+  private async launchService(dataName: string, env: (serverUrl: string) => NodeJS.ProcessEnv): Promise<{ serverUrl: string; user: SignedUpUser }> {
     const port = await freePort();
-    this.serverUrl = `http://127.0.0.1:${port}`;
-    const server = start(['bin/netdisk-server.js', '--port', String(port), '--data', join(this.root, 'data'), '--log-level', 'warn'], {
-      ...this.env, NETDISK_JWT_SECRET: randomBytes(32).toString('hex'), ...env(this.serverUrl),
+    const serverUrl = `http://127.0.0.1:${port}`;
+    const server = start(['bin/netdisk-server.js', '--port', String(port), '--data', join(this.root, dataName), '--log-level', 'warn'], {
+      ...this.env, NETDISK_JWT_SECRET: randomBytes(32).toString('hex'), ...env(serverUrl),
     });
     this.running.push(server);
     await waitFor(server, async () => {
-      const ok = await fetch(`${this.api}/health`).then((r) => r.ok, () => false);
+      const ok = await fetch(`${serverUrl}/api/v1/health`).then((r) => r.ok, () => false);
       return ok ? true : null;
     }, 'netdisk-server answering /health');
-    this.user = await signUp(this.api);
+    return { serverUrl, user: await signUp(`${serverUrl}/api/v1`) };
   }
 
   get username(): string {
