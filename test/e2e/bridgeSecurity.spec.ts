@@ -1,12 +1,25 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
+import keytar from 'keytar';
 import WebSocket from 'ws';
+import { CREDENTIALS_FILE } from '../../app/auth/fileCredentialStore.js';
+import { KEYCHAIN_SERVICE } from '../../app/auth/keytarCredentialStore.js';
 import { signInThroughPage } from './signInPage.js';
 import { expect, shots, test } from './fixtures.js';
 import type { SyncUi } from './uiHarness.js';
 
 const tokenOf = (url: string) => new URL(url).hash.replace('#token=', '');
+
+/**
+ * The secrets the client stored: in the OS keychain where one answers (CI runs
+ * a real Secret Service), else in the 0600 file in the folder's state dir.
+ */
+async function storedSecrets(folder: string): Promise<string[]> {
+  const file = join(folder, '.netdisk-sync', CREDENTIALS_FILE);
+  if (existsSync(file)) return [...readFileSync(file, 'utf8').matchAll(/"([A-Za-z0-9_-]{32,})"/g)].map((m) => m[1]!);
+  return (await keytar.findCredentials(KEYCHAIN_SERVICE)).map((entry) => entry.password);
+}
 
 /** Opens the bridge socket from Node with the given Origin; resolves with how the attempt ended. */
 function connect(ui: SyncUi, origin: string | undefined, hello: unknown, then: unknown[] = []): Promise<{ refused?: number; closed?: number; messages: unknown[] }> {
@@ -57,8 +70,7 @@ test('the WebSocket refuses other origins and wrong tokens; the right one gets p
   expect(results.find((r) => r.id === 2)).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
   expect(results.find((r) => r.id === 3)).toMatchObject({ ok: false, error: { code: 'unknown_command' } });
   // The stored refresh token never crosses the bridge.
-  const stored = readFileSync(join(world.folder, '.netdisk-sync', 'credentials.json'), 'utf8');
-  const secrets = [...stored.matchAll(/"([A-Za-z0-9_-]{32,})"/g)].map((m) => m[1]!);
+  const secrets = await storedSecrets(world.folder);
   expect(secrets.length).toBeGreaterThan(0);
   for (const secret of secrets) expect(JSON.stringify(answer.messages)).not.toContain(secret);
 });
