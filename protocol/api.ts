@@ -1,30 +1,28 @@
 import { z } from 'zod';
-import { checkEntryPath, checkPath } from './paths.js';
+import { checkEntryPath, checkPath, type PathCheck } from './paths.js';
 
 /** Wire contract v1: the zod schemas both client and service validate against. */
 export const API_PREFIX = '/api/v1';
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits');
 
+/** A path field checked (and NFC-normalized) by `check`; refusals carry the `invalid_path` code. */
+function pathField(check: (value: unknown) => PathCheck) {
+  return z.string().transform((value, ctx) => {
+    const checked = check(value);
+    if (!checked.ok) {
+      ctx.addIssue({ code: 'custom', message: checked.reason, params: { errorCode: 'invalid_path' } });
+      return z.NEVER;
+    }
+    return checked.path;
+  });
+}
+
 /** A drive path (root allowed), NFC-normalized on parse. */
-export const drivePath = z.string().transform((value, ctx) => {
-  const checked = checkPath(value);
-  if (!checked.ok) {
-    ctx.addIssue({ code: 'custom', message: checked.reason, params: { errorCode: 'invalid_path' } });
-    return z.NEVER;
-  }
-  return checked.path;
-});
+export const drivePath = pathField(checkPath);
 
 /** A drive path naming an entry (root refused). */
-export const entryPath = z.string().transform((value, ctx) => {
-  const checked = checkEntryPath(value);
-  if (!checked.ok) {
-    ctx.addIssue({ code: 'custom', message: checked.reason, params: { errorCode: 'invalid_path' } });
-    return z.NEVER;
-  }
-  return checked.path;
-});
+export const entryPath = pathField(checkEntryPath);
 
 /** `ifRev` precondition: a rev must match; `null` means "must not exist yet"; absent means none. */
 export const ifRev = z.string().min(1).max(64).nullable().optional();
