@@ -2,6 +2,7 @@ import { mkdir, rename, rmdir, utimes } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { SyncError } from '../errors.js';
 import { errnoCode, syncErrorFromFs } from '../fsErrors.js';
+import { localNodeOf } from '../local/scanner.js';
 import type { LocalTrash } from '../local/trash.js';
 import type { LocalNode } from '../model.js';
 import { sameLocalState, statLocal, type LocalPaths } from './localPaths.js';
@@ -45,7 +46,10 @@ export class LocalOps {
         throw syncErrorFromFs(error, abs);
       }
     } else {
-      await this.trash.moveToTrash(abs);
+      // The user may rewrite the file while the trash prepares its slot: the trash looks again right before it moves the file.
+      await this.trash.moveToTrash(abs, (stats) => {
+        if (!sameLocalState(localNodeOf(path, stats), expect)) throw stale(path, 'it changed since the decision to delete it');
+      });
     }
     this.paths.forget(path, now.kind);
   }

@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { cp, lstat, mkdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
@@ -9,7 +10,12 @@ import { errnoCode, syncErrorFromFs } from '../fsErrors.js';
  * shell.trashItem instead.
  */
 export interface LocalTrash {
-  moveToTrash(absPath: string): Promise<void>;
+  /**
+   * `check`, when given, sees the item's lstat right before the rename and
+   * throws to leave it in place: the last look is as close to the move as the
+   * file system allows, so a file the user rewrote meanwhile is not trashed.
+   */
+  moveToTrash(absPath: string, check?: (stats: Stats) => void): Promise<void>;
 }
 
 /** Moves into `<stateDir>/trash/<timestamp>-<name>`; copies and deletes when that is on another device. */
@@ -19,12 +25,14 @@ export class StateDirTrash implements LocalTrash {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async moveToTrash(absPath: string): Promise<void> {
+  async moveToTrash(absPath: string, check?: (stats: Stats) => void): Promise<void> {
     const trashDir = join(this.stateDir, 'trash');
     try {
       await mkdir(trashDir, { recursive: true, mode: 0o700 });
       const stamp = this.now().toISOString().replace(/[:.]/g, '-');
-      await moveAcrossDevices(absPath, await freePath(trashDir, `${stamp}-${basename(absPath)}`));
+      const target = await freePath(trashDir, `${stamp}-${basename(absPath)}`);
+      if (check) check(await lstat(absPath));
+      await moveAcrossDevices(absPath, target);
     } catch (error) {
       throw syncErrorFromFs(error, absPath);
     }
@@ -45,7 +53,7 @@ export class FreedesktopTrash implements LocalTrash {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async moveToTrash(absPath: string): Promise<void> {
+  async moveToTrash(absPath: string, check?: (stats: Stats) => void): Promise<void> {
     const source = resolve(absPath);
     try {
       const files = join(this.trashDir, 'files');
@@ -53,10 +61,11 @@ export class FreedesktopTrash implements LocalTrash {
       await mkdir(files, { recursive: true, mode: 0o700 });
       await mkdir(infos, { recursive: true, mode: 0o700 });
       const [item, trash] = await Promise.all([lstat(source), stat(files)]);
-      if (item.dev !== trash.dev) return await this.fallback.moveToTrash(source);
+      if (item.dev !== trash.dev) return await this.fallback.moveToTrash(source, check);
       // The .trashinfo is created exclusively first: that is what reserves the name.
       const name = await reserveTrashName(files, infos, basename(source), trashInfo(source, this.now()));
       try {
+        if (check) check(await lstat(source));
         await rename(source, join(files, name));
       } catch (error) {
         await unlink(join(infos, `${name}.trashinfo`));
