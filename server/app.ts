@@ -38,6 +38,32 @@ const MODULES: ServerModule[] = [
   uploadsModule,
 ];
 
+/** How long a graceful close lets requests in flight finish before it cuts their connections. */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * Graceful close lets requests in flight finish, then closes their
+ * connections. server.close() drops only the connections idle at that
+ * moment: one whose answer ended later stayed open for the keep-alive
+ * timeout (72 s) and held close. So once closing, answers say
+ * `connection: close` and each finished one drops the connections it left
+ * idle; a request still running after SHUTDOWN_GRACE_MS (a client that
+ * vanished mid-body) is cut.
+ */
+function closeConnectionsWhenAnswered(app: FastifyInstance): void {
+  let deadline: NodeJS.Timeout | undefined;
+  app.addHook('preClose', async () => {
+    deadline = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (deadline) reply.header('connection', 'close');
+  });
+  app.addHook('onResponse', async () => {
+    if (deadline) app.server.closeIdleConnections();
+  });
+  app.addHook('onClose', async () => clearTimeout(deadline));
+}
+
 /** The app factory: tests call it and talk to the result without fixed ports. */
 export async function buildApp(config: ServerConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
@@ -46,6 +72,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     bodyLimit: 16 * 1024 * 1024,
     forceCloseConnections: false,
   });
+  closeConnectionsWhenAnswered(app);
   // Raw bodies (chunks) are streamed by their handlers; anything unknown is left unread.
   app.addContentTypeParser('application/octet-stream', (_request, _payload, done) => done(null));
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));

@@ -89,3 +89,21 @@ describe('GET /files/content', () => {
     expect(anonymous.status).toBe(401);
   });
 });
+
+describe('closing the service during a download', () => {
+  it('finishes the answer, then closes its connection instead of keeping it alive', async () => {
+    const server = await startTestServer();
+    const alice = await signUp(server.api);
+    const bytes = randomBytes(32 * 1024 * 1024);
+    await uploadFile(server.api, alice.auth, '/big.bin', bytes);
+    const response = await fetch(`${server.api}/files/content?path=/big.bin`, { headers: alice.auth });
+    const started = Date.now();
+    const closing = server.close();
+    // The answer is still being written when close starts: its connection is not idle yet.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(Buffer.from(await response.arrayBuffer()).equals(bytes)).toBe(true);
+    await closing;
+    // Kept alive, the connection held close for the keep-alive timeout (72 s).
+    expect(Date.now() - started).toBeLessThan(5000);
+  }, 30_000);
+});
