@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { link, mkdir, open, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { SyncError } from '../errors.js';
@@ -7,6 +8,7 @@ import { errnoCode, syncErrorFromFs } from '../fsErrors.js';
 import type { Job } from '../db/stateStore.js';
 import { sameLocalState, statLocal } from '../engine/localPaths.js';
 import { PARTIAL_DOWNLOAD_SUFFIX } from '../local/ignore.js';
+import { conflictedCopyName } from '../sync/conflictName.js';
 import type { LocalNode, RemoteNode } from '../model.js';
 import { runParallel } from './parallel.js';
 import { throttle } from './throttle.js';
@@ -80,10 +82,11 @@ export async function downloadFile(ctx: TransferContext, job: Job, op: DownloadO
       await discard(ctx, job, partial, chunkCount);
       throw new SyncError('hash_mismatch', `the downloaded bytes of ${op.path} do not match their hash; it will be fetched again`, { path: op.path, retryable: true });
     }
-    return await putInPlace(ctx, op, partial);
+    return await placeDownload(ctx, op, partial);
   } catch (error) {
     if (error instanceof SyncError) {
-      if (error.code === 'disk_full') await discard(ctx, job, partial, chunkCount);
+      // Out of space, or a local change made this download stale: free the bytes now.
+      if (error.code === 'disk_full' || error.code === 'file_changed') await discard(ctx, job, partial, chunkCount);
       throw error;
     }
     const mapped = syncErrorFromFs(error, partial);
@@ -93,7 +96,7 @@ export async function downloadFile(ctx: TransferContext, job: Job, op: DownloadO
 }
 
 /** The atomic step: only if the target is still what the plan saw; a new file never clobbers one that appeared meanwhile. */
-async function putInPlace(ctx: TransferContext, op: DownloadOp, partial: string): Promise<LocalNode> {
+export async function placeDownload(ctx: Pick<TransferContext, 'paths' | 'hasher' | 'clock'>, op: DownloadOp, partial: string): Promise<LocalNode> {
   const target = ctx.paths.abs(op.path);
   if (!sameLocalState(await statLocal(target, op.path), op.expectLocal)) {
     throw new SyncError('file_changed', `${op.path} changed locally during the download; both versions will be kept`, { path: op.path, retryable: false });
@@ -101,21 +104,54 @@ async function putInPlace(ctx: TransferContext, op: DownloadOp, partial: string)
   const mtime = new Date(op.remote.mtime);
   await utimes(partial, mtime, mtime);
   try {
-    if (op.expectLocal === null) {
+    if (op.expectLocal?.kind === 'file') await setAsideReplaced(ctx, op, op.expectLocal, target, `${partial}.replaced`);
+    if (op.expectLocal?.kind === 'folder') {
+      await rename(partial, target);
+    } else {
+      // link never overwrites: a file that appeared meanwhile stays, and the next plan keeps both.
       await link(partial, target);
       await unlink(partial);
-    } else {
-      await rename(partial, target);
     }
   } catch (error) {
     if (errnoCode(error) === 'EEXIST') {
       throw new SyncError('file_changed', `${op.path} appeared locally during the download; both versions will be kept`, { path: op.path, retryable: false });
     }
+    if (error instanceof SyncError) throw error;
     throw syncErrorFromFs(error, target);
   }
   const placed = await statLocal(target, op.path);
   if (!placed) throw new SyncError('file_changed', `${op.path} vanished right after the download`, { path: op.path, retryable: false });
   return { ...placed, contentHash: op.remote.contentHash };
+}
+
+/**
+ * Takes the old version out of the way in one atomic rename, then checks that
+ * what moved is the version the plan saw: the check before the rename leaves
+ * a gap in which the user may have saved again, and a rename over the file
+ * would have lost that save. A version that is not the expected one goes back
+ * (or, if its place was taken meanwhile, next to it as a conflicted copy).
+ */
+async function setAsideReplaced(ctx: Pick<TransferContext, 'paths' | 'hasher' | 'clock'>, op: DownloadOp, expected: LocalNode, target: string, aside: string): Promise<void> {
+  await rename(target, aside);
+  let digest: string | null = null;
+  try {
+    digest = (await ctx.hasher.hashFile(aside)).contentHash;
+  } catch {
+    // Unreadable now: treat it as changed and put it back.
+  }
+  if (digest !== null && digest === expected.contentHash) {
+    // The synced version (safe on the service): it is no longer needed.
+    await unlink(aside);
+    return;
+  }
+  try {
+    await link(aside, target);
+  } catch (error) {
+    if (errnoCode(error) !== 'EEXIST') throw error;
+    await link(aside, ctx.paths.abs(conflictedCopyName(op.path, hostname(), new Date(ctx.clock.now()))));
+  }
+  await unlink(aside);
+  throw new SyncError('file_changed', `${op.path} changed locally during the download; both versions will be kept`, { path: op.path, retryable: false });
 }
 
 /** Frees the partial file and forgets its chunks, so the next attempt starts clean. */
