@@ -9,10 +9,31 @@ import { FileCredentialStore } from '../../app/auth/fileCredentialStore.js';
 import type { SyncEngineOptions, SyncSummary } from '../../app/engine/syncEngine.js';
 import { SyncClient } from '../../app/syncClient.js';
 import { TEST_PASSWORD, signUp, type SignedUpUser } from './accounts.js';
-import type { TestServer } from './testServer.js';
+import { afterAll, beforeAll } from 'vitest';
+import { startTestServer, type TestServer } from './testServer.js';
 
 /** Path -> `folder` or the SHA-256 (hex) of the file's bytes. */
 export type TreeSnapshot = Record<string, string>;
+
+/**
+ * The suite's real service, started once. Local deletes go to the freedesktop
+ * trash, so the suite points XDG_DATA_HOME at a temporary folder instead of
+ * the real home. Call at the top level of a test file.
+ */
+export function useSyncService(): { readonly server: TestServer } {
+  const suite = {} as { server: TestServer };
+  let xdgDataHome = '';
+  beforeAll(async () => {
+    xdgDataHome = await mkdtemp(join(tmpdir(), 'netdisk-sync-xdg-'));
+    process.env.XDG_DATA_HOME = xdgDataHome;
+    suite.server = await startTestServer();
+  });
+  afterAll(async () => {
+    await suite.server?.close();
+    await rm(xdgDataHome, { recursive: true, force: true });
+  });
+  return suite;
+}
 
 export const FOLDER = 'folder';
 

@@ -2,31 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { changesResponse, type Change } from '../../protocol/api.js';
 import type { EngineEvent } from '../../protocol/engine.js';
 import { isSyncError } from '../../app/errors.js';
-import { startTestServer, type TestServer } from '../helpers/testServer.js';
 import {
-  Device, FOLDER, eventually, localTree, normalized, openDevices, remoteTree, sha256, snapshots, syncInOrder,
+  Device, FOLDER, eventually, useSyncService, localTree, normalized, openDevices, remoteTree, sha256, snapshots, syncInOrder,
   type DeviceWorld, type TreeSnapshot,
 } from '../helpers/syncDevices.js';
 
-let server: TestServer;
-let xdgDataHome: string;
+const service = useSyncService();
 let world: DeviceWorld | null = null;
-
-beforeAll(async () => {
-  // Local deletes go to the freedesktop trash; keep it out of the real home.
-  xdgDataHome = await mkdtemp(join(tmpdir(), 'netdisk-sync-e2e-xdg-'));
-  process.env.XDG_DATA_HOME = xdgDataHome;
-  server = await startTestServer();
-});
-
-afterAll(async () => {
-  await server.close();
-  await rm(xdgDataHome, { recursive: true, force: true });
-});
 
 afterEach(async () => {
   await world?.close();
@@ -34,7 +20,7 @@ afterEach(async () => {
 });
 
 async function pair(): Promise<[Device, Device]> {
-  world = await openDevices(server, ['host-a', 'host-b']);
+  world = await openDevices(service.server, ['host-a', 'host-b']);
   return [world.devices[0]!, world.devices[1]!];
 }
 
@@ -52,12 +38,12 @@ async function write(device: Device, path: string, content: string | Uint8Array)
 }
 
 async function changesSince(cursor: number): Promise<Change[]> {
-  const response = await fetch(`${server.api}/changes?cursor=${cursor}&limit=5000`, { headers: world!.user.auth });
+  const response = await fetch(`${service.server.api}/changes?cursor=${cursor}&limit=5000`, { headers: world!.user.auth });
   return changesResponse.parse(await response.json()).changes;
 }
 
 async function latestCursor(): Promise<number> {
-  const response = await fetch(`${server.api}/changes/latest`, { headers: world!.user.auth });
+  const response = await fetch(`${service.server.api}/changes/latest`, { headers: world!.user.auth });
   return ((await response.json()) as { cursor: number }).cursor;
 }
 
@@ -329,7 +315,7 @@ describe('two devices converge', () => {
   });
 
   it('signing in with a non-empty folder merges both sides and deletes nothing', async () => {
-    world = await openDevices(server, ['host-a']);
+    world = await openDevices(service.server, ['host-a']);
     const a = world.devices[0]!;
     await mkdir(a.path('shared'));
     await write(a, 'shared/same.txt', 'same on both');
@@ -363,7 +349,7 @@ describe('two devices converge', () => {
   });
 
   it('in watch mode, a file written on A appears on B without a manual sync', async () => {
-    world = await openDevices(server, ['host-a', 'host-b'], { watch: { debounceMs: 50, stabilityMs: 100, pollWaitSeconds: 5 } });
+    world = await openDevices(service.server, ['host-a', 'host-b'], { watch: { debounceMs: 50, stabilityMs: 100, pollWaitSeconds: 5 } });
     const [a, b] = [world.devices[0]!, world.devices[1]!];
     const runs = [a.client.engine.run(), b.client.engine.run()];
     try {
@@ -410,7 +396,7 @@ describe('two devices converge', () => {
 });
 
 async function addDevice(target: DeviceWorld, name: string, folder: string, stateDir: string): Promise<Device> {
-  const device = new Device(name, folder, stateDir, server, target.user.user.username, {});
+  const device = new Device(name, folder, stateDir, service.server, target.user.user.username, {});
   await device.open();
   target.devices.push(device);
   return device;

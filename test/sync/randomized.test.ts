@@ -1,10 +1,8 @@
-import { mkdtemp, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/testServer.js';
-import { FOLDER, eventually, localTree, normalized, openDevices, remoteTree, snapshots, syncInOrder, type Device } from '../helpers/syncDevices.js';
+import { expect, it } from 'vitest';
+import { FOLDER, eventually, localTree, normalized, openDevices, remoteTree, snapshots, syncInOrder, useSyncService, type Device } from '../helpers/syncDevices.js';
 
 /**
  * Random local operations on two devices with random sync points and
@@ -53,19 +51,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('restart' as const), device }), weight: 1 },
 );
 
-let server: TestServer;
-let xdgDataHome: string;
-
-beforeAll(async () => {
-  xdgDataHome = await mkdtemp(join(tmpdir(), 'netdisk-sync-random-xdg-'));
-  process.env.XDG_DATA_HOME = xdgDataHome;
-  server = await startTestServer();
-});
-
-afterAll(async () => {
-  await server.close();
-  await rm(xdgDataHome, { recursive: true, force: true });
-});
+const service = useSyncService();
 
 /** What the users did: every content written, and those a user overwrote or deleted while seeing them. */
 class History {
@@ -196,7 +182,7 @@ async function perform(devices: readonly Device[], history: History, cmd: Comman
 it('random operations on two devices, with syncs and restarts in between, converge without losing content', async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(command, { minLength: 3, maxLength: 14 }), async (commands) => {
-      const world = await openDevices(server, ['host-a', 'host-b']);
+      const world = await openDevices(service.server, ['host-a', 'host-b']);
       try {
         const devices = world.devices;
         const history = new History();
@@ -225,7 +211,7 @@ it('random operations while both devices watch converge without losing content',
   const steps = fc.array(fc.tuple(nfcActions, fc.nat(30)), { minLength: 5, maxLength: 25 });
   await fc.assert(
     fc.asyncProperty(steps, async (actions) => {
-      const world = await openDevices(server, ['host-a', 'host-b'], { watch: { debounceMs: 20, stabilityMs: 50, pollWaitSeconds: 2 } });
+      const world = await openDevices(service.server, ['host-a', 'host-b'], { watch: { debounceMs: 20, stabilityMs: 50, pollWaitSeconds: 2 } });
       const devices = world.devices;
       const runs = devices.map((d) => d.client.engine.run());
       try {
