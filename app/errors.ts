@@ -15,6 +15,8 @@ export type SyncErrorCode =
   | 'file_changed'
   | 'sync_root_missing'
   | 'invalid_name'
+  | 'invalid_remote_path'
+  | 'outside_sync_root'
   | 'aborted'
   | 'watch_limit'
   | 'keychain_unavailable'

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import type { BaseNode, LocalNode, RemoteChange, RemoteNode } from '../model.js';
+import { ROOT, parentOf } from '../../protocol/paths.js';
+import type { BaseNode, LocalNode, RefusedRemoteEntry, RemoteChange, RemoteNode } from '../model.js';
 import { JobTable } from './jobTable.js';
 import { migrate } from './schema.js';
 import type { StateStore, TreeName, TreeWrite } from './stateStore.js';
@@ -21,6 +22,8 @@ export class SqliteStateStore implements StateStore {
   private readonly setKv: Database.Statement;
   private readonly deleteKv: Database.Statement;
   private readonly clearRemote: Database.Statement;
+  private readonly remoteKindAt: Database.Statement;
+  private readonly remotePathOfId: Database.Statement;
 
   static open(file: string): SqliteStateStore {
     const db = new Database(file);
@@ -44,6 +47,8 @@ export class SqliteStateStore implements StateStore {
     this.setKv = database.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
     this.deleteKv = database.prepare('DELETE FROM kv WHERE key = ?');
     this.clearRemote = database.prepare('DELETE FROM remote');
+    this.remoteKindAt = database.prepare('SELECT kind FROM remote WHERE path = ?').pluck();
+    this.remotePathOfId = database.prepare('SELECT path FROM remote WHERE id = ?').pluck();
   }
 
   loadBase(): Map<string, BaseNode> {
@@ -70,11 +75,17 @@ export class SqliteStateStore implements StateStore {
     return value === null ? null : Number(value);
   }
 
-  applyRemoteChanges(changes: readonly RemoteChange[], cursor: number): void {
+  applyRemoteChanges(changes: readonly RemoteChange[], cursor: number): RefusedRemoteEntry[] {
     const remote = this.trees.remote;
+    const refused: RefusedRemoteEntry[] = [];
     this.database.transaction(() => {
       for (const change of changes) {
         const node = { ...change.node, path: change.path };
+        const contradiction = change.op === 'delete' ? null : this.contradiction(change);
+        if (contradiction !== null) {
+          refused.push({ path: change.path, reason: contradiction });
+          continue;
+        }
         switch (change.op) {
           case 'create':
           case 'update':
@@ -92,6 +103,20 @@ export class SqliteStateStore implements StateStore {
       this.setSetting(CURSOR_KEY, String(cursor));
       if (changes.length > 0) this.deleteKv.run(CONVERGED_KEY);
     })();
+    return refused;
+  }
+
+  /** Why a change that places an entry cannot hold in the remote tree as it is now, or null when it can. */
+  private contradiction(change: RemoteChange): string | null {
+    const parent = parentOf(change.path);
+    if (parent !== ROOT) {
+      const kind = this.remoteKindAt.get(parent) as string | undefined;
+      if (kind === undefined) return `its parent folder ${parent} is not on the service's tree as this client knows it`;
+      if (kind !== 'folder') return `its parent ${parent} is a file`;
+    }
+    const holder = this.remotePathOfId.get(change.node.id) as string | undefined;
+    if (holder !== undefined && holder !== change.path && holder !== change.fromPath) return `its id is already the entry at ${holder}`;
+    return null;
   }
 
   replaceRemoteTree(nodes: readonly RemoteNode[], cursor: number): void {

@@ -12,6 +12,7 @@ import type { RemoteStore } from '../remote/remoteStore.js';
 import { DEFAULT_MASS_DELETE_LIMIT, isMassDelete, type MassDeleteLimit } from '../sync/massDelete.js';
 import { agreedBase, type SyncOp } from '../sync/ops.js';
 import { planSync } from '../sync/planner.js';
+import { setAsideUnsyncable } from '../sync/unsyncable.js';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from '../transfer/backoff.js';
 import { TokenBucket } from '../transfer/tokenBucket.js';
 import { LocalObserver, checkRootNotEmptied } from './localObserver.js';
@@ -47,6 +48,8 @@ export interface SyncEngineOptions {
   /** Rounds of plan-and-execute in one sync before giving up on convergence. */
   maxRounds?: number;
   watch?: { debounceMs?: number; stabilityMs?: number; pollWaitSeconds?: number };
+  /** Whose file-name and path rules apply locally (default: this process's platform); tests inject 'win32'. */
+  platform?: NodeJS.Platform;
 }
 
 export interface SyncFailure {
@@ -105,9 +108,9 @@ export class SyncEngine {
 
   constructor(private readonly ports: SyncEnginePorts, private readonly options: SyncEngineOptions) {
     this.clock = ports.clock ?? systemClock;
-    this.paths = new LocalPaths(options.root);
+    this.paths = new LocalPaths(options.root, { platform: options.platform });
     this.rules = new IgnoreRules(options.root);
-    const scanner = new Scanner(options.root, { rules: this.rules });
+    const scanner = new Scanner(options.root, { rules: this.rules, platform: options.platform });
     this.localObserver = new LocalObserver(scanner, ports.hasher, ports.state, this.paths, 8);
     this.remoteObserver = new RemoteObserver(ports.remote, ports.state);
     this.executor = new OpExecutor(ports.remote, new LocalOps(this.paths, ports.trash), ports.state, () => this.clock.now());
@@ -306,7 +309,9 @@ export class SyncEngine {
     try {
       observed = await this.localObserver.observe(signal);
       for (const issue of observed.issues) this.report({ code: issue.code, message: issue.message, path: issue.path });
-      await this.remoteObserver.pull(signal);
+      for (const refused of await this.remoteObserver.pull(signal)) {
+        this.report({ code: 'invalid_remote_path', message: `the service sent a path this client refuses: ${refused.path} (${refused.reason}); it was left out`, path: refused.path });
+      }
     } catch (error) {
       throw this.classify(error);
     }
@@ -319,7 +324,11 @@ export class SyncEngine {
     } catch (error) {
       throw this.classify(error);
     }
-    const ops = planSync({ base, local: observed.nodes, remote: state.loadRemote() }, { host: this.options.host, now: this.clock.now() });
+    const { trees, unsyncable } = setAsideUnsyncable({ base, local: observed.nodes, remote: state.loadRemote() }, (path) => this.paths.unsyncableReason(path));
+    for (const entry of unsyncable) {
+      this.report({ code: 'invalid_name', message: `${entry.path} can't be synced to this computer: ${entry.reason}; it stays on the service as it is`, path: entry.path });
+    }
+    const ops = planSync(trees, { host: this.options.host, now: this.clock.now() });
     if (ops.length === 0) {
       state.markConverged();
       return { planned: 0, succeeded: 0, held: 0, failures: [] };

@@ -75,8 +75,8 @@ describe('HttpRemoteStore against the real service', () => {
     expect(docs).toMatchObject({ path: '/Docs', kind: 'folder', size: 0, contentHash: null, mtime: 1_700_000_000_000 });
     expect(docs).not.toHaveProperty('name');
     await remote.mkdir('/Docs/Inner');
-    expect((await remote.list('/')).map((node) => node.path)).toContain('/Docs');
-    expect((await remote.list('/Docs')).map((node) => node.path)).toEqual(['/Docs/Inner']);
+    expect((await remote.list('/')).nodes.map((node) => node.path)).toContain('/Docs');
+    expect((await remote.list('/Docs')).nodes.map((node) => node.path)).toEqual(['/Docs/Inner']);
 
     const moved = await remote.move('/Docs', '/Papers', docs.rev);
     expect(moved).toMatchObject({ id: docs.id, path: '/Papers' });

@@ -97,7 +97,7 @@ export async function downloadFile(ctx: TransferContext, job: Job, op: DownloadO
 
 /** The atomic step: only if the target is still what the plan saw; a new file never clobbers one that appeared meanwhile. */
 export async function placeDownload(ctx: Pick<TransferContext, 'paths' | 'hasher' | 'clock'>, op: DownloadOp, partial: string): Promise<LocalNode> {
-  const target = ctx.paths.abs(op.path);
+  const target = await ctx.paths.forChange(op.path);
   if (!sameLocalState(await statLocal(target, op.path), op.expectLocal)) {
     throw new SyncError('file_changed', `${op.path} changed locally during the download; both versions will be kept`, { path: op.path, retryable: false });
   }
@@ -148,7 +148,7 @@ async function setAsideReplaced(ctx: Pick<TransferContext, 'paths' | 'hasher' | 
     await link(aside, target);
   } catch (error) {
     if (errnoCode(error) !== 'EEXIST') throw error;
-    await link(aside, ctx.paths.abs(conflictedCopyName(op.path, hostname(), new Date(ctx.clock.now()))));
+    await link(aside, await ctx.paths.forChange(conflictedCopyName(op.path, hostname(), new Date(ctx.clock.now()))));
   }
   await unlink(aside);
   throw new SyncError('file_changed', `${op.path} changed locally during the download; both versions will be kept`, { path: op.path, retryable: false });

@@ -158,7 +158,7 @@ export async function remoteTree(device: Device): Promise<TreeSnapshot> {
   const folders = [ROOT];
   while (folders.length > 0) {
     const folder = folders.shift()!;
-    for (const node of await remote.list(folder)) {
+    for (const node of (await remote.list(folder)).nodes) {
       if (node.kind === 'folder') {
         tree[node.path] = FOLDER;
         folders.push(node.path);
