@@ -24,6 +24,8 @@ export const drivePath = pathField(checkPath);
 /** A drive path naming an entry (root refused). */
 export const entryPath = pathField(checkEntryPath);
 
+const LONE_SURROGATE = /\p{Cs}/u;
+
 /**
  * A path as the service sends it back: valid by the same rules the service
  * applies, root refused, and already NFC (the service stores paths
@@ -33,6 +35,8 @@ export const entryPath = pathField(checkEntryPath);
 export const receivedEntryPath = z.string().superRefine((value, ctx) => {
   const checked = checkEntryPath(value);
   if (!checked.ok) ctx.addIssue({ code: 'custom', message: checked.reason, params: { errorCode: 'invalid_path' } });
+  // A lone surrogate would not survive being stored as UTF-8: it would come back as another name.
+  else if (LONE_SURROGATE.test(value)) ctx.addIssue({ code: 'custom', message: 'path is not valid Unicode (a lone UTF-16 surrogate)', params: { errorCode: 'invalid_path' } });
   else if (checked.path !== value) ctx.addIssue({ code: 'custom', message: 'path is not NFC-normalized', params: { errorCode: 'invalid_path' } });
 });
 

@@ -58,7 +58,9 @@ export class LocalPaths {
       const reason = invalidNameReason(name, this.platform);
       if (reason !== null) return `"${printablePath(name)}": ${reason}`;
     }
-    return localPathTooLong(this.pathApi.join(this.root, drivePath), this.platform);
+    // Both limits hold: the rules' platform's, and the one of the file system actually written to.
+    const abs = this.pathApi.join(this.root, drivePath);
+    return localPathTooLong(abs, this.platform) ?? localPathTooLong(abs, process.platform);
   }
 
   setRealPaths(realPaths: Map<string, string>): void {

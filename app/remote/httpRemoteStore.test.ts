@@ -238,7 +238,7 @@ describe('HttpRemoteStore against the real service', () => {
   it('reads the change feed, wakes a long poll on a change, and aborts a long poll', async () => {
     const own = await signedInStore(server.url, server.api);
     const initial = await own.changes(0);
-    expect(initial).toEqual({ changes: [], cursor: initial.cursor, hasMore: false });
+    expect(initial).toEqual({ changes: [], refused: [], cursor: initial.cursor, hasMore: false });
 
     const polled = requestArrival(server, '/api/v1/changes');
     const waiting = own.changes(initial.cursor, { waitSeconds: 30 });
@@ -289,7 +289,8 @@ describe('HttpRemoteStore against a broken service', () => {
   it('turns malformed JSON and off-contract answers into typed service errors', async () => {
     const store = await storeAt(fakeUrl);
     expect(await failure(store.meta('/x'))).toMatchObject({ code: 'service', detail: { status: 200, retryable: false } });
-    expect(await failure(store.list('/'))).toMatchObject({ code: 'service', detail: { status: 200 } });
+    // One entry off the contract costs only that entry: it is refused, and said so.
+    expect(await store.list('/')).toEqual({ nodes: [], refused: [{ path: '(no path: undefined)', reason: expect.stringContaining('path') }] });
     const gateway = await failure(store.mkdir('/x'));
     expect(gateway).toMatchObject({ code: 'service', detail: { status: 502 } });
     expect(gateway.retryable).toBe(true);
