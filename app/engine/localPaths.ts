@@ -122,7 +122,7 @@ export class LocalPaths {
   private inside(drivePath: string, names: readonly string[]): string {
     for (const api of this.proofApis) {
       const joined = api.join(this.root, ...names);
-      const exact = names.every((name) => !name.includes(api.sep) && !name.includes('/'))
+      const exact = names.every((name) => name !== '' && name !== '.' && name !== '..' && !name.includes(api.sep) && !name.includes('/'))
         && (names.length === 0 ? api.relative(this.root, joined) === '' : api.relative(this.root, joined) === names.join(api.sep));
       if (!exact) {
         throw new SyncError('outside_sync_root', `${printablePath(drivePath)} was refused: it does not map to a path inside ${this.root}`,
