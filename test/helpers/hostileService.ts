@@ -55,10 +55,10 @@ export class HostileService {
   private constructor(private readonly server: Server, readonly url: string) {}
 
   static async start(): Promise<HostileService> {
-    let service: HostileService | undefined;
-    const server = createServer((request, response) => void service!.answer(request, response));
+    const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    service = new HostileService(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const service = new HostileService(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    server.on('request', (request: IncomingMessage, response: ServerResponse) => void service.answer(request, response));
     return service;
   }
 
