@@ -286,8 +286,8 @@ export class BridgeService {
   private async keepConflictVersion(id: string, keep: 'original' | 'copy'): Promise<void> {
     const conflict = this.conflicts.get(id);
     if (!conflict) throw new SyncError('not_found', 'this conflict is already resolved');
-    const original = this.localPath(conflict.path);
-    const copy = this.localPath(conflict.copyPath);
+    const original = await this.changeablePath(conflict.path);
+    const copy = await this.changeablePath(conflict.copyPath);
     // Nothing is deleted outright: the version not kept goes to the trash.
     if (keep === 'original') {
       await this.client.trash.moveToTrash(copy);
@@ -309,9 +309,12 @@ export class BridgeService {
   }
 
   private localPath(drivePath: string): string {
-    const check = checkEntryPath(drivePath);
-    if (!check.ok) throw new BridgeError('invalid_request', `not a path in the drive: ${check.reason}`);
-    return this.paths.abs(check.path);
+    return this.paths.abs(requestedPath(drivePath));
+  }
+
+  /** For a rename or a trash: like `localPath`, and never through a symbolic link inside the folder. */
+  private changeablePath(drivePath: string): Promise<string> {
+    return this.paths.forChange(requestedPath(drivePath));
   }
 
   private ignoreFile(): string {
@@ -354,4 +357,11 @@ export class BridgeService {
   private emit(event: BridgeEvent): void {
     for (const listener of this.listeners) listener(event);
   }
+}
+
+/** A drive path the page sent, checked. */
+function requestedPath(drivePath: string): string {
+  const check = checkEntryPath(drivePath);
+  if (!check.ok) throw new BridgeError('invalid_request', `not a path in the drive: ${check.reason}`);
+  return check.path;
 }
