@@ -101,9 +101,9 @@ describe('LocalPaths.forChange with real symbolic links', () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  it('never goes through a symbolic link (or a file) between the root and the target', async () => {
+  it('never goes through a symbolic link between the root and the target', async () => {
     const paths = new LocalPaths(root);
-    for (const drivePath of ['/link/x.txt', '/link/a/b', '/real/inner/deeper-link/x', '/file.txt/x']) {
+    for (const drivePath of ['/link/x.txt', '/link/a/b', '/real/inner/deeper-link/x']) {
       await expect(paths.forChange(drivePath), drivePath).rejects.toMatchObject({ code: 'outside_sync_root' });
     }
     // The link itself may be the target: renaming or trashing a link does not follow it.

@@ -83,8 +83,8 @@ export class LocalPaths {
 
   /**
    * `abs`, for a path about to be created, replaced, moved or deleted: no
-   * folder between the root and it may be a symbolic link (or anything but a
-   * folder), so a link inside the sync folder is never followed out of it.
+   * folder between the root and it may be a symbolic link (a Windows junction
+   * counts as one), so a link inside the sync folder is never followed out of it.
    * A folder not there yet ends the walk: whatever creates it creates a real one.
    */
   async forChange(drivePath: string): Promise<string> {
@@ -100,10 +100,12 @@ export class LocalPaths {
         if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') break;
         throw syncErrorFromFs(error, dir);
       }
-      if (!stats.isDirectory()) {
-        throw new SyncError('outside_sync_root', `${drivePath} was left alone: ${dir} is ${stats.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}, `
-          + 'and the sync never goes through one', { path: drivePath, retryable: false });
+      if (stats.isSymbolicLink()) {
+        throw new SyncError('outside_sync_root', `${drivePath} was left alone: ${dir} is a symbolic link, and the sync never goes through one`,
+          { path: drivePath, retryable: false });
       }
+      // A file in the way: the change itself fails on it, as it would without this walk.
+      if (!stats.isDirectory()) break;
     }
     return abs;
   }
