@@ -11,8 +11,8 @@ import type { TokenSession } from '../auth/tokenSession.js';
 import { SyncError } from '../errors.js';
 import type { RemoteNode } from '../model.js';
 import type { ApiClient, ApiRequest } from './apiClient.js';
-import { malformedAnswer, serviceRefusal } from './remoteErrors.js';
-import { printablePath, refusedEntry } from './refusedEntry.js';
+import { atPath, malformedAnswer, serviceRefusal } from './remoteErrors.js';
+import { refusedEntry } from './refusedEntry.js';
 import { toRemoteNode } from './remoteNode.js';
 import type {
   BatchFile, BatchResult, ChangePage, ChangesOptions, Challenge, ChunkBody, Download, DownloadOptions,
@@ -132,6 +132,10 @@ export class HttpRemoteStore implements RemoteStore {
       })),
     };
     const { results } = await this.call({ method: 'POST', path: '/uploads/batch', json, signal }, batchUploadResponse);
+    // Answered one by one, in order: a result for another file must not be taken for this one's.
+    if (results.length !== files.length || results.some((result, i) => result.path !== files[i]!.path.normalize('NFC'))) {
+      throw malformedAnswer(200, 'the batch answer does not match the files sent, one by one');
+    }
     return results.map((result): BatchResult => {
       if (result.status === 'done') return { path: result.path, ok: true, node: atPath(toRemoteNode(result.entry), result.path) };
       const code = errorCodeSchema.safeParse(result.error.code);
@@ -175,13 +179,6 @@ export class HttpRemoteStore implements RemoteStore {
   }
 }
 
-/** The service answered about the path the client asked about, not another one: anything else is a malformed answer. */
-function atPath(node: RemoteNode, expectedPath: string): RemoteNode {
-  if (node.path !== expectedPath.normalize('NFC')) {
-    throw malformedAnswer(200, `the service answered with ${printablePath(node.path)} for ${expectedPath}`);
-  }
-  return node;
-}
 
 /** The challenged bytes of the local file; a shorter file has changed since it was hashed. */
 async function readRange(localPath: string, offset: number, length: number): Promise<Uint8Array> {

@@ -2,6 +2,7 @@ import { entrySchema } from '../../protocol/api.js';
 import { errorBodySchema, type ErrorCode } from '../../protocol/errors.js';
 import { SyncError, type SyncErrorCode } from '../errors.js';
 import type { RemoteNode } from '../model.js';
+import { printablePath } from './refusedEntry.js';
 import { toRemoteNode } from './remoteNode.js';
 
 /**
@@ -88,4 +89,12 @@ export function errorFromTransport(error: unknown, signal?: AbortSignal): SyncEr
   }
   const reason = error instanceof Error ? error.message : String(error);
   return new SyncError('network', `the service could not be reached: ${reason}`, { retryable: true });
+}
+
+/** The service answered about the path the client asked about, not another one: anything else is a malformed answer. */
+export function atPath(node: RemoteNode, expectedPath: string): RemoteNode {
+  if (node.path !== expectedPath.normalize('NFC')) {
+    throw malformedAnswer(200, `the service answered with ${printablePath(node.path)} for ${expectedPath}`);
+  }
+  return node;
 }

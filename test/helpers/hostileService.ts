@@ -50,6 +50,8 @@ export class HostileService {
   readonly requests: SeenRequest[] = [];
   /** While true, a feed read from cursor 0 answers 410 `cursor_expired`, so the client lists the tree. */
   expireFirstCursor = false;
+  /** Scripted 200 answers for other routes, by `METHOD /route` (e.g. `POST /files/mkdir`): the request's JSON body in, the answer out. */
+  readonly scripted = new Map<string, (body: unknown) => unknown>();
   private seq = 0;
 
   private constructor(private readonly server: Server, readonly url: string) {}
@@ -117,8 +119,11 @@ export class HostileService {
         return json(200, { entries: this.listings.get(query.path ?? '/') ?? [] });
       case 'GET /files/content':
         return this.download(query.path ?? '', request.headers.range, response);
-      default:
+      default: {
+        const script = this.scripted.get(`${request.method} ${route}`);
+        if (script) return json(200, script(chunks.length > 0 ? JSON.parse(Buffer.concat(chunks).toString()) : undefined));
         return json(404, { error: { code: 'not_found', message: `the stand-in does not serve ${request.method} ${route}` } });
+      }
     }
   }
 
