@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { EngineIssue } from '../../protocol/engine.js';
 import { FileCredentialStore } from '../../app/auth/fileCredentialStore.js';
+import { main } from '../../app/cli/main.js';
 import { printablePath } from '../../app/remote/refusedEntry.js';
 import { SyncClient } from '../../app/syncClient.js';
 import { HostileService, fileEntry, folderEntry } from '../helpers/hostileService.js';
@@ -252,3 +253,41 @@ function byPath(a: { code: string; path?: string }, b: { code: string; path?: st
   const key = (x: { code: string; path?: string }) => `${x.path ?? ''}\u0000${x.code}`;
   return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
 }
+
+describe('netdisk-sync --once against a hostile service', () => {
+  it('prints each refusal as an issue line, syncs the ordinary files, exits in sync and writes nothing beside the folder', async () => {
+    const service = await HostileService.start();
+    const tmp = await mkdtemp(join(tmpdir(), 'netdisk-hostile-cli-'));
+    const folder = join(tmp, 'outer', 'folder');
+    await mkdir(folder, { recursive: true });
+    await writeFile(join(tmp, 'outer', 'sibling.txt'), 'beside the folder');
+    service.create(fileEntry('/ok.txt', bytes('ok')), bytes('ok'));
+    service.push({ op: 'create', path: '/../escape.txt', entry: fileEntry('/../escape.txt', bytes('evil')) });
+    service.create(fileEntry('/orphan/child.txt', bytes('x')), bytes('x'));
+    const printed: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      printed.push(String(chunk));
+      return true;
+    });
+    let code: number;
+    try {
+      code = await main(['--server', service.url, '--folder', folder, '--state', join(tmp, 'state'), '--once', '--json', '--username', 'victim', '--password', 'pw']);
+    } finally {
+      write.mockRestore();
+      await service.close();
+    }
+    try {
+      const events = printed.join('').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { type: string; issue?: EngineIssue; message?: string });
+      expect(code).toBe(0);
+      expect(events.filter((event) => event.type === 'issue').map((event) => [event.issue!.code, event.issue!.path])).toEqual([
+        ['invalid_remote_path', '/../escape.txt'],
+        ['invalid_remote_path', '/orphan/child.txt'],
+      ]);
+      expect(events.at(-1)).toMatchObject({ type: 'message', message: 'in sync' });
+      expect(await localTree(join(tmp, 'outer'))).toEqual({ '/folder': FOLDER, '/folder/ok.txt': sha('ok'), '/sibling.txt': sha('beside the folder') });
+      expect(service.mutations()).toEqual([]);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  });
+});
