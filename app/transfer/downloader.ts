@@ -102,7 +102,8 @@ export async function placeDownload(ctx: Pick<TransferContext, 'paths' | 'hasher
     throw new SyncError('file_changed', `${op.path} changed locally during the download; both versions will be kept`, { path: op.path, retryable: false });
   }
   const mtime = new Date(op.remote.mtime);
-  await utimes(partial, mtime, mtime);
+  // The service's mtime is a hint from another machine: one this disk cannot store (out of its range) leaves the download's own.
+  await utimes(partial, mtime, mtime).catch((error: unknown) => { if (errnoCode(error) !== 'EINVAL') throw error; });
   try {
     if (op.expectLocal?.kind === 'file') await setAsideReplaced(ctx, op, op.expectLocal, target, `${partial}.replaced`);
     if (op.expectLocal?.kind === 'folder') {

@@ -92,6 +92,8 @@ describe.each([
     service.create(fileEntry('/readme.md', bytes('readme')), bytes('readme'));
     service.create(folderEntry('/docs/sub'));
     service.create(fileEntry('/docs/sub/deep.txt', bytes('deep')), bytes('deep'));
+    // An mtime no disk can store is only a hint not taken.
+    service.create(fileEntry('/future.txt', bytes('future'), { mtime: Number.MAX_SAFE_INTEGER }), bytes('future'));
 
     // Paths the protocol forbids: refused by the schema.
     const longName = `/${'n'.repeat(300)}`;
@@ -152,6 +154,7 @@ describe.each([
       '/docs/sub': FOLDER,
       '/docs/sub/deep.txt': sha('deep'),
       '/dup.txt': sha('x'),
+      '/future.txt': sha('future'),
     });
     const posixOnly = { [backslash]: sha('backslash'), '/CON': FOLDER, '/CON/inside.txt': sha('inside'), '/docs/what?.txt': sha('what'), '/trailing. ': sha('trailing') };
     for (const [path, content] of Object.entries(posixOnly)) expect(tree[path]).toBe(windows ? undefined : content);
