@@ -12,7 +12,7 @@ import type { RemoteStore } from '../remote/remoteStore.js';
 import { DEFAULT_MASS_DELETE_LIMIT, isMassDelete, type MassDeleteLimit } from '../sync/massDelete.js';
 import { agreedBase, type SyncOp } from '../sync/ops.js';
 import { planSync } from '../sync/planner.js';
-import { setAsideUnsyncable } from '../sync/unsyncable.js';
+import { setAsideUnsyncable, type UnsyncableEntry } from '../sync/unsyncable.js';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from '../transfer/backoff.js';
 import { TokenBucket } from '../transfer/tokenBucket.js';
 import { LocalObserver, checkRootNotEmptied } from './localObserver.js';
@@ -77,6 +77,8 @@ interface RoundResult {
 }
 
 const RECENT_ACTIVITY = 200;
+/** State setting: the entries the last plan set aside as unsyncable on this computer (JSON). */
+const SET_ASIDE_KEY = 'sync.setAside';
 
 /**
  * The sync engine's facade: plain data out (typed events, summaries), a few
@@ -315,6 +317,7 @@ export class SyncEngine {
     } catch (error) {
       throw this.classify(error);
     }
+    this.reportSetAside();
     // Neither side changed since a plan came out empty: skip loading the base
     // and remote trees (a restart over 100k unchanged files stays far lower in memory).
     if (state.converged()) return { planned: 0, succeeded: 0, held: 0, failures: [] };
@@ -325,9 +328,7 @@ export class SyncEngine {
       throw this.classify(error);
     }
     const { trees, unsyncable } = setAsideUnsyncable({ base, local: observed.nodes, remote: state.loadRemote() }, (path) => this.paths.unsyncableReason(path));
-    for (const entry of unsyncable) {
-      this.report({ code: 'invalid_name', message: `${entry.path} can't be synced to this computer: ${entry.reason}; it stays on the service as it is`, path: entry.path });
-    }
+    this.reportSetAside(unsyncable);
     const ops = planSync(trees, { host: this.options.host, now: this.clock.now() });
     if (ops.length === 0) {
       state.markConverged();
@@ -409,6 +410,20 @@ export class SyncEngine {
     this.activity.push(activity);
     if (this.activity.length > RECENT_ACTIVITY) this.activity.shift();
     this.emit({ type: 'activity', activity });
+  }
+
+  /**
+   * Tells what is set aside as unsyncable here: `entries` when a plan just
+   * found them (kept in the state, so a restart that skips planning because
+   * nothing changed still tells them), else the ones kept.
+   */
+  private reportSetAside(entries?: UnsyncableEntry[]): void {
+    const { state } = this.ports;
+    if (entries) state.setSetting(SET_ASIDE_KEY, JSON.stringify(entries));
+    const told = entries ?? (JSON.parse(state.getSetting(SET_ASIDE_KEY) ?? '[]') as UnsyncableEntry[]);
+    for (const entry of told) {
+      this.report({ code: 'invalid_name', message: `${entry.path} can't be synced to this computer: ${entry.reason}; it stays on the service as it is`, path: entry.path });
+    }
   }
 
   /** Each issue is told once per path and code, not every round. */

@@ -54,6 +54,13 @@ describe.each([
     await writeFile(join(tmp, 'above.txt'), 'above the folder');
     // Local deletes go to the freedesktop trash: keep it in the test's own folder.
     process.env.XDG_DATA_HOME = join(tmp, 'xdg');
+    await openClient(stateDir);
+    await client.login('victim', 'password');
+    before = await outside();
+  });
+
+  /** A client on the folder with `rules` injected, its issues collected in `issues`. */
+  async function openClient(stateDir: string): Promise<void> {
     client = await SyncClient.open({
       server: service.url,
       folder,
@@ -62,11 +69,25 @@ describe.each([
       credentials: new FileCredentialStore(stateDir),
       engine: { host: 'hostile-test', platform: rules, maxRounds: 10 },
     });
-    await client.login('victim', 'password');
     issues = [];
     client.engine.on((event) => { if (event.type === 'issue') issues.push(event.issue); });
-    before = await outside();
-  });
+  }
+
+  /**
+   * Sixteen nested folders of 250-byte names (all syncable) and a file below
+   * them whose drive path (4090 bytes) the drive accepts but which, under the
+   * folder, is longer than any file system here takes. Returns the file's path.
+   */
+  function pushTooLongPath(): { deep: string; tooLong: string } {
+    let deep = '';
+    for (let level = 0; level < 16; level++) {
+      deep += `/${'d'.repeat(250)}`;
+      service.create(folderEntry(deep));
+    }
+    const tooLong = `${deep}/${'f'.repeat(4090 - deep.length - 1)}`;
+    service.create(fileEntry(tooLong, bytes('far')), bytes('far'));
+    return { deep, tooLong };
+  }
 
   afterEach(async () => {
     await client.close();
@@ -134,13 +155,7 @@ describe.each([
     const loneSurrogate = '/lone\ud800.txt';
     service.create(fileEntry(loneSurrogate, bytes('lone')), bytes('lone'));
     // A path the drive accepts but no file system here takes once under the folder.
-    let deep = '';
-    for (let level = 0; level < 16; level++) {
-      deep += `/${'d'.repeat(250)}`;
-      service.create(folderEntry(deep));
-    }
-    const tooLong = `${deep}/${'f'.repeat(4090 - deep.length - 1)}`;
-    service.create(fileEntry(tooLong, bytes('far')), bytes('far'));
+    const { deep, tooLong } = pushTooLongPath();
 
     const summary = await client.engine.syncOnce();
 
@@ -180,6 +195,19 @@ describe.each([
     // Nothing refused or set aside was sent back to the service: no deletes, moves or uploads at all.
     expect(service.mutations()).toEqual([]);
     expect(service.requests.filter((r) => r.route === '/files/content').map((r) => r.query.path)).not.toContain('/../escape.txt');
+  });
+
+  it('still tells what is set aside after a restart that finds nothing to do', async () => {
+    service.create(fileEntry('/ok.txt', bytes('ok')), bytes('ok'));
+    const { tooLong } = pushTooLongPath();
+    expect(await client.engine.syncOnce()).toMatchObject({ converged: true, failures: [] });
+    expect(told()).toEqual([unsyncable(tooLong)]);
+
+    await client.close();
+    await openClient(client.stateDir);
+    expect(await client.resume()).toBe(true);
+    expect(await client.engine.syncOnce()).toMatchObject({ converged: true, rounds: 1 });
+    expect(told()).toEqual([unsyncable(tooLong)]);
   });
 
   it('refuses hostile moves and deletes of synced entries later in the feed, and keeps syncing', async () => {
