@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { changeSchema, checkedChangesResponse, entrySchema, receivedEntryPath } from './api.js';
+import { changeSchema, checkedChangesResponse, checkedListResponse, entrySchema, receivedEntryPath } from './api.js';
 
 const HASH = 'a'.repeat(64);
 const file = (path: string, extra: Record<string, unknown> = {}) => ({
@@ -65,5 +65,12 @@ describe('what the client accepts from the service', () => {
       { item: 'not even an object', reason: expect.any(String) },
     ]);
     expect(page.cursor).toBe(4);
+  });
+
+  it('refuses garbage item by item, never throwing on it', () => {
+    const garbage = [null, 1, 'x', [], {}, file(123 as never), { ...file('/a'), path: null }, { ...file('/a'), name: 5 }, { ...file('/a'), kind: 'x' }];
+    expect(checkedListResponse.parse({ entries: garbage }).entries.refused).toHaveLength(garbage.length);
+    const moves = garbage.map((entry) => ({ seq: 1, op: 'move', path: '/a', fromPath: 7, entry }));
+    expect(checkedChangesResponse.parse({ changes: moves, cursor: 1, hasMore: false }).changes.refused).toHaveLength(garbage.length);
   });
 });
