@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Activity, EngineEvent, EngineIssue, EngineState, Transfer } from '../../protocol/engine.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { StateStore } from '../db/stateStore.js';
@@ -13,6 +12,7 @@ import { DEFAULT_MASS_DELETE_LIMIT, isMassDelete, type MassDeleteLimit } from '.
 import { agreedBase, type SyncOp } from '../sync/ops.js';
 import { planSync } from '../sync/planner.js';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from '../transfer/backoff.js';
+import { partialDirOf } from '../transfer/partialFiles.js';
 import { TokenBucket } from '../transfer/tokenBucket.js';
 import { LocalObserver, checkRootNotEmptied } from './localObserver.js';
 import { LocalOps } from './localOps.js';
@@ -33,7 +33,7 @@ export interface SyncEnginePorts {
 export interface SyncEngineOptions {
   /** The local folder kept in sync. */
   root: string;
-  /** Where partial downloads go; must be on the same disk as `root` for atomic renames. */
+  /** Where the sync state lives; any disk (partial downloads stay on `root`'s, see partialDirOf). */
   stateDir: string;
   /** This machine's name, for conflicted copies. */
   host: string;
@@ -121,7 +121,7 @@ export class SyncEngine {
       hasher: ports.hasher,
       jobs: ports.state.jobs,
       paths: this.paths,
-      partialDir: join(options.stateDir, 'partial'),
+      partialDir: partialDirOf(options.root),
       upload: this.uploadBucket,
       download: this.downloadBucket,
       clock: this.clock,
