@@ -75,6 +75,9 @@ interface RoundResult {
 
 const RECENT_ACTIVITY = 200;
 
+/** Failures the user has to act on (free space, check a disk): reported as issues, which the desktop app notifies. */
+const DISK_ISSUES: ReadonlySet<string> = new Set(['disk_full', 'io_error', 'service_full']);
+
 /**
  * The sync engine's facade: plain data out (typed events, summaries), a few
  * commands in. One control loop decides; hashing, disk and network run
@@ -390,6 +393,9 @@ export class SyncEngine {
     else if (e.code === 'signed_out') this.setState('signed_out');
     else if (e.code === 'sync_root_missing') {
       this.setState('error', e.message);
+      this.report({ code: e.code, message: e.message });
+    } else if (DISK_ISSUES.has(e.code)) {
+      // A disk (here or the service's) is full or failing: one visible issue, not one per file; rounds retry later.
       this.report({ code: e.code, message: e.message });
     }
     return e;
