@@ -77,6 +77,12 @@ const RECENT_ACTIVITY = 200;
 
 /** Failures the user has to act on (free space, check a disk): reported as issues, which the desktop app notifies. */
 const DISK_ISSUES: ReadonlySet<string> = new Set(['disk_full', 'io_error', 'service_full']);
+/**
+ * Failures that last until space is freed here or at the service: more rounds
+ * now cannot help, and no file event will say when it is over, so `run`
+ * looks again after a long pause (about `backoff.maxMs`) instead.
+ */
+const WAIT_CODES: ReadonlySet<string> = new Set(['disk_full', 'service_full']);
 
 /**
  * The sync engine's facade: plain data out (typed events, summaries), a few
@@ -104,6 +110,8 @@ export class SyncEngine {
   private stopped = false;
   private roundController: AbortController | null = null;
   private wake: (() => void) | null = null;
+  /** The pending look-again after a lasting failure (see WAIT_CODES). */
+  private laterWait: AbortController | null = null;
   private dirty = true;
 
   constructor(private readonly ports: SyncEnginePorts, private readonly options: SyncEngineOptions) {
@@ -225,7 +233,7 @@ export class SyncEngine {
         return { converged: true, rounds: round, failures: [], heldDeletes: held };
       }
       stuckRounds = result.succeeded === 0 ? stuckRounds + 1 : 0;
-      if (stuckRounds >= 3) break;
+      if (stuckRounds >= 3 || (result.succeeded === 0 && result.failures.some((f) => WAIT_CODES.has(f.code)))) break;
     }
     this.setState(failures.size > 0 ? 'error' : 'idle');
     return { converged: false, rounds: this.options.maxRounds ?? 50, failures: [...failures.values()], heldDeletes: held };
@@ -256,8 +264,9 @@ export class SyncEngine {
         }
         this.dirty = false;
         try {
-          await this.syncOnce();
+          const summary = await this.syncOnce();
           failuresInARow = 0;
+          if (summary.failures.some((f) => WAIT_CODES.has(f.code))) this.retryLater();
         } catch (error) {
           if (this.stopped || this.paused) continue;
           if (isSyncError(error) && (error.code === 'signed_out' || error.code === 'sync_root_missing')) throw error;
@@ -267,11 +276,21 @@ export class SyncEngine {
         }
       }
     } finally {
+      this.laterWait?.abort();
       await watcher.close();
       await polling;
       // A later run() starts afresh, e.g. after the user signed out and in again.
       this.stopped = false;
     }
+  }
+
+  /** Starts another sync after half to all of `backoff.maxMs` (jittered, so many clients do not return at once); one wait at a time. */
+  private retryLater(): void {
+    this.laterWait?.abort();
+    const wait = new AbortController();
+    this.laterWait = wait;
+    const { maxMs } = this.options.backoff ?? DEFAULT_BACKOFF;
+    this.clock.sleep(maxMs / 2 + Math.random() * (maxMs / 2), wait.signal).then(() => this.trigger(), () => {});
   }
 
   private trigger(): void {
