@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import SwaggerParser from '@apidevtools/swagger-parser';
-import Ajv04 from 'ajv-draft-04';
+import ajvDraft04 from 'ajv-draft-04';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_PREFIX, createUploadResponse, entryResponse, tokenPairResponse, trashListResponse } from '../../protocol/api.js';
 import { hashBytes } from '../../protocol/contentHash.js';
@@ -27,7 +27,8 @@ let alice: SignedUpUser;
 /** `METHOD /template` of every operation some answer was checked for. */
 const exercised = new Set<string>();
 // OpenAPI 3.0 schemas are JSON Schema draft 4 (boolean exclusiveMinimum) plus `nullable`, which ajv knows.
-const ajv = new Ajv04({ strict: false, allErrors: true, validateFormats: false });
+// A CommonJS module: under NodeNext its class is the default export's `default`.
+const ajv = new ajvDraft04.default({ strict: false, allErrors: true, validateFormats: false });
 
 beforeAll(async () => {
   server = await startTestServer((config) => {
