@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { link, mkdir, open, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
+import { link, open, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { pipeline } from 'node:stream/promises';
 import { SyncError } from '../errors.js';
@@ -9,7 +9,7 @@ import { sameLocalState, statLocal } from '../engine/localPaths.js';
 import { conflictedCopyName } from '../sync/conflictName.js';
 import type { LocalNode, RemoteNode } from '../model.js';
 import { runParallel } from './parallel.js';
-import { partialFileOf } from './partialFiles.js';
+import { ensurePartialDir, partialFileOf } from './partialFiles.js';
 import { throttle } from './throttle.js';
 import type { TransferContext } from './transferContext.js';
 
@@ -36,7 +36,7 @@ export async function downloadFile(ctx: TransferContext, job: Job, op: DownloadO
   const { remote } = op;
   const contentHash = remote.contentHash;
   if (contentHash === null) throw new SyncError('internal', `${op.path} is not a file on the service`);
-  await mkdir(ctx.partialDir, { recursive: true, mode: 0o700 });
+  await ensurePartialDir(ctx.partialDir);
   const partial = partialFileOf(ctx.partialDir, job.id);
   const chunkCount = Math.ceil(remote.size / DOWNLOAD_CHUNK_BYTES);
 

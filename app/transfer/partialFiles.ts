@@ -1,5 +1,5 @@
-import { readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { errnoCode, syncErrorFromFs } from '../fsErrors.js';
 import { PARTIAL_DOWNLOAD_SUFFIX, STATE_DIR_NAME } from '../local/ignore.js';
 
@@ -11,6 +11,21 @@ import { PARTIAL_DOWNLOAD_SUFFIX, STATE_DIR_NAME } from '../local/ignore.js';
  */
 export function partialDirOf(root: string): string {
   return join(root, STATE_DIR_NAME, 'partial');
+}
+
+/**
+ * Creates the partial folder (and its hidden parent) inside the existing sync
+ * root, never the root itself: were the root unmounted or deleted meanwhile,
+ * a recursive mkdir would quietly make an empty one in its place.
+ */
+export async function ensurePartialDir(partialDir: string): Promise<void> {
+  for (const dir of [dirname(partialDir), partialDir]) {
+    try {
+      await mkdir(dir, { mode: 0o700 });
+    } catch (error) {
+      if (errnoCode(error) !== 'EEXIST') throw syncErrorFromFs(error, dir);
+    }
+  }
 }
 
 /** The partial file of one download job. */
