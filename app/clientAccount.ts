@@ -7,6 +7,7 @@ import { signInThroughBrowser, type BrowserSignInOptions } from './auth/loopback
 import { TokenSession } from './auth/tokenSession.js';
 import { SqliteStateStore } from './db/sqliteStateStore.js';
 import { isSyncError, SyncError } from './errors.js';
+import { syncErrorFromFs } from './fsErrors.js';
 import { STATE_DIR_NAME } from './local/ignore.js';
 import { ApiClient, type ApiClientOptions } from './remote/apiClient.js';
 
@@ -23,7 +24,11 @@ export const STATE_FILE_NAME = 'state.sqlite';
 
 /** The client's SQLite state in `stateDir`, created (owner-only) when missing. */
 export function openStateStore(stateDir: string): SqliteStateStore {
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw syncErrorFromFs(error, stateDir);
+  }
   return SqliteStateStore.open(join(stateDir, STATE_FILE_NAME));
 }
 

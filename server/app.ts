@@ -76,7 +76,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
   // Raw bodies (chunks) are streamed by their handlers; anything unknown is left unread.
   app.addContentTypeParser('application/octet-stream', (_request, _payload, done) => done(null));
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
-  installErrorHandling(app);
+  installErrorHandling(app, { dataDir: config.dataDir });
 
   const db = openSqlite(join(config.dataDir, 'netdisk.sqlite'), MODULES.flatMap((m) => m.migrations));
   const closeTasks: (() => void | Promise<void>)[] = [];

@@ -1,9 +1,11 @@
 import Database from 'better-sqlite3';
 import { ROOT, parentOf } from '../../protocol/paths.js';
 import type { BaseNode, LocalNode, RefusedRemoteEntry, RemoteChange, RemoteNode } from '../model.js';
+import { isSqliteStorageFailure, syncErrorFromFs } from '../fsErrors.js';
 import { JobTable } from './jobTable.js';
 import { migrate } from './schema.js';
 import type { StateStore, TreeName, TreeWrite } from './stateStore.js';
+import { withStorageFailures } from './storageFailures.js';
 import type { TreeTable } from './treeTable.js';
 import { baseTable, localTable, remoteTable } from './trees.js';
 
@@ -25,23 +27,25 @@ export class SqliteStateStore implements StateStore {
   private readonly remoteKindAt: Database.Statement;
   private readonly remotePathOfId: Database.Statement;
 
+  /** A full or failing disk (here or later, in any method) surfaces as a SyncError `disk_full` / `io_error`. */
   static open(file: string): SqliteStateStore {
-    const db = new Database(file);
+    let db: Database.Database | undefined;
     try {
+      db = new Database(file);
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
       migrate(db);
-      return new SqliteStateStore(db);
+      return withStorageFailures(new SqliteStateStore(db, file), file);
     } catch (error) {
-      db.close();
-      throw error;
+      db?.close();
+      throw isSqliteStorageFailure(error) ? syncErrorFromFs(error, file) : error;
     }
   }
 
-  constructor(private readonly database: Database.Database) {
-    this.jobs = new JobTable(database);
+  private constructor(private readonly database: Database.Database, file: string) {
+    this.jobs = withStorageFailures(new JobTable(database), file);
     this.trees = { base: baseTable(database), local: localTable(database), remote: remoteTable(database) };
     this.getKv = database.prepare('SELECT value FROM kv WHERE key = ?').pluck();
     this.setKv = database.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Activity, EngineEvent, EngineIssue, EngineState, Transfer } from '../../protocol/engine.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { StateStore } from '../db/stateStore.js';
@@ -14,6 +13,7 @@ import { agreedBase, type SyncOp } from '../sync/ops.js';
 import { planSync } from '../sync/planner.js';
 import { setAsideUnsyncable, type UnsyncableEntry } from '../sync/unsyncable.js';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from '../transfer/backoff.js';
+import { partialDirOf } from '../transfer/partialFiles.js';
 import { TokenBucket } from '../transfer/tokenBucket.js';
 import { LocalObserver, checkRootNotEmptied } from './localObserver.js';
 import { LocalOps } from './localOps.js';
@@ -34,7 +34,7 @@ export interface SyncEnginePorts {
 export interface SyncEngineOptions {
   /** The local folder kept in sync. */
   root: string;
-  /** Where partial downloads go; must be on the same disk as `root` for atomic renames. */
+  /** Where the sync state lives; any disk (partial downloads stay on `root`'s, see partialDirOf). */
   stateDir: string;
   /** This machine's name, for conflicted copies. */
   host: string;
@@ -80,6 +80,15 @@ const RECENT_ACTIVITY = 200;
 /** State setting: the entries the last plan set aside as unsyncable on this computer (JSON). */
 const SET_ASIDE_KEY = 'sync.setAside';
 
+/** Failures the user has to act on (free space, check a disk): reported as issues, which the desktop app notifies. */
+const DISK_ISSUES: ReadonlySet<string> = new Set(['disk_full', 'io_error', 'service_full']);
+/**
+ * Failures that last until space is freed here or at the service: more rounds
+ * now cannot help, and no file event will say when it is over, so `run`
+ * looks again after a long pause (about `backoff.maxMs`) instead.
+ */
+const WAIT_CODES: ReadonlySet<string> = new Set(['disk_full', 'service_full']);
+
 /**
  * The sync engine's facade: plain data out (typed events, summaries), a few
  * commands in. One control loop decides; hashing, disk and network run
@@ -106,6 +115,8 @@ export class SyncEngine {
   private stopped = false;
   private roundController: AbortController | null = null;
   private wake: (() => void) | null = null;
+  /** The pending look-again after a lasting failure (see WAIT_CODES). */
+  private laterWait: AbortController | null = null;
   private dirty = true;
 
   constructor(private readonly ports: SyncEnginePorts, private readonly options: SyncEngineOptions) {
@@ -126,7 +137,7 @@ export class SyncEngine {
       hasher: ports.hasher,
       jobs: ports.state.jobs,
       paths: this.paths,
-      partialDir: join(options.stateDir, 'partial'),
+      partialDir: partialDirOf(options.root),
       upload: this.uploadBucket,
       download: this.downloadBucket,
       clock: this.clock,
@@ -227,7 +238,7 @@ export class SyncEngine {
         return { converged: true, rounds: round, failures: [], heldDeletes: held };
       }
       stuckRounds = result.succeeded === 0 ? stuckRounds + 1 : 0;
-      if (stuckRounds >= 3) break;
+      if (stuckRounds >= 3 || (result.succeeded === 0 && result.failures.some((f) => WAIT_CODES.has(f.code)))) break;
     }
     this.setState(failures.size > 0 ? 'error' : 'idle');
     return { converged: false, rounds: this.options.maxRounds ?? 50, failures: [...failures.values()], heldDeletes: held };
@@ -258,8 +269,9 @@ export class SyncEngine {
         }
         this.dirty = false;
         try {
-          await this.syncOnce();
+          const summary = await this.syncOnce();
           failuresInARow = 0;
+          if (summary.failures.some((f) => WAIT_CODES.has(f.code))) this.retryLater();
         } catch (error) {
           if (this.stopped || this.paused) continue;
           if (isSyncError(error) && (error.code === 'signed_out' || error.code === 'sync_root_missing')) throw error;
@@ -269,11 +281,21 @@ export class SyncEngine {
         }
       }
     } finally {
+      this.laterWait?.abort();
       await watcher.close();
       await polling;
       // A later run() starts afresh, e.g. after the user signed out and in again.
       this.stopped = false;
     }
+  }
+
+  /** Starts another sync after half to all of `backoff.maxMs` (jittered, so many clients do not return at once); one wait at a time. */
+  private retryLater(): void {
+    this.laterWait?.abort();
+    const wait = new AbortController();
+    this.laterWait = wait;
+    const { maxMs } = this.options.backoff ?? DEFAULT_BACKOFF;
+    this.clock.sleep(maxMs / 2 + Math.random() * (maxMs / 2), wait.signal).then(() => this.trigger(), () => {});
   }
 
   private trigger(): void {
@@ -400,6 +422,9 @@ export class SyncEngine {
     else if (e.code === 'signed_out') this.setState('signed_out');
     else if (e.code === 'sync_root_missing') {
       this.setState('error', e.message);
+      this.report({ code: e.code, message: e.message });
+    } else if (DISK_ISSUES.has(e.code)) {
+      // A disk (here or the service's) is full or failing: one visible issue, not one per file; rounds retry later.
       this.report({ code: e.code, message: e.message });
     }
     return e;

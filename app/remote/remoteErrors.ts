@@ -37,14 +37,21 @@ const CLIENT_CODE: Partial<Record<ErrorCode, SyncErrorCode>> = {
   content_hash_mismatch: 'hash_mismatch',
   block_hashes_mismatch: 'hash_mismatch',
   chunk_hash_mismatch: 'hash_mismatch',
+  insufficient_storage: 'service_full',
 };
 
 /** Refusals that go away by themselves: worth a retry after a pause. */
 const TRANSIENT: ReadonlySet<ErrorCode> = new Set(['rate_limited', 'chunk_busy']);
+/**
+ * Refusals that last until someone acts (the service's disk is full): quick
+ * retries would only hammer it, so the engine waits much longer (see
+ * WAIT_CODES in the sync engine) and says so as an issue.
+ */
+const LASTING: ReadonlySet<ErrorCode> = new Set(['insufficient_storage']);
 
 /** A service refusal (status + wire error code) as a client error. */
 export function serviceRefusal(status: number, code: ErrorCode, message: string, details?: Record<string, unknown>): SyncError {
-  const detail = { status, serviceCode: code, retryable: status >= 500 || TRANSIENT.has(code) };
+  const detail = { status, serviceCode: code, retryable: !LASTING.has(code) && (status >= 500 || TRANSIENT.has(code)) };
   const text = `${message} (${code}, HTTP ${status})`;
   const clientCode = CLIENT_CODE[code] ?? 'service';
   if (clientCode === 'conflict') {

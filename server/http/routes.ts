@@ -7,6 +7,9 @@ import { parse } from './validate.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
 
+/** A response body of raw bytes (a download), documented as `application/octet-stream`. */
+export const BYTE_STREAM = 'application/octet-stream';
+
 /** One route of the public contract: registered with fastify and listed in the OpenAPI document. */
 export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined, P extends z.ZodType | undefined> {
   method: Method;
@@ -18,8 +21,8 @@ export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType 
   body?: B;
   query?: Q;
   params?: P;
-  /** Status -> response body schema (null: no JSON body, e.g. a byte stream). */
-  responses: Record<number, z.ZodType | null>;
+  /** Status -> response body: a JSON schema, BYTE_STREAM (a file's bytes), or null (no body, e.g. 204, 304, a redirect). */
+  responses: Record<number, z.ZodType | typeof BYTE_STREAM | null>;
   /** The body is read by the handler as a byte stream (`request.raw`). */
   rawBody?: boolean;
 }
