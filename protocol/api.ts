@@ -203,6 +203,12 @@ export const chunkParams = uploadIdParams.extend({ n: z.coerce.number().int().no
 /** Small files committed inline, many per request, each answered on its own. */
 export const MAX_BATCH_FILE_BYTES = 1024 * 1024;
 export const MAX_BATCH_FILES = 1000;
+/**
+ * Largest `POST /uploads/batch` body. The client sends at most 8 MiB of
+ * content per request (under 11 MiB as base64) plus paths; anything larger is
+ * refused with 413 before it is read.
+ */
+export const MAX_BATCH_REQUEST_BYTES = 16 * 1024 * 1024;
 export const batchUploadRequest = z.object({
   files: z.array(z.object({
     path: entryPath,

@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { healthResponse } from '../protocol/api.js';
 import { AccessTokens } from './auth/accessTokens.js';
 import { authModule } from './auth/module.js';
+import { RefreshTokenStore } from './auth/refreshTokens.js';
 import { loadSigningKeys } from './auth/signingKeys.js';
 import type { ServerConfig } from './config.js';
 import type { ServerContext } from './context.js';
@@ -14,7 +15,7 @@ import { oauthModule } from './oauth/module.js';
 import { uploadsModule } from './uploads/module.js';
 import { SqliteFileStore } from './files/sqliteFileStore.js';
 import { installErrorHandling } from './http/errorHandler.js';
-import { defineRoute, type RouteRegistry } from './http/routes.js';
+import { defineRoute, JSON_BODY_LIMIT, type RouteRegistry } from './http/routes.js';
 import { openApiDocument } from './http/openapi.js';
 import { PACKAGE_VERSION } from '../protocol/version.js';
 
@@ -69,7 +70,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel },
-    bodyLimit: 16 * 1024 * 1024,
+    bodyLimit: JSON_BODY_LIMIT,
     forceCloseConnections: false,
   });
   closeConnectionsWhenAnswered(app);
@@ -81,6 +82,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
   const db = openSqlite(join(config.dataDir, 'netdisk.sqlite'), MODULES.flatMap((m) => m.migrations));
   const closeTasks: (() => void | Promise<void>)[] = [];
   const routes: RouteRegistry = [];
+  const now = options.now ?? Date.now;
   const ctx: ServerContext = {
     config,
     db,
@@ -90,9 +92,10 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
       audience: config.jwt.audience,
       ttlSeconds: config.jwt.accessTtlSeconds,
     }),
+    refreshTokens: new RefreshTokenStore(db, now, config.refreshTtlSeconds * 1000),
     routes,
-    files: new SqliteFileStore(db, { now: options.now ?? Date.now }),
-    now: options.now ?? Date.now,
+    files: new SqliteFileStore(db, { now }),
+    now,
     onClose: (task) => closeTasks.push(task),
   };
 

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AccessTokens } from './auth/accessTokens.js';
+import type { RefreshTokenStore } from './auth/refreshTokens.js';
 import type { ServerConfig } from './config.js';
 import type { FileStore } from './files/fileStore.js';
 import type { RouteRegistry } from './http/routes.js';
@@ -11,6 +12,8 @@ export interface ServerContext {
   db: Database.Database;
   log: FastifyBaseLogger;
   accessTokens: AccessTokens;
+  /** Device sessions: one store per app, so a revocation clears the live-session cache every request consults. */
+  refreshTokens: RefreshTokenStore;
   routes: RouteRegistry;
   /** The users' trees, trash, change feed and content references. */
   files: FileStore;

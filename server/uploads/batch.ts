@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
-import { batchResultSchema, batchUploadRequest, batchUploadResponse, MAX_BATCH_FILE_BYTES } from '../../protocol/api.js';
+import { batchResultSchema, batchUploadRequest, batchUploadResponse, MAX_BATCH_FILE_BYTES, MAX_BATCH_REQUEST_BYTES } from '../../protocol/api.js';
 import { hashBytes } from '../../protocol/contentHash.js';
 import type { BlobStore } from '../blobs/blobStore.js';
 import type { ServerContext } from '../context.js';
@@ -22,6 +22,7 @@ export function registerBatchRoute(app: FastifyInstance, ctx: ServerContext, blo
     summary: 'Upload many small files inline and commit them together',
     auth: true,
     body: batchUploadRequest,
+    bodyLimit: MAX_BATCH_REQUEST_BYTES,
     responses: { 200: batchUploadResponse },
   }, async ({ userId, body }) => {
     const results: (BatchResult | undefined)[] = [];
