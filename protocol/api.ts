@@ -238,10 +238,12 @@ export const changeSchema = z.object({
 });
 export type Change = z.infer<typeof changeSchema>;
 
+/** The longest long-poll `GET /changes?wait=` may ask for, in seconds. */
+export const MAX_CHANGES_WAIT_SECONDS = 300;
 export const changesQuery = z.object({
   cursor: z.coerce.number().int().nonnegative().default(0),
   limit: z.coerce.number().int().min(1).max(5000).default(1000),
-  wait: z.coerce.number().int().min(0).max(300).default(0),
+  wait: z.coerce.number().int().min(0).max(MAX_CHANGES_WAIT_SECONDS).default(0),
 });
 export const changesResponse = z.object({
   changes: z.array(changeSchema),

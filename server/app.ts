@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { healthResponse } from '../protocol/api.js';
+import { healthResponse, MAX_CHANGES_WAIT_SECONDS } from '../protocol/api.js';
 import { AccessTokens } from './auth/accessTokens.js';
 import { authModule } from './auth/module.js';
 import { RefreshTokenStore } from './auth/refreshTokens.js';
@@ -65,6 +65,29 @@ function closeConnectionsWhenAnswered(app: FastifyInstance): void {
   app.addHook('onClose', async () => clearTimeout(deadline));
 }
 
+/**
+ * Node's own time limits (fastify turns the request timeout off): a request
+ * body or header block still arriving after its limit is ended, so trickling
+ * clients cannot hold connections. They bound receiving a request only; an
+ * answer may take longer (a long-poll waits up to MAX_CHANGES_WAIT_SECONDS
+ * after its request was fully read). A socket with no traffic either way is
+ * closed once a long-poll's wait has had a minute of slack.
+ */
+function serverTimeouts(config: ServerConfig) {
+  const requestTimeout = config.timeouts.requestSeconds * 1000;
+  const headersTimeout = config.timeouts.headersSeconds * 1000;
+  return {
+    requestTimeout,
+    connectionTimeout: (MAX_CHANGES_WAIT_SECONDS + 60) * 1000,
+    http: {
+      requestTimeout,
+      headersTimeout,
+      // How often Node looks for expired requests: often enough that a short limit is kept to within a quarter.
+      connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(headersTimeout / 4))),
+    },
+  };
+}
+
 /** The app factory: tests call it and talk to the result without fixed ports. */
 export async function buildApp(config: ServerConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
@@ -72,6 +95,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     logger: options.logger ?? { level: config.logLevel },
     bodyLimit: JSON_BODY_LIMIT,
     forceCloseConnections: false,
+    ...serverTimeouts(config),
   });
   closeConnectionsWhenAnswered(app);
   // Raw bodies (chunks) are streamed by their handlers; anything unknown is left unread.
