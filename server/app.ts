@@ -39,6 +39,14 @@ const MODULES: ServerModule[] = [
   uploadsModule,
 ];
 
+/** Every module's schema steps, in order: the service and the admin command open the database with them. */
+export function allMigrations(): Migration[] {
+  return MODULES.flatMap((m) => m.migrations);
+}
+
+/** The service's SQLite database, in the data folder. */
+export const DATABASE_FILE = 'netdisk.sqlite';
+
 /** How long a graceful close lets requests in flight finish before it cuts their connections. */
 export const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -103,7 +111,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
   installErrorHandling(app);
 
-  const db = openSqlite(join(config.dataDir, 'netdisk.sqlite'), MODULES.flatMap((m) => m.migrations));
+  const db = openSqlite(join(config.dataDir, DATABASE_FILE), allMigrations());
   const closeTasks: (() => void | Promise<void>)[] = [];
   const routes: RouteRegistry = [];
   const now = options.now ?? Date.now;

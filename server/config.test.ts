@@ -37,13 +37,13 @@ describe('server config', () => {
     const defaults = loadConfig([], {});
     expect(defaults.registration).toBe('open');
     expect(defaults.timeouts).toEqual({ requestSeconds: 300, headersSeconds: 30 });
-    expect(defaults.limits).toEqual({ quotaBytes: 100 * 1024 ** 3, maxUploadSessions: 100, maxPendingUploadBytes: 50 * 1024 ** 3 });
+    expect(defaults.limits).toEqual({ quotaBytes: 100 * 1024 ** 3, maxUploadSessions: 100, maxPendingUploadBytes: 50 * 1024 ** 3, registrationsPerHour: 10 });
     const set = loadConfig([], {
       NETDISK_REGISTRATION: 'closed', NETDISK_REQUEST_TIMEOUT: '60', NETDISK_HEADERS_TIMEOUT: '10',
-      NETDISK_QUOTA_BYTES: '1000', NETDISK_MAX_UPLOAD_SESSIONS: '3', NETDISK_MAX_PENDING_UPLOAD_BYTES: '500',
+      NETDISK_QUOTA_BYTES: '1000', NETDISK_MAX_UPLOAD_SESSIONS: '3', NETDISK_MAX_PENDING_UPLOAD_BYTES: '500', NETDISK_REGISTRATIONS_PER_HOUR: '2',
     });
     expect([set.registration, set.timeouts, set.limits]).toEqual([
-      'closed', { requestSeconds: 60, headersSeconds: 10 }, { quotaBytes: 1000, maxUploadSessions: 3, maxPendingUploadBytes: 500 },
+      'closed', { requestSeconds: 60, headersSeconds: 10 }, { quotaBytes: 1000, maxUploadSessions: 3, maxPendingUploadBytes: 500, registrationsPerHour: 2 },
     ]);
   });
 

@@ -47,6 +47,8 @@ export interface ServerConfig {
     maxUploadSessions: number;
     /** Bytes all of one user's open upload sessions may declare together. */
     maxPendingUploadBytes: number;
+    /** Registrations one client address may attempt per hour. */
+    registrationsPerHour: number;
   };
 }
 
@@ -68,6 +70,7 @@ export const DEFAULTS = {
   quotaBytes: 100 * 1024 ** 3,
   maxUploadSessions: 100,
   maxPendingUploadBytes: 50 * 1024 ** 3,
+  registrationsPerHour: 10,
 } as const;
 
 export class ConfigError extends Error {
@@ -157,6 +160,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       quotaBytes: intOption('NETDISK_QUOTA_BYTES', env.NETDISK_QUOTA_BYTES, DEFAULTS.quotaBytes),
       maxUploadSessions: positiveOption('NETDISK_MAX_UPLOAD_SESSIONS', env.NETDISK_MAX_UPLOAD_SESSIONS, DEFAULTS.maxUploadSessions),
       maxPendingUploadBytes: intOption('NETDISK_MAX_PENDING_UPLOAD_BYTES', env.NETDISK_MAX_PENDING_UPLOAD_BYTES, DEFAULTS.maxPendingUploadBytes),
+      registrationsPerHour: positiveOption('NETDISK_REGISTRATIONS_PER_HOUR', env.NETDISK_REGISTRATIONS_PER_HOUR, DEFAULTS.registrationsPerHour),
     },
   };
 }

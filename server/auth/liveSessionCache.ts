@@ -30,4 +30,8 @@ export class LiveSessionCache {
   forget(sessionId: string): void {
     this.confirmed.delete(sessionId);
   }
+
+  clear(): void {
+    this.confirmed.clear();
+  }
 }

@@ -1,6 +1,7 @@
 import type { ServerModule } from '../app.js';
 import { LoginThrottle, DEFAULT_LOGIN_RULES } from './loginThrottle.js';
 import { PasswordHasher } from './passwords.js';
+import { SlidingWindowLimiter } from './rateLimiter.js';
 import { registerAuthRoutes } from './routes.js';
 import { authMigrations } from './schema.js';
 import { UserStore } from './userStore.js';
@@ -14,6 +15,7 @@ export const authModule: ServerModule = {
       passwords: new PasswordHasher(ctx.config.scrypt),
       refreshTokens: ctx.refreshTokens,
       throttle: new LoginThrottle(DEFAULT_LOGIN_RULES, ctx.now),
+      registrations: new SlidingWindowLimiter({ limit: ctx.config.limits.registrationsPerHour, windowMs: 3600_000 }, ctx.now),
     });
   },
 };

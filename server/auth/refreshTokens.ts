@@ -45,6 +45,7 @@ export class RefreshTokenStore {
   private readonly markUsed: Database.Statement<[{ at: number; id: string }]>;
   private readonly revokeFamily: Database.Statement<[number, string]>;
   private readonly revokeUserFamily: Database.Statement<[number, string, string]>;
+  private readonly revokeUser: Database.Statement<[number, string]>;
   private readonly pruneExpired: Database.Statement<[string, number]>;
   private readonly liveSessions: Database.Statement<[{ at: number; userId: string }], SessionRow>;
   private readonly liveFamily: Database.Statement<[{ at: number; userId: string; familyId: string }], number>;
@@ -60,6 +61,7 @@ export class RefreshTokenStore {
     this.markUsed = db.prepare('UPDATE refresh_tokens SET used_at = @at, last_used_at = @at WHERE id = @id AND used_at IS NULL AND revoked_at IS NULL');
     this.revokeFamily = db.prepare('UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL');
     this.revokeUserFamily = db.prepare('UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND user_id = ? AND revoked_at IS NULL');
+    this.revokeUser = db.prepare('UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL');
     this.pruneExpired = db.prepare('DELETE FROM refresh_tokens WHERE user_id = ? AND expires_at <= ?');
     // A family is live while it holds a token that is neither used, revoked nor expired.
     this.liveSessions = db.prepare(`SELECT family_id AS id, device_name AS deviceName,
@@ -111,6 +113,12 @@ export class RefreshTokenStore {
   /** Signs out a session by its id, e.g. one started with a replayed sign-in code. */
   revokeFamilyOf(familyId: string): void {
     this.revoke(familyId, this.now());
+  }
+
+  /** Signs out every session of a user (disabled, or given a new password by the operator). */
+  revokeAllOf(userId: string): void {
+    this.revokeUser.run(this.now(), userId);
+    this.live.clear();
   }
 
   /**

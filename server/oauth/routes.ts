@@ -96,6 +96,7 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: ServerContext, se
     }
     const user = users.findById(redeemed.userId);
     if (!user) throw new ApiError('invalid_grant', 'the account no longer exists');
+    if (users.isDisabled(user.id)) throw new ApiError('forbidden', 'this account is disabled; ask the operator of the service');
     if (redeemed.link) identities.link(user.id, redeemed.link.provider, redeemed.link.providerId);
     const session = refreshTokens.startSession(user.id, body.deviceName ?? UNNAMED_DEVICE);
     flows.bindSession(body.code, session.familyId);
