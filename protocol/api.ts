@@ -175,10 +175,16 @@ export const createUploadRequest = z.object({
 });
 export type CreateUploadRequest = z.infer<typeof createUploadRequest>;
 
+/** Files up to this size are proven whole: a proof then needs every byte, so none can be guessed piecemeal. */
+export const WHOLE_FILE_PROOF_BYTES = 4 * 1024 * 1024;
+/** Larger files are proven by a random range of this many bytes. */
+export const PROOF_RANGE_BYTES = 1024 * 1024;
+
 export const challengeSchema = z.object({
   id: z.string(),
   offset: z.number().int().nonnegative(),
-  length: z.number().int().nonnegative(),
+  /** At most WHOLE_FILE_PROOF_BYTES: a client need never read more to answer. */
+  length: z.number().int().nonnegative().max(WHOLE_FILE_PROOF_BYTES),
   nonce: z.string(),
 });
 

@@ -68,14 +68,18 @@ export class Uploads {
       const { proof } = request;
       const entry = await this.deps.pins.whilePinned(request.contentHash, async () => {
         if (!stored || !(await this.proofHolds(userId, request.contentHash, request.size, proof))) {
+          this.deps.challenges.failed(userId, request.contentHash);
           throw new ApiError('proof_invalid', 'the possession proof is wrong, expired or already used; create the upload again');
         }
+        this.deps.challenges.succeeded(userId, request.contentHash);
         return files.commitFile(userId, commit);
       });
       return { status: 200, body: { status: 'done', entry } };
     }
-    if (stored) {
-      const { id, offset, length, nonce } = this.deps.challenges.issue(userId, request.contentHash, request.size);
+    // Out of challenges (see ProofChallenges), the client uploads the bytes like anyone without a match.
+    const challenge = stored ? this.deps.challenges.issue(userId, request.contentHash, request.size) : undefined;
+    if (challenge) {
+      const { id, offset, length, nonce } = challenge;
       return { status: 200, body: { status: 'challenge', challenge: { id, offset, length, nonce } } };
     }
 
