@@ -61,7 +61,17 @@ export type TokenPair = z.infer<typeof tokenPairResponse>;
 
 export const refreshRequest = z.object({ refreshToken: z.string().min(1).max(512) });
 export const logoutRequest = refreshRequest;
-export const meResponse = z.object({ user: userSchema });
+/** The user's storage: what counts against the quota, and the quota. */
+export const storageUsageSchema = z.object({
+  /** Files, live and in the trash. */
+  usedBytes: z.number().int().nonnegative(),
+  /** Declared by uploads still in progress; released when they complete, are aborted or expire. */
+  reservedBytes: z.number().int().nonnegative(),
+  quotaBytes: z.number().int().nonnegative(),
+});
+export type StorageUsage = z.infer<typeof storageUsageSchema>;
+/** `storage` is optional for clients of older services that did not report it. */
+export const meResponse = z.object({ user: userSchema, storage: storageUsageSchema.optional() });
 
 /** A signed-in device: one refresh-token family. */
 export const sessionSchema = z.object({

@@ -14,6 +14,8 @@ import { filesModule } from './files/module.js';
 import { oauthModule } from './oauth/module.js';
 import { uploadsModule } from './uploads/module.js';
 import { SqliteFileStore } from './files/sqliteFileStore.js';
+import { StorageQuota } from './uploads/quota.js';
+import { SqliteUploadSessionStore } from './uploads/sessionStore.js';
 import { installErrorHandling } from './http/errorHandler.js';
 import { defineRoute, JSON_BODY_LIMIT, type RouteRegistry } from './http/routes.js';
 import { openApiDocument } from './http/openapi.js';
@@ -115,6 +117,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
   const closeTasks: (() => void | Promise<void>)[] = [];
   const routes: RouteRegistry = [];
   const now = options.now ?? Date.now;
+  const files = new SqliteFileStore(db, { now });
   const ctx: ServerContext = {
     config,
     db,
@@ -126,7 +129,8 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     }),
     refreshTokens: new RefreshTokenStore(db, now, config.refreshTtlSeconds * 1000),
     routes,
-    files: new SqliteFileStore(db, { now }),
+    files,
+    storage: new StorageQuota(files, new SqliteUploadSessionStore(db), config.limits, now),
     now,
     onClose: (task) => closeTasks.push(task),
   };

@@ -5,6 +5,7 @@ import type { RefreshTokenStore } from './auth/refreshTokens.js';
 import type { ServerConfig } from './config.js';
 import type { FileStore } from './files/fileStore.js';
 import type { RouteRegistry } from './http/routes.js';
+import type { StorageQuota } from './uploads/quota.js';
 
 /** What every route module is handed: the composition root builds it once per app. */
 export interface ServerContext {
@@ -17,6 +18,8 @@ export interface ServerContext {
   routes: RouteRegistry;
   /** The users' trees, trash, change feed and content references. */
   files: FileStore;
+  /** Per-user quota and upload caps; `/me` reports from it, uploads check it. */
+  storage: StorageQuota;
   /** Milliseconds since the epoch; injectable so tests can move time. */
   now(): number;
   /** Work to run when the app closes (timers, pools), before the database closes. */

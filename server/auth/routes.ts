@@ -95,7 +95,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext, ser
   }, async ({ userId }) => {
     const user = users.findById(userId);
     if (!user) throw new ApiError('unauthorized', 'the account no longer exists');
-    return { user };
+    return { user, storage: await ctx.storage.usage(userId) };
   });
 
   defineRoute(app, ctx, {

@@ -37,9 +37,11 @@ export class SqliteFileStore implements FileStore {
   private readonly notifier = new ChangeNotifier();
   private readonly batcher: CommitBatcher;
   private readonly now: () => number;
+  private readonly usage: Database.Statement<[string], number>;
 
   constructor(private readonly db: Database.Database, options: SqliteFileStoreOptions = {}) {
     this.now = options.now ?? Date.now;
+    this.usage = db.prepare<[string], number>('SELECT bytes FROM file_usage WHERE user_id = ?').pluck();
     this.entries = new EntryTable(db);
     this.trash = new TrashTable(db);
     this.contents = new ContentRefs(db, this.now);
@@ -145,6 +147,10 @@ export class SqliteFileStore implements FileStore {
         return { ok: false, code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
       }
     }));
+  }
+
+  async usedBytes(userId: string): Promise<number> {
+    return this.usage.get(userId) ?? 0;
   }
 
   async latestCursor(userId: string): Promise<number> {
