@@ -40,10 +40,12 @@ const CLIENT_CODE: Partial<Record<ErrorCode, SyncErrorCode>> = {
 
 /** Refusals that go away by themselves: worth a retry after a pause. */
 const TRANSIENT: ReadonlySet<ErrorCode> = new Set(['rate_limited', 'chunk_busy']);
+/** 5xx refusals that retrying cannot fix: they wait for the user (a full netdisk needs files removed or a larger quota). */
+const PERMANENT: ReadonlySet<ErrorCode> = new Set(['quota_exceeded']);
 
 /** A service refusal (status + wire error code) as a client error. */
 export function serviceRefusal(status: number, code: ErrorCode, message: string, details?: Record<string, unknown>): SyncError {
-  const detail = { status, serviceCode: code, retryable: status >= 500 || TRANSIENT.has(code) };
+  const detail = { status, serviceCode: code, retryable: (status >= 500 && !PERMANENT.has(code)) || TRANSIENT.has(code) };
   const text = `${message} (${code}, HTTP ${status})`;
   const clientCode = CLIENT_CODE[code] ?? 'service';
   if (clientCode === 'conflict') {
