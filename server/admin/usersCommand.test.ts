@@ -65,6 +65,7 @@ describe('netdisk-server users (registration closed)', () => {
       const result = await users(server, argv, stdin);
       expect([argv.join(' '), result.code]).toEqual([argv.join(' '), 2]);
       expect(result.err).toContain('usage: netdisk-server users');
+      if (argv[0] === 'frobnicate') expect(result.err).toContain('unknown command "frobnicate"');
     }
     const existing = uniqueUsername('dup');
     await users(server, ['add', existing], `${TEST_PASSWORD}\n`);

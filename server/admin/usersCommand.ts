@@ -26,6 +26,8 @@ export interface CommandIo {
   env: NodeJS.ProcessEnv;
 }
 
+const COMMANDS = new Set(['add', 'list', 'disable', 'enable', 'reset-password']);
+
 class UsageError extends Error {}
 
 function firstLine(text: string): string {
@@ -51,6 +53,7 @@ export async function runUsersCommand(argv: readonly string[], io: CommandIo): P
     const { values, positionals } = parseArgs({ args: [...argv], options: { data: { type: 'string' } }, allowPositionals: true, strict: true });
     const [command, name, ...extra] = positionals;
     if (command === undefined || extra.length > 0) throw new UsageError('');
+    if (!COMMANDS.has(command)) throw new UsageError(`unknown command "${command}"`);
     const config = loadConfig(values.data === undefined ? [] : ['--data', values.data], io.env);
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     db = openSqlite(join(config.dataDir, DATABASE_FILE), allMigrations());
