@@ -124,6 +124,8 @@ describe('password accounts', () => {
     ]));
     expect(doc.paths['/api/v1/auth/sessions/{id}']!.delete!.security).toEqual([{ bearer: [] }]);
     expect(doc.paths['/api/v1/auth/login']!.post!.security).toBeUndefined();
+    const me = JSON.stringify(doc.paths['/api/v1/me']!.get);
+    for (const field of ['storage', 'usedBytes', 'reservedBytes', 'quotaBytes', 'quota_exceeded']) expect(me).toContain(field);
   });
 
   test('a password stored at another cost is rehashed at the configured cost on sign-in', async () => {
