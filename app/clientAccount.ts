@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { meResponse, type User } from '../protocol/api.js';
+import { meResponse, type StorageUsage, type User } from '../protocol/api.js';
 import { openCredentialStore, type CredentialStore } from './auth/credentialStore.js';
 import { signInThroughBrowser, type BrowserSignInOptions } from './auth/loopbackSignIn.js';
 import { TokenSession } from './auth/tokenSession.js';
@@ -125,6 +125,13 @@ export class ClientAccount {
       if (isSyncError(error) && error.code === 'signed_out') return null;
       throw error;
     }
+  }
+
+  /** The account's storage use and quota; undefined when not signed in or from a service that does not report it. */
+  async storage(): Promise<StorageUsage | undefined> {
+    if (this.session.state !== 'signed_in') return undefined;
+    const answer = await this.session.authorized((accessToken) => this.api.call({ method: 'GET', path: '/me', accessToken }, meResponse));
+    return answer.storage;
   }
 
   /** Revokes the sign-in at the service and deletes the stored secret; false when nobody was signed in. */

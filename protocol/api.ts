@@ -103,7 +103,17 @@ export type TokenPair = z.infer<typeof tokenPairResponse>;
 
 export const refreshRequest = z.object({ refreshToken: z.string().min(1).max(512) });
 export const logoutRequest = refreshRequest;
-export const meResponse = z.object({ user: userSchema });
+/** The user's storage: what counts against the quota, and the quota. */
+export const storageUsageSchema = z.object({
+  /** Files, live and in the trash. */
+  usedBytes: z.number().int().nonnegative(),
+  /** Declared by uploads still in progress; released when they complete, are aborted or expire. */
+  reservedBytes: z.number().int().nonnegative(),
+  quotaBytes: z.number().int().nonnegative(),
+});
+export type StorageUsage = z.infer<typeof storageUsageSchema>;
+/** `storage` is optional for clients of older services that did not report it. */
+export const meResponse = z.object({ user: userSchema, storage: storageUsageSchema.optional() });
 
 /** A signed-in device: one refresh-token family. */
 export const sessionSchema = z.object({
@@ -224,10 +234,16 @@ export const createUploadRequest = z.object({
 });
 export type CreateUploadRequest = z.infer<typeof createUploadRequest>;
 
+/** Files up to this size are proven whole: a proof then needs every byte, so none can be guessed piecemeal. */
+export const WHOLE_FILE_PROOF_BYTES = 4 * 1024 * 1024;
+/** Larger files are proven by a random range of this many bytes. */
+export const PROOF_RANGE_BYTES = 1024 * 1024;
+
 export const challengeSchema = z.object({
   id: z.string(),
   offset: z.number().int().nonnegative(),
-  length: z.number().int().nonnegative(),
+  /** At most WHOLE_FILE_PROOF_BYTES: a client need never read more to answer. */
+  length: z.number().int().nonnegative().max(WHOLE_FILE_PROOF_BYTES),
   nonce: z.string(),
 });
 
@@ -252,6 +268,12 @@ export const chunkParams = uploadIdParams.extend({ n: z.coerce.number().int().no
 /** Small files committed inline, many per request, each answered on its own. */
 export const MAX_BATCH_FILE_BYTES = 1024 * 1024;
 export const MAX_BATCH_FILES = 1000;
+/**
+ * Largest `POST /uploads/batch` body. The client sends at most 8 MiB of
+ * content per request (under 11 MiB as base64) plus paths; anything larger is
+ * refused with 413 before it is read.
+ */
+export const MAX_BATCH_REQUEST_BYTES = 16 * 1024 * 1024;
 export const batchUploadRequest = z.object({
   files: z.array(z.object({
     path: entryPath,
@@ -288,10 +310,12 @@ export const changeSchema = z.object({
 });
 export type Change = z.infer<typeof changeSchema>;
 
+/** The longest long-poll `GET /changes?wait=` may ask for, in seconds. */
+export const MAX_CHANGES_WAIT_SECONDS = 300;
 export const changesQuery = z.object({
   cursor: z.coerce.number().int().nonnegative().default(0),
   limit: z.coerce.number().int().min(1).max(5000).default(1000),
-  wait: z.coerce.number().int().min(0).max(300).default(0),
+  wait: z.coerce.number().int().min(0).max(MAX_CHANGES_WAIT_SECONDS).default(0),
 });
 export const changesResponse = z.object({
   changes: z.array(changeSchema),

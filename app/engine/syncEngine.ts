@@ -373,6 +373,10 @@ export class SyncEngine {
     const fail = (path: string, error: unknown) => {
       const e = this.classify(error);
       if (e.code === 'signed_out' || e.code === 'aborted') throw e;
+      // Every upload fails alike when the netdisk is full: one issue says so, not one per file.
+      if (e.detail.serviceCode === 'quota_exceeded') {
+        this.report({ code: 'quota_exceeded', message: 'the netdisk is full: uploads wait until files are deleted (and the trash emptied) or the quota is raised' });
+      }
       failures.push({ path, code: e.code, message: e.message });
     };
     const treeOps = runnable.filter((op): op is TreeOp => op.type !== 'uploadFile' && op.type !== 'downloadFile');

@@ -43,11 +43,12 @@ const CLIENT_CODE: Partial<Record<ErrorCode, SyncErrorCode>> = {
 /** Refusals that go away by themselves: worth a retry after a pause. */
 const TRANSIENT: ReadonlySet<ErrorCode> = new Set(['rate_limited', 'chunk_busy']);
 /**
- * Refusals that last until someone acts (the service's disk is full): quick
- * retries would only hammer it, so the engine waits much longer (see
- * WAIT_CODES in the sync engine) and says so as an issue.
+ * Refusals that last until someone acts (the service's disk is full, or the
+ * user's netdisk is): quick retries would only hammer the service, so the
+ * engine waits much longer (see WAIT_CODES in the sync engine) and says so as
+ * an issue.
  */
-const LASTING: ReadonlySet<ErrorCode> = new Set(['insufficient_storage']);
+const LASTING: ReadonlySet<ErrorCode> = new Set(['insufficient_storage', 'quota_exceeded']);
 
 /** A service refusal (status + wire error code) as a client error. */
 export function serviceRefusal(status: number, code: ErrorCode, message: string, details?: Record<string, unknown>): SyncError {

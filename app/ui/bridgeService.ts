@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { sessionsResponse } from '../../protocol/api.js';
+import { sessionsResponse, type StorageUsage } from '../../protocol/api.js';
 import {
   BRIDGE_ERROR_CODES, bridgeCommands,
   type BridgeCommandName, type BridgeErrorInfo, type BridgeEvent, type BridgeResult,
@@ -77,6 +77,7 @@ export class BridgeService {
   private engineDetail: string | undefined;
   private issues: EngineIssue[] = [];
   private massDelete: MassDeleteHold | null = null;
+  private storage: StorageUsage | undefined;
   private sessionReason: SessionInfo['reason'] = null;
   private running: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
@@ -131,7 +132,11 @@ export class BridgeService {
     this.unsubscribe.push(this.client.engine.on((event) => {
       switch (event.type) {
         case 'progress': this.progress = event.progress; break;
-        case 'state': this.engineDetail = event.detail; break;
+        case 'state':
+          this.engineDetail = event.detail;
+          // A round ended: files came or went, so the storage figures may have moved.
+          if (event.state === 'idle' || event.state === 'error') this.refreshStorage();
+          break;
         case 'issue': this.issues = [...this.issues, event.issue].slice(-MAX_ISSUES); break;
         case 'massDelete': this.massDelete = { count: event.count, side: event.side, total: event.total }; break;
         case 'activity':
@@ -143,13 +148,18 @@ export class BridgeService {
     }));
     this.unsubscribe.push(this.client.session.onStateChange((state, reason) => {
       this.sessionReason = reason ? { code: reason.detail.serviceCode ?? reason.code, message: reason.message } : null;
-      if (state === 'signed_in') this.runEngine();
-      else void this.stopEngine();
+      if (state === 'signed_in') {
+        this.runEngine();
+        this.refreshStorage();
+      } else void this.stopEngine();
       this.emit({ type: 'session', session: this.sessionInfo() });
     }));
     this.conflicts.addFromTree(this.client.state.loadLocal().keys());
     for (const activity of this.client.engine.recentActivity()) this.conflicts.add(activity);
-    if (this.client.session.state === 'signed_in') this.runEngine();
+    if (this.client.session.state === 'signed_in') {
+      this.runEngine();
+      this.refreshStorage();
+    }
     // A page that followed a change of location learns the new sync's session (and reloads its snapshot).
     this.emit({ type: 'session', session: this.sessionInfo() });
   }
@@ -202,7 +212,19 @@ export class BridgeService {
       providers: this.options.providers ?? DEFAULT_PROVIDERS,
       capabilities: { changeLocation: this.options.changeLocation !== undefined, builtInService: this.options.builtInService !== undefined },
       usesBuiltInService: this.options.builtInService?.inUse ?? false,
+      ...(this.storage ? { storage: this.storage } : {}),
     }));
+  }
+
+  /** Asks the service for the account's storage and tells the page when it changed; a failure keeps the last figures. */
+  private refreshStorage(): void {
+    this.client.account.storage().then((storage) => {
+      if (!storage || this.closed) return;
+      const known = this.storage;
+      if (known && known.usedBytes === storage.usedBytes && known.reservedBytes === storage.reservedBytes && known.quotaBytes === storage.quotaBytes) return;
+      this.storage = storage;
+      this.emit({ type: 'storage', storage });
+    }, () => {});
   }
 
   private sessionInfo(): SessionInfo {

@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { API_PREFIX } from '../../protocol/api.js';
 import { ApiError } from '../errors.js';
-import type { AccessTokens } from '../auth/accessTokens.js';
+import type { AccessClaims, AccessTokens } from '../auth/accessTokens.js';
+import type { RefreshTokenStore } from '../auth/refreshTokens.js';
 import { parse } from './validate.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
@@ -25,7 +26,12 @@ export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType 
   responses: Record<number, z.ZodType | typeof BYTE_STREAM | null>;
   /** The body is read by the handler as a byte stream (`request.raw`). */
   rawBody?: boolean;
+  /** Largest JSON body in bytes, when the route needs more than JSON_BODY_LIMIT. */
+  bodyLimit?: number;
 }
+
+/** Largest JSON body of a route that names no limit of its own; bigger ones are 413 unread. */
+export const JSON_BODY_LIMIT = 1024 * 1024;
 
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
@@ -35,8 +41,8 @@ export interface RouteInput<B, Q, P> {
   params: Out<P>;
   /** The authenticated user; empty for routes without `auth`. */
   userId: string;
-  /** The refresh-token family of the access token, if any. */
-  sessionId: string | undefined;
+  /** The refresh-token family (device session) of the access token; empty for routes without `auth`. */
+  sessionId: string;
   request: FastifyRequest;
   reply: FastifyReply;
 }
@@ -51,13 +57,37 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return match[1];
 }
 
+export interface AuthDeps {
+  accessTokens: AccessTokens;
+  refreshTokens: RefreshTokenStore;
+}
+
+/** The claims of a valid access token whose session is still signed in; throws `unauthorized` or `token_expired`. */
+async function authenticate(deps: AuthDeps, request: FastifyRequest): Promise<AccessClaims> {
+  const token = bearerToken(request);
+  if (!token) throw new ApiError('unauthorized', 'sign in first: no access token was sent');
+  const claims = await deps.accessTokens.verify(token);
+  if (!deps.refreshTokens.isLive(claims.userId, claims.sessionId)) {
+    throw new ApiError('unauthorized', 'this session was signed out; sign in again');
+  }
+  return claims;
+}
+
+function announcesBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/** Who each authenticated request is, set before its body is read. */
+const claimsOf = new WeakMap<FastifyRequest, AccessClaims>();
+
 /**
  * Registers a route whose inputs are parsed with the protocol's zod schemas
  * before the handler runs; the handler's return value is the JSON answer.
  */
 export function defineRoute<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, P extends z.ZodType | undefined = undefined>(
   app: FastifyInstance,
-  deps: { routes: RouteRegistry; accessTokens: AccessTokens },
+  deps: AuthDeps & { routes: RouteRegistry },
   spec: RouteSpec<B, Q, P>,
   handler: (input: RouteInput<B, Q, P>) => Promise<unknown>,
 ): void {
@@ -65,16 +95,23 @@ export function defineRoute<B extends z.ZodType | undefined = undefined, Q exten
   app.route({
     method: spec.method,
     url: `${API_PREFIX}${spec.url}`,
+    ...(spec.bodyLimit === undefined ? {} : { bodyLimit: spec.bodyLimit }),
+    // onRequest runs before the body is read: a stranger's request is refused unread.
+    ...(spec.auth ? {
+      onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
+        try {
+          claimsOf.set(request, await authenticate(deps, request));
+        } catch (error) {
+          // The body the stranger is still sending is not wanted: close instead of reading it.
+          if (announcesBody(request)) reply.header('connection', 'close');
+          throw error;
+        }
+      },
+    } : {}),
     handler: async (request, reply) => {
-      let userId = '';
-      let sessionId: string | undefined;
-      if (spec.auth) {
-        const token = bearerToken(request);
-        if (!token) throw new ApiError('unauthorized', 'sign in first: no access token was sent');
-        const claims = await deps.accessTokens.verify(token);
-        userId = claims.userId;
-        sessionId = claims.sessionId;
-      }
+      const claims = claimsOf.get(request);
+      const userId = claims?.userId ?? '';
+      const sessionId = claims?.sessionId ?? '';
       const input = {
         body: (spec.body ? parse(spec.body, request.body) : undefined) as Out<B>,
         query: (spec.query ? parse(spec.query, request.query) : undefined) as Out<Q>,

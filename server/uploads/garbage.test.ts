@@ -11,6 +11,7 @@ import { possessionProof } from '../../protocol/contentHash.js';
 import { LocalBlobStore } from '../blobs/localBlobStore.js';
 import { SqliteFileStore } from '../files/sqliteFileStore.js';
 import { ProofChallenges } from './challenges.js';
+import { StorageQuota } from './quota.js';
 import { ContentPins } from './contentPins.js';
 import { CONTENT_GRACE_MS, collectGarbage, type GarbageDeps } from './garbage.js';
 import { SqliteUploadSessionStore } from './sessionStore.js';
@@ -35,8 +36,9 @@ describe('garbage collection', () => {
     const blobs = new LocalBlobStore(server.config.dataDir);
     const pins = new ContentPins();
     const challenges = new ProofChallenges(now);
+    const sessions = new SqliteUploadSessionStore(db);
     const uploads = new Uploads({
-      files, blobs, sessions: new SqliteUploadSessionStore(db), challenges, pins,
+      files, blobs, sessions, challenges, pins, quota: new StorageQuota(files, sessions, server.config.limits, now),
       chunkSize: server.config.chunkSize, uploadTtlSeconds: server.config.uploadTtlSeconds, now,
     });
     deps = { uploads, files, blobs, pins, challenges, now };
