@@ -134,3 +134,30 @@ describe('request timeouts', () => {
     expect(changesResponse.parse(answer.body).changes).toEqual([]);
   });
 });
+
+describe('a token that merely expired mid-upload', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer((config) => { config.jwt.accessTtlSeconds = 1; });
+  });
+  afterAll(async () => { await server.close(); });
+
+  test('gets its 401 after the body is read and discarded, and keeps the connection for the retry', async () => {
+    const bob = await signUp(server.api);
+    await sleep(2100);
+    const client = await rawClient(server.url);
+    const body = 'x'.repeat(64 * 1024);
+    client.socket.write([
+      'PUT /api/v1/uploads/some-upload/chunks/0 HTTP/1.1', 'Host: 127.0.0.1', `Authorization: ${bob.auth.authorization}`,
+      'Content-Type: application/octet-stream', `Content-Length: ${body.length}`, '', body,
+    ].join('\r\n'));
+    const answer = await waitFor(client, /\r\n\r\n\{.*\}/s);
+    expect(answer).toMatch(/^HTTP\/1\.1 401 /);
+    expect(answer).toMatch(/"code":"token_expired"/);
+    expect(answer.toLowerCase()).not.toContain('connection: close');
+    // The same connection answers the next request: the client can refresh and retry without a broken pipe.
+    client.socket.write(['GET /api/v1/health HTTP/1.1', 'Host: 127.0.0.1', '', ''].join('\r\n'));
+    expect(await waitFor(client, /HTTP\/1\.1 200 [\s\S]*"status":"ok"/)).toMatch(/token_expired/);
+    client.socket.destroy();
+  });
+});

@@ -78,6 +78,26 @@ function announcesBody(request: FastifyRequest): boolean {
   return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
+/**
+ * The most a refused request's body is read (and discarded, never buffered)
+ * to keep its connection: enough for the largest chunk.
+ */
+const EXPIRED_TOKEN_DRAIN_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Whether to read and discard the body of a refused request instead of closing
+ * its connection. Only for a token of ours that merely expired mid-request (a
+ * client's chunk upload outliving its access token): closing would make its
+ * body write fail with EPIPE before it sees the 401 that tells it to refresh.
+ * A stranger's body (no token, a forged or revoked one) is never read.
+ */
+function drainsRefusedBody(request: FastifyRequest, error: unknown): boolean {
+  if (!(error instanceof ApiError) || error.code !== 'token_expired') return false;
+  if (request.headers['transfer-encoding'] !== undefined) return false;
+  const length = Number(request.headers['content-length'] ?? 0);
+  return Number.isSafeInteger(length) && length <= EXPIRED_TOKEN_DRAIN_BYTES;
+}
+
 /** Who each authenticated request is, set before its body is read. */
 const claimsOf = new WeakMap<FastifyRequest, AccessClaims>();
 
@@ -103,7 +123,7 @@ export function defineRoute<B extends z.ZodType | undefined = undefined, Q exten
           claimsOf.set(request, await authenticate(deps, request));
         } catch (error) {
           // The body the stranger is still sending is not wanted: close instead of reading it.
-          if (announcesBody(request)) reply.header('connection', 'close');
+          if (announcesBody(request) && !drainsRefusedBody(request, error)) reply.header('connection', 'close');
           throw error;
         }
       },
