@@ -1,12 +1,13 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { BridgeApi, Device, Language, Snapshot } from '../../protocol/bridge.js';
 import { ErrorNotice } from './ErrorNotice.js';
+import { bytesToKilobytes, kilobytesToBytes } from '../../protocol/units.js';
 import { formatTime } from './format.js';
 import { useI18n } from './i18n.js';
 import { LocationForm } from './LocationForm.js';
 import { useCommand } from './useCommand.js';
 
-/** What the form edits: limits in KB/s as people think of them, the contract's bytes per second on save. */
+/** What the form edits: limits in kB/s (protocol/units.ts) as people think of them, the contract's bytes per second on save. */
 interface Draft {
   uploadKbps: string;
   downloadKbps: string;
@@ -18,8 +19,8 @@ interface Draft {
 
 function draftOf(settings: Snapshot['settings']): Draft {
   return {
-    uploadKbps: String(settings.uploadLimit / 1000),
-    downloadKbps: String(settings.downloadLimit / 1000),
+    uploadKbps: String(bytesToKilobytes(settings.uploadLimit)),
+    downloadKbps: String(bytesToKilobytes(settings.downloadLimit)),
     concurrency: String(settings.concurrency),
     ignoreRules: settings.ignoreRules,
     startAtLogin: settings.startAtLogin,
@@ -47,8 +48,8 @@ export function SettingsScreen({ bridge, snapshot }: { bridge: BridgeApi; snapsh
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const result = await save.run(() => bridge.setSettings({
-      uploadLimit: Math.round(Number(draft.uploadKbps) * 1000),
-      downloadLimit: Math.round(Number(draft.downloadKbps) * 1000),
+      uploadLimit: kilobytesToBytes(Number(draft.uploadKbps)),
+      downloadLimit: kilobytesToBytes(Number(draft.downloadKbps)),
       concurrency: Number(draft.concurrency),
       ignoreRules: draft.ignoreRules,
       startAtLogin: draft.startAtLogin,
@@ -84,11 +85,12 @@ export function SettingsScreen({ bridge, snapshot }: { bridge: BridgeApi; snapsh
         )}
 
         <label htmlFor="upload-limit">{t('settings.uploadLimit')}</label>
-        <input id="upload-limit" type="number" min={0} step="any" inputMode="decimal" required value={draft.uploadKbps}
+        <input id="upload-limit" type="number" min={0} step="any" inputMode="decimal" required value={draft.uploadKbps} aria-describedby="limit-hint"
           onChange={(event) => edit({ uploadKbps: event.target.value })} />
         <label htmlFor="download-limit">{t('settings.downloadLimit')}</label>
-        <input id="download-limit" type="number" min={0} step="any" inputMode="decimal" required value={draft.downloadKbps}
+        <input id="download-limit" type="number" min={0} step="any" inputMode="decimal" required value={draft.downloadKbps} aria-describedby="limit-hint"
           onChange={(event) => edit({ downloadKbps: event.target.value })} />
+        <p id="limit-hint" className="hint">{t('settings.limitHint')}</p>
         <label htmlFor="concurrency">{t('settings.concurrency')}</label>
         <input id="concurrency" type="number" min={1} max={64} step={1} required value={draft.concurrency} aria-describedby="concurrency-hint"
           onChange={(event) => edit({ concurrency: event.target.value })} />

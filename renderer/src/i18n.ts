@@ -98,8 +98,9 @@ const en = {
   'settings.folder': 'Sync folder',
   'settings.server': 'Service address',
   'settings.locationHint': 'Chosen when netdisk-sync starts (--folder, --server).',
-  'settings.uploadLimit': 'Upload limit (KB/s, 0 = none)',
-  'settings.downloadLimit': 'Download limit (KB/s, 0 = none)',
+  'settings.uploadLimit': 'Upload limit (kB/s, 0 = none)',
+  'settings.downloadLimit': 'Download limit (kB/s, 0 = none)',
+  'settings.limitHint': 'Sizes and speeds count 1 kB as 1000 bytes and 1 MB as 1000 kB.',
   'settings.concurrency': 'Files transferred at once',
   'settings.concurrencyHint': 'Takes effect at the next start.',
   'settings.ignoreRules': 'Ignore rules (.netdiskignore, one pattern per line)',
@@ -151,9 +152,6 @@ const en = {
   'error.dismiss': 'Dismiss',
 
   'unit.B': 'B',
-  'unit.KB': 'KB',
-  'unit.MB': 'MB',
-  'unit.GB': 'GB',
 };
 
 export type MessageKey = keyof typeof en;
@@ -255,8 +253,9 @@ const zhCN: Record<MessageKey, string> = {
   'settings.folder': '同步文件夹',
   'settings.server': '服务地址',
   'settings.locationHint': '在 netdisk-sync 启动时指定（--folder、--server）。',
-  'settings.uploadLimit': '上传限速（KB/秒，0 = 不限）',
-  'settings.downloadLimit': '下载限速（KB/秒，0 = 不限）',
+  'settings.uploadLimit': '上传限速（kB/秒，0 = 不限）',
+  'settings.downloadLimit': '下载限速（kB/秒，0 = 不限）',
+  'settings.limitHint': '大小和速度按 1 kB = 1000 字节、1 MB = 1000 kB 计算。',
   'settings.concurrency': '同时传输的文件数',
   'settings.concurrencyHint': '下次启动时生效。',
   'settings.ignoreRules': '忽略规则（.netdiskignore，每行一个模式）',
@@ -308,9 +307,6 @@ const zhCN: Record<MessageKey, string> = {
   'error.dismiss': '关闭',
 
   'unit.B': '字节',
-  'unit.KB': 'KB',
-  'unit.MB': 'MB',
-  'unit.GB': 'GB',
 };
 
 const DICTIONARIES: Record<Language, Record<MessageKey, string>> = { en, 'zh-CN': zhCN };
