@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react';
 import type { BridgeApi, BridgeErrorInfo, Snapshot } from '../../protocol/bridge.js';
 import { ErrorNotice, toErrorInfo } from './ErrorNotice.js';
+import { describeFailure } from './failureText.js';
 import { formatBytes, formatDuration, percent } from './format.js';
 import { useI18n } from './i18n.js';
 import { TransferRow } from './TransferRow.js';
@@ -11,7 +12,7 @@ const ROW_HEIGHT = 56;
 const ORDER = { active: 0, failed: 1, paused: 2, queued: 3, done: 4 } as const;
 
 export function Overview({ bridge, snapshot }: { bridge: BridgeApi; snapshot: Snapshot }) {
-  const { t } = useI18n();
+  const { t, language } = useI18n();
   const command = useCommand();
   const [rowError, setRowError] = useState<BridgeErrorInfo | null>(null);
   const { progress, engine } = snapshot;
@@ -32,7 +33,8 @@ export function Overview({ bridge, snapshot }: { bridge: BridgeApi; snapshot: Sn
           <h2 id="overview-title" className={`engine-state state-${engine.state}`} aria-live="polite" data-state={engine.state}>
             {t(`state.${engine.state}`)}
           </h2>
-          {engine.detail ? <p className="muted">{engine.detail}</p> : null}
+          {/* The engine's detail is an English sentence; the issue list below says it by code in every language. */}
+          {engine.detail && language === 'en' ? <p className="muted">{engine.detail}</p> : null}
           {snapshot.session.username ? <p className="muted">{t('overview.signedInAs', { name: snapshot.session.username })}</p> : null}
         </div>
         <button type="button" className="primary" disabled={command.busy}
@@ -63,7 +65,11 @@ export function Overview({ bridge, snapshot }: { bridge: BridgeApi; snapshot: Sn
       {snapshot.issues.length > 0 ? (
         <details className="issues">
           <summary>{t('overview.issues')} ({snapshot.issues.length})</summary>
-          <ul>{snapshot.issues.map((issue, index) => <li key={index}>{issue.path ? <code>{issue.path}</code> : null} {issue.message}</li>)}</ul>
+          <ul>{snapshot.issues.map((issue, index) => {
+            // In English the engine's own sentence is the more specific one (it has counts and reasons).
+            const { headline, detail } = describeFailure(issue, t, language);
+            return <li key={index} title={headline}>{issue.path ? <code>{issue.path}</code> : null} {detail ?? headline}</li>;
+          })}</ul>
         </details>
       ) : null}
 
