@@ -1,5 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { BridgeApi, Device, Language, Snapshot } from '../../protocol/bridge.js';
+import { BusyButton } from './BusyButton.js';
 import { ErrorNotice } from './ErrorNotice.js';
 import { bytesToKilobytes, kilobytesToBytes } from '../../protocol/units.js';
 import { formatTime } from './format.js';
@@ -69,7 +70,7 @@ export function SettingsScreen({ bridge, snapshot }: { bridge: BridgeApi; snapsh
 
   return (
     <section aria-labelledby="settings-title" className="screen">
-      <h2 id="settings-title">{t('settings.title')}</h2>
+      <h1 id="settings-title">{t('settings.title')}</h1>
       {snapshot.capabilities.changeLocation ? (
         <LocationForm key={`${settings.folder}\n${settings.server}`} bridge={bridge} snapshot={snapshot} confirmFirst />
       ) : null}
@@ -111,18 +112,18 @@ export function SettingsScreen({ bridge, snapshot }: { bridge: BridgeApi; snapsh
           <option value="zh-CN" lang="zh-CN">简体中文</option>
         </select>
         <div className="actions">
-          <button type="submit" className="primary" disabled={save.busy}>{t('settings.save')}</button>
+          <BusyButton type="submit" className="primary" busy={save.busy}>{t('settings.save')}</BusyButton>
           <span role="status" aria-live="polite" className="saved">{saved ? t('settings.saved') : ''}</span>
         </div>
         {save.error ? <ErrorNotice error={save.error} onDismiss={save.clearError} /> : null}
       </form>
 
-      <h3>{t('settings.account')}</h3>
+      <h2 className="section-title">{t('settings.account')}</h2>
       {snapshot.session.username ? <p>{t('overview.signedInAs', { name: snapshot.session.username })}</p> : null}
       <button type="button" onClick={() => void account.run(() => bridge.signOut())}>{t('settings.signOut')}</button>
       {account.error ? <ErrorNotice error={account.error} onDismiss={account.clearError} /> : null}
 
-      <h3>{t('settings.devices')}</h3>
+      <h2 className="section-title">{t('settings.devices')}</h2>
       {devices === null ? null : devices.length === 0 ? <p className="muted">{t('settings.devices.empty')}</p> : (
         <ul className="device-list">
           {devices.map((device) => (
