@@ -20,6 +20,9 @@ test('settings persist across a restart of netdisk-sync, and the UI switches to 
   await expect(page.getByText('设置已保存。')).toBeVisible();
   await expect(page.getByRole('heading', { name: '设置' })).toBeVisible();
   expect(readFileSync(join(world.folder, '.netdiskignore'), 'utf8')).toBe('*.tmp\nbuild/\n');
+  // The limits are stored in bytes per second, as before kB/s became the one unit: 1 kB = 1000 bytes.
+  const stored = JSON.parse(readFileSync(join(world.folder, '.netdisk-sync', 'settings.json'), 'utf8')) as { uploadLimit: number; downloadLimit: number };
+  expect([stored.uploadLimit, stored.downloadLimit]).toEqual([250_000, 1_500_000]);
 
   await ui.stop();
   const second = await world.startUi();
