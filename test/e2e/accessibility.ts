@@ -1,4 +1,4 @@
-import AxeBuilder from '@axe-core/playwright';
+import { AxeBuilder } from '@axe-core/playwright';
 import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 
 /** WCAG 2.0 and 2.1, levels A and AA, plus axe's best practices (one h1, landmarks, heading order). */
