@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Snapshot } from '../../protocol/bridge.js';
 import { uploadFile } from '../helpers/uploads.js';
 import { expectNoAxeViolations, openVariant, VARIANTS } from './accessibility.js';
+import { serveFixedSnapshot } from './fixedSnapshot.js';
 import { expect, shots, test } from './fixtures.js';
 
 /**
@@ -108,12 +109,7 @@ function busySnapshot(serverUrl: string, language: 'en' | 'zh-CN'): Snapshot {
 test('transfers in every state, a failed one and an engine issue', async ({ browser, world, ui }) => {
   for (const variant of VARIANTS) {
     const { context, page } = await openVariant(browser, variant);
-    await page.addInitScript((fixed: Snapshot) => {
-      const refuse = () => Promise.reject(Object.assign(new Error('not in this test'), { code: 'not_supported' }));
-      (globalThis as Record<string, unknown>).netdisk = new Proxy({}, {
-        get: (_target, name) => (name === 'getSnapshot' ? () => Promise.resolve(fixed) : name === 'on' ? () => () => {} : refuse),
-      });
-    }, busySnapshot(world.serverUrl, variant.locale === 'en-US' ? 'en' : 'zh-CN'));
+    await serveFixedSnapshot(page, busySnapshot(world.serverUrl, variant.locale === 'en-US' ? 'en' : 'zh-CN'));
     await page.goto(ui.origin);
     await expect(page.locator('.transfer-failed')).toBeVisible();
     await page.locator('.issues summary').click();
