@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
+import { HELP_FLAG, type CliFlags } from '../protocol/cliFlags.js';
 import { BLOCK_SIZE } from '../protocol/contentHash.js';
 import { loadOAuthConfig, OAuthConfigError, type OAuthConfig } from './oauth/oauthConfig.js';
 
@@ -113,20 +114,20 @@ function timeoutsOption(env: NodeJS.ProcessEnv): ServerConfig['timeouts'] {
   return { requestSeconds, headersSeconds };
 }
 
+/** The command-line flags: what `loadConfig` parses and what `--help` lists (protocol/cliFlags.ts). */
+export const SERVER_FLAGS = {
+  host: { type: 'string', value: 'HOST', description: `address to listen on (NETDISK_HOST, default ${DEFAULTS.host})` },
+  port: { type: 'string', value: 'PORT', description: `port to listen on (NETDISK_PORT, default ${DEFAULTS.port})` },
+  data: { type: 'string', value: 'DIR', description: `database, blobs and signing keys (NETDISK_DATA, default ${DEFAULTS.dataDir})` },
+  'public-url': { type: 'string', value: 'URL', description: 'the URL clients and OAuth providers reach this service at (NETDISK_PUBLIC_URL)' },
+  'log-level': { type: 'string', value: 'LEVEL', description: `fatal, error, warn, info, debug or trace (NETDISK_LOG_LEVEL, default ${DEFAULTS.logLevel})` },
+  'chunk-size': { type: 'string', value: 'BYTES', description: `upload chunk size, a multiple of ${BLOCK_SIZE} (NETDISK_CHUNK_SIZE, default ${DEFAULTS.chunkSize})` },
+  ...HELP_FLAG,
+} as const satisfies CliFlags;
+
 /** Builds the config from defaults, then environment (NETDISK_*), then command-line flags. */
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ServerConfig {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      data: { type: 'string' },
-      'public-url': { type: 'string' },
-      'log-level': { type: 'string' },
-      'chunk-size': { type: 'string' },
-    },
-    strict: true,
-  });
+  const { values } = parseArgs({ args: [...argv], options: SERVER_FLAGS, strict: true });
   const host = values.host ?? env.NETDISK_HOST ?? DEFAULTS.host;
   const port = intOption('port', values.port ?? env.NETDISK_PORT, DEFAULTS.port);
   if (port > 65535) throw new ConfigError(`port must be at most 65535, got ${port}`);
