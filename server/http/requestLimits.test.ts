@@ -142,14 +142,17 @@ describe('a token that merely expired mid-upload', () => {
   });
   afterAll(async () => { await server.close(); });
 
-  test('gets its 401 after the body is read and discarded, and keeps the connection for the retry', async () => {
+  const body = 'x'.repeat(64 * 1024);
+  test.each([
+    ['a declared length', [`Content-Length: ${body.length}`, '', body]],
+    ['a chunked body', ['Transfer-Encoding: chunked', '', `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`]],
+  ])('gets its 401 after the body (%s) is read and discarded, and keeps the connection for the retry', async (_, framing) => {
     const bob = await signUp(server.api);
     await sleep(2100);
     const client = await rawClient(server.url);
-    const body = 'x'.repeat(64 * 1024);
     client.socket.write([
       'PUT /api/v1/uploads/some-upload/chunks/0 HTTP/1.1', 'Host: 127.0.0.1', `Authorization: ${bob.auth.authorization}`,
-      'Content-Type: application/octet-stream', `Content-Length: ${body.length}`, '', body,
+      'Content-Type: application/octet-stream', ...framing,
     ].join('\r\n'));
     const answer = await waitFor(client, /\r\n\r\n\{.*\}/s);
     expect(answer).toMatch(/^HTTP\/1\.1 401 /);

@@ -85,17 +85,24 @@ function announcesBody(request: FastifyRequest): boolean {
 const EXPIRED_TOKEN_DRAIN_BYTES = 64 * 1024 * 1024;
 
 /**
- * Whether to read and discard the body of a refused request instead of closing
- * its connection. Only for a token of ours that merely expired mid-request (a
- * client's chunk upload outliving its access token): closing would make its
- * body write fail with EPIPE before it sees the 401 that tells it to refresh.
- * A stranger's body (no token, a forged or revoked one) is never read.
+ * Reads and discards the body of a request refused with `token_expired`, so
+ * its connection stays usable: a client's chunk upload that outlived its
+ * access token must see the 401 that tells it to refresh, and closing instead
+ * makes its body write fail with EPIPE first. Only for a token of ours that
+ * merely expired, and only up to EXPIRED_TOKEN_DRAIN_BYTES (declared or, for
+ * a chunked body, counted): a stranger's body (no token, a forged or revoked
+ * one) is never read. Returns false when the connection must close instead.
  */
-function drainsRefusedBody(request: FastifyRequest, error: unknown): boolean {
+function drainRefusedBody(request: FastifyRequest, error: unknown): boolean {
   if (!(error instanceof ApiError) || error.code !== 'token_expired') return false;
-  if (request.headers['transfer-encoding'] !== undefined) return false;
-  const length = Number(request.headers['content-length'] ?? 0);
-  return Number.isSafeInteger(length) && length <= EXPIRED_TOKEN_DRAIN_BYTES;
+  const declared = Number(request.headers['content-length'] ?? 0);
+  if (!Number.isSafeInteger(declared) || declared > EXPIRED_TOKEN_DRAIN_BYTES) return false;
+  let seen = 0;
+  request.raw.on('data', (data: Buffer) => {
+    seen += data.length;
+    if (seen > EXPIRED_TOKEN_DRAIN_BYTES) request.raw.socket.destroy();
+  });
+  return true;
 }
 
 /** Who each authenticated request is, set before its body is read. */
@@ -123,7 +130,7 @@ export function defineRoute<B extends z.ZodType | undefined = undefined, Q exten
           claimsOf.set(request, await authenticate(deps, request));
         } catch (error) {
           // The body the stranger is still sending is not wanted: close instead of reading it.
-          if (announcesBody(request) && !drainsRefusedBody(request, error)) reply.header('connection', 'close');
+          if (announcesBody(request) && !drainRefusedBody(request, error)) reply.header('connection', 'close');
           throw error;
         }
       },

@@ -315,7 +315,11 @@ describe('netdisk-sync --once against a hostile service', () => {
         ['invalid_remote_path', '/orphan/child.txt'],
       ]);
       expect(events.at(-1)).toMatchObject({ type: 'message', message: 'in sync' });
-      expect(await localTree(join(tmp, 'outer'))).toEqual({ '/folder': FOLDER, '/folder/ok.txt': sha('ok'), '/sibling.txt': sha('beside the folder') });
+      expect(await localTree(join(tmp, 'outer'))).toEqual({
+        '/folder': FOLDER, '/folder/ok.txt': sha('ok'), '/sibling.txt': sha('beside the folder'),
+        // The client's own partial-download folder, inside the sync folder (and empty once in sync).
+        '/folder/.netdisk-sync': FOLDER, '/folder/.netdisk-sync/partial': FOLDER,
+      });
       expect(service.mutations()).toEqual([]);
     } finally {
       await rm(tmp, { recursive: true, force: true });
