@@ -12,6 +12,8 @@ import { openSqlite } from './db/sqlite.js';
 import { filesModule } from './files/module.js';
 import { oauthModule } from './oauth/module.js';
 import { uploadsModule } from './uploads/module.js';
+import { sharesModule } from './shares/module.js';
+import { LocalBlobStore } from './blobs/localBlobStore.js';
 import { SqliteFileStore } from './files/sqliteFileStore.js';
 import { installErrorHandling } from './http/errorHandler.js';
 import { defineRoute, type RouteRegistry } from './http/routes.js';
@@ -36,6 +38,7 @@ const MODULES: ServerModule[] = [
   oauthModule,
   filesModule,
   uploadsModule,
+  sharesModule,
 ];
 
 /** How long a graceful close lets requests in flight finish before it cuts their connections. */
@@ -92,6 +95,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     }),
     routes,
     files: new SqliteFileStore(db, { now: options.now ?? Date.now }),
+    blobs: new LocalBlobStore(config.dataDir),
     now: options.now ?? Date.now,
     onClose: (task) => closeTasks.push(task),
   };

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AccessTokens } from './auth/accessTokens.js';
+import type { BlobStore } from './blobs/blobStore.js';
 import type { ServerConfig } from './config.js';
 import type { FileStore } from './files/fileStore.js';
 import type { RouteRegistry } from './http/routes.js';
@@ -14,6 +15,8 @@ export interface ServerContext {
   routes: RouteRegistry;
   /** The users' trees, trash, change feed and content references. */
   files: FileStore;
+  /** File content, shared by uploads, downloads and share links. */
+  blobs: BlobStore;
   /** Milliseconds since the epoch; injectable so tests can move time. */
   now(): number;
   /** Work to run when the app closes (timers, pools), before the database closes. */
