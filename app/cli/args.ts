@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { resolveStateDir } from '../clientAccount.js';
+import { parseShareArgs, type ShareArgs } from './shareArgs.js';
 
 export interface CliArgs {
   server: string;
@@ -33,7 +34,7 @@ export interface AccountArgs {
   json: boolean;
 }
 
-export type CliCommand = { command: 'sync'; args: CliArgs } | AccountArgs;
+export type CliCommand = { command: 'sync'; args: CliArgs } | AccountArgs | ShareArgs;
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -60,6 +61,15 @@ export const USAGE = `usage: netdisk-sync --server URL --folder DIR [options]
 
   --provider P          qq, oidc:<name> (sign in in the browser) or password (default)
   --no-browser          print the sign-in address instead of opening a browser
+
+       netdisk-sync share PATH --server URL (--folder DIR | --state DIR) [--code XXXX | --no-code] [--expires 7d] [--max-downloads N] [--json]
+       netdisk-sync share (--list | --revoke ID) --server URL (--folder DIR | --state DIR) [--json]
+
+  PATH                  a file or folder inside the sync folder, or a drive path such as /docs/a.txt
+  --code XXXX           the extraction code (4 letters or digits); default: a generated one
+  --no-code             a link that opens without a code
+  --expires D           the link expires after D (e.g. 7d, 12h, 30m); default: never
+  --max-downloads N     the link stops after N downloads
 
 Exit codes: 0 done (in sync), 1 not in sync yet, 2 usage, 3 not signed in, 4 failed.
 `;
@@ -140,9 +150,10 @@ function signInProvider(value: string | undefined): SignInProvider {
   throw new UsageError(`--provider takes qq, oidc:<name> or password, got "${value}"`);
 }
 
-/** `login`, `logout` and `whoami` as their first word; anything else is the sync command. */
+/** `login`, `logout`, `whoami` and `share` as their first word; anything else is the sync command. */
 export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): CliCommand {
   const [first, ...rest] = argv;
+  if (first === 'share') return parseShareArgs(rest, (flag) => serverUrl(flag, env), (message) => new UsageError(message));
   if (first === undefined || !ACCOUNT_COMMANDS.has(first)) return { command: 'sync', args: parseCliArgs(argv, env) };
   let values;
   try {
