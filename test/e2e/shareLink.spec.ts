@@ -5,6 +5,7 @@ import { shareResponse, type Share } from '../../protocol/shares.js';
 import { jsonRequest } from '../helpers/jsonRequest.js';
 import { uploadFile } from '../helpers/uploads.js';
 import { expect, shots, test } from './fixtures.js';
+import { signInThroughPage } from './signInPage.js';
 import type { UiWorld } from './uiHarness.js';
 
 async function createShare(world: UiWorld, body: Record<string, unknown>): Promise<Share> {
@@ -29,30 +30,54 @@ async function downloadedBytes(page: Page, click: () => Promise<void>): Promise<
   return readFileSync(await (await download).path());
 }
 
-test('a shared file opens in a fresh browser with its code and downloads byte for byte', async ({ browser, world }) => {
+test('a link made in the UI opens in a fresh browser with its code and downloads byte for byte', async ({ browser, page, world, ui }) => {
   const bytes = randomBytes(3 * 1024 * 1024 + 17);
   await uploadFile(world.api, world.user!.auth, '/报告.bin', bytes);
-  const share = await createShare(world, { path: '/报告.bin', code: 'q7w8' });
+
+  await signInThroughPage(page, ui.url, world.username);
+  await page.getByRole('button', { name: 'Share links' }).click();
+  await page.getByLabel('File or folder in your netdisk').fill('/报告.bin');
+  await page.getByLabel('Extraction code (optional)').fill('q7w8');
+  await page.getByLabel('Expires').selectOption({ label: 'After 7 days' });
+  await page.getByRole('button', { name: 'Create share link' }).click();
+  const item = page.locator('.share', { hasText: '/报告.bin' });
+  await expect(item).toContainText('Extraction code: q7w8');
+  await page.screenshot({ path: `${shots}/shares.png` });
+
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: ui.origin });
+  await item.getByRole('button', { name: 'Copy share link' }).click();
+  await expect(item.getByRole('status')).toHaveText('Copied');
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  const [, url, code] = /^Link: (\S+) Extraction code: (\w{4})$/.exec(copied) ?? [];
+  expect(code).toBe('q7w8');
 
   const recipient = await recipientPage(browser, 'zh-CN');
-  const { page } = recipient;
-  await page.goto(share.url);
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText('分享给你的文件');
-  await expect(page.getByText('此链接需要提取码。')).toBeVisible();
-  await page.screenshot({ path: `${shots}/share-code.png` });
+  const visitor = recipient.page;
+  await visitor.goto(url!);
+  await expect(visitor.getByRole('heading', { level: 1 })).toHaveText('分享给你的文件');
+  await expect(visitor.getByText('此链接需要提取码。')).toBeVisible();
+  await visitor.screenshot({ path: `${shots}/share-code.png` });
 
-  await page.getByLabel('提取码').fill('q7w9');
-  await page.getByRole('button', { name: '提取文件' }).click();
-  await expect(page.getByRole('alert')).toHaveText('提取码错误，请重试。');
+  await visitor.getByLabel('提取码').fill('q7w9');
+  await visitor.getByRole('button', { name: '提取文件' }).click();
+  await expect(visitor.getByRole('alert')).toHaveText('提取码错误，请重试。');
 
-  await page.getByLabel('提取码').fill('Q7W8');
-  await page.getByRole('button', { name: '提取文件' }).click();
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText('报告.bin');
-  await page.screenshot({ path: `${shots}/share-file.png` });
-  const got = await downloadedBytes(page, () => page.getByRole('link', { name: '下载' }).click());
+  await visitor.getByLabel('提取码').fill('Q7W8');
+  await visitor.getByRole('button', { name: '提取文件' }).click();
+  await expect(visitor.getByRole('heading', { level: 1 })).toHaveText('报告.bin');
+  await visitor.screenshot({ path: `${shots}/share-file.png` });
+  const got = await downloadedBytes(visitor, () => visitor.getByRole('link', { name: '下载' }).click());
   expect(got.equals(bytes)).toBe(true);
   expect(recipient.violations).toEqual([]);
   await recipient.close();
+
+  // The owner sees the download counted, and revokes the link from the UI.
+  await page.getByRole('button', { name: 'Overview' }).click();
+  await page.getByRole('button', { name: 'Share links' }).click();
+  await expect(item).toContainText('Downloads: 1');
+  await item.getByRole('button', { name: 'Revoke' }).click();
+  await expect(item).toContainText('Revoked');
+  expect((await fetch(url!)).status).toBe(410);
 });
 
 test('a shared folder lists its files in English; a file and the whole folder download', async ({ browser, world }) => {
