@@ -9,7 +9,7 @@ input { font: inherit; padding: 0.4rem 0.6rem; width: 6rem; border: 1px solid #8
 button, a.button { font: inherit; padding: 0.4rem 1.2rem; border: 0; border-radius: 4px; background: #0b57d0; color: #fff; text-decoration: none; cursor: pointer; display: inline-block; }
 table { width: 100%; border-collapse: collapse; margin-top: 1rem; }
 th, td { text-align: left; padding: 0.4rem; border-bottom: 1px solid #e5e6eb; word-break: break-all; }
-td.size { white-space: nowrap; text-align: right; }
+td.size, th:last-child { white-space: nowrap; text-align: right; }
 a { color: #0b57d0; }
 @media (prefers-color-scheme: dark) {
   body { background: #17181a; color: #e5e6eb; }
