@@ -47,7 +47,8 @@ test('a link made in the UI opens in a fresh browser with its code and downloads
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: ui.origin });
   await item.getByRole('button', { name: 'Copy share link' }).click();
   await expect(item.getByRole('status')).toHaveText('Copied');
-  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  // A string: this file is compiled without the DOM's types.
+  const copied = String(await page.evaluate('navigator.clipboard.readText()'));
   const [, url, code] = /^Link: (\S+) Extraction code: (\w{4})$/.exec(copied) ?? [];
   expect(code).toBe('q7w8');
 
