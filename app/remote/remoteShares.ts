@@ -1,7 +1,5 @@
 import type { CreateShareRequest, Share } from '../../protocol/shares.js';
 
-export type { CreateShareRequest, Share };
-
 /**
  * The signed-in user's share links at the service. Separate from the
  * engine's `RemoteStore`: syncing never shares, the CLI and the UI do.
