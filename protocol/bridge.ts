@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { sessionSchema, storageUsageSchema } from './api.js';
 import { activitySchema, engineEventSchema, engineStateSchema, issueSchema, progressSchema, transferSchema } from './engine.js';
+import { createShareRequest, shareIdSchema, shareSchema } from './shares.js';
 
 /**
  * The UI contract: the one typed API the renderer gets, served by the Electron
@@ -133,6 +134,10 @@ export const bridgeCommands = {
     args: z.object({ id: z.string().min(1).max(256), keep: z.enum(['original', 'copy']) }).strict(),
     result: none,
   },
+  /** Share links of the signed-in account (the link and its code are meant to be shown and copied). */
+  createShare: { args: createShareRequest.strict(), result: shareSchema },
+  listShares: { args: none, result: z.array(shareSchema) },
+  revokeShare: { args: z.object({ id: shareIdSchema }).strict(), result: shareSchema },
 } as const satisfies Record<string, { args: z.ZodType; result: z.ZodType }>;
 
 export type BridgeCommandName = keyof typeof bridgeCommands;

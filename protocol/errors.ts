@@ -38,6 +38,13 @@ export const ERROR_CODES = [
   'provider_error',
   'invalid_grant',
   'quota_exceeded',
+  'share_not_found',
+  'share_revoked',
+  'share_expired',
+  'share_exhausted',
+  'share_entry_deleted',
+  'share_code_invalid',
+  'share_locked',
 ] as const;
 
 export const errorCodeSchema = z.enum(ERROR_CODES);
@@ -95,4 +102,14 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
    * (`insufficient_storage`) by the code: it does not go away by retrying.
    */
   quota_exceeded: 507,
+  /** Share links: no such link; its owner revoked it; it expired; its download limit is used up; its file or folder was deleted. */
+  share_not_found: 404,
+  share_revoked: 410,
+  share_expired: 410,
+  share_exhausted: 410,
+  share_entry_deleted: 410,
+  /** A wrong extraction code (throttled: too many give `rate_limited`). */
+  share_code_invalid: 403,
+  /** The link needs its code first: no share token, or one that expired. */
+  share_locked: 401,
 };

@@ -13,6 +13,8 @@ import { openSqlite } from './db/sqlite.js';
 import { filesModule } from './files/module.js';
 import { oauthModule } from './oauth/module.js';
 import { uploadsModule } from './uploads/module.js';
+import { sharesModule } from './shares/module.js';
+import { LocalBlobStore } from './blobs/localBlobStore.js';
 import { SqliteFileStore } from './files/sqliteFileStore.js';
 import { StorageQuota } from './uploads/quota.js';
 import { SqliteUploadSessionStore } from './uploads/sessionStore.js';
@@ -39,6 +41,7 @@ const MODULES: ServerModule[] = [
   oauthModule,
   filesModule,
   uploadsModule,
+  sharesModule,
 ];
 
 /** Every module's schema steps, in order: the service and the admin command open the database with them. */
@@ -132,6 +135,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     files,
     storage: new StorageQuota(files, new SqliteUploadSessionStore(db), config.limits, now),
     now,
+    blobs: new LocalBlobStore(config.dataDir),
     onClose: (task) => closeTasks.push(task),
   };
 

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AccessTokens } from './auth/accessTokens.js';
 import type { RefreshTokenStore } from './auth/refreshTokens.js';
+import type { BlobStore } from './blobs/blobStore.js';
 import type { ServerConfig } from './config.js';
 import type { FileStore } from './files/fileStore.js';
 import type { RouteRegistry } from './http/routes.js';
@@ -20,6 +21,8 @@ export interface ServerContext {
   files: FileStore;
   /** Per-user quota and upload caps; `/me` reports from it, uploads check it. */
   storage: StorageQuota;
+  /** File content, shared by uploads, downloads and share links. */
+  blobs: BlobStore;
   /** Milliseconds since the epoch; injectable so tests can move time. */
   now(): number;
   /** Work to run when the app closes (timers, pools), before the database closes. */

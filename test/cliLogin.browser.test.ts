@@ -1,47 +1,15 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userSchema } from '../protocol/api.js';
+import { cli } from './helpers/cliProcess.js';
 import { jsonRequest } from './helpers/jsonRequest.js';
 import { clickThroughQq, loopbackOutcome, startProviderWorld, type ProviderWorld } from './helpers/providerSignIn.js';
 import { withServerDb } from './helpers/serverDb.js';
 
-const CLI = fileURLToPath(new URL('../bin/netdisk-sync.js', import.meta.url));
 const AUTHORIZE_URL = /http:\/\/127\.0\.0\.1:\d+\/api\/v1\/auth\/oauth\/qq\/authorize\?\S+/;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * `netdisk-sync` as a child process. No keychain is reachable (a dead D-Bus
- * address), so secrets go to the 0600 file in the state folder, and no display
- * is set, so nothing but the printed address could open a browser.
- * `onStderr` sees stderr as it grows.
- */
-function cli(args: string[], onStderr?: (text: string) => void): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent', DISPLAY: '', WAYLAND_DISPLAY: '' };
-  delete env.NETDISK_PASSWORD;
-  delete env.NETDISK_SERVER;
-  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-    onStderr?.(stderr);
-  });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /**
  * The issue's "done means": a new user signs in with `netdisk-sync login

@@ -8,6 +8,7 @@ import { EXIT } from './exitCodes.js';
 import { askPassword } from './passwordPrompt.js';
 import { jsonReporter, terminalReporter, type Reporter } from './reporter.js';
 import { serveUi, type SyncLocation } from './uiCommand.js';
+import { runShareCommand } from './shareCommand.js';
 
 /** Sign-in failures leave the folder signed out: scripts see them as "not signed in". */
 const SIGNED_OUT_CODES: ReadonlySet<string> = new Set(['signed_out', 'sign_in_failed', 'sign_in_timeout']);
@@ -138,5 +139,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(command.usage);
     return EXIT.ok;
   }
-  return command.command === 'sync' ? syncCommand(command.args) : accountCommand(command);
+  if (command.command === 'sync') return syncCommand(command.args);
+  if (command.command === 'share') {
+    return runShareCommand(command, { out: process.stdout, say: (message) => process.stderr.write(`${message}\n`) }).catch(exitCodeFor);
+  }
+  return accountCommand(command);
 }

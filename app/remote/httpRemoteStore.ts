@@ -7,6 +7,7 @@ import {
 } from '../../protocol/api.js';
 import { ERROR_STATUS, errorCodeSchema } from '../../protocol/errors.js';
 import { possessionProof } from '../../protocol/contentHash.js';
+import { shareResponse, sharesResponse, type CreateShareRequest, type Share } from '../../protocol/shares.js';
 import type { TokenSession } from '../auth/tokenSession.js';
 import { SyncError } from '../errors.js';
 import type { RemoteNode } from '../model.js';
@@ -18,14 +19,15 @@ import type {
   BatchFile, BatchResult, ChangePage, ChangesOptions, Challenge, ChunkBody, Download, DownloadOptions,
   Listing, PutChunkOptions, RemoteStore, UploadStart, UploadStatus,
 } from './remoteStore.js';
+import type { RemoteShares } from './remoteShares.js';
 
 /** Extra silence a long poll may see beyond its wait before the socket counts as dead. */
 const LONG_POLL_GRACE_MS = 30_000;
 
 type AuthorizedRequest = Omit<ApiRequest, 'accessToken'>;
 
-/** `RemoteStore` over the service's HTTP API, signed in through a `TokenSession`. */
-export class HttpRemoteStore implements RemoteStore {
+/** `RemoteStore` (and the share links) over the service's HTTP API, signed in through a `TokenSession`. */
+export class HttpRemoteStore implements RemoteStore, RemoteShares {
   constructor(private readonly api: ApiClient, private readonly session: TokenSession) {}
 
   async me(signal?: AbortSignal): Promise<User> {
@@ -166,6 +168,18 @@ export class HttpRemoteStore implements RemoteStore {
       totalSize: total !== undefined ? Number(total) : status === 200 ? length : null,
       body: answer.body,
     };
+  }
+
+  async createShare(request: CreateShareRequest, signal?: AbortSignal): Promise<Share> {
+    return (await this.call({ method: 'POST', path: '/shares', json: request, signal }, shareResponse)).share;
+  }
+
+  async listShares(signal?: AbortSignal): Promise<Share[]> {
+    return (await this.call({ method: 'GET', path: '/shares', signal }, sharesResponse)).shares;
+  }
+
+  async revokeShare(id: string, signal?: AbortSignal): Promise<Share> {
+    return (await this.call({ method: 'DELETE', path: `/shares/${encodeURIComponent(id)}`, signal }, shareResponse)).share;
   }
 
   private call<S extends z.ZodType>(request: AuthorizedRequest, schema: S): Promise<z.output<S>> {

@@ -6,6 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BridgeEvent, Snapshot } from '../../protocol/bridge.js';
 import { signUp, TEST_PASSWORD, type SignedUpUser } from '../../test/helpers/accounts.js';
 import { startTestServer, type TestServer } from '../../test/helpers/testServer.js';
+import { uploadFile } from '../../test/helpers/uploads.js';
+import type { Share } from '../../protocol/shares.js';
 import { FileCredentialStore } from '../auth/fileCredentialStore.js';
 import { SyncClient } from '../syncClient.js';
 import { BridgeError, BridgeService } from './bridgeService.js';
@@ -75,6 +77,21 @@ describe('BridgeService over a real client and service', () => {
     expect(devices.find((device) => device.current)?.deviceName).toMatch(/^netdisk-sync on /);
     expect(await service.call('signOut', undefined)).toMatchObject({ state: 'signed_out' });
     await expect(service.call('listDevices', undefined)).rejects.toMatchObject({ code: 'signed_out' });
+  });
+
+  it('creates, lists and revokes share links for the signed-in account; bad arguments never reach the service', async () => {
+    const { service } = await openService();
+    await expect(service.call('listShares', undefined)).rejects.toMatchObject({ code: 'signed_out' });
+    await service.call('signInWithPassword', { username: user.user.username, password: TEST_PASSWORD });
+    await expect(service.call('createShare', { path: '/a.txt', code: 'toolong' })).rejects.toMatchObject({ code: 'invalid_request' });
+    await expect(service.call('createShare', { path: '/missing.txt' })).rejects.toMatchObject({ detail: { serviceCode: 'not_found' } });
+    await expect(service.call('revokeShare', { id: 'x' })).rejects.toMatchObject({ code: 'invalid_request' });
+
+    await uploadFile(server.api, user.auth, '/a.txt', new TextEncoder().encode('shared through the bridge'));
+    const made = await service.call('createShare', { path: '/a.txt', code: 'br1d', maxDownloads: 2 }) as Share;
+    expect(made).toMatchObject({ path: '/a.txt', code: 'br1d', maxDownloads: 2, state: 'active', url: `${server.url}/s/${made.id}` });
+    expect((await service.call('listShares', undefined) as Share[]).map((share) => share.id)).toEqual([made.id]);
+    expect(await service.call('revokeShare', { id: made.id })).toMatchObject({ id: made.id, state: 'revoked' });
   });
 
   it('shows the storage quota, and a full netdisk as one issue, not one per file or per round', async () => {

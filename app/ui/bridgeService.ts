@@ -113,6 +113,9 @@ export class BridgeService {
         if (!failed) throw new SyncError('not_found', 'that transfer is no longer waiting for a retry; it may have finished already');
         this.client.engine.syncNow();
       },
+      createShare: (request) => this.client.remote.createShare(request),
+      listShares: () => this.client.remote.listShares(),
+      revokeShare: ({ id }) => this.client.remote.revokeShare(id),
       confirmMassDelete: async () => {
         this.client.engine.confirmMassDelete();
         this.massDelete = null;

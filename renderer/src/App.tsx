@@ -6,11 +6,12 @@ import { ErrorNotice } from './ErrorNotice.js';
 import { I18nContext, resolveLanguage, translator, type MessageKey } from './i18n.js';
 import { Overview } from './Overview.js';
 import { SettingsScreen } from './SettingsScreen.js';
+import { SharesScreen } from './SharesScreen.js';
 import { SignIn } from './SignIn.js';
 import { useBridgeState } from './useBridgeState.js';
 import type { ConnectionStatus } from './webSocketBridge.js';
 
-const SCREENS = ['overview', 'activity', 'conflicts', 'settings'] as const;
+const SCREENS = ['overview', 'activity', 'conflicts', 'shares', 'settings'] as const;
 type Screen = (typeof SCREENS)[number];
 
 export function App({ bridge, connection }: { bridge: BridgeApi; connection: ConnectionStatus }) {
@@ -53,6 +54,7 @@ export function App({ bridge, connection }: { bridge: BridgeApi; connection: Con
           {screen === 'overview' ? <Overview bridge={bridge} snapshot={snapshot} /> : null}
           {screen === 'activity' ? <ActivityScreen bridge={bridge} snapshot={snapshot} /> : null}
           {screen === 'conflicts' ? <ConflictsScreen bridge={bridge} snapshot={snapshot} /> : null}
+          {screen === 'shares' ? <SharesScreen bridge={bridge} /> : null}
           {screen === 'settings' ? <SettingsScreen bridge={bridge} snapshot={snapshot} /> : null}
         </main>
       </div>

@@ -53,6 +53,7 @@ export function rebase(path: string, from: string, to: string): string {
 /** The live tree of every user, one row per entry; every statement is scoped by user. */
 export class EntryTable {
   private readonly byPath: Database.Statement;
+  private readonly byId: Database.Statement;
   private readonly children: Database.Statement;
   private readonly sameKey: Database.Statement;
   private readonly subtreeRows: Database.Statement;
@@ -65,6 +66,7 @@ export class EntryTable {
 
   constructor(db: Database.Database) {
     this.byPath = db.prepare(`SELECT ${COLUMNS} FROM file_entries WHERE user_id = ? AND path = ?`);
+    this.byId = db.prepare(`SELECT ${COLUMNS} FROM file_entries WHERE user_id = ? AND id = ?`);
     this.children = db.prepare(`SELECT ${COLUMNS} FROM file_entries WHERE user_id = ? AND parent_path = ? ORDER BY name`);
     this.sameKey = db.prepare(`
       SELECT path FROM file_entries WHERE user_id = ? AND parent_path = ? AND name_key = ? AND id <> ? LIMIT 1`).pluck();
@@ -97,6 +99,10 @@ export class EntryTable {
 
   get(userId: string, path: string): EntryRow | null {
     return (this.byPath.get(userId, path) as EntryRow | undefined) ?? null;
+  }
+
+  getById(userId: string, id: string): EntryRow | null {
+    return (this.byId.get(userId, id) as EntryRow | undefined) ?? null;
   }
 
   list(userId: string, folderPath: string): EntryRow[] {

@@ -10,6 +10,8 @@ import type { Change, Entry } from '../../protocol/api.js';
  */
 export interface FileStore {
   getEntry(userId: string, path: string): Promise<Entry | null>;
+  /** The live entry with this id wherever it was moved; null once it is deleted (or in the trash). */
+  getEntryById(userId: string, id: string): Promise<Entry | null>;
   list(userId: string, folderPath: string): Promise<Entry[]>;
   mkdir(userId: string, path: string, mtime?: number): Promise<Entry>;
   move(userId: string, from: string, to: string, ifRev?: string | null): Promise<Entry>;

@@ -59,6 +59,11 @@ export class SqliteFileStore implements FileStore {
     return row ? toEntry(row) : null;
   }
 
+  async getEntryById(userId: string, id: string): Promise<Entry | null> {
+    const row = this.entries.getById(userId, id);
+    return row ? toEntry(row) : null;
+  }
+
   async list(userId: string, folderPath: string): Promise<Entry[]> {
     if (folderPath !== ROOT) {
       const folder = this.entries.get(userId, folderPath);

@@ -1,5 +1,5 @@
-import type { FastifyInstance } from 'fastify';
-import { entryPathQuery } from '../../protocol/api.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { entryPathQuery, type Entry } from '../../protocol/api.js';
 import type { BlobStore } from '../blobs/blobStore.js';
 import type { ServerContext } from '../context.js';
 import { ApiError } from '../errors.js';
@@ -26,25 +26,34 @@ export function registerDownloadRoute(app: FastifyInstance, ctx: ServerContext, 
       const entry = await ctx.files.getEntry(userId, query.path);
       if (!entry) throw new ApiError('not_found', `${query.path} does not exist`);
       if (entry.kind !== 'file' || entry.contentHash === null) throw new ApiError('not_a_file', `${query.path} is a folder`);
-
-      const etag = `"${entry.contentHash}"`;
-      reply.header('etag', etag).header('accept-ranges', 'bytes');
-      if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send();
-
-      const ifRange = request.headers['if-range']?.toString();
-      const wanted = ifRange === undefined || etagMatches(ifRange, etag)
-        ? parseRange(request.headers.range, entry.size)
-        : { kind: 'whole' as const };
-      if (wanted.kind === 'unsatisfiable') {
-        reply.header('content-range', `bytes */${entry.size}`);
-        throw new ApiError('range_not_satisfiable', `the file has ${entry.size} bytes`, { size: entry.size });
-      }
-      const range = wanted.kind === 'partial' ? wanted.range : undefined;
-      const length = range ? range.end - range.start + 1 : entry.size;
-      reply.code(range ? 206 : 200).header('content-type', 'application/octet-stream').header('content-length', length);
-      if (range) reply.header('content-range', `bytes ${range.start}-${range.end}/${entry.size}`);
-      if (request.method === 'HEAD' || length === 0) return reply.send();
-      return blobs.read(entry.contentHash, range);
+      return sendFileBytes(entry, request, reply, blobs);
     });
   }
+}
+
+/**
+ * Answers with a file entry's bytes: whole, one `Range` (206), or 304 on a
+ * matching `If-None-Match`; `If-Range` with another ETag gets the whole file.
+ * Shared by the owner's download and share links.
+ */
+export async function sendFileBytes(entry: Entry, request: FastifyRequest, reply: FastifyReply, blobs: BlobStore): Promise<unknown> {
+  if (entry.contentHash === null) throw new ApiError('not_a_file', `${entry.path} is a folder`);
+  const etag = `"${entry.contentHash}"`;
+  reply.header('etag', etag).header('accept-ranges', 'bytes');
+  if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send();
+
+  const ifRange = request.headers['if-range']?.toString();
+  const wanted = ifRange === undefined || etagMatches(ifRange, etag)
+    ? parseRange(request.headers.range, entry.size)
+    : { kind: 'whole' as const };
+  if (wanted.kind === 'unsatisfiable') {
+    reply.header('content-range', `bytes */${entry.size}`);
+    throw new ApiError('range_not_satisfiable', `the file has ${entry.size} bytes`, { size: entry.size });
+  }
+  const range = wanted.kind === 'partial' ? wanted.range : undefined;
+  const length = range ? range.end - range.start + 1 : entry.size;
+  reply.code(range ? 206 : 200).header('content-type', 'application/octet-stream').header('content-length', length);
+  if (range) reply.header('content-range', `bytes ${range.start}-${range.end}/${entry.size}`);
+  if (request.method === 'HEAD' || length === 0) return reply.send();
+  return blobs.read(entry.contentHash, range);
 }

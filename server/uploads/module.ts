@@ -1,5 +1,4 @@
 import type { ServerModule } from '../app.js';
-import { LocalBlobStore } from '../blobs/localBlobStore.js';
 import { registerBatchRoute } from './batch.js';
 import { ProofChallenges } from './challenges.js';
 import { ContentPins } from './contentPins.js';
@@ -14,7 +13,7 @@ import { Uploads } from './uploads.js';
 export const uploadsModule: ServerModule = {
   migrations: uploadMigrations,
   register(app, ctx) {
-    const blobs = new LocalBlobStore(ctx.config.dataDir);
+    const blobs = ctx.blobs;
     const pins = new ContentPins();
     const challenges = new ProofChallenges(ctx.now);
     const uploads = new Uploads({

@@ -1,0 +1,135 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import type { BridgeApi } from '../../protocol/bridge.js';
+import type { Share } from '../../protocol/shares.js';
+import { ErrorNotice } from './ErrorNotice.js';
+import { formatTime } from './format.js';
+import { useI18n, type MessageKey, type Translate } from './i18n.js';
+import { useCommand } from './useCommand.js';
+
+const DAY = 86_400;
+const EXPIRY_CHOICES = [0, DAY, 7 * DAY, 30 * DAY] as const;
+
+interface Draft {
+  path: string;
+  code: string;
+  noCode: boolean;
+  expiresInSeconds: number;
+  maxDownloads: string;
+}
+
+const EMPTY: Draft = { path: '', code: '', noCode: false, expiresInSeconds: 7 * DAY, maxDownloads: '' };
+
+/** What "Copy share link" puts on the clipboard: the link, and the code people need with it. */
+export function shareText(share: Share, t: Translate): string {
+  return share.code === null ? share.url : t('shares.copyText', { url: share.url, code: share.code });
+}
+
+function ShareItem({ share, onRevoke, busy }: { share: Share; onRevoke: (share: Share) => void; busy: boolean }) {
+  const { t, language } = useI18n();
+  const [copied, setCopied] = useState(false);
+  const copy = async () => {
+    await navigator.clipboard.writeText(shareText(share, t));
+    setCopied(true);
+  };
+  const limit = share.maxDownloads === null ? String(share.downloads) : `${share.downloads} / ${share.maxDownloads}`;
+  return (
+    <li className="share" data-share-id={share.id}>
+      <div className="share-head">
+        <code className="share-path">{share.path ?? share.name}</code>
+        <span className={`share-state share-${share.state}`}>{t(`shares.state.${share.state}` as MessageKey)}</span>
+      </div>
+      <input className="share-url" readOnly value={share.url} aria-label={t('shares.link', { name: share.name })} />
+      <p className="muted">
+        {share.code === null ? t('shares.noCode') : t('shares.code', { code: share.code })}
+        {' · '}{t('shares.downloads', { count: limit })}
+        {' · '}{share.expiresAt === null ? t('shares.neverExpires') : t('shares.expires', { when: formatTime(share.expiresAt, language) })}
+      </p>
+      <div className="actions">
+        {share.state === 'active' ? (
+          <>
+            <button type="button" onClick={() => void copy()}>{t('shares.copy')}</button>
+            <button type="button" disabled={busy} onClick={() => onRevoke(share)}>{t('shares.revoke')}</button>
+          </>
+        ) : null}
+        <span role="status" aria-live="polite" className="saved">{copied ? t('shares.copied') : ''}</span>
+      </div>
+    </li>
+  );
+}
+
+/** Share links: make one for a drive path (code, expiry, download limit), copy it, revoke it. */
+export function SharesScreen({ bridge }: { bridge: BridgeApi }) {
+  const { t } = useI18n();
+  const [draft, setDraft] = useState<Draft>(EMPTY);
+  const [shares, setShares] = useState<Share[] | null>(null);
+  const create = useCommand();
+  const list = useCommand();
+  const edit = (patch: Partial<Draft>) => setDraft((current) => ({ ...current, ...patch }));
+  const refresh = async () => {
+    const found = await list.run(() => bridge.listShares());
+    if (found) setShares(found);
+  };
+
+  useEffect(() => {
+    void list.run(() => bridge.listShares()).then((found) => { if (found) setShares(found); });
+  }, [bridge, list.run]);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const made = await create.run(() => bridge.createShare({
+      path: draft.path.trim(),
+      ...(draft.noCode ? { code: null } : draft.code.trim() === '' ? {} : { code: draft.code.trim() }),
+      ...(draft.expiresInSeconds === 0 ? {} : { expiresInSeconds: draft.expiresInSeconds }),
+      ...(draft.maxDownloads.trim() === '' ? {} : { maxDownloads: Number(draft.maxDownloads) }),
+    }));
+    if (made) {
+      setDraft(EMPTY);
+      await refresh();
+    }
+  };
+
+  const revoke = async (share: Share) => {
+    if (await list.run(() => bridge.revokeShare({ id: share.id }))) await refresh();
+  };
+
+  return (
+    <section aria-labelledby="shares-title" className="screen">
+      <h2 id="shares-title">{t('shares.title')}</h2>
+      <p className="hint">{t('shares.explain')}</p>
+      <form className="form settings-form" onSubmit={(event) => void submit(event)}>
+        <label htmlFor="share-path">{t('shares.path')}</label>
+        <input id="share-path" required placeholder="/docs/report.pdf" value={draft.path} onChange={(event) => edit({ path: event.target.value })} />
+        <label htmlFor="share-code">{t('shares.codeField')}</label>
+        <input id="share-code" maxLength={4} pattern="[A-Za-z0-9]{4}" autoComplete="off" disabled={draft.noCode} aria-describedby="share-code-hint"
+          value={draft.code} onChange={(event) => edit({ code: event.target.value })} />
+        <p id="share-code-hint" className="hint">{t('shares.codeHint')}</p>
+        <div className="checkbox">
+          <input id="share-no-code" type="checkbox" checked={draft.noCode} onChange={(event) => edit({ noCode: event.target.checked })} />
+          <label htmlFor="share-no-code">{t('shares.noCodeField')}</label>
+        </div>
+        <label htmlFor="share-expiry">{t('shares.expiry')}</label>
+        <select id="share-expiry" value={draft.expiresInSeconds} onChange={(event) => edit({ expiresInSeconds: Number(event.target.value) })}>
+          {EXPIRY_CHOICES.map((seconds) => (
+            <option key={seconds} value={seconds}>{seconds === 0 ? t('shares.expiry.never') : t('shares.expiry.days', { days: seconds / DAY })}</option>
+          ))}
+        </select>
+        <label htmlFor="share-max">{t('shares.maxDownloads')}</label>
+        <input id="share-max" type="number" min={1} step={1} inputMode="numeric" value={draft.maxDownloads} aria-describedby="share-max-hint"
+          onChange={(event) => edit({ maxDownloads: event.target.value })} />
+        <p id="share-max-hint" className="hint">{t('shares.maxDownloadsHint')}</p>
+        <div className="actions">
+          <button type="submit" className="primary" disabled={create.busy}>{t('shares.create')}</button>
+        </div>
+        {create.error ? <ErrorNotice error={create.error} onDismiss={create.clearError} /> : null}
+      </form>
+
+      <h3>{t('shares.list')}</h3>
+      {list.error ? <ErrorNotice error={list.error} onDismiss={list.clearError} /> : null}
+      {shares === null ? null : shares.length === 0 ? <p className="muted">{t('shares.empty')}</p> : (
+        <ul className="share-list">
+          {shares.map((share) => <ShareItem key={share.id} share={share} busy={list.busy} onRevoke={(s) => void revoke(s)} />)}
+        </ul>
+      )}
+    </section>
+  );
+}
