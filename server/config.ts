@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { BLOCK_SIZE } from '../protocol/contentHash.js';
+import type { S3Settings } from './blobs/s3BlobStore.js';
+import { S3_MAX_PART_BYTES, S3_MIN_PART_BYTES } from './blobs/s3Limits.js';
 import { loadOAuthConfig, OAuthConfigError, type OAuthConfig } from './oauth/oauthConfig.js';
 
 /** Everything the service can be told. One object, built once, passed down: no global config. */
@@ -30,6 +32,16 @@ export interface ServerConfig {
   changeRetentionSeconds: number;
   /** Sign-in providers (QQ, OpenID Connect issuers); none configured means password sign-in only. */
   oauth: OAuthConfig;
+  /** Where file content lives: the data folder, or an S3 bucket. */
+  blobs: BlobsConfig;
+}
+
+export type BlobsConfig = { kind: 'local' } | S3BlobsConfig;
+
+export interface S3BlobsConfig extends S3Settings {
+  kind: 's3';
+  /** Downloads answer 302 to a short-lived presigned GET instead of streaming through the service. */
+  presign: boolean;
 }
 
 export const DEFAULTS = {
@@ -66,6 +78,48 @@ function oauthOption(env: NodeJS.ProcessEnv): OAuthConfig {
   }
 }
 
+function booleanOption(name: string, value: string | boolean | undefined): boolean {
+  if (value === undefined || value === '' || value === false) return false;
+  if (value === true || value === '1' || value === 'true') return true;
+  if (value === '0' || value === 'false') return false;
+  throw new ConfigError(`${name} must be 1 or 0, got "${value}"`);
+}
+
+type Flags = Partial<Record<'blobs' | 's3-endpoint' | 's3-region' | 's3-bucket' | 's3-prefix', string>>
+  & Partial<Record<'s3-force-path-style' | 's3-presign', boolean>>;
+
+/**
+ * NETDISK_BLOBS=local|s3 and the NETDISK_S3_* settings (or their flags).
+ * Credentials are deliberately not among them: the AWS SDK's default chain
+ * finds them (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE and the
+ * shared files), so they never sit in a command line or a process listing.
+ */
+function blobsOption(flags: Flags, env: NodeJS.ProcessEnv, chunkSize: number): BlobsConfig {
+  const kind = flags.blobs ?? env.NETDISK_BLOBS ?? 'local';
+  if (kind === 'local') return { kind };
+  if (kind !== 's3') throw new ConfigError(`NETDISK_BLOBS must be "local" or "s3", got "${kind}"`);
+  const bucket = flags['s3-bucket'] ?? env.NETDISK_S3_BUCKET;
+  if (!bucket) throw new ConfigError('NETDISK_BLOBS=s3 needs NETDISK_S3_BUCKET (or --s3-bucket)');
+  if (chunkSize < S3_MIN_PART_BYTES || chunkSize > S3_MAX_PART_BYTES) {
+    throw new ConfigError(`with NETDISK_BLOBS=s3 the chunk size (${chunkSize} bytes) must be between S3's part limits, ${S3_MIN_PART_BYTES} and ${S3_MAX_PART_BYTES} bytes; use a multiple of ${BLOCK_SIZE} such as ${2 * BLOCK_SIZE}`);
+  }
+  const endpoint = flags['s3-endpoint'] ?? env.NETDISK_S3_ENDPOINT;
+  if (endpoint !== undefined && endpoint !== '' && !/^https?:\/\/[^/]/.test(endpoint)) {
+    throw new ConfigError(`NETDISK_S3_ENDPOINT must be an http(s) URL, got "${endpoint}"`);
+  }
+  let prefix = flags['s3-prefix'] ?? env.NETDISK_S3_PREFIX ?? '';
+  if (prefix !== '' && !prefix.endsWith('/')) prefix += '/';
+  return {
+    kind,
+    ...(endpoint ? { endpoint } : {}),
+    region: flags['s3-region'] ?? env.NETDISK_S3_REGION ?? env.AWS_REGION ?? 'us-east-1',
+    bucket,
+    prefix,
+    forcePathStyle: booleanOption('NETDISK_S3_FORCE_PATH_STYLE', flags['s3-force-path-style'] ?? env.NETDISK_S3_FORCE_PATH_STYLE),
+    presign: booleanOption('NETDISK_S3_PRESIGN', flags['s3-presign'] ?? env.NETDISK_S3_PRESIGN),
+  };
+}
+
 /** Builds the config from defaults, then environment (NETDISK_*), then command-line flags. */
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const { values } = parseArgs({
@@ -77,6 +131,13 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       'public-url': { type: 'string' },
       'log-level': { type: 'string' },
       'chunk-size': { type: 'string' },
+      blobs: { type: 'string' },
+      's3-endpoint': { type: 'string' },
+      's3-region': { type: 'string' },
+      's3-bucket': { type: 'string' },
+      's3-prefix': { type: 'string' },
+      's3-force-path-style': { type: 'boolean' },
+      's3-presign': { type: 'boolean' },
     },
     strict: true,
   });
@@ -107,5 +168,6 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     trashRetentionSeconds: intOption('NETDISK_TRASH_RETENTION', env.NETDISK_TRASH_RETENTION, DEFAULTS.trashRetentionSeconds),
     changeRetentionSeconds: intOption('NETDISK_CHANGE_RETENTION', env.NETDISK_CHANGE_RETENTION, DEFAULTS.changeRetentionSeconds),
     oauth: oauthOption(env),
+    blobs: blobsOption(values, env, chunkSize),
   };
 }

@@ -1,5 +1,5 @@
 import type { ServerModule } from '../app.js';
-import { LocalBlobStore } from '../blobs/localBlobStore.js';
+import { openBlobStore } from '../blobs/openBlobStore.js';
 import { registerBatchRoute } from './batch.js';
 import { ProofChallenges } from './challenges.js';
 import { ContentPins } from './contentPins.js';
@@ -13,8 +13,8 @@ import { Uploads } from './uploads.js';
 /** File content: blob storage, chunked, instant and batch upload, Range download, and their garbage collection. */
 export const uploadsModule: ServerModule = {
   migrations: uploadMigrations,
-  register(app, ctx) {
-    const blobs = new LocalBlobStore(ctx.config.dataDir);
+  async register(app, ctx) {
+    const { store: blobs, directReads, maxChunks } = await openBlobStore(ctx.config);
     const pins = new ContentPins();
     const challenges = new ProofChallenges(ctx.now);
     const uploads = new Uploads({
@@ -25,11 +25,12 @@ export const uploadsModule: ServerModule = {
       pins,
       chunkSize: ctx.config.chunkSize,
       uploadTtlSeconds: ctx.config.uploadTtlSeconds,
+      ...(maxChunks !== undefined ? { maxChunks } : {}),
       now: ctx.now,
     });
     registerUploadRoutes(app, ctx, uploads);
     registerBatchRoute(app, ctx, blobs, pins);
-    registerDownloadRoute(app, ctx, blobs);
+    registerDownloadRoute(app, ctx, blobs, directReads);
 
     const garbage = { uploads, files: ctx.files, blobs, pins, challenges, now: ctx.now };
     let running: Promise<unknown> = Promise.resolve();

@@ -29,6 +29,8 @@ export interface UploadSessionStore {
   delete(id: string): Promise<void>;
   /** Ids of sessions that expired before `now`. */
   expired(now: number): Promise<string[]>;
+  /** Whether any session not yet expired at `now` uploads `contentHash`. */
+  anyFor(contentHash: string, now: number): Promise<boolean>;
 }
 
 interface SessionRow {
@@ -54,6 +56,7 @@ export class SqliteUploadSessionStore implements UploadSessionStore {
   private readonly sessionExists: Database.Statement<[string], number>;
   private readonly remove: Database.Statement;
   private readonly selectExpired: Database.Statement<[number], string>;
+  private readonly selectAnyFor: Database.Statement<[string, number], number>;
   private readonly markAll: (id: string, ns: readonly number[]) => boolean;
 
   constructor(db: Database.Database) {
@@ -67,6 +70,7 @@ export class SqliteUploadSessionStore implements UploadSessionStore {
     this.sessionExists = db.prepare<[string], number>('SELECT 1 FROM upload_sessions WHERE id = ?').pluck();
     this.remove = db.prepare('DELETE FROM upload_sessions WHERE id = ?');
     this.selectExpired = db.prepare<[number], string>('SELECT id FROM upload_sessions WHERE expires_at < ?').pluck();
+    this.selectAnyFor = db.prepare<[string, number], number>('SELECT 1 FROM upload_sessions WHERE content_hash = ? AND expires_at >= ? LIMIT 1').pluck();
     this.markAll = db.transaction((id: string, ns: readonly number[]) => {
       for (const n of ns) this.insertChunk.run(n, id);
       // A re-mark of a received chunk changes no row, so existence is asked separately.
@@ -123,5 +127,9 @@ export class SqliteUploadSessionStore implements UploadSessionStore {
 
   async expired(now: number): Promise<string[]> {
     return this.selectExpired.all(now);
+  }
+
+  async anyFor(contentHash: string, now: number): Promise<boolean> {
+    return this.selectAnyFor.get(contentHash, now) !== undefined;
   }
 }
