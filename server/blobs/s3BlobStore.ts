@@ -26,6 +26,7 @@ import { fromS3, isS3NotFound, s3StatusOf } from './s3Errors.js';
 export const PRESIGN_TTL_SECONDS = 300;
 
 const HASH = /^[0-9a-f]{64}$/;
+const SILENT = { debug() {}, info() {}, warn() {}, error() {} };
 const STAGING_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export interface S3Settings {
@@ -78,7 +79,8 @@ export class S3BlobStore implements BlobStore, DirectReads {
   private readonly manifests = new Map<string, StagingManifest>();
 
   constructor(private readonly settings: S3Settings, private readonly client: S3Client = s3Client(settings)) {
-    this.partClient = s3Client(settings, { maxAttempts: 1 });
+    // Its failures reach the caller as typed errors; the SDK's console warning about each would only add noise.
+    this.partClient = s3Client(settings, { maxAttempts: 1, logger: SILENT });
   }
 
   /** Fails with one clear line when the bucket is missing, the credentials are wrong or the endpoint is unreachable. */

@@ -78,9 +78,22 @@ rgw data = ${dir}/rgw
 /**
  * Starts mon, one memstore OSD and the gateway in a fresh temp folder, on
  * free loopback ports, with an S3 user (the recipe in TOOLCHAIN.md 3(b)).
- * About 11 s; stop it with `stopRgw`.
+ * About 11 s; stop it with `stopRgw`. The daemons fork before they bind, so
+ * a port taken in between (by another run on this machine) shows up only
+ * later, as an OSD that meets a stranger's monitor: then it starts over on
+ * other ports.
  */
-export async function startRgw(): Promise<RgwInfo> {
+export async function startRgw(attempts = 3): Promise<RgwInfo> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startRgwOnce();
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+    }
+  }
+}
+
+async function startRgwOnce(): Promise<RgwInfo> {
   const dir = mkdtempSync(join(tmpdir(), 'netdisk-rgw-'));
   try {
     for (const sub of ['run', 'log', 'mon.a', 'osd.0', 'rgw']) mkdirSync(join(dir, sub));
