@@ -30,12 +30,12 @@ export interface BlobStore {
   /** Drops a staging area and whatever it holds (idempotent). */
   abortStaging(uploadId: string): Promise<void>;
   /**
-   * Drops staging areas begun before `olderThan` (ms since the epoch) that no
-   * session can still use: left behind by a crash between creating one and
-   * recording its session, or by a session deleted while the store was
-   * unreachable. Returns how many were dropped.
+   * Drops staging areas begun before `olderThan` (ms since the epoch) unless
+   * `owned(uploadId)` says a session still uses them: those left behind by a
+   * crash between creating one and recording its session, or by a session
+   * deleted while the store was unreachable. Returns how many were dropped.
    */
-  sweepStaging(olderThan: number): Promise<number>;
+  sweepStaging(olderThan: number, owned: (uploadId: string) => Promise<boolean>): Promise<number>;
   /** Stores a small blob in one step, durably (idempotent). */
   putSmall(contentHash: string, bytes: Uint8Array): Promise<void>;
   has(contentHash: string): Promise<boolean>;

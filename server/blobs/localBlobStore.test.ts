@@ -114,15 +114,18 @@ describe('LocalBlobStore', () => {
     await expect(store.read(contentHash)).rejects.toMatchObject({ code: 'not_found' });
   });
 
-  it('sweeps staging files left behind before a cutoff, and only those', async () => {
+  it('sweeps staging files left behind before a cutoff that no session owns, and only those', async () => {
     await store.createStaging('old', plan(10));
     await store.createStaging('new', plan(10));
     const cutoff = Date.now() - 60_000;
     utimesSync(join(root, 'staging', 'old'), new Date(cutoff - 1000), new Date(cutoff - 1000));
-    expect(await store.sweepStaging(cutoff)).toBe(1);
-    expect(readdirSync(join(root, 'staging'))).toEqual(['new']);
+    utimesSync(join(root, 'staging', 'new'), new Date(cutoff - 1000), new Date(cutoff - 1000));
+    await store.createStaging('young', plan(10));
+    // 'new' is as old as 'old', but a session still owns it.
+    expect(await store.sweepStaging(cutoff, async (id) => id === 'new')).toBe(1);
+    expect(readdirSync(join(root, 'staging')).sort()).toEqual(['new', 'young']);
     const port: BlobStore = store;
-    expect(await port.stagedChunks('new')).toBeNull();
+    expect(await port.stagedChunks('young')).toBeNull();
   });
 
   it('refuses names that are not hashes or upload ids', async () => {

@@ -98,13 +98,12 @@ export class LocalBlobStore implements BlobStore {
     await rm(this.stagingPath(uploadId), { force: true });
   }
 
-  /** A staging file last written before `olderThan` belongs to no live session: sessions expire sooner. */
-  async sweepStaging(olderThan: number): Promise<number> {
+  async sweepStaging(olderThan: number, owned: (uploadId: string) => Promise<boolean>): Promise<number> {
     let dropped = 0;
     for (const name of await readdir(this.stagingDir)) {
       const path = join(this.stagingDir, name);
       const info = await stat(path).catch(() => null);
-      if (!info || info.mtimeMs >= olderThan) continue;
+      if (!info || info.mtimeMs >= olderThan || (STAGING_ID.test(name) && await owned(name))) continue;
       await rm(path, { force: true });
       dropped += 1;
     }

@@ -195,8 +195,28 @@ export class S3BlobStore implements BlobStore, DirectReads {
     await this.dropManifest(uploadId);
   }
 
-  async sweepStaging(olderThan: number): Promise<number> {
+  async sweepStaging(olderThan: number, owned: (uploadId: string) => Promise<boolean>): Promise<number> {
     const { bucket, prefix } = this.settings;
+    // Manifests first: they say which multipart upload each staging area is.
+    const ownedUploads = new Set<string>();
+    const staleManifests: { uploadId: string; key: string }[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.attempt('sweeping uploads', () => this.client.send(new ListObjectsV2Command({
+        Bucket: bucket, Prefix: `${prefix}staging/`, ContinuationToken: token,
+      })));
+      for (const object of page.Contents ?? []) {
+        const uploadId = object.Key!.slice(`${prefix}staging/`.length, -'.json'.length);
+        if (await owned(uploadId)) {
+          const manifest = await this.manifest(uploadId);
+          if (manifest) ownedUploads.add(manifest.multipartId);
+        } else if (object.LastModified && object.LastModified.getTime() < olderThan) {
+          staleManifests.push({ uploadId, key: object.Key! });
+        }
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+
     let dropped = 0;
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;
@@ -205,26 +225,17 @@ export class S3BlobStore implements BlobStore, DirectReads {
         Bucket: bucket, Prefix: `${prefix}blobs/`, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker,
       })));
       for (const upload of page.Uploads ?? []) {
-        if (!upload.Initiated || upload.Initiated.getTime() >= olderThan) continue;
+        if (ownedUploads.has(upload.UploadId!) || !upload.Initiated || upload.Initiated.getTime() >= olderThan) continue;
         await this.abortMultipart({ key: upload.Key!, multipartId: upload.UploadId! });
         dropped += 1;
       }
       keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
       uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
     } while (keyMarker);
-    let token: string | undefined;
-    do {
-      const page = await this.attempt('sweeping uploads', () => this.client.send(new ListObjectsV2Command({
-        Bucket: bucket, Prefix: `${prefix}staging/`, ContinuationToken: token,
-      })));
-      for (const object of page.Contents ?? []) {
-        if (object.LastModified && object.LastModified.getTime() < olderThan) {
-          await this.attempt('sweeping uploads', () => this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: object.Key })));
-          this.manifests.delete(object.Key!.slice(`${prefix}staging/`.length, -'.json'.length));
-        }
-      }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    for (const { uploadId, key } of staleManifests) {
+      await this.attempt('sweeping uploads', () => this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })));
+      this.manifests.delete(uploadId);
+    }
     return dropped;
   }
 

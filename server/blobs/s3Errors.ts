@@ -35,8 +35,8 @@ export function fromS3(error: unknown, what: string): Error {
   const failure = (error ?? {}) as S3Failure;
   const name = failure.name ?? '';
   const status = s3StatusOf(error);
-  if (isS3NotFound(error)) return new ApiError('not_found', `${what}: the content is not stored`);
   if (name === 'NoSuchUpload') return new ApiError('upload_expired', `${what}: the storage no longer holds this upload; create it again`);
+  if (isS3NotFound(error)) return new ApiError('not_found', `${what}: the content is not stored`);
   if (REFUSED.has(name) || status === 403) {
     return new Error(`${what}: the S3 storage refused the service's credentials (${name || status})`, { cause: error });
   }

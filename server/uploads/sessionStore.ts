@@ -29,6 +29,8 @@ export interface UploadSessionStore {
   delete(id: string): Promise<void>;
   /** Ids of sessions that expired before `now`. */
   expired(now: number): Promise<string[]>;
+  /** Whether the session exists, whoever's it is (for maintenance, never for a request). */
+  exists(id: string): Promise<boolean>;
   /** Whether any session not yet expired at `now` uploads `contentHash`. */
   anyFor(contentHash: string, now: number): Promise<boolean>;
 }
@@ -127,6 +129,10 @@ export class SqliteUploadSessionStore implements UploadSessionStore {
 
   async expired(now: number): Promise<string[]> {
     return this.selectExpired.all(now);
+  }
+
+  async exists(id: string): Promise<boolean> {
+    return this.sessionExists.get(id) !== undefined;
   }
 
   async anyFor(contentHash: string, now: number): Promise<boolean> {

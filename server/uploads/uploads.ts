@@ -221,7 +221,10 @@ export class Uploads {
       this.pending.forget(id);
       await this.deps.blobs.abortStaging(id);
     }
-    await this.deps.blobs.sweepStaging(this.deps.now() - this.deps.uploadTtlSeconds * 1000 - STAGING_SWEEP_MARGIN_MS);
+    await this.deps.blobs.sweepStaging(
+      this.deps.now() - this.deps.uploadTtlSeconds * 1000 - STAGING_SWEEP_MARGIN_MS,
+      (uploadId) => this.deps.sessions.exists(uploadId),
+    );
     return ids.length;
   }
 
