@@ -140,9 +140,9 @@ export async function startGateway(info: Pick<RgwInfo, 'dir' | 'endpoint'>): Pro
   }
 }
 
-/** Stops just the gateway (mon and OSD keep the data), as an outage of the S3 endpoint. */
-export async function stopGateway(info: Pick<RgwInfo, 'dir'>): Promise<void> {
-  await killAndWait(info.dir, ['client.rgw.a']);
+/** Stops just the gateway (mon and OSD keep the data), as an outage of the S3 endpoint; SIGKILL for a crash. */
+export async function stopGateway(info: Pick<RgwInfo, 'dir'>, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  await killAndWait(info.dir, ['client.rgw.a'], signal);
 }
 
 /** Stops every daemon, waits until their processes are gone, and removes the folder. */
@@ -151,7 +151,7 @@ export async function stopRgw(info: Pick<RgwInfo, 'dir'>): Promise<void> {
   rmSync(info.dir, { recursive: true, force: true });
 }
 
-async function killAndWait(dir: string, names: readonly string[]): Promise<void> {
+async function killAndWait(dir: string, names: readonly string[], signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   const pids: number[] = [];
   for (const name of names) {
     const file = join(dir, 'run', `${name}.pid`);
@@ -159,7 +159,7 @@ async function killAndWait(dir: string, names: readonly string[]): Promise<void>
     const pid = Number(readFileSync(file, 'utf8').trim());
     if (!Number.isInteger(pid) || pid <= 0) continue;
     try {
-      process.kill(pid, 'SIGTERM');
+      process.kill(pid, signal);
       pids.push(pid);
     } catch {
       // Already gone.
