@@ -23,7 +23,7 @@ import { SqliteUploadSessionStore } from '../../server/uploads/sessionStore.js';
 import { Uploads } from '../../server/uploads/uploads.js';
 import { signUp, TEST_PASSWORD } from '../helpers/accounts.js';
 import { createBucket } from '../helpers/blobBackends.js';
-import { errorCodeOf, jsonRequest } from '../helpers/jsonRequest.js';
+import { jsonRequest } from '../helpers/jsonRequest.js';
 import { rgwMissing, startGateway, startRgw, stopGateway, stopRgw, type RgwInfo } from '../helpers/rgw.js';
 import { sharedRgw } from '../helpers/sharedRgw.js';
 import { startTestServer, type TestServer } from '../helpers/testServer.js';
@@ -61,6 +61,8 @@ function s3Env(settings: S3Settings): NodeJS.ProcessEnv {
     NETDISK_S3_BUCKET: settings.bucket,
     NETDISK_S3_PREFIX: settings.prefix,
     NETDISK_S3_FORCE_PATH_STYLE: '1',
+    // The SDK warns once on Node 20 that its 2027 releases need Node 22; that is not the service's line.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
 }
 
@@ -378,7 +380,7 @@ describe.skipIf(rgwMissing() !== undefined)('an S3 outage mid-upload (its own RG
     expect(resumed.status, JSON.stringify(resumed.body)).toBe(200);
     await putChunks(server.api, alice.auth, created, bytes, [2]);
     const completed = await jsonRequest(server.api, 'POST', `/uploads/${created.uploadId}/complete`, { headers: alice.auth });
-    expect(completed.status, errorCodeOf(completed)).toBe(200);
+    expect(completed.status, JSON.stringify(completed.body)).toBe(200);
     expect((await download(server.api, alice.auth, '/outage.bin')).bytes.equals(bytes)).toBe(true);
   }, 120_000);
 });
