@@ -9,7 +9,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   } catch (error) {
     if (error instanceof ConfigError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`netdisk-server: ${(error as Error).message}\n`);
-      process.stderr.write('usage: netdisk-server [--host 127.0.0.1] [--port 8080] [--data ./netdisk-data] [--public-url URL]\n');
+      process.stderr.write('usage: netdisk-server [--host 127.0.0.1] [--port 8080] [--data ./netdisk-data] [--public-url URL] [--chunk-size N]\n'
+        + '         [--blobs local|s3 --s3-bucket B [--s3-endpoint URL] [--s3-region R] [--s3-prefix P] [--s3-force-path-style] [--s3-presign]]\n');
       process.exitCode = 2;
       return;
     }
