@@ -28,7 +28,7 @@ import { hashBytes } from '../protocol/contentHash.js';
 import { buildApp } from '../server/app.js';
 import { s3Client, type S3Settings } from '../server/blobs/s3BlobStore.js';
 import { loadConfig, type BlobsConfig } from '../server/config.js';
-import { RGW_REGION, rgwMissing, startRgw, stopRgw } from '../test/helpers/rgw.js';
+import { collectRgwGarbage, RGW_REGION, rgwMissing, startRgw, stopRgw, type RgwInfo } from '../test/helpers/rgw.js';
 
 const SIZE = 1024 * 1024 * 1024;
 const CHUNK = 8 * 1024 * 1024;
@@ -177,11 +177,12 @@ async function uploadDirect(settings: S3Settings, run: number): Promise<number> 
   return SIZE / 1e6 / ((performance.now() - start) / 1000);
 }
 
-/** RGW keeps objects in memory (memstore): empty the bucket between runs. */
-async function emptyBucket(settings: S3Settings): Promise<void> {
+/** RGW keeps objects in memory (memstore): empty the bucket and free the space between runs. */
+async function emptyBucket(rgw: RgwInfo, settings: S3Settings): Promise<void> {
   const client = s3Client(settings);
   const listed = await client.send(new ListObjectsV2Command({ Bucket: settings.bucket }));
   for (const object of listed.Contents ?? []) await client.send(new DeleteObjectCommand({ Bucket: settings.bucket, Key: object.Key }));
+  await collectRgwGarbage(rgw);
 }
 
 function median(values: number[]): number {
@@ -221,9 +222,10 @@ async function s3Case(): Promise<void> {
     const direct: number[] = [];
     for (let run = 0; run < RUNS; run++) {
       direct.push(await uploadDirect(settings, run));
-      await emptyBucket(settings);
+      await emptyBucket(rgw, settings);
       service.push(await measure('service', 100 + run, { kind: 's3', ...settings, presign: false }));
-      await emptyBucket(settings);
+      await emptyBucket(rgw, settings);
+      console.log(`run ${run + 1}: direct ${direct.at(-1)!.toFixed(0)} MB/s, service ${service.at(-1)!.toFixed(0)} MB/s`);
     }
     console.log(`1 GiB in ${CHUNK / 1024 / 1024} MiB parts, ${PARALLEL} in flight, into Ceph RGW (memstore) on loopback, ${RUNS} runs each`);
     console.log(`SDK multipart upload straight to RGW: ${fmt(direct)}`);

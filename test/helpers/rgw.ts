@@ -72,6 +72,9 @@ osd data = ${dir}/osd.0
 [client.rgw.a]
 rgw frontends = beast endpoint=127.0.0.1:${rgwPort}
 rgw data = ${dir}/rgw
+# Deleted objects' data is freed by RGW's garbage collector, by default hours later; memstore keeps it in RAM till then.
+rgw gc obj min wait = 0
+rgw gc processor period = 5
 `;
 }
 
@@ -138,6 +141,14 @@ export async function startGateway(info: Pick<RgwInfo, 'dir' | 'endpoint'>): Pro
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
+}
+
+/**
+ * Frees the data of deleted objects now, rather than at RGW's next
+ * collection (memstore holds it in RAM, and fills up after a few GiB).
+ */
+export async function collectRgwGarbage(info: Pick<RgwInfo, 'dir'>): Promise<void> {
+  await run('radosgw-admin', ['-c', join(info.dir, 'ceph.conf'), 'gc', 'process', '--include-all']);
 }
 
 /** Stops just the gateway (mon and OSD keep the data), as an outage of the S3 endpoint; SIGKILL for a crash. */
