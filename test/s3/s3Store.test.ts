@@ -9,7 +9,7 @@ import { buffer } from 'node:stream/consumers';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUploadRequest, entryResponse, uploadStatusSchema } from '../../protocol/api.js';
-import { BLOCK_SIZE, possessionProof } from '../../protocol/contentHash.js';
+import { BLOCK_SIZE, blockCount, contentHashOfBlocks, possessionProof, sha256Hex } from '../../protocol/contentHash.js';
 import { FileCredentialStore } from '../../app/auth/fileCredentialStore.js';
 import { TokenSession } from '../../app/auth/tokenSession.js';
 import { ApiClient } from '../../app/remote/apiClient.js';
@@ -32,6 +32,12 @@ import { chunkOf, createUpload, download, putChunk, putChunks, uploadFile, uploa
 const CHUNK = 2 * BLOCK_SIZE;
 /** Three chunks: 8, 8 and 1 MiB. */
 const SIZE = 2 * CHUNK + 1024 * 1024 + 99;
+
+/** Made-up block digests (and their content hash) for a `size`-byte file that is never sent. */
+function hashesFor(size: number): { blockHashes: string[]; contentHash: string } {
+  const blockHashes = Array.from({ length: blockCount(size) }, (_, i) => sha256Hex(Buffer.from(String(i))));
+  return { blockHashes, contentHash: contentHashOfBlocks(blockHashes) };
+}
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -193,6 +199,25 @@ describe.skipIf(rgwMissing() !== undefined)('the S3 blob store against Ceph RGW'
       await service.exited;
     }
   }, 120_000);
+
+  it('refuses at create an upload of more chunks than S3\'s 10,000 parts, before storing anything', async () => {
+    const settings = await createBucket(rgw);
+    const server = await startTestServer((config) => {
+      config.blobs = { kind: 's3', ...settings, presign: false };
+    });
+    try {
+      const alice = await signUp(server.api);
+      const size = 10_000 * server.config.chunkSize + 1;
+      const request = { path: '/huge.bin', size, ...hashesFor(size), mtime: 0 };
+      const refused = await createUpload(server.api, alice.auth, request);
+      expect(refused.status).toBe(413);
+      expect(refused.body).toMatchObject({ error: { code: 'payload_too_large', details: { maxSize: 10_000 * server.config.chunkSize } } });
+      const fits = await createUpload(server.api, alice.auth, { ...request, size: size - 1, ...hashesFor(size - 1) });
+      expect(fits.status).toBe(201);
+    } finally {
+      await server.close();
+    }
+  });
 
   describe('with presigned downloads', () => {
     let server: TestServer;
