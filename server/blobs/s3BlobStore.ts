@@ -27,6 +27,8 @@ export const PRESIGN_TTL_SECONDS = 300;
 
 const HASH = /^[0-9a-f]{64}$/;
 const SILENT = { debug() {}, info() {}, warn() {}, error() {} };
+/** Part bodies are written to the socket in pieces of about this size: fewer, larger writes than the ~64 KiB the client's socket delivers. */
+const PART_WRITE_BYTES = 1024 * 1024;
 const STAGING_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export interface S3Settings {
@@ -80,7 +82,8 @@ export class S3BlobStore implements BlobStore, DirectReads {
 
   constructor(private readonly settings: S3Settings, private readonly client: S3Client = s3Client(settings)) {
     // Its failures reach the caller as typed errors; the SDK's console warning about each would only add noise.
-    this.partClient = s3Client(settings, { maxAttempts: 1, logger: SILENT });
+    // No `Expect: 100-continue` either: the chunk is already arriving, and waiting for S3's go-ahead only stalls it.
+    this.partClient = s3Client(settings, { maxAttempts: 1, logger: SILENT, expectContinueHeader: false });
   }
 
   /** Fails with one clear line when the bucket is missing, the credentials are wrong or the endpoint is unreachable. */
@@ -124,16 +127,23 @@ export class S3BlobStore implements BlobStore, DirectReads {
     if (!manifest) throw new ApiError('upload_expired', 'the storage no longer holds this upload; create it again');
     const abort = new AbortController();
     let refusal: unknown;
+    // Socket pieces (~64 KiB) are gathered into ~1 MiB writes, and the last batch waits for the verifier's verdict.
     async function* verified(): AsyncGenerator<Uint8Array> {
       try {
-        let held: Uint8Array | undefined;
+        let batch: Uint8Array[] = [];
+        let batchBytes = 0;
         for await (const piece of exactBytes(source, length)) {
           verify.update(piece);
-          if (held) yield held;
-          held = piece;
+          if (batchBytes >= PART_WRITE_BYTES) {
+            yield Buffer.concat(batch, batchBytes);
+            batch = [];
+            batchBytes = 0;
+          }
+          batch.push(piece);
+          batchBytes += piece.length;
         }
         verify.finish();
-        if (held) yield held;
+        if (batchBytes > 0) yield Buffer.concat(batch, batchBytes);
       } catch (error) {
         // The SDK pipes this body into its request, and a pipe does not pass errors on: cut the request ourselves.
         refusal = error;
