@@ -9,7 +9,7 @@ import { buffer } from 'node:stream/consumers';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUploadRequest, entryResponse, uploadStatusSchema } from '../../protocol/api.js';
-import { BLOCK_SIZE, blockCount, contentHashOfBlocks, possessionProof, sha256Hex } from '../../protocol/contentHash.js';
+import { BLOCK_SIZE, blockCount, contentHashOfBlocks, hashBytes, possessionProof, sha256Hex } from '../../protocol/contentHash.js';
 import { FileCredentialStore } from '../../app/auth/fileCredentialStore.js';
 import { TokenSession } from '../../app/auth/tokenSession.js';
 import { ApiClient } from '../../app/remote/apiClient.js';
@@ -112,11 +112,21 @@ function startChunk(api: string, auth: { authorization: string }, uploadId: stri
  * URL's signature covers it) and records each request's headers, so a test
  * can see what a client sent to the content store.
  */
-async function recordingForwarder(upstream: string): Promise<{ url: string; seen: { method: string; url: string; headers: Record<string, unknown> }[]; close(): Promise<void> }> {
+async function recordingForwarder(
+  upstream: string,
+  /** Answers S3's 503 SlowDown instead of forwarding when this says so. */
+  throttle: (req: { method: string; index: number }) => boolean = () => false,
+): Promise<{ url: string; seen: { method: string; url: string; headers: Record<string, unknown> }[]; close(): Promise<void> }> {
   const target = new URL(upstream);
   const seen: { method: string; url: string; headers: Record<string, unknown> }[] = [];
   const server: Server = createServer((req, res) => {
     seen.push({ method: req.method ?? '', url: req.url ?? '', headers: { ...req.headers } });
+    if (throttle({ method: req.method ?? '', index: seen.length - 1 })) {
+      req.resume();
+      res.writeHead(503, { 'content-type': 'application/xml' });
+      res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>');
+      return;
+    }
     const out = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.pipe(res);
@@ -218,6 +228,29 @@ describe.skipIf(rgwMissing() !== undefined)('the S3 blob store against Ceph RGW'
       await server.close();
     }
   });
+
+  it('retries with backoff when S3 answers 503 SlowDown, and reports storage_unavailable when it keeps doing so', async () => {
+    const settings = await createBucket(rgw);
+    let slowDowns = 2;
+    const forwarder = await recordingForwarder(rgw.endpoint, ({ method }) => method === 'PUT' && slowDowns-- > 0);
+    try {
+      const store = new S3BlobStore({ ...settings, endpoint: forwarder.url });
+      const bytes = randomBytes(1000);
+      const { contentHash } = hashBytes(bytes);
+      await store.putSmall(contentHash, bytes);
+      expect(forwarder.seen.filter((r) => r.method === 'PUT')).toHaveLength(3);
+      expect(await store.has(contentHash)).toBe(true);
+
+      slowDowns = Number.POSITIVE_INFINITY;
+      const other = randomBytes(1000);
+      const before = forwarder.seen.length;
+      await expect(store.putSmall(hashBytes(other).contentHash, other)).rejects.toMatchObject({ code: 'storage_unavailable', status: 503 });
+      // The SDK's standard strategy: 4 attempts in all.
+      expect(forwarder.seen.length - before).toBe(4);
+    } finally {
+      await forwarder.close();
+    }
+  }, 60_000);
 
   describe('with presigned downloads', () => {
     let server: TestServer;
