@@ -1,12 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { meResponse, type User } from '../protocol/api.js';
+import { meResponse, type StorageUsage, type User } from '../protocol/api.js';
 import { openCredentialStore, type CredentialStore } from './auth/credentialStore.js';
 import { signInThroughBrowser, type BrowserSignInOptions } from './auth/loopbackSignIn.js';
 import { TokenSession } from './auth/tokenSession.js';
 import { SqliteStateStore } from './db/sqliteStateStore.js';
 import { isSyncError, SyncError } from './errors.js';
+import { syncErrorFromFs } from './fsErrors.js';
 import { STATE_DIR_NAME } from './local/ignore.js';
 import { ApiClient, type ApiClientOptions } from './remote/apiClient.js';
 
@@ -23,7 +24,11 @@ export const STATE_FILE_NAME = 'state.sqlite';
 
 /** The client's SQLite state in `stateDir`, created (owner-only) when missing. */
 export function openStateStore(stateDir: string): SqliteStateStore {
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw syncErrorFromFs(error, stateDir);
+  }
   return SqliteStateStore.open(join(stateDir, STATE_FILE_NAME));
 }
 
@@ -120,6 +125,13 @@ export class ClientAccount {
       if (isSyncError(error) && error.code === 'signed_out') return null;
       throw error;
     }
+  }
+
+  /** The account's storage use and quota; undefined when not signed in or from a service that does not report it. */
+  async storage(): Promise<StorageUsage | undefined> {
+    if (this.session.state !== 'signed_in') return undefined;
+    const answer = await this.session.authorized((accessToken) => this.api.call({ method: 'GET', path: '/me', accessToken }, meResponse));
+    return answer.storage;
   }
 
   /** Revokes the sign-in at the service and deletes the stored secret; false when nobody was signed in. */

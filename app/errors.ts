@@ -11,10 +11,16 @@ export type SyncErrorCode =
   | 'not_found'
   | 'hash_mismatch'
   | 'disk_full'
+  /** The disk failed (EIO, SQLite I/O errors with space left): not something a retry fixes. */
+  | 'io_error'
+  /** The service is out of storage (HTTP 507): wait and sync again later. */
+  | 'service_full'
   | 'permission_denied'
   | 'file_changed'
   | 'sync_root_missing'
   | 'invalid_name'
+  | 'invalid_remote_path'
+  | 'outside_sync_root'
   | 'aborted'
   | 'watch_limit'
   | 'keychain_unavailable'

@@ -51,4 +51,14 @@ export interface RemoteChange {
   node: RemoteNode;
 }
 
+/**
+ * Something the service sent that this client refuses (a hostile or broken
+ * path, an entry whose parent is missing): never stored, never planned, told
+ * to the user as an issue. `path` is the path as sent, made printable.
+ */
+export interface RefusedRemoteEntry {
+  path: string;
+  reason: string;
+}
+
 export type Tree<N> = ReadonlyMap<string, N>;

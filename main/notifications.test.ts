@@ -11,6 +11,8 @@ describe('notificationFor', () => {
   it('announces the mass-delete guard and issues the user must fix, not routine ones', () => {
     expect(notificationFor({ type: 'massDelete', count: 120, side: 'local', total: 130 })?.body).toContain('120 of 130 files would be deleted on this computer');
     expect(notificationFor({ type: 'issue', issue: { code: 'disk_full', message: 'The disk is full' } })?.body).toBe('The disk is full');
+    expect(notificationFor({ type: 'issue', issue: { code: 'io_error', message: 'The disk failed' } })?.body).toBe('The disk failed');
+    expect(notificationFor({ type: 'issue', issue: { code: 'service_full', message: 'The netdisk is full' } })?.body).toBe('The netdisk is full');
     expect(notificationFor({ type: 'issue', issue: { code: 'symlink', message: 'skipped a symlink' } })).toBeNull();
     expect(notificationFor({ type: 'activity', activity: { at: 1, action: 'uploaded', path: '/a' } })).toBeNull();
     expect(notificationFor({ type: 'state', state: 'syncing' })).toBeNull();

@@ -11,7 +11,7 @@ export interface DesktopNotification {
  * Issues the person must act on (the engine retries everything else by
  * itself, so a notification would only be noise).
  */
-const ISSUES_NEEDING_THE_USER = new Set(['disk_full', 'permission_denied', 'watch_limit', 'inotify_limit', 'sync_root_missing', 'account_mismatch', 'keychain_unavailable']);
+const ISSUES_NEEDING_THE_USER = new Set(['disk_full', 'io_error', 'service_full', 'permission_denied', 'watch_limit', 'inotify_limit', 'sync_root_missing', 'account_mismatch', 'keychain_unavailable']);
 
 function baseName(path: string): string {
   return path.split('/').filter(Boolean).pop() ?? path;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkEntryPath, checkPath, type PathCheck } from './paths.js';
+import { checkEntryPath, checkPath, isSameOrBelow, nameOf, type PathCheck } from './paths.js';
 
 /** Wire contract v1: the zod schemas both client and service validate against. */
 export const API_PREFIX = '/api/v1';
@@ -23,6 +23,48 @@ export const drivePath = pathField(checkPath);
 
 /** A drive path naming an entry (root refused). */
 export const entryPath = pathField(checkEntryPath);
+
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * A path as the service sends it back: valid by the same rules the service
+ * applies, root refused, and already NFC (the service stores paths
+ * normalized, so a path that is not NFC is not one it stored). A refinement,
+ * not a transform: the client refuses a path it would have to rewrite.
+ */
+export const receivedEntryPath = z.string().superRefine((value, ctx) => {
+  const checked = checkEntryPath(value);
+  if (!checked.ok) ctx.addIssue({ code: 'custom', message: checked.reason, params: { errorCode: 'invalid_path' } });
+  // A lone surrogate would not survive being stored as UTF-8: it would come back as another name.
+  else if (LONE_SURROGATE.test(value)) ctx.addIssue({ code: 'custom', message: 'path is not valid Unicode (a lone UTF-16 surrogate)', params: { errorCode: 'invalid_path' } });
+  else if (checked.path !== value) ctx.addIssue({ code: 'custom', message: 'path is not NFC-normalized', params: { errorCode: 'invalid_path' } });
+});
+
+/** A list whose items are checked one by one: `accepted` holds the valid ones, `refused` the rest with the reason. */
+export interface CheckedItems<T> {
+  accepted: T[];
+  refused: { item: unknown; reason: string }[];
+}
+
+/**
+ * An array parsed item by item, so one item the client refuses does not cost
+ * it the rest of the answer (a change-feed page, a listing).
+ */
+export function checkedItems<T extends z.ZodType>(item: T) {
+  return z.array(z.unknown()).transform((items): CheckedItems<z.output<T>> => {
+    const checked: CheckedItems<z.output<T>> = { accepted: [], refused: [] };
+    for (const raw of items) {
+      const parsed = item.safeParse(raw);
+      if (parsed.success) checked.accepted.push(parsed.data);
+      else checked.refused.push({ item: raw, reason: parsed.error.issues.map(describeIssue).join('; ') });
+    }
+    return checked;
+  });
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  return issue.path.length === 0 ? issue.message : `${issue.path.join('.')}: ${issue.message}`;
+}
 
 /** `ifRev` precondition: a rev must match; `null` means "must not exist yet"; absent means none. */
 export const ifRev = z.string().min(1).max(64).nullable().optional();
@@ -61,7 +103,17 @@ export type TokenPair = z.infer<typeof tokenPairResponse>;
 
 export const refreshRequest = z.object({ refreshToken: z.string().min(1).max(512) });
 export const logoutRequest = refreshRequest;
-export const meResponse = z.object({ user: userSchema });
+/** The user's storage: what counts against the quota, and the quota. */
+export const storageUsageSchema = z.object({
+  /** Files, live and in the trash. */
+  usedBytes: z.number().int().nonnegative(),
+  /** Declared by uploads still in progress; released when they complete, are aborted or expire. */
+  reservedBytes: z.number().int().nonnegative(),
+  quotaBytes: z.number().int().nonnegative(),
+});
+export type StorageUsage = z.infer<typeof storageUsageSchema>;
+/** `storage` is optional for clients of older services that did not report it. */
+export const meResponse = z.object({ user: userSchema, storage: storageUsageSchema.optional() });
 
 /** A signed-in device: one refresh-token family. */
 export const sessionSchema = z.object({
@@ -129,17 +181,24 @@ export const linkedProvidersResponse = z.object({ providers: z.array(linkedProvi
 
 export const entryKind = z.enum(['file', 'folder']);
 export const entrySchema = z.object({
-  id: z.string(),
-  path: z.string(),
+  id: z.string().min(1).max(256),
+  path: receivedEntryPath,
+  /** The last segment of `path`. */
   name: z.string(),
   kind: entryKind,
-  size: z.number().int().nonnegative(),
+  size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
   /** Content hash of a file; null for folders. */
   contentHash: hex64.nullable(),
   /** Opaque; changes on every change to the entry. */
-  rev: z.string(),
+  rev: z.string().min(1).max(256),
   /** Milliseconds since the epoch, as the client reported it. */
   mtime: z.number().int(),
+}).superRefine((entry, ctx) => {
+  if (entry.name !== nameOf(entry.path)) ctx.addIssue({ code: 'custom', path: ['name'], message: `name "${entry.name}" is not the last segment of the path` });
+  if (entry.kind === 'file' && entry.contentHash === null) ctx.addIssue({ code: 'custom', path: ['contentHash'], message: 'a file without a content hash' });
+  if (entry.kind === 'folder' && (entry.contentHash !== null || entry.size !== 0)) {
+    ctx.addIssue({ code: 'custom', path: ['size'], message: 'a folder with a size or a content hash' });
+  }
 });
 export type Entry = z.infer<typeof entrySchema>;
 
@@ -175,10 +234,16 @@ export const createUploadRequest = z.object({
 });
 export type CreateUploadRequest = z.infer<typeof createUploadRequest>;
 
+/** Files up to this size are proven whole: a proof then needs every byte, so none can be guessed piecemeal. */
+export const WHOLE_FILE_PROOF_BYTES = 4 * 1024 * 1024;
+/** Larger files are proven by a random range of this many bytes. */
+export const PROOF_RANGE_BYTES = 1024 * 1024;
+
 export const challengeSchema = z.object({
   id: z.string(),
   offset: z.number().int().nonnegative(),
-  length: z.number().int().nonnegative(),
+  /** At most WHOLE_FILE_PROOF_BYTES: a client need never read more to answer. */
+  length: z.number().int().nonnegative().max(WHOLE_FILE_PROOF_BYTES),
   nonce: z.string(),
 });
 
@@ -203,6 +268,12 @@ export const chunkParams = uploadIdParams.extend({ n: z.coerce.number().int().no
 /** Small files committed inline, many per request, each answered on its own. */
 export const MAX_BATCH_FILE_BYTES = 1024 * 1024;
 export const MAX_BATCH_FILES = 1000;
+/**
+ * Largest `POST /uploads/batch` body. The client sends at most 8 MiB of
+ * content per request (under 11 MiB as base64) plus paths; anything larger is
+ * refused with 413 before it is read.
+ */
+export const MAX_BATCH_REQUEST_BYTES = 16 * 1024 * 1024;
 export const batchUploadRequest = z.object({
   files: z.array(z.object({
     path: entryPath,
@@ -213,8 +284,8 @@ export const batchUploadRequest = z.object({
   })).min(1).max(MAX_BATCH_FILES),
 });
 export const batchResultSchema = z.discriminatedUnion('status', [
-  z.object({ path: z.string(), status: z.literal('done'), entry: entrySchema }),
-  z.object({ path: z.string(), status: z.literal('error'), error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }) }),
+  z.object({ path: receivedEntryPath, status: z.literal('done'), entry: entrySchema }),
+  z.object({ path: receivedEntryPath, status: z.literal('error'), error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }) }),
 ]);
 export const batchUploadResponse = z.object({ results: z.array(batchResultSchema) });
 
@@ -224,24 +295,38 @@ export const changeOp = z.enum(['create', 'update', 'move', 'delete']);
 export const changeSchema = z.object({
   seq: z.number().int().positive(),
   op: changeOp,
-  /** The entry's path after the change (for `delete`, the path it had). */
-  path: z.string(),
+  /** The entry's path after the change (for `delete`, the path it had); always `entry.path`. */
+  path: receivedEntryPath,
   /** For `move`: where the entry was. A folder move moves its whole subtree. */
-  fromPath: z.string().optional(),
+  fromPath: receivedEntryPath.optional(),
   entry: entrySchema,
+}).superRefine((change, ctx) => {
+  if (change.entry.path !== change.path) ctx.addIssue({ code: 'custom', path: ['entry', 'path'], message: 'the entry is not at the change\'s path' });
+  if (change.op !== 'move') return;
+  if (change.fromPath === undefined) ctx.addIssue({ code: 'custom', path: ['fromPath'], message: 'a move without fromPath' });
+  else if (isSameOrBelow(change.path, change.fromPath) || isSameOrBelow(change.fromPath, change.path)) {
+    ctx.addIssue({ code: 'custom', path: ['fromPath'], message: 'a move onto itself, into its own subtree or onto an ancestor' });
+  }
 });
 export type Change = z.infer<typeof changeSchema>;
 
+/** The longest long-poll `GET /changes?wait=` may ask for, in seconds. */
+export const MAX_CHANGES_WAIT_SECONDS = 300;
 export const changesQuery = z.object({
   cursor: z.coerce.number().int().nonnegative().default(0),
   limit: z.coerce.number().int().min(1).max(5000).default(1000),
-  wait: z.coerce.number().int().min(0).max(300).default(0),
+  wait: z.coerce.number().int().min(0).max(MAX_CHANGES_WAIT_SECONDS).default(0),
 });
 export const changesResponse = z.object({
   changes: z.array(changeSchema),
   cursor: z.number().int().nonnegative(),
   hasMore: z.boolean(),
 });
+
+/** `changesResponse` as the client reads it: a change it refuses is set apart, the rest of the page still counts. */
+export const checkedChangesResponse = changesResponse.extend({ changes: checkedItems(changeSchema) });
+/** `listResponse` as the client reads it, entry by entry. */
+export const checkedListResponse = z.object({ entries: checkedItems(entrySchema) });
 
 /** The newest cursor: where a client that just listed the whole tree continues the feed from. */
 export const latestCursorResponse = z.object({ cursor: z.number().int().nonnegative() });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { sessionSchema } from './api.js';
+import { sessionSchema, storageUsageSchema } from './api.js';
 import { activitySchema, engineEventSchema, engineStateSchema, issueSchema, progressSchema, transferSchema } from './engine.js';
 
 /**
@@ -97,6 +97,8 @@ export const snapshotSchema = z.object({
   capabilities: capabilitiesSchema,
   /** Whether `settings.server` is this computer's built-in service. */
   usesBuiltInService: z.boolean(),
+  /** The account's storage as the service last reported it; absent until known (or from older services). */
+  storage: storageUsageSchema.optional(),
 });
 export type Snapshot = z.infer<typeof snapshotSchema>;
 
@@ -146,6 +148,7 @@ export const bridgeEventSchema = z.union([
   z.object({ type: z.literal('conflicts'), conflicts: z.array(conflictSchema) }),
   /** The mass-delete hold ended (confirmed or no longer needed). */
   z.object({ type: z.literal('massDeleteCleared') }),
+  z.object({ type: z.literal('storage'), storage: storageUsageSchema }),
 ]);
 export type BridgeEvent = z.infer<typeof bridgeEventSchema>;
 

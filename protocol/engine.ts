@@ -45,7 +45,11 @@ export const activitySchema = z.object({
 export type Activity = z.infer<typeof activitySchema>;
 
 export const issueSchema = z.object({
-  /** Stable code, e.g. `symlink`, `invalid_name`, `mass_delete`, `inotify_limit`, `disk_full`. */
+  /**
+   * Stable code, e.g. `symlink`, `invalid_name` (a name this computer cannot hold, either side),
+   * `invalid_remote_path` (the service sent a path or entry the client refuses), `mass_delete`,
+   * `inotify_limit`, `disk_full`.
+   */
   code: z.string(),
   message: z.string(),
   path: z.string().optional(),

@@ -38,6 +38,7 @@ export const ERROR_CODES = [
   'internal_error',
   'provider_error',
   'invalid_grant',
+  'quota_exceeded',
 ] as const;
 
 export const errorCodeSchema = z.enum(ERROR_CODES);
@@ -91,4 +92,10 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   provider_error: 502,
   /** A one-time sign-in code that is unknown, used, expired, or presented with the wrong verifier or redirect_uri. */
   invalid_grant: 400,
+  /**
+   * The user's files plus open uploads would pass their storage quota. 507 like
+   * WebDAV's "insufficient storage", told apart from a full service disk
+   * (`insufficient_storage`) by the code: it does not go away by retrying.
+   */
+  quota_exceeded: 507,
 };

@@ -8,6 +8,7 @@ describe('drive paths', () => {
     ['/a b/c.txt', '/a b/c.txt'],
     ['/中文/文件.txt', '/中文/文件.txt'],
     ['/Cafe\u0301', '/Caf\u00e9'],
+    ['/smile \uD83D\uDE00', '/smile \uD83D\uDE00'],
   ])('accepts %j as %j', (input, path) => {
     expect(checkPath(input)).toEqual({ ok: true, path });
   });
@@ -27,6 +28,10 @@ describe('drive paths', () => {
     ['long multibyte name', `/${'文'.repeat(86)}`],
     ['long path', `/${Array.from({ length: 20 }, () => 'y'.repeat(250)).join('/')}`],
     ['not a string', 42],
+    ['lone high surrogate', '/a\uD83Db'],
+    ['lone high surrogate at the end', '/a\uD83D'],
+    ['lone low surrogate', '/a\uDE00b'],
+    ['reversed surrogate pair', '/\uDE00\uD83D'],
   ])('refuses %s', (_label, input) => {
     expect(checkPath(input).ok).toBe(false);
   });

@@ -12,10 +12,14 @@ export type PathCheck = { ok: true; path: string } | { ok: false; reason: string
 // C0 controls, DEL and C1 controls: never valid in a name on any platform we sync with.
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 
+// A high surrogate not followed by a low one, or a low one not preceded by a high one:
+// such a name is not Unicode text (it cannot be encoded as UTF-8, so no file system holds it).
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 const encoder = new TextEncoder();
 
 /** UTF-8 size without Node's Buffer: protocol/ is also type-checked for the browser renderer. */
-function utf8Length(text: string): number {
+export function utf8Length(text: string): number {
   return encoder.encode(text).length;
 }
 
@@ -24,6 +28,7 @@ export function checkPath(input: unknown): PathCheck {
   if (typeof input !== 'string') return { ok: false, reason: 'path must be a string' };
   if (!input.startsWith('/')) return { ok: false, reason: 'path must be absolute (start with "/")' };
   if (CONTROL_CHARS.test(input)) return { ok: false, reason: 'path contains NUL or control characters' };
+  if (LONE_SURROGATE.test(input)) return { ok: false, reason: 'path contains a lone UTF-16 surrogate (not valid Unicode text)' };
   const path = input.normalize('NFC');
   if (path === ROOT) return { ok: true, path };
   if (utf8Length(path) > MAX_PATH_BYTES) {

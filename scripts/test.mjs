@@ -6,6 +6,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureNodeBuild } from './nativeAbi.mjs';
+import { INSTALL_COMMAND, missingSystemPackages } from './systemPackages.mjs';
+
+// A fresh machine lacks Chromium, D-Bus or the keyring: say so in one line now, not deep inside Playwright.
+const missing = missingSystemPackages();
+if (missing.length > 0) {
+  console.error(`npm test: missing system packages: ${missing.join(' ')}; install them with: ${INSTALL_COMMAND}`);
+  process.exit(1);
+}
 
 const out = '.test-output';
 // A report left by an earlier run must never be counted as this run's.

@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { healthResponse } from '../protocol/api.js';
+import { healthResponse, MAX_CHANGES_WAIT_SECONDS } from '../protocol/api.js';
 import { AccessTokens } from './auth/accessTokens.js';
 import { authModule } from './auth/module.js';
+import { RefreshTokenStore } from './auth/refreshTokens.js';
 import { loadSigningKeys } from './auth/signingKeys.js';
 import type { ServerConfig } from './config.js';
 import type { ServerContext } from './context.js';
@@ -13,8 +14,10 @@ import { filesModule } from './files/module.js';
 import { oauthModule } from './oauth/module.js';
 import { uploadsModule } from './uploads/module.js';
 import { SqliteFileStore } from './files/sqliteFileStore.js';
+import { StorageQuota } from './uploads/quota.js';
+import { SqliteUploadSessionStore } from './uploads/sessionStore.js';
 import { installErrorHandling } from './http/errorHandler.js';
-import { defineRoute, type RouteRegistry } from './http/routes.js';
+import { defineRoute, JSON_BODY_LIMIT, type RouteRegistry } from './http/routes.js';
 import { openApiDocument } from './http/openapi.js';
 import { PACKAGE_VERSION } from '../protocol/version.js';
 
@@ -37,6 +40,14 @@ const MODULES: ServerModule[] = [
   filesModule,
   uploadsModule,
 ];
+
+/** Every module's schema steps, in order: the service and the admin command open the database with them. */
+export function allMigrations(): Migration[] {
+  return MODULES.flatMap((m) => m.migrations);
+}
+
+/** The service's SQLite database, in the data folder. */
+export const DATABASE_FILE = 'netdisk.sqlite';
 
 /** How long a graceful close lets requests in flight finish before it cuts their connections. */
 export const SHUTDOWN_GRACE_MS = 10_000;
@@ -64,23 +75,49 @@ function closeConnectionsWhenAnswered(app: FastifyInstance): void {
   app.addHook('onClose', async () => clearTimeout(deadline));
 }
 
+/**
+ * Node's own time limits (fastify turns the request timeout off): a request
+ * body or header block still arriving after its limit is ended, so trickling
+ * clients cannot hold connections. They bound receiving a request only; an
+ * answer may take longer (a long-poll waits up to MAX_CHANGES_WAIT_SECONDS
+ * after its request was fully read). A socket with no traffic either way is
+ * closed once a long-poll's wait has had a minute of slack.
+ */
+function serverTimeouts(config: ServerConfig) {
+  const requestTimeout = config.timeouts.requestSeconds * 1000;
+  const headersTimeout = config.timeouts.headersSeconds * 1000;
+  return {
+    requestTimeout,
+    connectionTimeout: (MAX_CHANGES_WAIT_SECONDS + 60) * 1000,
+    http: {
+      requestTimeout,
+      headersTimeout,
+      // How often Node looks for expired requests: often enough that a short limit is kept to within a quarter.
+      connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(headersTimeout / 4))),
+    },
+  };
+}
+
 /** The app factory: tests call it and talk to the result without fixed ports. */
 export async function buildApp(config: ServerConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel },
-    bodyLimit: 16 * 1024 * 1024,
+    bodyLimit: JSON_BODY_LIMIT,
     forceCloseConnections: false,
+    ...serverTimeouts(config),
   });
   closeConnectionsWhenAnswered(app);
   // Raw bodies (chunks) are streamed by their handlers; anything unknown is left unread.
   app.addContentTypeParser('application/octet-stream', (_request, _payload, done) => done(null));
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
-  installErrorHandling(app);
+  installErrorHandling(app, { dataDir: config.dataDir });
 
-  const db = openSqlite(join(config.dataDir, 'netdisk.sqlite'), MODULES.flatMap((m) => m.migrations));
+  const db = openSqlite(join(config.dataDir, DATABASE_FILE), allMigrations());
   const closeTasks: (() => void | Promise<void>)[] = [];
   const routes: RouteRegistry = [];
+  const now = options.now ?? Date.now;
+  const files = new SqliteFileStore(db, { now });
   const ctx: ServerContext = {
     config,
     db,
@@ -90,9 +127,11 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
       audience: config.jwt.audience,
       ttlSeconds: config.jwt.accessTtlSeconds,
     }),
+    refreshTokens: new RefreshTokenStore(db, now, config.refreshTtlSeconds * 1000),
     routes,
-    files: new SqliteFileStore(db, { now: options.now ?? Date.now }),
-    now: options.now ?? Date.now,
+    files,
+    storage: new StorageQuota(files, new SqliteUploadSessionStore(db), config.limits, now),
+    now,
     onClose: (task) => closeTasks.push(task),
   };
 

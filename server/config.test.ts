@@ -33,6 +33,30 @@ describe('server config', () => {
     expect(() => loadConfig(argv, {})).toThrow(ConfigError);
   });
 
+  it('reads registration, timeouts and per-user limits from the environment', () => {
+    const defaults = loadConfig([], {});
+    expect(defaults.registration).toBe('open');
+    expect(defaults.timeouts).toEqual({ requestSeconds: 300, headersSeconds: 30 });
+    expect(defaults.limits).toEqual({ quotaBytes: 100 * 1024 ** 3, maxUploadSessions: 100, maxPendingUploadBytes: 50 * 1024 ** 3, registrationsPerHour: 10 });
+    const set = loadConfig([], {
+      NETDISK_REGISTRATION: 'closed', NETDISK_REQUEST_TIMEOUT: '60', NETDISK_HEADERS_TIMEOUT: '10',
+      NETDISK_QUOTA_BYTES: '1000', NETDISK_MAX_UPLOAD_SESSIONS: '3', NETDISK_MAX_PENDING_UPLOAD_BYTES: '500', NETDISK_REGISTRATIONS_PER_HOUR: '2',
+    });
+    expect([set.registration, set.timeouts, set.limits]).toEqual([
+      'closed', { requestSeconds: 60, headersSeconds: 10 }, { quotaBytes: 1000, maxUploadSessions: 3, maxPendingUploadBytes: 500, registrationsPerHour: 2 },
+    ]);
+  });
+
+  it.each([
+    { NETDISK_REGISTRATION: 'invite-only' },
+    { NETDISK_REQUEST_TIMEOUT: '0' },
+    { NETDISK_REQUEST_TIMEOUT: '10', NETDISK_HEADERS_TIMEOUT: '20' },
+    { NETDISK_QUOTA_BYTES: '-1' },
+    { NETDISK_MAX_UPLOAD_SESSIONS: '0' },
+  ])('refuses %j with a ConfigError', (env) => {
+    expect(() => loadConfig([], env)).toThrow(ConfigError);
+  });
+
   it('refuses unknown flags', () => {
     expect(() => loadConfig(['--prot', '1'], {})).toThrow();
   });

@@ -32,6 +32,26 @@ export interface ServerConfig {
   changeRetentionSeconds: number;
   /** Sign-in providers (QQ, OpenID Connect issuers); none configured means password sign-in only. */
   oauth: OAuthConfig;
+  /** `open`: anyone may register; `closed`: accounts are made with `netdisk-server users add`. */
+  registration: 'open' | 'closed';
+  /** Time limits that end slow or stalled requests, so they cannot hold the service's connections. */
+  timeouts: {
+    /** A request whose body is still arriving after this long is answered 408 and closed. */
+    requestSeconds: number;
+    /** A request whose headers are still arriving after this long is closed. */
+    headersSeconds: number;
+  };
+  /** Per-user limits on storage and on uploads in progress. */
+  limits: {
+    /** Bytes of files (live and in the trash) plus bytes reserved by open uploads. */
+    quotaBytes: number;
+    /** Upload sessions one user may have open at once. */
+    maxUploadSessions: number;
+    /** Bytes all of one user's open upload sessions may declare together. */
+    maxPendingUploadBytes: number;
+    /** Registrations one client address may attempt per hour. */
+    registrationsPerHour: number;
+  };
   /** Where file content lives: the data folder, or an S3 bucket. */
   blobs: BlobsConfig;
 }
@@ -56,6 +76,13 @@ export const DEFAULTS = {
   uploadTtlSeconds: 24 * 3600,
   trashRetentionSeconds: 30 * 24 * 3600,
   changeRetentionSeconds: 90 * 24 * 3600,
+  // Node's own default; at 300 s an 8 MiB chunk still arrives at 28 KiB/s.
+  requestTimeoutSeconds: 300,
+  headersTimeoutSeconds: 30,
+  quotaBytes: 100 * 1024 ** 3,
+  maxUploadSessions: 100,
+  maxPendingUploadBytes: 50 * 1024 ** 3,
+  registrationsPerHour: 10,
 } as const;
 
 export class ConfigError extends Error {
@@ -76,6 +103,26 @@ function oauthOption(env: NodeJS.ProcessEnv): OAuthConfig {
     if (error instanceof OAuthConfigError) throw new ConfigError(error.message);
     throw error;
   }
+}
+
+function registrationOption(value: string | undefined): 'open' | 'closed' {
+  if (value === undefined || value === '' || value === 'open') return 'open';
+  if (value === 'closed') return 'closed';
+  throw new ConfigError(`NETDISK_REGISTRATION must be "open" or "closed", got "${value}"`);
+}
+
+function positiveOption(name: string, value: string | undefined, fallback: number): number {
+  const n = intOption(name, value, fallback);
+  if (n === 0) throw new ConfigError(`${name} must be positive`);
+  return n;
+}
+
+function timeoutsOption(env: NodeJS.ProcessEnv): ServerConfig['timeouts'] {
+  const requestSeconds = positiveOption('NETDISK_REQUEST_TIMEOUT', env.NETDISK_REQUEST_TIMEOUT, DEFAULTS.requestTimeoutSeconds);
+  const headersSeconds = positiveOption('NETDISK_HEADERS_TIMEOUT', env.NETDISK_HEADERS_TIMEOUT, DEFAULTS.headersTimeoutSeconds);
+  // Node refuses a headers timeout longer than the request timeout.
+  if (headersSeconds > requestSeconds) throw new ConfigError('NETDISK_HEADERS_TIMEOUT may not exceed NETDISK_REQUEST_TIMEOUT');
+  return { requestSeconds, headersSeconds };
 }
 
 function booleanOption(name: string, value: string | boolean | undefined): boolean {
@@ -168,6 +215,14 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     trashRetentionSeconds: intOption('NETDISK_TRASH_RETENTION', env.NETDISK_TRASH_RETENTION, DEFAULTS.trashRetentionSeconds),
     changeRetentionSeconds: intOption('NETDISK_CHANGE_RETENTION', env.NETDISK_CHANGE_RETENTION, DEFAULTS.changeRetentionSeconds),
     oauth: oauthOption(env),
+    registration: registrationOption(env.NETDISK_REGISTRATION),
+    timeouts: timeoutsOption(env),
+    limits: {
+      quotaBytes: intOption('NETDISK_QUOTA_BYTES', env.NETDISK_QUOTA_BYTES, DEFAULTS.quotaBytes),
+      maxUploadSessions: positiveOption('NETDISK_MAX_UPLOAD_SESSIONS', env.NETDISK_MAX_UPLOAD_SESSIONS, DEFAULTS.maxUploadSessions),
+      maxPendingUploadBytes: intOption('NETDISK_MAX_PENDING_UPLOAD_BYTES', env.NETDISK_MAX_PENDING_UPLOAD_BYTES, DEFAULTS.maxPendingUploadBytes),
+      registrationsPerHour: positiveOption('NETDISK_REGISTRATIONS_PER_HOUR', env.NETDISK_REGISTRATIONS_PER_HOUR, DEFAULTS.registrationsPerHour),
+    },
     blobs: blobsOption(values, env, chunkSize),
   };
 }

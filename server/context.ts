@@ -1,9 +1,11 @@
 import type Database from 'better-sqlite3';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AccessTokens } from './auth/accessTokens.js';
+import type { RefreshTokenStore } from './auth/refreshTokens.js';
 import type { ServerConfig } from './config.js';
 import type { FileStore } from './files/fileStore.js';
 import type { RouteRegistry } from './http/routes.js';
+import type { StorageQuota } from './uploads/quota.js';
 
 /** What every route module is handed: the composition root builds it once per app. */
 export interface ServerContext {
@@ -11,9 +13,13 @@ export interface ServerContext {
   db: Database.Database;
   log: FastifyBaseLogger;
   accessTokens: AccessTokens;
+  /** Device sessions: one store per app, so a revocation clears the live-session cache every request consults. */
+  refreshTokens: RefreshTokenStore;
   routes: RouteRegistry;
   /** The users' trees, trash, change feed and content references. */
   files: FileStore;
+  /** Per-user quota and upload caps; `/me` reports from it, uploads check it. */
+  storage: StorageQuota;
   /** Milliseconds since the epoch; injectable so tests can move time. */
   now(): number;
   /** Work to run when the app closes (timers, pools), before the database closes. */

@@ -1,8 +1,22 @@
+import { text } from 'node:stream/consumers';
+import { runUsersCommand } from './admin/usersCommand.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 
-/** `netdisk-server`: launches the app factory and shuts down gracefully on SIGTERM/SIGINT. */
+/**
+ * `netdisk-server`: launches the app factory and shuts down gracefully on
+ * SIGTERM/SIGINT; `netdisk-server users …` manages accounts instead.
+ */
 export async function main(argv: readonly string[]): Promise<void> {
+  if (argv[0] === 'users') {
+    process.exitCode = await runUsersCommand(argv.slice(1), {
+      readStdin: () => text(process.stdin),
+      out: (line) => process.stdout.write(line),
+      err: (line) => process.stderr.write(line),
+      env: process.env,
+    });
+    return;
+  }
   let config;
   try {
     config = loadConfig(argv);
@@ -11,6 +25,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       process.stderr.write(`netdisk-server: ${(error as Error).message}\n`);
       process.stderr.write('usage: netdisk-server [--host 127.0.0.1] [--port 8080] [--data ./netdisk-data] [--public-url URL] [--chunk-size N]\n'
         + '         [--blobs local|s3 --s3-bucket B [--s3-endpoint URL] [--s3-region R] [--s3-prefix P] [--s3-force-path-style] [--s3-presign]]\n');
+      process.stderr.write('       netdisk-server users add|list|disable|enable|reset-password … (see netdisk-server users)\n');
       process.exitCode = 2;
       return;
     }

@@ -11,6 +11,8 @@ import { serveUi, type SyncLocation } from './uiCommand.js';
 
 /** Sign-in failures leave the folder signed out: scripts see them as "not signed in". */
 const SIGNED_OUT_CODES: ReadonlySet<string> = new Set(['signed_out', 'sign_in_failed', 'sign_in_timeout']);
+/** The state's or the folder's disk is full or failing: nothing is lost, the next run after the fix goes on. */
+const DISK_CODES: ReadonlySet<string> = new Set(['disk_full', 'io_error']);
 
 async function signIn(client: SyncClient, args: CliArgs, reporter: Reporter): Promise<void> {
   if (args.username) {
@@ -31,7 +33,8 @@ function exitCodeFor(error: unknown): number {
   }
   if (isSyncError(error)) {
     process.stderr.write(`netdisk-sync: ${error.message} (${error.code})\n`);
-    return SIGNED_OUT_CODES.has(error.code) ? EXIT.signedOut : EXIT.fatal;
+    if (SIGNED_OUT_CODES.has(error.code)) return EXIT.signedOut;
+    return DISK_CODES.has(error.code) ? EXIT.disk : EXIT.fatal;
   }
   throw error;
 }

@@ -148,14 +148,21 @@ describe('SqliteStateStore: remote changes and cursor', () => {
     expect(store.remoteCursor()).toBe(7);
   });
 
-  it('keeps tree and cursor unchanged when a change list cannot be applied', () => {
+  it('refuses the changes that contradict the tree (parent missing or a file, id held by another path), applies the rest and moves the cursor', () => {
     store.applyRemoteChanges([change('create', entry('/a', 'A'))], 1);
-    expect(() => store.applyRemoteChanges([
+    const refused = store.applyRemoteChanges([
       change('create', entry('/b', 'B')),
       change('create', entry('/c', 'A')),
-    ], 3)).toThrow(/UNIQUE/);
-    expect([...store.loadRemote().keys()]).toEqual(['/a']);
-    expect(store.remoteCursor()).toBe(1);
+      change('create', entry('/missing/child', 'M')),
+      change('create', entry('/a/child', 'C')),
+    ], 5);
+    expect(refused).toEqual([
+      { path: '/c', reason: 'its id is already the entry at /a' },
+      { path: '/missing/child', reason: expect.stringContaining('parent folder /missing is not') },
+      { path: '/a/child', reason: 'its parent /a is a file' },
+    ]);
+    expect([...store.loadRemote().keys()].sort()).toEqual(['/a', '/b']);
+    expect(store.remoteCursor()).toBe(5);
   });
 
   it('replaces the whole remote tree', () => {

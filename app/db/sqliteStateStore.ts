@@ -1,8 +1,11 @@
 import Database from 'better-sqlite3';
-import type { BaseNode, LocalNode, RemoteChange, RemoteNode } from '../model.js';
+import { ROOT, parentOf } from '../../protocol/paths.js';
+import type { BaseNode, LocalNode, RefusedRemoteEntry, RemoteChange, RemoteNode } from '../model.js';
+import { isSqliteStorageFailure, syncErrorFromFs } from '../fsErrors.js';
 import { JobTable } from './jobTable.js';
 import { migrate } from './schema.js';
 import type { StateStore, TreeName, TreeWrite } from './stateStore.js';
+import { withStorageFailures } from './storageFailures.js';
 import type { TreeTable } from './treeTable.js';
 import { baseTable, localTable, remoteTable } from './trees.js';
 
@@ -21,29 +24,35 @@ export class SqliteStateStore implements StateStore {
   private readonly setKv: Database.Statement;
   private readonly deleteKv: Database.Statement;
   private readonly clearRemote: Database.Statement;
+  private readonly remoteKindAt: Database.Statement;
+  private readonly remotePathOfId: Database.Statement;
 
+  /** A full or failing disk (here or later, in any method) surfaces as a SyncError `disk_full` / `io_error`. */
   static open(file: string): SqliteStateStore {
-    const db = new Database(file);
+    let db: Database.Database | undefined;
     try {
+      db = new Database(file);
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
       migrate(db);
-      return new SqliteStateStore(db);
+      return withStorageFailures(new SqliteStateStore(db, file), file);
     } catch (error) {
-      db.close();
-      throw error;
+      db?.close();
+      throw isSqliteStorageFailure(error) ? syncErrorFromFs(error, file) : error;
     }
   }
 
-  constructor(private readonly database: Database.Database) {
-    this.jobs = new JobTable(database);
+  private constructor(private readonly database: Database.Database, file: string) {
+    this.jobs = withStorageFailures(new JobTable(database), file);
     this.trees = { base: baseTable(database), local: localTable(database), remote: remoteTable(database) };
     this.getKv = database.prepare('SELECT value FROM kv WHERE key = ?').pluck();
     this.setKv = database.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
     this.deleteKv = database.prepare('DELETE FROM kv WHERE key = ?');
     this.clearRemote = database.prepare('DELETE FROM remote');
+    this.remoteKindAt = database.prepare('SELECT kind FROM remote WHERE path = ?').pluck();
+    this.remotePathOfId = database.prepare('SELECT path FROM remote WHERE id = ?').pluck();
   }
 
   loadBase(): Map<string, BaseNode> {
@@ -70,11 +79,17 @@ export class SqliteStateStore implements StateStore {
     return value === null ? null : Number(value);
   }
 
-  applyRemoteChanges(changes: readonly RemoteChange[], cursor: number): void {
+  applyRemoteChanges(changes: readonly RemoteChange[], cursor: number): RefusedRemoteEntry[] {
     const remote = this.trees.remote;
+    const refused: RefusedRemoteEntry[] = [];
     this.database.transaction(() => {
       for (const change of changes) {
         const node = { ...change.node, path: change.path };
+        const contradiction = change.op === 'delete' ? null : this.contradiction(change);
+        if (contradiction !== null) {
+          refused.push({ path: change.path, reason: contradiction });
+          continue;
+        }
         switch (change.op) {
           case 'create':
           case 'update':
@@ -92,6 +107,20 @@ export class SqliteStateStore implements StateStore {
       this.setSetting(CURSOR_KEY, String(cursor));
       if (changes.length > 0) this.deleteKv.run(CONVERGED_KEY);
     })();
+    return refused;
+  }
+
+  /** Why a change that places an entry cannot hold in the remote tree as it is now, or null when it can. */
+  private contradiction(change: RemoteChange): string | null {
+    const parent = parentOf(change.path);
+    if (parent !== ROOT) {
+      const kind = this.remoteKindAt.get(parent) as string | undefined;
+      if (kind === undefined) return `its parent folder ${parent} is not on the service's tree as this client knows it`;
+      if (kind !== 'folder') return `its parent ${parent} is a file`;
+    }
+    const holder = this.remotePathOfId.get(change.node.id) as string | undefined;
+    if (holder !== undefined && holder !== change.path && holder !== change.fromPath) return `its id is already the entry at ${holder}`;
+    return null;
   }
 
   replaceRemoteTree(nodes: readonly RemoteNode[], cursor: number): void {

@@ -1,4 +1,4 @@
-import type { BaseNode, LocalNode, RemoteChange, RemoteNode } from '../model.js';
+import type { BaseNode, LocalNode, RefusedRemoteEntry, RemoteChange, RemoteNode } from '../model.js';
 
 /**
  * The engine's persistent state: the three trees (observations, not
@@ -36,10 +36,11 @@ export interface TreeStore {
   /**
    * Applies feed changes to the remote tree and stores `cursor` in the same
    * transaction, so the cursor is never ahead of the effects it covers. A
-   * list that contradicts the tree (an id at two paths) throws and changes
-   * nothing; the engine then relists with `replaceRemoteTree`.
+   * change that contradicts the tree (its parent folder is missing or a file,
+   * its id belongs to another path) is not applied and is returned: the
+   * service sent something this client refuses, and the rest still counts.
    */
-  applyRemoteChanges(changes: readonly RemoteChange[], cursor: number): void;
+  applyRemoteChanges(changes: readonly RemoteChange[], cursor: number): RefusedRemoteEntry[];
   /** Replaces the whole remote tree (first sync, or after `cursor_expired`). */
   replaceRemoteTree(nodes: readonly RemoteNode[], cursor: number): void;
   /**

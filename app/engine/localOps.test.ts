@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, readdir, writeFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -45,3 +45,25 @@ for (const [name, makeTrash] of [
     expect(infos).toEqual([]);
   });
 }
+
+it('never creates, moves or deletes through a symbolic link inside the folder that leads out of it', async () => {
+  const root = join(dir, 'root');
+  const outside = join(dir, 'outside');
+  await mkdir(root);
+  await mkdir(outside);
+  await writeFile(join(outside, 'victim.txt'), 'not synced');
+  await symlink(outside, join(root, 'link'));
+  await writeFile(join(root, 'mine.txt'), 'synced');
+  const paths = new LocalPaths(root);
+  const ops = new LocalOps(paths, new StateDirTrash(join(dir, 'state')));
+  const victim = { ...(await statLocal(join(outside, 'victim.txt'), '/link/victim.txt'))!, contentHash: null };
+  const mine = (await statLocal(join(root, 'mine.txt'), '/mine.txt'))!;
+
+  await expect(ops.mkdir('/link/made', 1)).rejects.toMatchObject({ code: 'outside_sync_root' });
+  await expect(ops.delete('/link/victim.txt', victim)).rejects.toMatchObject({ code: 'outside_sync_root' });
+  await expect(ops.move('/mine.txt', '/link/mine.txt', mine)).rejects.toMatchObject({ code: 'outside_sync_root' });
+  await expect(ops.move('/link/victim.txt', '/stolen.txt', victim)).rejects.toMatchObject({ code: 'outside_sync_root' });
+  expect((await readdir(outside)).sort()).toEqual(['victim.txt']);
+  expect(await readFile(join(outside, 'victim.txt'), 'utf8')).toBe('not synced');
+  expect((await readdir(root)).sort()).toEqual(['link', 'mine.txt']);
+});

@@ -16,7 +16,7 @@ export class LocalOps {
   constructor(private readonly paths: LocalPaths, private readonly trash: LocalTrash) {}
 
   async mkdir(path: string, mtime: number): Promise<LocalNode> {
-    const abs = this.paths.abs(path);
+    const abs = await this.paths.forChange(path);
     const existing = await statLocal(abs, path);
     if (existing?.kind === 'file') throw stale(path, 'a file is in the way of a folder');
     if (!existing) {
@@ -34,7 +34,7 @@ export class LocalOps {
 
   /** Files go to the trash; a folder is removed only when empty (its children went first, one by one). */
   async delete(path: string, expect: LocalNode): Promise<void> {
-    const abs = this.paths.abs(path);
+    const abs = await this.paths.forChange(path);
     const now = await statLocal(abs, path);
     if (now === null) return;
     if (!sameLocalState(now, expect)) throw stale(path, 'it changed since the decision to delete it');
@@ -56,8 +56,8 @@ export class LocalOps {
 
   /** Renames `from` to `to` if `from` is still `expect` and `to` is free. */
   async move(from: string, to: string, expect: LocalNode): Promise<LocalNode> {
-    const source = this.paths.abs(from);
-    const target = this.paths.abs(to);
+    const source = await this.paths.forChange(from);
+    const target = await this.paths.forChange(to);
     if (!sameLocalState(await statLocal(source, from), expect)) throw stale(from, 'it changed since the decision to move it');
     if (await statLocal(target, to)) throw stale(to, 'something already exists at the destination');
     await mkdir(dirname(target), { recursive: true }).catch((error: unknown) => { throw syncErrorFromFs(error, target); });

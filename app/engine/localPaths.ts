@@ -1,20 +1,67 @@
 import { lstat } from 'node:fs/promises';
-import { join } from 'node:path';
+import * as nativePath from 'node:path';
+import { posix, win32, type PlatformPath } from 'node:path';
 import { errnoCode } from '../fsErrors.js';
-import { ROOT, isSameOrBelow, parentOf } from '../../protocol/paths.js';
+import { ROOT, checkPath, isSameOrBelow, parentOf } from '../../protocol/paths.js';
+import { SyncError } from '../errors.js';
+import { invalidNameReason, localPathTooLong } from '../local/names.js';
 import { localNodeOf } from '../local/scanner.js';
 import type { LocalNode, NodeKind } from '../model.js';
+import { printablePath } from '../remote/refusedEntry.js';
 import { syncErrorFromFs } from '../fsErrors.js';
 
+/** Whose rules map drive paths to disk paths; tests inject another platform's to run its rules anywhere. */
+export interface LocalPathRules {
+  /** Whose file-name rules apply (default: this process's platform). */
+  platform?: NodeJS.Platform;
+  /** The path module that builds the paths on disk (default: node:path). */
+  pathApi?: PlatformPath;
+}
+
 /**
- * Maps drive paths to files under the sync root. A name stored NFD on disk
- * keeps its on-disk spelling (the scanner reports it); everything the engine
- * creates itself is written under its NFC drive path.
+ * Maps drive paths to files under the sync root: the one chokepoint every
+ * local change (mkdir, download placement, moves, trash, conflicted copies)
+ * goes through. Drive paths come from the service, which is untrusted input,
+ * so each mapping is proven to stay inside the root: the drive path must be
+ * valid and every name one this computer can hold, and after the platform's
+ * normalization the result must be exactly the root plus those names. With
+ * Windows rules the proof is made with Win32 path semantics as well.
+ *
+ * A name stored NFD on disk keeps its on-disk spelling (the scanner reports
+ * it); everything the engine creates itself is written under its NFC drive path.
  */
 export class LocalPaths {
   private realPaths = new Map<string, string>();
+  private readonly platform: NodeJS.Platform;
+  private readonly pathApi: PlatformPath;
+  /** The path semantics the result must hold under: the one that builds it, and Win32 whenever Windows rules apply. */
+  private readonly proofApis: PlatformPath[];
 
-  constructor(readonly root: string) {}
+  constructor(readonly root: string, rules: LocalPathRules = {}) {
+    this.platform = rules.platform ?? process.platform;
+    this.pathApi = rules.pathApi ?? nativePath;
+    const ruleApi = this.platform === 'win32' ? win32 : posix;
+    this.proofApis = ruleApi.sep === this.pathApi.sep ? [this.pathApi] : [this.pathApi, ruleApi];
+  }
+
+  /**
+   * Why the drive path cannot exist on this computer, or null when it can:
+   * not a valid drive path, a name this platform cannot hold, or a path
+   * longer than the platform allows once under the root.
+   */
+  unsyncableReason(drivePath: string): string | null {
+    const checked = checkPath(drivePath);
+    if (!checked.ok) return checked.reason;
+    if (checked.path !== drivePath) return 'path is not NFC-normalized';
+    if (drivePath === ROOT) return null;
+    for (const name of drivePath.slice(1).split('/')) {
+      const reason = invalidNameReason(name, this.platform);
+      if (reason !== null) return `"${printablePath(name)}": ${reason}`;
+    }
+    // Both limits hold: the rules' platform's, and the one of the file system actually written to.
+    const abs = this.pathApi.join(this.root, drivePath);
+    return localPathTooLong(abs, this.platform) ?? localPathTooLong(abs, process.platform);
+  }
 
   setRealPaths(realPaths: Map<string, string>): void {
     this.realPaths = realPaths;
@@ -26,11 +73,65 @@ export class LocalPaths {
    * nearest scanned ancestor, so it lands in that folder, not beside it.
    */
   abs(drivePath: string): string {
+    const reason = this.unsyncableReason(drivePath);
+    if (reason !== null) {
+      throw new SyncError('invalid_name', `${printablePath(drivePath)} can't be synced to this computer: ${reason}`,
+        { path: drivePath, retryable: false });
+    }
+    return this.inside(drivePath, this.onDiskNames(drivePath));
+  }
+
+  /**
+   * `abs`, for a path about to be created, replaced, moved or deleted: no
+   * folder between the root and it may be a symbolic link (a Windows junction
+   * counts as one), so a link inside the sync folder is never followed out of it.
+   * A folder not there yet ends the walk: whatever creates it creates a real one.
+   */
+  async forChange(drivePath: string): Promise<string> {
+    const names = this.onDiskNames(drivePath);
+    const abs = this.abs(drivePath);
+    let dir = this.root;
+    for (const name of names.slice(0, -1)) {
+      dir = this.pathApi.join(dir, name);
+      let stats;
+      try {
+        stats = await lstat(dir);
+      } catch (error) {
+        if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') break;
+        throw syncErrorFromFs(error, dir);
+      }
+      if (stats.isSymbolicLink()) {
+        throw new SyncError('outside_sync_root', `${drivePath} was left alone: ${dir} is a symbolic link, and the sync never goes through one`,
+          { path: drivePath, retryable: false });
+      }
+      // A file in the way: the change itself fails on it, as it would without this walk.
+      if (!stats.isDirectory()) break;
+    }
+    return abs;
+  }
+
+  /** The names below the root, as spelled on disk (see `abs`). */
+  private onDiskNames(drivePath: string): string[] {
+    if (drivePath === ROOT) return [];
     for (let path = drivePath; path !== ROOT; path = parentOf(path)) {
       const real = this.realPaths.get(path);
-      if (real !== undefined) return join(this.root, real, drivePath.slice(path.length));
+      if (real !== undefined) return [...real.split('/'), ...drivePath.slice(path.length + 1).split('/')].filter((name) => name !== '');
     }
-    return join(this.root, drivePath);
+    return drivePath.slice(1).split('/');
+  }
+
+  /** Joins the names under the root and proves the result is exactly that: no name was a separator, `..` or anything a normalization changes. */
+  private inside(drivePath: string, names: readonly string[]): string {
+    for (const api of this.proofApis) {
+      const joined = api.join(this.root, ...names);
+      const exact = names.every((name) => name !== '' && name !== '.' && name !== '..' && !name.includes(api.sep) && !name.includes('/'))
+        && (names.length === 0 ? api.relative(this.root, joined) === '' : api.relative(this.root, joined) === names.join(api.sep));
+      if (!exact) {
+        throw new SyncError('outside_sync_root', `${printablePath(drivePath)} was refused: it does not map to a path inside ${this.root}`,
+          { path: drivePath, retryable: false });
+      }
+    }
+    return this.pathApi.join(this.root, ...names);
   }
 
   /** Forget spellings at a path the engine just moved or removed (and, for a folder, below it). */

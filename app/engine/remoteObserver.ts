@@ -1,7 +1,7 @@
-import { ROOT } from '../../protocol/paths.js';
+import { ROOT, parentOf } from '../../protocol/paths.js';
 import type { StateStore } from '../db/stateStore.js';
 import { isSyncError } from '../errors.js';
-import type { RemoteNode } from '../model.js';
+import type { RefusedRemoteEntry, RemoteNode } from '../model.js';
 import type { RemoteStore } from '../remote/remoteStore.js';
 
 const PAGE_SIZE = 1000;
@@ -11,11 +11,18 @@ const PAGE_SIZE = 1000;
  * applied together with its cursor in one transaction, so a crash never
  * leaves the cursor ahead of what the tree reflects. A cursor the service no
  * longer serves triggers a full listing.
+ *
+ * The service is untrusted input: what it sends that the client refuses (a
+ * path the protocol forbids, an entry without its parent folder, a listed
+ * entry outside the folder listed) is left out of the tree and returned, so
+ * the engine can tell the user; the rest of the sync goes on.
  */
 export class RemoteObserver {
   constructor(private readonly remote: RemoteStore, private readonly state: StateStore) {}
 
-  async pull(signal: AbortSignal): Promise<void> {
+  /** Returns the entries refused on the way. */
+  async pull(signal: AbortSignal): Promise<RefusedRemoteEntry[]> {
+    const refused: RefusedRemoteEntry[] = [];
     let cursor = this.state.remoteCursor() ?? 0;
     for (;;) {
       let page;
@@ -23,33 +30,43 @@ export class RemoteObserver {
         page = await this.remote.changes(cursor, { limit: PAGE_SIZE, signal });
       } catch (error) {
         if (isSyncError(error) && error.detail.serviceCode === 'cursor_expired') {
-          cursor = await this.relist(signal);
+          cursor = await this.relist(refused, signal);
           continue;
         }
         throw error;
       }
-      this.state.applyRemoteChanges(page.changes, page.cursor);
+      refused.push(...page.refused, ...this.state.applyRemoteChanges(page.changes, page.cursor));
       cursor = page.cursor;
-      if (!page.hasMore) return;
+      if (!page.hasMore) return refused;
     }
   }
 
   /** Waits (long poll) until the service has changes after the stored cursor; false on timeout. */
   async waitForChanges(waitSeconds: number, signal: AbortSignal): Promise<boolean> {
     const page = await this.remote.changes(this.state.remoteCursor() ?? 0, { limit: 1, waitSeconds, signal });
-    return page.changes.length > 0;
+    return page.changes.length > 0 || page.refused.length > 0;
   }
 
   /** Full listing, walked breadth-first; the cursor is taken first so no later change is missed. */
-  private async relist(signal: AbortSignal): Promise<number> {
+  private async relist(refused: RefusedRemoteEntry[], signal: AbortSignal): Promise<number> {
     const cursor = await this.remote.latestCursor(signal);
     const nodes: RemoteNode[] = [];
+    const ids = new Set<string>();
     const folders = [ROOT];
     while (folders.length > 0) {
       const folder = folders.shift()!;
-      for (const node of await this.remote.list(folder, signal)) {
-        nodes.push(node);
-        if (node.kind === 'folder') folders.push(node.path);
+      const listing = await this.remote.list(folder, signal);
+      refused.push(...listing.refused);
+      for (const node of listing.nodes) {
+        if (parentOf(node.path) !== folder) {
+          refused.push({ path: node.path, reason: `listed in ${folder}, which does not hold it` });
+        } else if (ids.has(node.id)) {
+          refused.push({ path: node.path, reason: 'its id is already another listed entry\'s' });
+        } else {
+          ids.add(node.id);
+          nodes.push(node);
+          if (node.kind === 'folder') folders.push(node.path);
+        }
       }
     }
     this.state.replaceRemoteTree(nodes, cursor);

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Activity, EngineEvent, EngineIssue, EngineState, Transfer } from '../../protocol/engine.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { StateStore } from '../db/stateStore.js';
@@ -12,7 +11,9 @@ import type { RemoteStore } from '../remote/remoteStore.js';
 import { DEFAULT_MASS_DELETE_LIMIT, isMassDelete, type MassDeleteLimit } from '../sync/massDelete.js';
 import { agreedBase, type SyncOp } from '../sync/ops.js';
 import { planSync } from '../sync/planner.js';
+import { setAsideUnsyncable, type UnsyncableEntry } from '../sync/unsyncable.js';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from '../transfer/backoff.js';
+import { partialDirOf } from '../transfer/partialFiles.js';
 import { TokenBucket } from '../transfer/tokenBucket.js';
 import { LocalObserver, checkRootNotEmptied } from './localObserver.js';
 import { LocalOps } from './localOps.js';
@@ -33,7 +34,7 @@ export interface SyncEnginePorts {
 export interface SyncEngineOptions {
   /** The local folder kept in sync. */
   root: string;
-  /** Where partial downloads go; must be on the same disk as `root` for atomic renames. */
+  /** Where the sync state lives; any disk (partial downloads stay on `root`'s, see partialDirOf). */
   stateDir: string;
   /** This machine's name, for conflicted copies. */
   host: string;
@@ -47,6 +48,8 @@ export interface SyncEngineOptions {
   /** Rounds of plan-and-execute in one sync before giving up on convergence. */
   maxRounds?: number;
   watch?: { debounceMs?: number; stabilityMs?: number; pollWaitSeconds?: number };
+  /** Whose file-name and path rules apply locally (default: this process's platform); tests inject 'win32'. */
+  platform?: NodeJS.Platform;
 }
 
 export interface SyncFailure {
@@ -74,6 +77,17 @@ interface RoundResult {
 }
 
 const RECENT_ACTIVITY = 200;
+/** State setting: the entries the last plan set aside as unsyncable on this computer (JSON). */
+const SET_ASIDE_KEY = 'sync.setAside';
+
+/** Failures the user has to act on (free space, check a disk): reported as issues, which the desktop app notifies. */
+const DISK_ISSUES: ReadonlySet<string> = new Set(['disk_full', 'io_error', 'service_full']);
+/**
+ * Failures that last until space is freed here or at the service: more rounds
+ * now cannot help, and no file event will say when it is over, so `run`
+ * looks again after a long pause (about `backoff.maxMs`) instead.
+ */
+const WAIT_CODES: ReadonlySet<string> = new Set(['disk_full', 'service_full']);
 
 /**
  * The sync engine's facade: plain data out (typed events, summaries), a few
@@ -101,13 +115,15 @@ export class SyncEngine {
   private stopped = false;
   private roundController: AbortController | null = null;
   private wake: (() => void) | null = null;
+  /** The pending look-again after a lasting failure (see WAIT_CODES). */
+  private laterWait: AbortController | null = null;
   private dirty = true;
 
   constructor(private readonly ports: SyncEnginePorts, private readonly options: SyncEngineOptions) {
     this.clock = ports.clock ?? systemClock;
-    this.paths = new LocalPaths(options.root);
+    this.paths = new LocalPaths(options.root, { platform: options.platform });
     this.rules = new IgnoreRules(options.root);
-    const scanner = new Scanner(options.root, { rules: this.rules });
+    const scanner = new Scanner(options.root, { rules: this.rules, platform: options.platform });
     this.localObserver = new LocalObserver(scanner, ports.hasher, ports.state, this.paths, 8);
     this.remoteObserver = new RemoteObserver(ports.remote, ports.state);
     this.executor = new OpExecutor(ports.remote, new LocalOps(this.paths, ports.trash), ports.state, () => this.clock.now());
@@ -121,7 +137,7 @@ export class SyncEngine {
       hasher: ports.hasher,
       jobs: ports.state.jobs,
       paths: this.paths,
-      partialDir: join(options.stateDir, 'partial'),
+      partialDir: partialDirOf(options.root),
       upload: this.uploadBucket,
       download: this.downloadBucket,
       clock: this.clock,
@@ -222,7 +238,7 @@ export class SyncEngine {
         return { converged: true, rounds: round, failures: [], heldDeletes: held };
       }
       stuckRounds = result.succeeded === 0 ? stuckRounds + 1 : 0;
-      if (stuckRounds >= 3) break;
+      if (stuckRounds >= 3 || (result.succeeded === 0 && result.failures.some((f) => WAIT_CODES.has(f.code)))) break;
     }
     this.setState(failures.size > 0 ? 'error' : 'idle');
     return { converged: false, rounds: this.options.maxRounds ?? 50, failures: [...failures.values()], heldDeletes: held };
@@ -253,8 +269,9 @@ export class SyncEngine {
         }
         this.dirty = false;
         try {
-          await this.syncOnce();
+          const summary = await this.syncOnce();
           failuresInARow = 0;
+          if (summary.failures.some((f) => WAIT_CODES.has(f.code))) this.retryLater();
         } catch (error) {
           if (this.stopped || this.paused) continue;
           if (isSyncError(error) && (error.code === 'signed_out' || error.code === 'sync_root_missing')) throw error;
@@ -264,11 +281,21 @@ export class SyncEngine {
         }
       }
     } finally {
+      this.laterWait?.abort();
       await watcher.close();
       await polling;
       // A later run() starts afresh, e.g. after the user signed out and in again.
       this.stopped = false;
     }
+  }
+
+  /** Starts another sync after half to all of `backoff.maxMs` (jittered, so many clients do not return at once); one wait at a time. */
+  private retryLater(): void {
+    this.laterWait?.abort();
+    const wait = new AbortController();
+    this.laterWait = wait;
+    const { maxMs } = this.options.backoff ?? DEFAULT_BACKOFF;
+    this.clock.sleep(maxMs / 2 + Math.random() * (maxMs / 2), wait.signal).then(() => this.trigger(), () => {});
   }
 
   private trigger(): void {
@@ -306,10 +333,13 @@ export class SyncEngine {
     try {
       observed = await this.localObserver.observe(signal);
       for (const issue of observed.issues) this.report({ code: issue.code, message: issue.message, path: issue.path });
-      await this.remoteObserver.pull(signal);
+      for (const refused of await this.remoteObserver.pull(signal)) {
+        this.report({ code: 'invalid_remote_path', message: `the service sent a path this client refuses: ${refused.path} (${refused.reason}); it was left out`, path: refused.path });
+      }
     } catch (error) {
       throw this.classify(error);
     }
+    this.reportSetAside();
     // Neither side changed since a plan came out empty: skip loading the base
     // and remote trees (a restart over 100k unchanged files stays far lower in memory).
     if (state.converged()) return { planned: 0, succeeded: 0, held: 0, failures: [] };
@@ -319,7 +349,9 @@ export class SyncEngine {
     } catch (error) {
       throw this.classify(error);
     }
-    const ops = planSync({ base, local: observed.nodes, remote: state.loadRemote() }, { host: this.options.host, now: this.clock.now() });
+    const { trees, unsyncable } = setAsideUnsyncable({ base, local: observed.nodes, remote: state.loadRemote() }, (path) => this.paths.unsyncableReason(path));
+    this.reportSetAside(unsyncable);
+    const ops = planSync(trees, { host: this.options.host, now: this.clock.now() });
     if (ops.length === 0) {
       state.markConverged();
       return { planned: 0, succeeded: 0, held: 0, failures: [] };
@@ -341,6 +373,10 @@ export class SyncEngine {
     const fail = (path: string, error: unknown) => {
       const e = this.classify(error);
       if (e.code === 'signed_out' || e.code === 'aborted') throw e;
+      // Every upload fails alike when the netdisk is full: one issue says so, not one per file.
+      if (e.detail.serviceCode === 'quota_exceeded') {
+        this.report({ code: 'quota_exceeded', message: 'the netdisk is full: uploads wait until files are deleted (and the trash emptied) or the quota is raised' });
+      }
       failures.push({ path, code: e.code, message: e.message });
     };
     const treeOps = runnable.filter((op): op is TreeOp => op.type !== 'uploadFile' && op.type !== 'downloadFile');
@@ -391,6 +427,9 @@ export class SyncEngine {
     else if (e.code === 'sync_root_missing') {
       this.setState('error', e.message);
       this.report({ code: e.code, message: e.message });
+    } else if (DISK_ISSUES.has(e.code)) {
+      // A disk (here or the service's) is full or failing: one visible issue, not one per file; rounds retry later.
+      this.report({ code: e.code, message: e.message });
     }
     return e;
   }
@@ -400,6 +439,20 @@ export class SyncEngine {
     this.activity.push(activity);
     if (this.activity.length > RECENT_ACTIVITY) this.activity.shift();
     this.emit({ type: 'activity', activity });
+  }
+
+  /**
+   * Tells what is set aside as unsyncable here: `entries` when a plan just
+   * found them (kept in the state, so a restart that skips planning because
+   * nothing changed still tells them), else the ones kept.
+   */
+  private reportSetAside(entries?: UnsyncableEntry[]): void {
+    const { state } = this.ports;
+    if (entries) state.setSetting(SET_ASIDE_KEY, JSON.stringify(entries));
+    const told = entries ?? (JSON.parse(state.getSetting(SET_ASIDE_KEY) ?? '[]') as UnsyncableEntry[]);
+    for (const entry of told) {
+      this.report({ code: 'invalid_name', message: `${entry.path} can't be synced to this computer: ${entry.reason}; it stays on the service as it is`, path: entry.path });
+    }
   }
 
   /** Each issue is told once per path and code, not every round. */

@@ -6,6 +6,7 @@ import { backoffDelay, type BackoffPolicy } from '../transfer/backoff.js';
 import { isSmallUpload, uploadSmallFiles } from '../transfer/batchUploader.js';
 import { downloadFile, type DownloadOp } from '../transfer/downloader.js';
 import { runParallel } from '../transfer/parallel.js';
+import { removeOrphanPartials } from '../transfer/partialFiles.js';
 import type { TransferContext } from '../transfer/transferContext.js';
 import { uploadFile, type UploadOp } from '../transfer/uploader.js';
 import type { ProgressTracker } from './progressTracker.js';
@@ -45,6 +46,8 @@ export class TransferRunner {
 
   async run(ops: readonly TransferOp[], handlers: TransferHandlers, signal: AbortSignal): Promise<void> {
     const jobs = this.jobsFor(ops);
+    // Partial files of jobs dropped just now, or left by a crash, go before new bytes are written.
+    await removeOrphanPartials(this.ctx.partialDir, new Set(this.jobs.listJobs().map((job) => job.id)));
     this.tracker.begin(ops.map((op, i) => ({
       jobId: jobs[i]!.id,
       direction: op.type === 'uploadFile' ? 'upload' : 'download',

@@ -6,6 +6,25 @@ import { CASE_PROBE_PREFIX } from './ignore.js';
 
 const WINDOWS_RESERVED_CHARS = /[<>:"\\|?*]/;
 const WINDOWS_DEVICE_NAMES = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Longest whole path each platform's file APIs take: Windows counts UTF-16
+ * units (long paths, as Node passes them), macOS and Linux count bytes of
+ * PATH_MAX less the terminating NUL.
+ */
+const LOCAL_PATH_LIMIT: Partial<Record<NodeJS.Platform, { max: number; unit: 'utf16' | 'bytes' }>> = {
+  win32: { max: 32_767, unit: 'utf16' },
+  darwin: { max: 1_023, unit: 'bytes' },
+};
+const POSIX_PATH_LIMIT = { max: 4_095, unit: 'bytes' } as const;
+
+/** Why `absPath` is too long for this platform's file APIs, or null when it fits. */
+export function localPathTooLong(absPath: string, platform: NodeJS.Platform = process.platform): string | null {
+  const limit = LOCAL_PATH_LIMIT[platform] ?? POSIX_PATH_LIMIT;
+  const length = limit.unit === 'utf16' ? absPath.length : Buffer.byteLength(absPath, 'utf8');
+  return length > limit.max ? `the path on this computer would be ${length} ${limit.unit === 'utf16' ? 'characters' : 'bytes'} long, over its limit of ${limit.max}` : null;
+}
 
 /**
  * Why `name` cannot be synced from or to this platform, or null when it can.
@@ -13,6 +32,8 @@ const WINDOWS_DEVICE_NAMES = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\
  * reserved characters and device names and refuses a trailing dot or space.
  */
 export function invalidNameReason(name: string, platform: NodeJS.Platform = process.platform): string | null {
+  // Not a string any file system can store: UTF-8 (POSIX) and UTF-16 (Windows) names both need whole code points.
+  if (LONE_SURROGATE.test(name)) return 'name is not valid Unicode (a lone UTF-16 surrogate)';
   const checked = checkPath(`/${name}`);
   if (!checked.ok) return checked.reason;
   if (name.includes('/')) return 'name contains "/"';

@@ -16,7 +16,7 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function scan(options: { caseInsensitive?: boolean } = {}) {
+async function scan(options: { caseInsensitive?: boolean; platform?: NodeJS.Platform } = {}) {
   const rules = new IgnoreRules(root);
   await rules.load();
   return new Scanner(root, { rules, ...options }).scan();
@@ -96,6 +96,16 @@ describe('Scanner', () => {
     const { nodes, issues } = await scan();
     expect(nodes.size).toBe(0);
     expect(issues).toEqual([expect.objectContaining({ code: 'invalid_name' })]);
+  });
+
+  it('applies the injected platform\'s name rules: Windows ones on a POSIX disk', async () => {
+    for (const name of ['a:b.txt', 'CON', 'what?', 'back\\slash', 'dot.']) await writeFile(join(root, name), 'x');
+    await writeFile(join(root, 'fine.txt'), 'x');
+    expect((await scan({ platform: 'linux' })).issues).toEqual([]);
+    const { nodes, issues } = await scan({ platform: 'win32' });
+    expect([...nodes.keys()]).toEqual(['/fine.txt']);
+    expect(issues.map((issue) => [issue.code, issue.path]).sort()).toEqual(
+      ['/CON', '/a:b.txt', '/back\\slash', '/dot.', '/what?'].map((path) => ['invalid_name', path]));
   });
 
   it('stops with aborted when cancelled', async () => {

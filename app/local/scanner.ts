@@ -50,6 +50,8 @@ export interface ScannerOptions {
   concurrency?: number;
   /** Whether the root's file system folds case; probed once when left out. */
   caseInsensitive?: boolean;
+  /** Whose file-name rules apply (default: this process's platform); tests inject 'win32'. */
+  platform?: NodeJS.Platform;
 }
 
 /**
@@ -69,7 +71,7 @@ export class Scanner {
   async scan(signal?: AbortSignal): Promise<ScanResult> {
     await this.requireRoot();
     this.caseInsensitive ??= await probeCaseInsensitive(this.root);
-    const walk = new Walk(this.root, this.options.rules, this.caseInsensitive, signal);
+    const walk = new Walk(this.root, this.options.rules, this.caseInsensitive, this.options.platform ?? process.platform, signal);
     await walk.run(this.options.concurrency ?? 32);
     return walk.result;
   }
@@ -107,6 +109,7 @@ class Walk {
     private readonly root: string,
     private readonly rules: IgnoreRules,
     private readonly caseInsensitive: boolean,
+    private readonly platform: NodeJS.Platform,
     private readonly signal: AbortSignal | undefined,
   ) {}
 
@@ -186,7 +189,7 @@ class Walk {
       this.issue(drivePath, 'unreadable', `${drivePath} is neither a file nor a folder`);
       return;
     }
-    const invalid = invalidNameReason(dirent.name);
+    const invalid = invalidNameReason(dirent.name, this.platform);
     if (invalid) {
       this.issue(drivePath, 'invalid_name', `${drivePath} cannot be synced: ${invalid}`);
       return;

@@ -129,7 +129,7 @@ describe('followChanges on an expired cursor', () => {
       changes: async (cursor): Promise<ChangePage> => {
         asked.push(cursor);
         if (cursor < 40) throw expired;
-        return { changes: [], cursor: 45, hasMore: false };
+        return { changes: [], refused: [], cursor: 45, hasMore: false };
       },
     };
     const resyncs: (string | undefined)[] = [];

@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from '../clock.js';
 import { isSyncError, type SyncError } from '../errors.js';
 import { backoffDelay, type BackoffPolicy } from '../transfer/backoff.js';
+import type { RefusedRemoteEntry } from '../model.js';
 import type { RemoteChange, RemoteStore } from './remoteStore.js';
 
 export interface ChangeFeedOptions {
@@ -10,8 +11,9 @@ export interface ChangeFeedOptions {
   /**
    * One page of changes and the cursor after it. The engine commits the cursor
    * together with the page's effects, so a crash replays at most this page.
+   * `refused` are the page's changes the client refuses (to be reported; the cursor moves past them).
    */
-  onPage: (changes: RemoteChange[], cursor: number) => Promise<void>;
+  onPage: (changes: RemoteChange[], cursor: number, refused: RefusedRemoteEntry[]) => Promise<void>;
   /** The cursor is older than the service's retained feed: list everything again; returns the cursor to go on from. */
   onResync: (reason: SyncError) => Promise<number>;
   /** Told about each failure the feed will retry after `delayMs`. */
@@ -50,7 +52,7 @@ export async function followChanges(options: ChangeFeedOptions): Promise<void> {
         ...(options.limit === undefined ? {} : { limit: options.limit }),
       });
       failures = 0;
-      if (page.changes.length > 0 || page.cursor !== cursor) await options.onPage(page.changes, page.cursor);
+      if (page.changes.length > 0 || page.refused.length > 0 || page.cursor !== cursor) await options.onPage(page.changes, page.cursor, page.refused);
       cursor = page.cursor;
       caughtUp = !page.hasMore;
     } catch (error) {

@@ -10,6 +10,7 @@ import { meResponse } from '../../protocol/api.js';
 import { BLOCK_SIZE, hashBytes } from '../../protocol/contentHash.js';
 import { signUp, TEST_PASSWORD } from '../../test/helpers/accounts.js';
 import { startFaultProxy } from '../../test/helpers/faultProxy.js';
+import { HostileService, fileEntry, folderEntry } from '../../test/helpers/hostileService.js';
 import { startTestServer, type TestServer } from '../../test/helpers/testServer.js';
 import { FileCredentialStore } from '../auth/fileCredentialStore.js';
 import { TokenSession } from '../auth/tokenSession.js';
@@ -75,8 +76,8 @@ describe('HttpRemoteStore against the real service', () => {
     expect(docs).toMatchObject({ path: '/Docs', kind: 'folder', size: 0, contentHash: null, mtime: 1_700_000_000_000 });
     expect(docs).not.toHaveProperty('name');
     await remote.mkdir('/Docs/Inner');
-    expect((await remote.list('/')).map((node) => node.path)).toContain('/Docs');
-    expect((await remote.list('/Docs')).map((node) => node.path)).toEqual(['/Docs/Inner']);
+    expect((await remote.list('/')).nodes.map((node) => node.path)).toContain('/Docs');
+    expect((await remote.list('/Docs')).nodes.map((node) => node.path)).toEqual(['/Docs/Inner']);
 
     const moved = await remote.move('/Docs', '/Papers', docs.rev);
     expect(moved).toMatchObject({ id: docs.id, path: '/Papers' });
@@ -238,7 +239,7 @@ describe('HttpRemoteStore against the real service', () => {
   it('reads the change feed, wakes a long poll on a change, and aborts a long poll', async () => {
     const own = await signedInStore(server.url, server.api);
     const initial = await own.changes(0);
-    expect(initial).toEqual({ changes: [], cursor: initial.cursor, hasMore: false });
+    expect(initial).toEqual({ changes: [], refused: [], cursor: initial.cursor, hasMore: false });
 
     const polled = requestArrival(server, '/api/v1/changes');
     const waiting = own.changes(initial.cursor, { waitSeconds: 30 });
@@ -289,7 +290,8 @@ describe('HttpRemoteStore against a broken service', () => {
   it('turns malformed JSON and off-contract answers into typed service errors', async () => {
     const store = await storeAt(fakeUrl);
     expect(await failure(store.meta('/x'))).toMatchObject({ code: 'service', detail: { status: 200, retryable: false } });
-    expect(await failure(store.list('/'))).toMatchObject({ code: 'service', detail: { status: 200 } });
+    // One entry off the contract costs only that entry: it is refused, and said so.
+    expect(await store.list('/')).toEqual({ nodes: [], refused: [{ path: '(no path: undefined)', reason: expect.stringContaining('path') }] });
     const gateway = await failure(store.mkdir('/x'));
     expect(gateway).toMatchObject({ code: 'service', detail: { status: 502 } });
     expect(gateway.retryable).toBe(true);
@@ -366,5 +368,46 @@ describe('HttpRemoteStore when the access token expires mid-transfer', () => {
     })();
     await expect(reading).rejects.toMatchObject({ name: 'SyncError', code: 'aborted' });
     expect(Buffer.concat(received).length).toBeLessThan(bytes.length);
+  });
+});
+
+describe('HttpRemoteStore against a service that answers about other paths', () => {
+  let service: HostileService;
+  let store: HttpRemoteStore;
+  beforeAll(async () => {
+    service = await HostileService.start();
+    const client = new ApiClient(service.url);
+    const session = new TokenSession({ api: client, credentials: new FileCredentialStore(tempDir()) });
+    await session.login('victim', 'password');
+    store = new HttpRemoteStore(client, session);
+  });
+  afterAll(() => service.close());
+
+  it('refuses an entry answer for another path than the one asked, and a batch answered out of order', async () => {
+    service.scripted.set('POST /files/mkdir', () => ({ entry: folderEntry('/elsewhere') }));
+    service.scripted.set('POST /files/move', () => ({ entry: folderEntry('/from') }));
+    service.scripted.set('POST /uploads', () => ({ status: 'done', entry: fileEntry('/other.txt', Buffer.from('x')) }));
+    service.scripted.set('POST /uploads/batch', () => ({ results: [
+      { path: '/b.txt', status: 'done', entry: fileEntry('/b.txt', Buffer.from('b')) },
+      { path: '/a.txt', status: 'done', entry: fileEntry('/a.txt', Buffer.from('a')) },
+    ] }));
+    const malformed = { code: 'service', detail: { status: 200, retryable: false } };
+    expect(await failure(store.mkdir('/asked'))).toMatchObject(malformed);
+    expect(await failure(store.move('/from', '/to'))).toMatchObject(malformed);
+    const a = hashBytes(Buffer.from('a')).contentHash;
+    expect(await failure(store.createUpload({ path: '/mine.txt', size: 1, contentHash: a, blockHashes: [], mtime: 1, ifRev: null }))).toMatchObject(malformed);
+    const file = (path: string) => ({ path, content: Buffer.from(path), contentHash: a, mtime: 1, ifRev: null });
+    expect(await failure(store.batchUpload([file('/a.txt'), file('/b.txt')]))).toMatchObject(malformed);
+    // In order, the same answer is taken.
+    expect((await store.batchUpload([file('/b.txt'), file('/a.txt')])).map((result) => result.ok && result.node.path)).toEqual(['/b.txt', '/a.txt']);
+  });
+
+  it('sets apart a refused change of a feed page and still moves the cursor past it', async () => {
+    service.create(folderEntry('/ok'));
+    service.push({ op: 'create', path: '/../x', entry: folderEntry('/../x') });
+    const page = await store.changes(0);
+    expect(page.changes.map((change) => change.path)).toEqual(['/ok']);
+    expect(page.refused).toEqual([{ path: '/../x', reason: expect.stringContaining('".."') }]);
+    expect(page.cursor).toBe(2);
   });
 });

@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import {
-  batchUploadResponse, changesResponse, latestCursorResponse, createUploadResponse, entryResponse, listResponse, meResponse,
+  batchUploadResponse, checkedChangesResponse, checkedListResponse, latestCursorResponse, createUploadResponse, entryResponse, meResponse,
   uploadStatusSchema, type CreateUploadRequest, type User,
 } from '../../protocol/api.js';
 import { ERROR_STATUS, errorCodeSchema } from '../../protocol/errors.js';
@@ -11,11 +11,12 @@ import type { TokenSession } from '../auth/tokenSession.js';
 import { SyncError } from '../errors.js';
 import type { RemoteNode } from '../model.js';
 import type { ApiClient, ApiRequest } from './apiClient.js';
-import { malformedAnswer, serviceRefusal } from './remoteErrors.js';
+import { atPath, malformedAnswer, serviceRefusal } from './remoteErrors.js';
+import { refusedEntry } from './refusedEntry.js';
 import { toRemoteNode } from './remoteNode.js';
 import type {
   BatchFile, BatchResult, ChangePage, ChangesOptions, Challenge, ChunkBody, Download, DownloadOptions,
-  PutChunkOptions, RemoteStore, UploadStart, UploadStatus,
+  Listing, PutChunkOptions, RemoteStore, UploadStart, UploadStatus,
 } from './remoteStore.js';
 
 /** Extra silence a long poll may see beyond its wait before the socket counts as dead. */
@@ -31,26 +32,29 @@ export class HttpRemoteStore implements RemoteStore {
     return (await this.call({ method: 'GET', path: '/me', signal }, meResponse)).user;
   }
 
-  async list(path: string, signal?: AbortSignal): Promise<RemoteNode[]> {
-    const { entries } = await this.call({ method: 'GET', path: '/files', searchParams: { path }, signal }, listResponse);
-    return entries.map(toRemoteNode);
+  async list(path: string, signal?: AbortSignal): Promise<Listing> {
+    const { entries } = await this.call({ method: 'GET', path: '/files', searchParams: { path }, signal }, checkedListResponse);
+    return {
+      nodes: entries.accepted.map(toRemoteNode),
+      refused: entries.refused.map(({ item, reason }) => refusedEntry(item, reason)),
+    };
   }
 
   async meta(path: string, signal?: AbortSignal): Promise<RemoteNode> {
-    return this.entry({ method: 'GET', path: '/files/meta', searchParams: { path }, signal });
+    return this.entry({ method: 'GET', path: '/files/meta', searchParams: { path }, signal }, path);
   }
 
   mkdir(path: string, options: { mtime?: number; signal?: AbortSignal } = {}): Promise<RemoteNode> {
     const json = options.mtime === undefined ? { path } : { path, mtime: options.mtime };
-    return this.entry({ method: 'POST', path: '/files/mkdir', json, signal: options.signal });
+    return this.entry({ method: 'POST', path: '/files/mkdir', json, signal: options.signal }, path);
   }
 
   move(from: string, to: string, ifRev?: string | null, signal?: AbortSignal): Promise<RemoteNode> {
-    return this.entry({ method: 'POST', path: '/files/move', json: { from, to, ifRev }, signal });
+    return this.entry({ method: 'POST', path: '/files/move', json: { from, to, ifRev }, signal }, to);
   }
 
   delete(path: string, ifRev?: string | null, signal?: AbortSignal): Promise<RemoteNode> {
-    return this.entry({ method: 'POST', path: '/files/delete', json: { path, ifRev }, signal });
+    return this.entry({ method: 'POST', path: '/files/delete', json: { path, ifRev }, signal }, path);
   }
 
   async latestCursor(signal?: AbortSignal): Promise<number> {
@@ -65,9 +69,10 @@ export class HttpRemoteStore implements RemoteStore {
       searchParams: { cursor, wait, ...(options.limit === undefined ? {} : { limit: options.limit }) },
       signal: options.signal,
       idleTimeoutMs: wait * 1000 + LONG_POLL_GRACE_MS,
-    }, changesResponse);
+    }, checkedChangesResponse);
     return {
-      changes: page.changes.map(({ entry, ...change }) => ({ ...change, node: toRemoteNode(entry) })),
+      changes: page.changes.accepted.map(({ entry, ...change }) => ({ ...change, node: toRemoteNode(entry) })),
+      refused: page.changes.refused.map(({ item, reason }) => refusedEntry(item, reason)),
       cursor: page.cursor,
       hasMore: page.hasMore,
     };
@@ -75,7 +80,7 @@ export class HttpRemoteStore implements RemoteStore {
 
   async createUpload(request: CreateUploadRequest, signal?: AbortSignal): Promise<UploadStart> {
     const answer = await this.call({ method: 'POST', path: '/uploads', json: request, signal }, createUploadResponse);
-    return answer.status === 'done' ? { status: 'done', node: toRemoteNode(answer.entry) } : answer;
+    return answer.status === 'done' ? { status: 'done', node: atPath(toRemoteNode(answer.entry), request.path) } : answer;
   }
 
   async answerChallenge(request: CreateUploadRequest, challenge: Challenge, localPath: string, signal?: AbortSignal): Promise<UploadStart> {
@@ -127,8 +132,12 @@ export class HttpRemoteStore implements RemoteStore {
       })),
     };
     const { results } = await this.call({ method: 'POST', path: '/uploads/batch', json, signal }, batchUploadResponse);
+    // Answered one by one, in order: a result for another file must not be taken for this one's.
+    if (results.length !== files.length || results.some((result, i) => result.path !== files[i]!.path.normalize('NFC'))) {
+      throw malformedAnswer(200, 'the batch answer does not match the files sent, one by one');
+    }
     return results.map((result): BatchResult => {
-      if (result.status === 'done') return { path: result.path, ok: true, node: toRemoteNode(result.entry) };
+      if (result.status === 'done') return { path: result.path, ok: true, node: atPath(toRemoteNode(result.entry), result.path) };
       const code = errorCodeSchema.safeParse(result.error.code);
       const error = code.success
         ? serviceRefusal(ERROR_STATUS[code.data], code.data, result.error.message, result.error.details)
@@ -163,10 +172,13 @@ export class HttpRemoteStore implements RemoteStore {
     return this.session.authorized((accessToken) => this.api.call({ ...request, accessToken }, schema));
   }
 
-  private async entry(request: AuthorizedRequest): Promise<RemoteNode> {
-    return toRemoteNode((await this.call(request, entryResponse)).entry);
+  /** An entry answer; with `expectedPath`, the entry must be the one asked about (a move: the one at the target). */
+  private async entry(request: AuthorizedRequest, expectedPath?: string): Promise<RemoteNode> {
+    const node = toRemoteNode((await this.call(request, entryResponse)).entry);
+    return expectedPath === undefined ? node : atPath(node, expectedPath);
   }
 }
+
 
 /** The challenged bytes of the local file; a shorter file has changed since it was hashed. */
 async function readRange(localPath: string, offset: number, length: number): Promise<Uint8Array> {

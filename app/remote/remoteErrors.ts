@@ -2,6 +2,7 @@ import { entrySchema } from '../../protocol/api.js';
 import { errorBodySchema, type ErrorCode } from '../../protocol/errors.js';
 import { SyncError, type SyncErrorCode } from '../errors.js';
 import type { RemoteNode } from '../model.js';
+import { printablePath } from './refusedEntry.js';
 import { toRemoteNode } from './remoteNode.js';
 
 /**
@@ -36,14 +37,22 @@ const CLIENT_CODE: Partial<Record<ErrorCode, SyncErrorCode>> = {
   content_hash_mismatch: 'hash_mismatch',
   block_hashes_mismatch: 'hash_mismatch',
   chunk_hash_mismatch: 'hash_mismatch',
+  insufficient_storage: 'service_full',
 };
 
 /** Refusals that go away by themselves: worth a retry after a pause. */
 const TRANSIENT: ReadonlySet<ErrorCode> = new Set(['rate_limited', 'chunk_busy']);
+/**
+ * Refusals that last until someone acts (the service's disk is full, or the
+ * user's netdisk is): quick retries would only hammer the service, so the
+ * engine waits much longer (see WAIT_CODES in the sync engine) and says so as
+ * an issue.
+ */
+const LASTING: ReadonlySet<ErrorCode> = new Set(['insufficient_storage', 'quota_exceeded']);
 
 /** A service refusal (status + wire error code) as a client error. */
 export function serviceRefusal(status: number, code: ErrorCode, message: string, details?: Record<string, unknown>): SyncError {
-  const detail = { status, serviceCode: code, retryable: status >= 500 || TRANSIENT.has(code) };
+  const detail = { status, serviceCode: code, retryable: !LASTING.has(code) && (status >= 500 || TRANSIENT.has(code)) };
   const text = `${message} (${code}, HTTP ${status})`;
   const clientCode = CLIENT_CODE[code] ?? 'service';
   if (clientCode === 'conflict') {
@@ -88,4 +97,12 @@ export function errorFromTransport(error: unknown, signal?: AbortSignal): SyncEr
   }
   const reason = error instanceof Error ? error.message : String(error);
   return new SyncError('network', `the service could not be reached: ${reason}`, { retryable: true });
+}
+
+/** The service answered about the path the client asked about, not another one: anything else is a malformed answer. */
+export function atPath(node: RemoteNode, expectedPath: string): RemoteNode {
+  if (node.path !== expectedPath.normalize('NFC')) {
+    throw malformedAnswer(200, `the service answered with ${printablePath(node.path)} for ${expectedPath}`);
+  }
+  return node;
 }

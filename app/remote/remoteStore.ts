@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import type { challengeSchema, CreateUploadRequest, UploadStatus, User } from '../../protocol/api.js';
 import type { SyncError } from '../errors.js';
-import type { RemoteChange, RemoteNode } from '../model.js';
+import type { RefusedRemoteEntry, RemoteChange, RemoteNode } from '../model.js';
 
 export type { CreateUploadRequest, UploadStatus };
 export type Challenge = z.infer<typeof challengeSchema>;
@@ -11,8 +11,16 @@ export type { RemoteChange };
 
 export interface ChangePage {
   changes: RemoteChange[];
+  /** Changes of this page the client refuses; the cursor still moves past them. */
+  refused: RefusedRemoteEntry[];
   cursor: number;
   hasMore: boolean;
+}
+
+/** One folder's listing: the entries the client accepts, and the ones it refuses. */
+export interface Listing {
+  nodes: RemoteNode[];
+  refused: RefusedRemoteEntry[];
 }
 
 export interface ChangesOptions {
@@ -77,7 +85,7 @@ export interface Download {
  */
 export interface RemoteStore {
   me(signal?: AbortSignal): Promise<User>;
-  list(path: string, signal?: AbortSignal): Promise<RemoteNode[]>;
+  list(path: string, signal?: AbortSignal): Promise<Listing>;
   meta(path: string, signal?: AbortSignal): Promise<RemoteNode>;
   mkdir(path: string, options?: { mtime?: number; signal?: AbortSignal }): Promise<RemoteNode>;
   move(from: string, to: string, ifRev?: string | null, signal?: AbortSignal): Promise<RemoteNode>;

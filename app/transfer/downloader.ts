@@ -1,16 +1,15 @@
 import { createWriteStream } from 'node:fs';
-import { link, mkdir, open, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
+import { link, open, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { SyncError } from '../errors.js';
 import { errnoCode, syncErrorFromFs } from '../fsErrors.js';
 import type { Job } from '../db/stateStore.js';
 import { sameLocalState, statLocal } from '../engine/localPaths.js';
-import { PARTIAL_DOWNLOAD_SUFFIX } from '../local/ignore.js';
 import { conflictedCopyName } from '../sync/conflictName.js';
 import type { LocalNode, RemoteNode } from '../model.js';
 import { runParallel } from './parallel.js';
+import { ensurePartialDir, partialFileOf } from './partialFiles.js';
 import { throttle } from './throttle.js';
 import type { TransferContext } from './transferContext.js';
 
@@ -29,7 +28,7 @@ interface DownloadPayload {
 
 /**
  * Fetches one file with parallel Range reads written at their offsets into a
- * partial file in the state dir, persisting each finished chunk so a restart
+ * partial file on the sync folder's disk (see partialDirOf), persisting each finished chunk so a restart
  * resumes. The whole is then fsync'd and verified against the content hash,
  * and renamed into place only if the local file is still what the plan saw.
  */
@@ -37,8 +36,8 @@ export async function downloadFile(ctx: TransferContext, job: Job, op: DownloadO
   const { remote } = op;
   const contentHash = remote.contentHash;
   if (contentHash === null) throw new SyncError('internal', `${op.path} is not a file on the service`);
-  await mkdir(ctx.partialDir, { recursive: true, mode: 0o700 });
-  const partial = join(ctx.partialDir, `${job.id}${PARTIAL_DOWNLOAD_SUFFIX}`);
+  await ensurePartialDir(ctx.partialDir);
+  const partial = partialFileOf(ctx.partialDir, job.id);
   const chunkCount = Math.ceil(remote.size / DOWNLOAD_CHUNK_BYTES);
 
   const payload = job.payload as DownloadPayload;
@@ -97,12 +96,13 @@ export async function downloadFile(ctx: TransferContext, job: Job, op: DownloadO
 
 /** The atomic step: only if the target is still what the plan saw; a new file never clobbers one that appeared meanwhile. */
 export async function placeDownload(ctx: Pick<TransferContext, 'paths' | 'hasher' | 'clock'>, op: DownloadOp, partial: string): Promise<LocalNode> {
-  const target = ctx.paths.abs(op.path);
+  const target = await ctx.paths.forChange(op.path);
   if (!sameLocalState(await statLocal(target, op.path), op.expectLocal)) {
     throw new SyncError('file_changed', `${op.path} changed locally during the download; both versions will be kept`, { path: op.path, retryable: false });
   }
   const mtime = new Date(op.remote.mtime);
-  await utimes(partial, mtime, mtime);
+  // The service's mtime is a hint from another machine: one this disk cannot store (out of its range) leaves the download's own.
+  await utimes(partial, mtime, mtime).catch((error: unknown) => { if (errnoCode(error) !== 'EINVAL') throw error; });
   try {
     if (op.expectLocal?.kind === 'file') await setAsideReplaced(ctx, op, op.expectLocal, target, `${partial}.replaced`);
     if (op.expectLocal?.kind === 'folder') {
@@ -148,7 +148,7 @@ async function setAsideReplaced(ctx: Pick<TransferContext, 'paths' | 'hasher' | 
     await link(aside, target);
   } catch (error) {
     if (errnoCode(error) !== 'EEXIST') throw error;
-    await link(aside, ctx.paths.abs(conflictedCopyName(op.path, hostname(), new Date(ctx.clock.now()))));
+    await link(aside, await ctx.paths.forChange(conflictedCopyName(op.path, hostname(), new Date(ctx.clock.now()))));
   }
   await unlink(aside);
   throw new SyncError('file_changed', `${op.path} changed locally during the download; both versions will be kept`, { path: op.path, retryable: false });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -65,5 +65,18 @@ describe('placeDownload', () => {
     await expect(placeDownload(ctx(), { path: '/doc.txt', remote: remoteOf('remote file'), expectLocal: null }, partial)).rejects.toMatchObject({ code: 'file_changed' });
     expect(readFileSync(join(root, 'doc.txt'), 'utf8')).toBe('new local file');
     expect(existsSync(partial)).toBe(true);
+  });
+});
+
+describe('placeDownload through a symbolic link', () => {
+  it('refuses a target whose folder is a link leading out of the sync folder', async () => {
+    const outside = join(dir, 'outside');
+    mkdirSync(outside);
+    symlinkSync(outside, join(root, 'docs'));
+    const partial = join(partialDir, '1.partial');
+    writeFileSync(partial, 'new');
+    const op = { path: '/docs/doc.txt', remote: { ...remoteOf('new'), path: '/docs/doc.txt' }, expectLocal: null };
+    await expect(placeDownload(ctx(), op, partial)).rejects.toMatchObject({ code: 'outside_sync_root' });
+    expect(readdirSync(outside)).toEqual([]);
   });
 });

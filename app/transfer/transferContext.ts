@@ -11,7 +11,7 @@ export interface TransferContext {
   hasher: Hasher;
   jobs: JobQueueStore;
   paths: LocalPaths;
-  /** Partial downloads live here: inside the state dir, on the sync folder's disk, so the final rename is atomic. */
+  /** Partial downloads live here (partialDirOf the root): on the sync folder's disk, so the final rename and link are atomic. */
   partialDir: string;
   upload: TokenBucket;
   download: TokenBucket;

@@ -4,6 +4,7 @@ import { SyncError, isSyncError } from '../errors.js';
 import type { Job } from '../db/stateStore.js';
 import { sameLocalState, statLocal } from '../engine/localPaths.js';
 import type { LocalNode, RemoteNode } from '../model.js';
+import { atPath } from '../remote/remoteErrors.js';
 import type { ChunkBody, CreateUploadRequest, UploadStatus } from '../remote/remoteStore.js';
 import { runParallel } from './parallel.js';
 import { throttle } from './throttle.js';
@@ -100,7 +101,7 @@ export async function uploadFile(ctx: TransferContext, job: Job, op: UploadOp, s
     await file?.close();
   }
   if (await changed()) throw await dropSession(ctx, job, session.uploadId, op.path);
-  return ctx.remote.completeUpload(session.uploadId, signal);
+  return atPath(await ctx.remote.completeUpload(session.uploadId, signal), op.path);
 }
 
 /** Gives up the session (if any) of a file that changed under it, and says so; the next plan uploads the new content. */

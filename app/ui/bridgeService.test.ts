@@ -1,8 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { BridgeEvent } from '../../protocol/bridge.js';
+import type { BridgeEvent, Snapshot } from '../../protocol/bridge.js';
 import { signUp, TEST_PASSWORD, type SignedUpUser } from '../../test/helpers/accounts.js';
 import { startTestServer, type TestServer } from '../../test/helpers/testServer.js';
 import { FileCredentialStore } from '../auth/fileCredentialStore.js';
@@ -74,6 +75,28 @@ describe('BridgeService over a real client and service', () => {
     expect(devices.find((device) => device.current)?.deviceName).toMatch(/^netdisk-sync on /);
     expect(await service.call('signOut', undefined)).toMatchObject({ state: 'signed_out' });
     await expect(service.call('listDevices', undefined)).rejects.toMatchObject({ code: 'signed_out' });
+  });
+
+  it('shows the storage quota, and a full netdisk as one issue, not one per file or per round', async () => {
+    await server.close();
+    server = await startTestServer((config) => { config.limits.quotaBytes = 100 * 1024; });
+    user = await signUp(server.api);
+    const { service, events } = await openService();
+    await service.call('signInWithPassword', { username: user.user.username, password: TEST_PASSWORD });
+    await expect.poll(() => events.find((event) => event.type === 'storage'), { timeout: 15_000 })
+      .toEqual({ type: 'storage', storage: { usedBytes: 0, reservedBytes: 0, quotaBytes: 100 * 1024 } });
+    // Three 60 KiB files: only one fits in 100 KiB.
+    for (const name of ['a', 'b', 'c']) writeFileSync(join(root, 'folder', `${name}.bin`), randomBytes(60 * 1024));
+    const quotaIssues = () => events.filter((event) => event.type === 'issue' && event.issue.code === 'quota_exceeded');
+    await expect.poll(quotaIssues, { timeout: 15_000 }).toHaveLength(1);
+    await expect.poll(async () => ((await service.call('getSnapshot', undefined)) as Snapshot).storage?.usedBytes, { timeout: 15_000 }).toBe(60 * 1024);
+    // Another round (a new file, refused too) does not repeat the issue.
+    const seen = events.length;
+    writeFileSync(join(root, 'folder', 'd.bin'), randomBytes(60 * 1024));
+    await expect.poll(() => events.slice(seen).some((event) => event.type === 'state' && event.state === 'error'), { timeout: 15_000 }).toBe(true);
+    expect(events.slice(seen).some((event) => event.type === 'activity' && event.activity.path === '/d.bin')).toBe(false);
+    expect(quotaIssues()).toHaveLength(1);
+    expect(((await service.call('getSnapshot', undefined)) as Snapshot).issues.filter((issue) => issue.code === 'quota_exceeded')).toHaveLength(1);
   });
 
   it('keeps settings in the state folder and the ignore file; a new service over the reopened client reads them', async () => {

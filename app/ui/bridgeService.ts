@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { sessionsResponse } from '../../protocol/api.js';
+import { sessionsResponse, type StorageUsage } from '../../protocol/api.js';
 import {
   BRIDGE_ERROR_CODES, bridgeCommands,
   type BridgeCommandName, type BridgeErrorInfo, type BridgeEvent, type BridgeResult,
@@ -77,6 +77,7 @@ export class BridgeService {
   private engineDetail: string | undefined;
   private issues: EngineIssue[] = [];
   private massDelete: MassDeleteHold | null = null;
+  private storage: StorageUsage | undefined;
   private sessionReason: SessionInfo['reason'] = null;
   private running: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
@@ -131,7 +132,11 @@ export class BridgeService {
     this.unsubscribe.push(this.client.engine.on((event) => {
       switch (event.type) {
         case 'progress': this.progress = event.progress; break;
-        case 'state': this.engineDetail = event.detail; break;
+        case 'state':
+          this.engineDetail = event.detail;
+          // A round ended: files came or went, so the storage figures may have moved.
+          if (event.state === 'idle' || event.state === 'error') this.refreshStorage();
+          break;
         case 'issue': this.issues = [...this.issues, event.issue].slice(-MAX_ISSUES); break;
         case 'massDelete': this.massDelete = { count: event.count, side: event.side, total: event.total }; break;
         case 'activity':
@@ -143,13 +148,18 @@ export class BridgeService {
     }));
     this.unsubscribe.push(this.client.session.onStateChange((state, reason) => {
       this.sessionReason = reason ? { code: reason.detail.serviceCode ?? reason.code, message: reason.message } : null;
-      if (state === 'signed_in') this.runEngine();
-      else void this.stopEngine();
+      if (state === 'signed_in') {
+        this.runEngine();
+        this.refreshStorage();
+      } else void this.stopEngine();
       this.emit({ type: 'session', session: this.sessionInfo() });
     }));
     this.conflicts.addFromTree(this.client.state.loadLocal().keys());
     for (const activity of this.client.engine.recentActivity()) this.conflicts.add(activity);
-    if (this.client.session.state === 'signed_in') this.runEngine();
+    if (this.client.session.state === 'signed_in') {
+      this.runEngine();
+      this.refreshStorage();
+    }
     // A page that followed a change of location learns the new sync's session (and reloads its snapshot).
     this.emit({ type: 'session', session: this.sessionInfo() });
   }
@@ -202,7 +212,19 @@ export class BridgeService {
       providers: this.options.providers ?? DEFAULT_PROVIDERS,
       capabilities: { changeLocation: this.options.changeLocation !== undefined, builtInService: this.options.builtInService !== undefined },
       usesBuiltInService: this.options.builtInService?.inUse ?? false,
+      ...(this.storage ? { storage: this.storage } : {}),
     }));
+  }
+
+  /** Asks the service for the account's storage and tells the page when it changed; a failure keeps the last figures. */
+  private refreshStorage(): void {
+    this.client.account.storage().then((storage) => {
+      if (!storage || this.closed) return;
+      const known = this.storage;
+      if (known && known.usedBytes === storage.usedBytes && known.reservedBytes === storage.reservedBytes && known.quotaBytes === storage.quotaBytes) return;
+      this.storage = storage;
+      this.emit({ type: 'storage', storage });
+    }, () => {});
   }
 
   private sessionInfo(): SessionInfo {
@@ -286,8 +308,8 @@ export class BridgeService {
   private async keepConflictVersion(id: string, keep: 'original' | 'copy'): Promise<void> {
     const conflict = this.conflicts.get(id);
     if (!conflict) throw new SyncError('not_found', 'this conflict is already resolved');
-    const original = this.localPath(conflict.path);
-    const copy = this.localPath(conflict.copyPath);
+    const original = await this.changeablePath(conflict.path);
+    const copy = await this.changeablePath(conflict.copyPath);
     // Nothing is deleted outright: the version not kept goes to the trash.
     if (keep === 'original') {
       await this.client.trash.moveToTrash(copy);
@@ -309,9 +331,12 @@ export class BridgeService {
   }
 
   private localPath(drivePath: string): string {
-    const check = checkEntryPath(drivePath);
-    if (!check.ok) throw new BridgeError('invalid_request', `not a path in the drive: ${check.reason}`);
-    return this.paths.abs(check.path);
+    return this.paths.abs(requestedPath(drivePath));
+  }
+
+  /** For a rename or a trash: like `localPath`, and never through a symbolic link inside the folder. */
+  private changeablePath(drivePath: string): Promise<string> {
+    return this.paths.forChange(requestedPath(drivePath));
   }
 
   private ignoreFile(): string {
@@ -354,4 +379,11 @@ export class BridgeService {
   private emit(event: BridgeEvent): void {
     for (const listener of this.listeners) listener(event);
   }
+}
+
+/** A drive path the page sent, checked. */
+function requestedPath(drivePath: string): string {
+  const check = checkEntryPath(drivePath);
+  if (!check.ok) throw new BridgeError('invalid_request', `not a path in the drive: ${check.reason}`);
+  return check.path;
 }

@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { BridgeApi, Device, Language, Snapshot } from '../../protocol/bridge.js';
 import { ErrorNotice } from './ErrorNotice.js';
-import { formatTime } from './format.js';
+import { formatBytes, formatTime } from './format.js';
 import { useI18n } from './i18n.js';
 import { LocationForm } from './LocationForm.js';
 import { useCommand } from './useCommand.js';
@@ -25,6 +25,18 @@ function draftOf(settings: Snapshot['settings']): Draft {
     startAtLogin: settings.startAtLogin,
     language: settings.language ?? '',
   };
+}
+
+/** "1.2 GB of 100 GB used", with a warning once the quota is reached. */
+function StorageLine({ storage }: { storage: NonNullable<Snapshot['storage']> }) {
+  const { t } = useI18n();
+  const used = storage.usedBytes + storage.reservedBytes;
+  return (
+    <p className={used >= storage.quotaBytes ? 'storage full' : 'storage'}>
+      {t('settings.storage', { used: formatBytes(storage.usedBytes, t), quota: formatBytes(storage.quotaBytes, t) })}
+      {used >= storage.quotaBytes ? ` ${t('settings.storageFull')}` : ''}
+    </p>
+  );
 }
 
 export function SettingsScreen({ bridge, snapshot }: { bridge: BridgeApi; snapshot: Snapshot }) {
@@ -117,6 +129,7 @@ export function SettingsScreen({ bridge, snapshot }: { bridge: BridgeApi; snapsh
 
       <h3>{t('settings.account')}</h3>
       {snapshot.session.username ? <p>{t('overview.signedInAs', { name: snapshot.session.username })}</p> : null}
+      {snapshot.storage ? <StorageLine storage={snapshot.storage} /> : null}
       <button type="button" onClick={() => void account.run(() => bridge.signOut())}>{t('settings.signOut')}</button>
       {account.error ? <ErrorNotice error={account.error} onDismiss={account.clearError} /> : null}
 

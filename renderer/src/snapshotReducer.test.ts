@@ -34,6 +34,12 @@ describe('applyEvents', () => {
     expect(snapshot.transfers[1]?.bytesDone).toBe(0);
   });
 
+  it('takes the latest storage figures the service reported', () => {
+    const storage = { usedBytes: 5, reservedBytes: 1, quotaBytes: 10 };
+    expect(snapshot.storage).toBeUndefined();
+    expect(applyEvents(snapshot, [{ type: 'storage', storage: { ...storage, usedBytes: 2 } }, { type: 'storage', storage }]).storage).toEqual(storage);
+  });
+
   it('follows state, mass-delete holds and their clearing, session and settings', () => {
     const next = applyEvents(snapshot, [
       { type: 'state', state: 'paused' },

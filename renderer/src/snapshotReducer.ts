@@ -28,6 +28,7 @@ export function applyEvents(snapshot: Snapshot, events: readonly BridgeEvent[]):
       case 'session': next = { ...next, session: event.session }; break;
       case 'settings': next = { ...next, settings: event.settings }; break;
       case 'conflicts': next = { ...next, conflicts: event.conflicts }; break;
+      case 'storage': next = { ...next, storage: event.storage }; break;
     }
   }
   if (transfers) next = { ...next, transfers: [...transfers.values()] };

@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -123,6 +124,8 @@ describe('password accounts', () => {
     ]));
     expect(doc.paths['/api/v1/auth/sessions/{id}']!.delete!.security).toEqual([{ bearer: [] }]);
     expect(doc.paths['/api/v1/auth/login']!.post!.security).toBeUndefined();
+    const me = JSON.stringify(doc.paths['/api/v1/me']!.get);
+    for (const field of ['storage', 'usedBytes', 'reservedBytes', 'quotaBytes', 'quota_exceeded']) expect(me).toContain(field);
   });
 
   test('a password stored at another cost is rehashed at the configured cost on sign-in', async () => {
@@ -146,32 +149,91 @@ describe('password accounts', () => {
   });
 });
 
-describe('login rate limiting', () => {
+/** A JSON POST sent from another loopback address (all of 127.0.0.0/8 is this machine), as another client would. */
+function postFrom(localAddress: string, url: string, body: unknown): Promise<{ status: number; retryAfter: string | undefined; code: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method: 'POST', localAddress, headers: { 'content-type': 'application/json' } }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => { text += chunk; });
+      response.on('end', () => {
+        const parsed = text ? (JSON.parse(text) as { error?: { code: string } }) : {};
+        resolve({ status: response.statusCode ?? 0, retryAfter: response.headers['retry-after'], code: parsed.error?.code });
+      });
+    });
+    request.on('error', reject);
+    request.end(JSON.stringify(body));
+  });
+}
+
+describe('login throttling by address and username', () => {
   let now = Date.UTC(2030, 0, 1);
   let server: TestServer;
   beforeAll(async () => { server = await startTestServer(() => {}, { now: () => now }); });
   afterAll(async () => { await server.close(); });
 
-  const login = (username: string, password: string) => jsonRequest(server.api, 'POST', '/auth/login', { body: { username, password } });
+  const loginFrom = (address: string, username: string, password: string) =>
+    postFrom(address, `${server.api}/auth/login`, { username, password });
 
-  test('ten failures for one username lock it (429 + Retry-After) until the window passes', async () => {
+  test('guesses from one address get growing delays there, and never lock the owner out elsewhere', async () => {
     const { user } = await signUp(server.api);
-    for (let i = 0; i < 10; i++) expect((await login(user.username, `guess ${i}`)).status).toBe(401);
-    const locked = await login(user.username.toUpperCase(), TEST_PASSWORD);
-    expect(locked.status).toBe(429);
-    expect(errorCodeOf(locked)).toBe('rate_limited');
-    expect(Number(locked.headers.get('retry-after'))).toBe(15 * 60);
-
-    now += 15 * 60 * 1000;
-    expect((await login(user.username, TEST_PASSWORD)).status).toBe(200);
+    const attacker = '127.0.0.2';
+    for (let i = 0; i < 5; i++) expect((await loginFrom(attacker, user.username, `guess ${i}`)).status).toBe(401);
+    const waits: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const refused = await loginFrom(attacker, user.username.toUpperCase(), TEST_PASSWORD);
+      expect([refused.status, refused.code]).toEqual([429, 'rate_limited']);
+      waits.push(refused.retryAfter!);
+      now += Number(refused.retryAfter) * 1000;
+      expect((await loginFrom(attacker, user.username, `guess again ${i}`)).status).toBe(401);
+    }
+    expect(waits).toEqual(['1', '2', '4', '8', '16', '32']);
+    // Eleven wrong passwords later, the owner at another address signs in at once.
+    expect((await loginFrom('127.0.0.3', user.username, TEST_PASSWORD)).status).toBe(200);
+    // And the attacker's address still waits, even with the right password.
+    expect((await loginFrom(attacker, user.username, TEST_PASSWORD)).status).toBe(429);
   });
 
-  test('fifty failures from one address lock that address for every username', async () => {
+  test('one address trying many usernames is stopped after 100 failures; other addresses are not', async () => {
     now += 60 * 60 * 1000;
     const { user } = await signUp(server.api);
-    for (let i = 0; i < 50; i++) expect((await login(uniqueUsername('ghost'), 'some password')).status).toBe(401);
-    const locked = await login(user.username, TEST_PASSWORD);
-    expect(locked.status).toBe(429);
-    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+    const sprayer = '127.0.0.4';
+    for (let i = 0; i < 100; i++) expect((await loginFrom(sprayer, uniqueUsername('ghost'), 'some password')).status).toBe(401);
+    const locked = await loginFrom(sprayer, user.username, TEST_PASSWORD);
+    expect([locked.status, locked.code]).toEqual([429, 'rate_limited']);
+    expect(Number(locked.retryAfter)).toBeGreaterThan(0);
+    expect((await loginFrom('127.0.0.5', user.username, TEST_PASSWORD)).status).toBe(200);
+  });
+});
+
+describe('registration limits', () => {
+  test('registrations are limited per address per hour (NETDISK_REGISTRATIONS_PER_HOUR)', async () => {
+    let now = Date.UTC(2030, 0, 1);
+    const server = await startTestServer((config) => { config.limits.registrationsPerHour = 2; }, { now: () => now });
+    try {
+      const register = (address: string) => postFrom(address, `${server.api}/auth/register`, { username: uniqueUsername('reg'), password: TEST_PASSWORD });
+      expect((await register('127.0.0.6')).status).toBe(201);
+      expect((await register('127.0.0.6')).status).toBe(201);
+      const third = await register('127.0.0.6');
+      expect([third.status, third.code]).toEqual([429, 'rate_limited']);
+      expect(Number(third.retryAfter)).toBeGreaterThan(0);
+      expect((await register('127.0.0.7')).status).toBe(201);
+      now += 60 * 60 * 1000 + 1;
+      expect((await register('127.0.0.6')).status).toBe(201);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('NETDISK_REGISTRATION=closed: register is 403 forbidden and creates nothing', async () => {
+    const server = await startTestServer((config) => { config.registration = 'closed'; });
+    try {
+      const users = countRows(server, 'users');
+      const response = await jsonRequest(server.api, 'POST', '/auth/register', { body: { username: uniqueUsername('closed'), password: TEST_PASSWORD } });
+      expect([response.status, errorCodeOf(response)]).toEqual([403, 'forbidden']);
+      expect(countRows(server, 'users')).toBe(users);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -1,7 +1,7 @@
 import type { ServerModule } from '../app.js';
 import { LoginThrottle, DEFAULT_LOGIN_RULES } from './loginThrottle.js';
 import { PasswordHasher } from './passwords.js';
-import { RefreshTokenStore } from './refreshTokens.js';
+import { SlidingWindowLimiter } from './rateLimiter.js';
 import { registerAuthRoutes } from './routes.js';
 import { authMigrations } from './schema.js';
 import { UserStore } from './userStore.js';
@@ -13,8 +13,9 @@ export const authModule: ServerModule = {
     registerAuthRoutes(app, ctx, {
       users: new UserStore(ctx.db, ctx.now),
       passwords: new PasswordHasher(ctx.config.scrypt),
-      refreshTokens: new RefreshTokenStore(ctx.db, ctx.now, ctx.config.refreshTtlSeconds * 1000),
+      refreshTokens: ctx.refreshTokens,
       throttle: new LoginThrottle(DEFAULT_LOGIN_RULES, ctx.now),
+      registrations: new SlidingWindowLimiter({ limit: ctx.config.limits.registrationsPerHour, windowMs: 3600_000 }, ctx.now),
     });
   },
 };

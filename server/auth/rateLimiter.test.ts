@@ -1,4 +1,6 @@
 import { describe, expect, test } from 'vitest';
+import { addressKey } from './clientAddress.js';
+import { GrowingDelay } from './growingDelay.js';
 import { LoginThrottle } from './loginThrottle.js';
 import { SlidingWindowLimiter } from './rateLimiter.js';
 
@@ -37,18 +39,65 @@ describe('SlidingWindowLimiter', () => {
   });
 });
 
-describe('LoginThrottle', () => {
-  const rules = { perUsername: { limit: 2, windowMs: 60_000 }, perIp: { limit: 3, windowMs: 60_000 } };
+describe('GrowingDelay', () => {
+  const rule = { freeFailures: 2, baseDelayMs: 1000, maxDelayMs: 5000, forgetAfterMs: 60_000 };
 
-  test('limits one username regardless of case, and one address across usernames', () => {
+  test('free failures, then waits that double up to the cap; a quiet key starts over', () => {
+    const time = clock();
+    const delay = new GrowingDelay(rule, time.now);
+    const waits: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      delay.fail('k');
+      waits.push(delay.retryAfterMs('k'));
+      time.advance(delay.retryAfterMs('k'));
+    }
+    expect(waits).toEqual([0, 1000, 2000, 4000, 5000, 5000]);
+    expect(delay.retryAfterMs('other')).toBe(0);
+    time.advance(60_000);
+    delay.fail('k');
+    expect(delay.retryAfterMs('k')).toBe(0);
+    delay.clear('k');
+    expect(delay.retryAfterMs('k')).toBe(0);
+  });
+});
+
+describe('addressKey', () => {
+  test.each([
+    ['203.0.113.9', '203.0.113.9'],
+    ['::ffff:203.0.113.9', '203.0.113.9'],
+    ['2001:db8:1:2:3:4:5:6', '2001:db8:1:2::/64'],
+    ['2001:db8:1:2::7', '2001:db8:1:2::/64'],
+    ['2001:0db8::1', '2001:db8:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+  ])('%s -> %s', (ip, key) => {
+    expect(addressKey(ip)).toBe(key);
+  });
+});
+
+describe('LoginThrottle', () => {
+  const rules = {
+    perAddressAndUsername: { freeFailures: 2, baseDelayMs: 1000, maxDelayMs: 60_000, forgetAfterMs: 3_600_000 },
+    perAddress: { limit: 4, windowMs: 60_000 },
+  };
+
+  test("one address's guesses slow that address down for that username, never the owner elsewhere", () => {
     const throttle = new LoginThrottle(rules, clock().now);
     expect(throttle.begin('1.1.1.1', 'Bob')).toBe(0);
+    expect(throttle.begin('1.1.1.1', 'bob')).toBe(0);
+    expect(throttle.begin('1.1.1.1', 'BOB')).toBe(1000);
     expect(throttle.begin('2.2.2.2', 'bob')).toBe(0);
-    expect(throttle.begin('3.3.3.3', 'BOB')).toBe(60_000);
-    // 1.1.1.1 has one attempt (Bob) so far; its limit is 3.
-    expect(throttle.begin('1.1.1.1', 'carol')).toBe(0);
-    expect(throttle.begin('1.1.1.1', 'dave')).toBe(0);
-    expect(throttle.begin('1.1.1.1', 'frank')).toBe(60_000);
+    // Another host in the same IPv6 /64 is the same party.
+    expect(throttle.begin('2001:db8::1', 'carol')).toBe(0);
+    expect(throttle.begin('2001:db8::2', 'carol')).toBe(0);
+    expect(throttle.begin('2001:db8::3', 'carol')).toBe(1000);
+    expect(throttle.begin('2001:db8:0:1::3', 'carol')).toBe(0);
+  });
+
+  test('one address spraying many usernames is capped across them', () => {
+    const throttle = new LoginThrottle(rules, clock().now);
+    for (const name of ['a', 'b', 'c', 'd']) expect(throttle.begin('3.3.3.3', name)).toBe(0);
+    expect(throttle.begin('3.3.3.3', 'e')).toBe(60_000);
+    expect(throttle.begin('4.4.4.4', 'e')).toBe(0);
   });
 
   test('a refused attempt is not counted, a success takes its count back', () => {
@@ -58,8 +107,10 @@ describe('LoginThrottle', () => {
     throttle.succeeded('ip', 'erin');
     expect(throttle.begin('ip', 'erin')).toBe(0);
     expect(throttle.begin('ip', 'erin')).toBe(0);
-    expect(throttle.begin('ip', 'erin')).toBe(60_000);
-    time.advance(60_000);
+    expect(throttle.begin('ip', 'erin')).toBe(1000);
+    expect(throttle.begin('ip', 'erin')).toBe(1000);
+    time.advance(1000);
     expect(throttle.begin('ip', 'erin')).toBe(0);
+    expect(throttle.begin('ip', 'erin')).toBe(2000);
   });
 });

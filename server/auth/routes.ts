@@ -6,8 +6,10 @@ import {
 import type { ServerContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { defineRoute } from '../http/routes.js';
+import { addressKey } from './clientAddress.js';
 import type { LoginThrottle } from './loginThrottle.js';
 import type { PasswordHasher } from './passwords.js';
+import type { SlidingWindowLimiter } from './rateLimiter.js';
 import type { RefreshTokenStore } from './refreshTokens.js';
 import { tokenPair } from './tokenPairs.js';
 import type { UserStore } from './userStore.js';
@@ -17,17 +19,29 @@ export interface AuthServices {
   passwords: PasswordHasher;
   refreshTokens: RefreshTokenStore;
   throttle: LoginThrottle;
+  /** Registration attempts per client address. */
+  registrations: SlidingWindowLimiter;
 }
 
 const UNNAMED_DEVICE = 'unnamed device';
 
 export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext, services: AuthServices): void {
-  const { users, passwords, refreshTokens, throttle } = services;
+  const { users, passwords, refreshTokens, throttle, registrations } = services;
 
   defineRoute(app, ctx, {
     method: 'POST', url: '/auth/register', summary: 'Create a password account', auth: false,
     body: registerRequest, responses: { 201: registerResponse },
-  }, async ({ body, reply }) => {
+  }, async ({ body, request, reply }) => {
+    if (ctx.config.registration === 'closed') {
+      throw new ApiError('forbidden', 'registration is closed on this service; its operator creates accounts');
+    }
+    const address = addressKey(request.ip);
+    const waitMs = registrations.retryAfterMs(address);
+    if (waitMs > 0) {
+      reply.header('retry-after', String(Math.ceil(waitMs / 1000)));
+      throw new ApiError('rate_limited', 'too many registrations from this address; try again later');
+    }
+    registrations.hit(address);
     // Fail fast before the costly hash; the unique index still settles races.
     if (users.usernameTaken(body.username)) throw new ApiError('username_taken', `the username "${body.username}" is taken`);
     const user = users.createWithPassword(body.username, await passwords.hash(body.password));
@@ -50,6 +64,8 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext, ser
     // One answer for "no such user" and "wrong password": it must not reveal which names exist.
     if (!account || !stored || !valid) throw new ApiError('invalid_credentials', 'wrong username or password');
     throttle.succeeded(request.ip, body.username);
+    // Told only to whoever knows the password: it reveals nothing to a guesser.
+    if (account.disabled) throw new ApiError('forbidden', 'this account is disabled; ask the operator of the service');
     if (passwords.needsRehash(stored)) {
       users.updatePasswordHash(account.user.id, await passwords.hash(body.password));
     }
@@ -62,7 +78,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext, ser
   }, async ({ body }) => {
     const issued = refreshTokens.rotate(body.refreshToken);
     const user = users.findById(issued.userId);
-    if (!user) throw new ApiError('unauthorized', 'the account no longer exists');
+    if (!user || users.isDisabled(user.id)) throw new ApiError('unauthorized', 'the account no longer exists or is disabled');
     return tokenPair(ctx.accessTokens, issued, user);
   });
 
@@ -79,7 +95,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext, ser
   }, async ({ userId }) => {
     const user = users.findById(userId);
     if (!user) throw new ApiError('unauthorized', 'the account no longer exists');
-    return { user };
+    return { user, storage: await ctx.storage.usage(userId) };
   });
 
   defineRoute(app, ctx, {

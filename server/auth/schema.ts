@@ -43,4 +43,9 @@ export const authMigrations: Migration[] = [
       CREATE INDEX refresh_tokens_user ON refresh_tokens(user_id, expires_at);
     `,
   },
+  {
+    // Set by `netdisk-server users disable`: the account can no longer sign in.
+    id: 'auth-0003-disabled-users',
+    sql: 'ALTER TABLE users ADD COLUMN disabled_at INTEGER;',
+  },
 ];

@@ -6,6 +6,7 @@ import { signUp, TEST_PASSWORD } from '../../test/helpers/accounts.js';
 import { errorCodeOf, jsonRequest } from '../../test/helpers/jsonRequest.js';
 import { countRows, withServerDb } from '../../test/helpers/serverDb.js';
 import { startTestServer, type TestServer } from '../../test/helpers/testServer.js';
+import { LIVE_SESSION_CACHE_MS } from './liveSessionCache.js';
 
 describe('refresh tokens and device sessions', () => {
   let now = Date.UTC(2030, 0, 1);
@@ -26,6 +27,9 @@ describe('refresh tokens and device sessions', () => {
     expect(response.status).toBe(200);
     return tokenPairResponse.parse(response.body);
   }
+  /** The account's sessions as a fresh sign-in sees them, without that new one: a signed-out token can no longer ask. */
+  const otherSessions = async (username: string) =>
+    (await sessions(bearer(await login(username, 'inspector')))).filter((session) => !session.current);
 
   test('refresh rotates: a new pair in the same session, and the new access token works', async () => {
     const account = await signUp(server.api);
@@ -51,7 +55,7 @@ describe('refresh tokens and device sessions', () => {
     const sibling = await refresh(successor.refreshToken);
     expect(sibling.status).toBe(401);
     expect(errorCodeOf(sibling)).toBe('refresh_token_reused');
-    expect(await sessions(bearer(successor))).toEqual([]);
+    expect(await otherSessions(account.user.username)).toEqual([]);
   });
 
   test('two concurrent refreshes with one token: exactly one wins', async () => {
@@ -74,7 +78,7 @@ describe('refresh tokens and device sessions', () => {
     const expired = await refresh(account.refreshToken);
     expect(expired.status).toBe(401);
     expect(errorCodeOf(expired)).toBe('unauthorized');
-    expect(await sessions(account.auth)).toEqual([]);
+    expect(await otherSessions(account.user.username)).toEqual([]);
   });
 
   test('malformed refresh bodies are invalid_request', async () => {
@@ -99,7 +103,7 @@ describe('refresh tokens and device sessions', () => {
     expect(out.status).toBe(204);
     expect(out.body).toBeUndefined();
     expect((await refresh(account.refreshToken)).status).toBe(401);
-    expect(await sessions(account.auth)).toEqual([]);
+    expect(await otherSessions(account.user.username)).toEqual([]);
     // Signing out twice, or with an unknown token, is not an error.
     expect((await logout(account.refreshToken)).status).toBe(204);
     expect((await logout('B'.repeat(43))).status).toBe(204);
@@ -146,5 +150,63 @@ describe('refresh tokens and device sessions', () => {
   test('the session routes require a bearer token', async () => {
     expect((await jsonRequest(server.api, 'GET', '/auth/sessions')).status).toBe(401);
     expect((await jsonRequest(server.api, 'DELETE', '/auth/sessions/whatever')).status).toBe(401);
+  });
+});
+
+describe('access tokens end with their session, at once', () => {
+  let server: TestServer;
+  beforeAll(async () => { server = await startTestServer(); });
+  afterAll(async () => { await server.close(); });
+
+  const me = (accessToken: string) => jsonRequest(server.api, 'GET', '/me', { headers: { authorization: `Bearer ${accessToken}` } });
+  async function expectSignedOut(accessToken: string): Promise<void> {
+    const response = await me(accessToken);
+    expect(response.status).toBe(401);
+    expect(errorCodeOf(response)).toBe('unauthorized');
+  }
+
+  test('logout: the access token of the session is refused on the next request', async () => {
+    const account = await signUp(server.api);
+    // Used once first, so a cached "live" answer is what logout has to undo.
+    expect((await me(account.accessToken)).status).toBe(200);
+    await jsonRequest(server.api, 'POST', '/auth/logout', { body: { refreshToken: account.refreshToken } });
+    await expectSignedOut(account.accessToken);
+  });
+
+  test("signing out another device: that device's access token is refused, this one's still works", async () => {
+    const account = await signUp(server.api);
+    const login = await jsonRequest(server.api, 'POST', '/auth/login', { body: { username: account.user.username, password: TEST_PASSWORD, deviceName: 'phone' } });
+    const phone = tokenPairResponse.parse(login.body);
+    expect((await me(phone.accessToken)).status).toBe(200);
+    const sid = decodeJwt(phone.accessToken).sid as string;
+    expect((await jsonRequest(server.api, 'DELETE', `/auth/sessions/${sid}`, { headers: account.auth })).status).toBe(204);
+    await expectSignedOut(phone.accessToken);
+    expect((await me(account.accessToken)).status).toBe(200);
+  });
+
+  test('a replayed refresh token: every access token of the revoked family is refused', async () => {
+    const account = await signUp(server.api);
+    const successor = tokenPairResponse.parse((await jsonRequest(server.api, 'POST', '/auth/refresh', { body: { refreshToken: account.refreshToken } })).body);
+    expect((await me(successor.accessToken)).status).toBe(200);
+    expect(errorCodeOf(await jsonRequest(server.api, 'POST', '/auth/refresh', { body: { refreshToken: account.refreshToken } }))).toBe('refresh_token_reused');
+    await expectSignedOut(successor.accessToken);
+    await expectSignedOut(account.accessToken);
+  });
+
+  test('a revocation written by another process (a second connection to the database) is seen within the cache bound', async () => {
+    let now = Date.now();
+    const own = await startTestServer(() => {}, { now: () => now });
+    try {
+      const account = await signUp(own.api);
+      const ask = () => jsonRequest(own.api, 'GET', '/me', { headers: account.auth });
+      expect((await ask()).status).toBe(200);
+      withServerDb(own, (db) => db.prepare('UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ?').run(now, account.user.id));
+      now += LIVE_SESSION_CACHE_MS + 1;
+      const response = await ask();
+      expect(response.status).toBe(401);
+      expect(errorCodeOf(response)).toBe('unauthorized');
+    } finally {
+      await own.close();
+    }
   });
 });

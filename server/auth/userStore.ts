@@ -9,12 +9,20 @@ interface UserRow {
   display_name: string;
   password_hash: string | null;
   created_at: number;
+  disabled_at: number | null;
 }
 
 export interface UserWithPassword {
   user: User;
   /** Null for accounts that only sign in through a provider. */
   passwordHash: string | null;
+  disabled: boolean;
+}
+
+/** One account as the operator's `users list` shows it. */
+export interface AccountSummary {
+  user: User;
+  disabled: boolean;
 }
 
 function toUser(row: UserRow): User {
@@ -28,6 +36,8 @@ export class UserStore {
   private readonly setPasswordHash: Database.Statement<[string, string]>;
   private readonly byId: Database.Statement<[string], UserRow>;
   private readonly byUsername: Database.Statement<[string], UserRow>;
+  private readonly all: Database.Statement<[], UserRow>;
+  private readonly setDisabledAt: Database.Statement<[number | null, string]>;
 
   constructor(private readonly db: Database.Database, private readonly now: () => number) {
     this.insertUser = db.prepare('INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)');
@@ -35,6 +45,8 @@ export class UserStore {
     this.setPasswordHash = db.prepare('UPDATE users SET password_hash = ? WHERE id = ?');
     this.byId = db.prepare('SELECT * FROM users WHERE id = ?');
     this.byUsername = db.prepare('SELECT * FROM users WHERE username = ?');
+    this.all = db.prepare('SELECT * FROM users ORDER BY username');
+    this.setDisabledAt = db.prepare('UPDATE users SET disabled_at = ? WHERE id = ?');
   }
 
   usernameTaken(username: string): boolean {
@@ -70,6 +82,18 @@ export class UserStore {
 
   findByUsername(username: string): UserWithPassword | undefined {
     const row = this.byUsername.get(username);
-    return row && { user: toUser(row), passwordHash: row.password_hash };
+    return row && { user: toUser(row), passwordHash: row.password_hash, disabled: row.disabled_at !== null };
+  }
+
+  isDisabled(id: string): boolean {
+    return (this.byId.get(id)?.disabled_at ?? null) !== null;
+  }
+
+  setDisabled(id: string, disabled: boolean): void {
+    this.setDisabledAt.run(disabled ? this.now() : null, id);
+  }
+
+  list(): AccountSummary[] {
+    return this.all.all().map((row) => ({ user: toUser(row), disabled: row.disabled_at !== null }));
   }
 }

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Entry } from '../../protocol/api.js';
-import { nameOf, parentOf, ROOT } from '../../protocol/paths.js';
+import { MAX_PATH_BYTES, nameOf, parentOf, ROOT, utf8Length } from '../../protocol/paths.js';
 import { ApiError } from '../errors.js';
 
 export interface EntryRow {
@@ -33,6 +33,18 @@ export function toEntry(row: EntryRow): Entry {
   };
 }
 
+/**
+ * Refuses to move a subtree whose longest path, `longestBytes` long below
+ * `from`, would grow past the path limit below `to`: the entries could not be
+ * listed, downloaded or named by a client afterwards.
+ */
+export function checkRebasedLength(longestBytes: number, from: string, to: string): void {
+  const grown = longestBytes - utf8Length(from) + utf8Length(to);
+  if (grown > MAX_PATH_BYTES) {
+    throw new ApiError('invalid_path', `below ${to}, an entry's path would be ${grown} bytes, longer than ${MAX_PATH_BYTES}`);
+  }
+}
+
 /** `path` of an entry at or below `from`, moved to below `to`. */
 export function rebase(path: string, from: string, to: string): string {
   return to + path.slice(from.length);
@@ -49,6 +61,7 @@ export class EntryTable {
   private readonly renameRow: Database.Statement;
   private readonly rebaseDescendants: Database.Statement;
   private readonly deleteRows: Database.Statement;
+  private readonly longestPath: Database.Statement<{ userId: string; path: string }, number | null>;
 
   constructor(db: Database.Database) {
     this.byPath = db.prepare(`SELECT ${COLUMNS} FROM file_entries WHERE user_id = ? AND path = ?`);
@@ -73,6 +86,10 @@ export class EntryTable {
     this.rebaseDescendants = db.prepare(`
       UPDATE file_entries SET path = @to || substr(path, @cut), parent_path = @to || substr(parent_path, @cut)
       WHERE user_id = @userId AND path > @from || '/' AND path < @from || '0'`);
+    // length() of a BLOB counts bytes: the UTF-8 size the path limit is stated in.
+    this.longestPath = db.prepare<{ userId: string; path: string }, number | null>(`
+      SELECT MAX(length(CAST(path AS BLOB))) FROM file_entries
+      WHERE user_id = @userId AND (path = @path OR (path > @path || '/' AND path < @path || '0'))`).pluck();
     this.deleteRows = db.prepare(`
       DELETE FROM file_entries
       WHERE user_id = @userId AND (path = @path OR (path > @path || '/' AND path < @path || '0'))`);
@@ -106,6 +123,11 @@ export class EntryTable {
     if (clash !== undefined) {
       throw new ApiError('case_conflict', `${path} differs from the existing ${clash} only in case`, { path: clash });
     }
+  }
+
+  /** UTF-8 bytes of the longest path at or below `path` (0 when nothing is there). */
+  longestPathBytes(userId: string, path: string): number {
+    return this.longestPath.get({ userId, path }) ?? 0;
   }
 
   insert(userId: string, row: EntryRow): void {

@@ -28,6 +28,9 @@ export interface FileStore {
   /** Many commits in one transaction; each answered on its own. */
   commitFiles(userId: string, files: FileCommit[]): Promise<CommitResult[]>;
 
+  /** Bytes of the user's files, live and in the trash (what counts against the quota). */
+  usedBytes(userId: string): Promise<number>;
+
   /** Changes after `cursor`, in order. Throws `cursor_expired` for a pruned cursor. */
   changes(userId: string, cursor: number, limit: number): Promise<{ changes: Change[]; cursor: number; hasMore: boolean }>;
   /** The newest change number of the user's feed (0 before any change). */

@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { changesResponse, entryResponse, listResponse, trashListResponse, type Entry } from '../../protocol/api.js';
 import { errorBodySchema } from '../../protocol/errors.js';
+import { parentOf as parentOfPath } from '../../protocol/paths.js';
 import { signUp, type SignedUpUser } from '../../test/helpers/accounts.js';
 import { seedContent } from '../../test/helpers/fileStoreFixture.js';
 import { startTestServer, type TestServer } from '../../test/helpers/testServer.js';
@@ -122,6 +123,43 @@ describe('tree routes', () => {
       ]);
       for (const answer of answers) expect([path.slice(0, 30), answer.status, errorCode(answer)]).toEqual([path.slice(0, 30), 400, 'invalid_path']);
     }
+  });
+
+  test('a lone UTF-16 surrogate in a name is 400 invalid_path and creates nothing', async () => {
+    const feed = changesResponse.parse((await call(alice, 'GET', '/changes?cursor=0')).body).cursor;
+    for (const path of ['/lone\uD83D', '/lone\uDE00x']) {
+      const answer = await call(alice, 'POST', '/files/mkdir', { path });
+      expect([answer.status, errorCode(answer)]).toEqual([400, 'invalid_path']);
+    }
+    expect(changesResponse.parse((await call(alice, 'GET', `/changes?cursor=${feed}`)).body).changes).toEqual([]);
+  });
+
+  test('a move or restore that would push a descendant past the path limit is 400 and changes nothing', async () => {
+    const grace = await signUp(server.api);
+    // /deep/<15 names of 250 bytes>: the deepest path is 4 + 15 * 251 = 3769 bytes, under the 4096 limit.
+    let path = '/deep';
+    await call(grace, 'POST', '/files/mkdir', { path });
+    for (let i = 0; i < 15; i++) {
+      path += `/${String(i).padStart(3, '0')}${'n'.repeat(247)}`;
+      expect((await call(grace, 'POST', '/files/mkdir', { path })).status).toBe(200);
+    }
+    const longName = `/${'m'.repeat(250)}/${'o'.repeat(200)}`;
+    await call(grace, 'POST', '/files/mkdir', { path: parentOfPath(longName) });
+    const cursor = changesResponse.parse((await call(grace, 'GET', '/changes?cursor=0')).body).cursor;
+    // The target itself is short enough (456 bytes); its deepest descendant would be 4221 bytes.
+    const move = await call(grace, 'POST', '/files/move', { from: '/deep', to: longName });
+    expect([move.status, errorCode(move)]).toEqual([400, 'invalid_path']);
+    expect(entryOf(await call(grace, 'GET', `/files/meta?${q(path)}`)).path).toBe(path);
+
+    await call(grace, 'POST', '/files/delete', { path: '/deep' });
+    const [item] = trashListResponse.parse((await call(grace, 'GET', '/trash')).body).items;
+    const restore = await call(grace, 'POST', '/trash/restore', { trashId: item!.trashId, to: longName });
+    expect([restore.status, errorCode(restore)]).toEqual([400, 'invalid_path']);
+    expect(trashListResponse.parse((await call(grace, 'GET', '/trash')).body).items).toEqual([item]);
+    const after = changesResponse.parse((await call(grace, 'GET', `/changes?cursor=${cursor}`)).body);
+    expect(after.changes.map((c) => c.op)).toEqual(['delete']);
+    // A target that keeps every path within the limit is still fine.
+    expect(entryOf(await call(grace, 'POST', '/trash/restore', { trashId: item!.trashId, to: '/d2' })).path).toBe('/d2');
   });
 
   test("another user cannot list, read, move or delete someone's paths, and the tree stays as it was", async () => {

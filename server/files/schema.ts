@@ -79,4 +79,41 @@ export const filesMigrations: Migration[] = [
       CREATE INDEX file_changes_age ON file_changes(created_at);
     `,
   },
+  {
+    // Bytes of each user's files, live and in the trash, kept by triggers so a
+    // quota check is one row read. Folders have size 0; moves change no size.
+    id: 'files-0002-usage',
+    sql: `
+      CREATE TABLE file_usage (
+        user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+        bytes INTEGER NOT NULL DEFAULT 0
+      );
+      INSERT INTO file_usage (user_id, bytes)
+        SELECT user_id, SUM(bytes) FROM (
+          SELECT user_id, size AS bytes FROM file_entries
+          UNION ALL
+          SELECT t.user_id, e.size FROM file_trash_entries e JOIN file_trash t ON t.id = e.trash_id
+        ) GROUP BY user_id;
+      CREATE TRIGGER file_usage_entry_insert AFTER INSERT ON file_entries WHEN NEW.size <> 0 BEGIN
+        INSERT INTO file_usage (user_id, bytes) VALUES (NEW.user_id, NEW.size)
+          ON CONFLICT (user_id) DO UPDATE SET bytes = bytes + NEW.size;
+      END;
+      CREATE TRIGGER file_usage_entry_delete AFTER DELETE ON file_entries WHEN OLD.size <> 0 BEGIN
+        UPDATE file_usage SET bytes = bytes - OLD.size WHERE user_id = OLD.user_id;
+      END;
+      CREATE TRIGGER file_usage_entry_resize AFTER UPDATE OF size ON file_entries WHEN NEW.size <> OLD.size BEGIN
+        INSERT INTO file_usage (user_id, bytes) VALUES (NEW.user_id, NEW.size - OLD.size)
+          ON CONFLICT (user_id) DO UPDATE SET bytes = bytes + NEW.size - OLD.size;
+      END;
+      CREATE TRIGGER file_usage_trash_insert AFTER INSERT ON file_trash_entries WHEN NEW.size <> 0 BEGIN
+        INSERT INTO file_usage (user_id, bytes) VALUES ((SELECT user_id FROM file_trash WHERE id = NEW.trash_id), NEW.size)
+          ON CONFLICT (user_id) DO UPDATE SET bytes = bytes + NEW.size;
+      END;
+      -- Before the item goes: its entries are deleted by cascade, when their item row is already gone.
+      CREATE TRIGGER file_usage_trash_purge BEFORE DELETE ON file_trash BEGIN
+        UPDATE file_usage SET bytes = bytes - (SELECT COALESCE(SUM(size), 0) FROM file_trash_entries WHERE trash_id = OLD.id)
+          WHERE user_id = OLD.user_id;
+      END;
+    `,
+  },
 ];

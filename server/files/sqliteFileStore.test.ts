@@ -239,3 +239,31 @@ describe('batched commits', () => {
     expect((await f.store.changes(f.alice, 0, 100)).changes.map((c) => c.path)).toEqual(['/taken', '/one', '/three']);
   });
 });
+
+describe('used bytes (what the quota counts)', () => {
+  /** The same figure recomputed from the rows: what the triggers must keep equal. */
+  const recount = (userId: string) => f.db.prepare(`SELECT
+      (SELECT COALESCE(SUM(size), 0) FROM file_entries WHERE user_id = @userId)
+    + (SELECT COALESCE(SUM(e.size), 0) FROM file_trash_entries e JOIN file_trash t ON t.id = e.trash_id WHERE t.user_id = @userId)`).pluck().get({ userId }) as number;
+
+  test('follows commits, replacements, moves, deletes to the trash, restores and purges, per user', async () => {
+    await f.store.mkdir(f.alice, '/d');
+    await commit('/d/a.txt', 'aaaa');
+    await commit('/d/b.txt', 'bb');
+    expect(await f.store.usedBytes(f.alice)).toBe(6);
+    const replaced = await commit('/d/a.txt', 'a');
+    expect(await f.store.usedBytes(f.alice)).toBe(3);
+    expect(replaced.size).toBe(1);
+    await f.store.move(f.alice, '/d', '/e');
+    expect(await f.store.usedBytes(f.alice)).toBe(3);
+    await f.store.delete(f.alice, '/e');
+    expect(await f.store.usedBytes(f.alice)).toBe(3);
+    const [item] = await f.store.listTrash(f.alice);
+    await f.store.restore(f.alice, item!.trashId);
+    await f.store.delete(f.alice, '/e/b.txt');
+    expect([await f.store.usedBytes(f.alice), recount(f.alice)]).toEqual([3, 3]);
+    await f.store.purgeTrash(Date.now() + 1);
+    expect([await f.store.usedBytes(f.alice), recount(f.alice)]).toEqual([1, 1]);
+    expect(await f.store.usedBytes(f.bob)).toBe(0);
+  });
+});

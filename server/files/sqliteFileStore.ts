@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Entry } from '../../protocol/api.js';
-import { isSameOrBelow, ROOT } from '../../protocol/paths.js';
+import { isSameOrBelow, ROOT, utf8Length } from '../../protocol/paths.js';
 import { ApiError, isApiError } from '../errors.js';
 import { ChangeFeed, type ChangeOp, type ChangePage } from './changeFeed.js';
 import { ChangeNotifier } from './changeNotifier.js';
 import { CommitBatcher } from './commitBatcher.js';
 import { ContentRefs } from './contentRefs.js';
-import { EntryTable, rebase, toEntry, type EntryRow } from './entryTable.js';
+import { checkRebasedLength, EntryTable, rebase, toEntry, type EntryRow } from './entryTable.js';
 import type { CommitResult, FileCommit, FileStore, TrashItem } from './fileStore.js';
 import { TrashTable } from './trashTable.js';
 
@@ -37,9 +37,11 @@ export class SqliteFileStore implements FileStore {
   private readonly notifier = new ChangeNotifier();
   private readonly batcher: CommitBatcher;
   private readonly now: () => number;
+  private readonly usage: Database.Statement<[string], number>;
 
   constructor(private readonly db: Database.Database, options: SqliteFileStoreOptions = {}) {
     this.now = options.now ?? Date.now;
+    this.usage = db.prepare<[string], number>('SELECT bytes FROM file_usage WHERE user_id = ?').pluck();
     this.entries = new EntryTable(db);
     this.trash = new TrashTable(db);
     this.contents = new ContentRefs(db, this.now);
@@ -90,6 +92,7 @@ export class SqliteFileStore implements FileStore {
       const occupant = this.entries.get(userId, to);
       if (occupant) throw new ApiError('already_exists', `${to} already exists`, { entry: toEntry(occupant) });
       this.entries.checkPlace(userId, to, row.id);
+      checkRebasedLength(this.entries.longestPathBytes(userId, from), from, to);
       const seq = this.feed.nextSeq(userId);
       const moved = this.entries.move(userId, row, to, String(seq));
       return this.recorded(userId, seq, 'move', moved, from);
@@ -119,6 +122,7 @@ export class SqliteFileStore implements FileStore {
       const occupant = this.entries.get(userId, target);
       if (occupant) throw new ApiError('already_exists', `${target} already exists`, { entry: toEntry(occupant) });
       this.entries.checkPlace(userId, target);
+      checkRebasedLength(Math.max(...item.rows.map((row) => utf8Length(row.path))), item.path, target);
       const restored = item.rows.map((row) => {
         const seq = this.feed.nextSeq(userId);
         const live: EntryRow = { ...row, path: rebase(row.path, item.path, target), rev: String(seq) };
@@ -143,6 +147,10 @@ export class SqliteFileStore implements FileStore {
         return { ok: false, code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
       }
     }));
+  }
+
+  async usedBytes(userId: string): Promise<number> {
+    return this.usage.get(userId) ?? 0;
   }
 
   async latestCursor(userId: string): Promise<number> {

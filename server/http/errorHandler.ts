@@ -1,13 +1,14 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { ErrorBody } from '../../protocol/errors.js';
 import { isApiError } from '../errors.js';
+import { isOutOfStorage } from '../storageErrors.js';
 
 function body(code: ErrorBody['error']['code'], message: string, details?: Record<string, unknown>): ErrorBody {
   return { error: details ? { code, message, details } : { code, message } };
 }
 
 /** Every refusal leaves as `{"error": {"code", "message"}}`; internals never reach the client. */
-export function installErrorHandling(app: FastifyInstance): void {
+export function installErrorHandling(app: FastifyInstance, options: { dataDir: string }): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isApiError(error)) {
       return reply.code(error.status).send(body(error.code, error.message, error.details));
@@ -19,9 +20,10 @@ export function installErrorHandling(app: FastifyInstance): void {
       // Fastify's own refusals: malformed JSON, bad content type, and the like.
       return reply.code(400).send(body('invalid_request', error.message));
     }
-    if ((error as NodeJS.ErrnoException).code === 'ENOSPC') {
+    if (isOutOfStorage(error, options.dataDir)) {
+      // Every write that fails for lack of space, file or database: the client waits and retries later.
       request.log.error({ err: error }, 'disk full');
-      return reply.code(507).send(body('insufficient_storage', 'the service is out of disk space'));
+      return reply.code(507).send(body('insufficient_storage', 'the service is out of disk space; try again later'));
     }
     request.log.error({ err: error }, 'unhandled error');
     return reply.code(500).send(body('internal_error', 'the service failed; it has been logged'));

@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import { API_PREFIX } from '../../protocol/api.js';
 import { errorBodySchema } from '../../protocol/errors.js';
-import type { RouteRegistry } from './routes.js';
+import { BYTE_STREAM, type RouteRegistry } from './routes.js';
 
 type Json = Record<string, unknown>;
+
+/** OpenAPI 3.0's schema for raw bytes, in a request (chunks) or a response (downloads). */
+const BINARY: Json = { type: 'string', format: 'binary' };
 
 function schemaOf(schema: z.ZodType, io: 'input' | 'output'): Json {
   const json = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'openapi-3.0' }) as Json;
@@ -29,9 +32,9 @@ export function openApiDocument(routes: RouteRegistry, version: string): Json {
     const url = `${API_PREFIX}${route.url}`.replace(/:([A-Za-z]+)/g, '{$1}');
     const responses: Record<string, Json> = {};
     for (const [status, schema] of Object.entries(route.responses)) {
-      responses[status] = schema
-        ? { description: `HTTP ${status}`, content: { 'application/json': { schema: schemaOf(schema, 'output') } } }
-        : { description: `HTTP ${status}` };
+      if (schema === BYTE_STREAM) responses[status] = { description: `HTTP ${status}: the bytes`, content: { [BYTE_STREAM]: { schema: BINARY } } };
+      else if (schema) responses[status] = { description: `HTTP ${status}`, content: { 'application/json': { schema: schemaOf(schema, 'output') } } };
+      else responses[status] = { description: `HTTP ${status}` };
     }
     responses.default = { description: 'Error', content: { 'application/json': { schema: schemaOf(errorBodySchema, 'output') } } };
     const operation: Json = {
@@ -43,7 +46,7 @@ export function openApiDocument(routes: RouteRegistry, version: string): Json {
     if (route.body) {
       operation.requestBody = { required: true, content: { 'application/json': { schema: schemaOf(route.body, 'input') } } };
     } else if (route.rawBody) {
-      operation.requestBody = { required: true, content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } };
+      operation.requestBody = { required: true, content: { [BYTE_STREAM]: { schema: BINARY } } };
     }
     (paths[url] ??= {})[route.method.toLowerCase()] = operation;
   }

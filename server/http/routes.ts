@@ -2,10 +2,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { API_PREFIX } from '../../protocol/api.js';
 import { ApiError } from '../errors.js';
-import type { AccessTokens } from '../auth/accessTokens.js';
+import type { AccessClaims, AccessTokens } from '../auth/accessTokens.js';
+import type { RefreshTokenStore } from '../auth/refreshTokens.js';
 import { parse } from './validate.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
+
+/** A response body of raw bytes (a download), documented as `application/octet-stream`. */
+export const BYTE_STREAM = 'application/octet-stream';
 
 /** One route of the public contract: registered with fastify and listed in the OpenAPI document. */
 export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined, P extends z.ZodType | undefined> {
@@ -18,11 +22,16 @@ export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType 
   body?: B;
   query?: Q;
   params?: P;
-  /** Status -> response body schema (null: no JSON body, e.g. a byte stream). */
-  responses: Record<number, z.ZodType | null>;
+  /** Status -> response body: a JSON schema, BYTE_STREAM (a file's bytes), or null (no body, e.g. 204, 304, a redirect). */
+  responses: Record<number, z.ZodType | typeof BYTE_STREAM | null>;
   /** The body is read by the handler as a byte stream (`request.raw`). */
   rawBody?: boolean;
+  /** Largest JSON body in bytes, when the route needs more than JSON_BODY_LIMIT. */
+  bodyLimit?: number;
 }
+
+/** Largest JSON body of a route that names no limit of its own; bigger ones are 413 unread. */
+export const JSON_BODY_LIMIT = 1024 * 1024;
 
 type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
 
@@ -32,8 +41,8 @@ export interface RouteInput<B, Q, P> {
   params: Out<P>;
   /** The authenticated user; empty for routes without `auth`. */
   userId: string;
-  /** The refresh-token family of the access token, if any. */
-  sessionId: string | undefined;
+  /** The refresh-token family (device session) of the access token; empty for routes without `auth`. */
+  sessionId: string;
   request: FastifyRequest;
   reply: FastifyReply;
 }
@@ -48,13 +57,57 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return match[1];
 }
 
+export interface AuthDeps {
+  accessTokens: AccessTokens;
+  refreshTokens: RefreshTokenStore;
+}
+
+/** The claims of a valid access token whose session is still signed in; throws `unauthorized` or `token_expired`. */
+async function authenticate(deps: AuthDeps, request: FastifyRequest): Promise<AccessClaims> {
+  const token = bearerToken(request);
+  if (!token) throw new ApiError('unauthorized', 'sign in first: no access token was sent');
+  const claims = await deps.accessTokens.verify(token);
+  if (!deps.refreshTokens.isLive(claims.userId, claims.sessionId)) {
+    throw new ApiError('unauthorized', 'this session was signed out; sign in again');
+  }
+  return claims;
+}
+
+function announcesBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/**
+ * The most a refused request's body is read (and discarded, never buffered)
+ * to keep its connection: enough for the largest chunk.
+ */
+const EXPIRED_TOKEN_DRAIN_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Whether to read and discard the body of a refused request instead of closing
+ * its connection. Only for a token of ours that merely expired mid-request (a
+ * client's chunk upload outliving its access token): closing would make its
+ * body write fail with EPIPE before it sees the 401 that tells it to refresh.
+ * A stranger's body (no token, a forged or revoked one) is never read.
+ */
+function drainsRefusedBody(request: FastifyRequest, error: unknown): boolean {
+  if (!(error instanceof ApiError) || error.code !== 'token_expired') return false;
+  if (request.headers['transfer-encoding'] !== undefined) return false;
+  const length = Number(request.headers['content-length'] ?? 0);
+  return Number.isSafeInteger(length) && length <= EXPIRED_TOKEN_DRAIN_BYTES;
+}
+
+/** Who each authenticated request is, set before its body is read. */
+const claimsOf = new WeakMap<FastifyRequest, AccessClaims>();
+
 /**
  * Registers a route whose inputs are parsed with the protocol's zod schemas
  * before the handler runs; the handler's return value is the JSON answer.
  */
 export function defineRoute<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, P extends z.ZodType | undefined = undefined>(
   app: FastifyInstance,
-  deps: { routes: RouteRegistry; accessTokens: AccessTokens },
+  deps: AuthDeps & { routes: RouteRegistry },
   spec: RouteSpec<B, Q, P>,
   handler: (input: RouteInput<B, Q, P>) => Promise<unknown>,
 ): void {
@@ -62,16 +115,23 @@ export function defineRoute<B extends z.ZodType | undefined = undefined, Q exten
   app.route({
     method: spec.method,
     url: `${API_PREFIX}${spec.url}`,
+    ...(spec.bodyLimit === undefined ? {} : { bodyLimit: spec.bodyLimit }),
+    // onRequest runs before the body is read: a stranger's request is refused unread.
+    ...(spec.auth ? {
+      onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
+        try {
+          claimsOf.set(request, await authenticate(deps, request));
+        } catch (error) {
+          // The body the stranger is still sending is not wanted: close instead of reading it.
+          if (announcesBody(request) && !drainsRefusedBody(request, error)) reply.header('connection', 'close');
+          throw error;
+        }
+      },
+    } : {}),
     handler: async (request, reply) => {
-      let userId = '';
-      let sessionId: string | undefined;
-      if (spec.auth) {
-        const token = bearerToken(request);
-        if (!token) throw new ApiError('unauthorized', 'sign in first: no access token was sent');
-        const claims = await deps.accessTokens.verify(token);
-        userId = claims.userId;
-        sessionId = claims.sessionId;
-      }
+      const claims = claimsOf.get(request);
+      const userId = claims?.userId ?? '';
+      const sessionId = claims?.sessionId ?? '';
       const input = {
         body: (spec.body ? parse(spec.body, request.body) : undefined) as Out<B>,
         query: (spec.query ? parse(spec.query, request.query) : undefined) as Out<Q>,

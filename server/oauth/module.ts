@@ -1,5 +1,4 @@
 import type { ServerModule } from '../app.js';
-import { RefreshTokenStore } from '../auth/refreshTokens.js';
 import { UserStore } from '../auth/userStore.js';
 import { OAuthFlowStore } from './flowStore.js';
 import { ProviderIdentities } from './providerIdentities.js';
@@ -16,7 +15,7 @@ export const oauthModule: ServerModule = {
       flows: new OAuthFlowStore(ctx.db, ctx.now),
       identities: new ProviderIdentities(ctx.db, ctx.now),
       users: new UserStore(ctx.db, ctx.now),
-      refreshTokens: new RefreshTokenStore(ctx.db, ctx.now, ctx.config.refreshTtlSeconds * 1000),
+      refreshTokens: ctx.refreshTokens,
     });
   },
 };

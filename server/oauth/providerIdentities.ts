@@ -54,13 +54,17 @@ export class ProviderIdentities {
     }).immediate();
   }
 
+  /** Refuses (`already_exists`) an identity that signs in another user; true when it is `userId`'s already. */
+  checkLinkable(userId: string, provider: string, providerId: string): boolean {
+    const existing = this.owner.get(provider, providerId);
+    if (existing && existing.user_id !== userId) throw new ApiError('already_exists', `this ${provider} account already signs in another user`);
+    return existing !== undefined;
+  }
+
   /** Adds the identity to `userId`; refused if it already signs in another user. */
-  link(userId: string, provider: string, identity: ProviderIdentity): void {
+  link(userId: string, provider: string, providerId: string): void {
     this.db.transaction(() => {
-      const existing = this.owner.get(provider, identity.providerId);
-      if (existing?.user_id === userId) return;
-      if (existing) throw new ApiError('already_exists', `this ${provider} account already signs in another user`);
-      this.insertLink.run(userId, provider, identity.providerId, this.now());
+      if (!this.checkLinkable(userId, provider, providerId)) this.insertLink.run(userId, provider, providerId, this.now());
     }).immediate();
   }
 

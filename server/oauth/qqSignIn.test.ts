@@ -237,6 +237,53 @@ describe('sign-in with QQ through the stand-in', () => {
     expect(errorCodeOf(last)).toBe('conflict');
   });
 
+  it('a replayed code is refused and the tokens it already gave are revoked (RFC 6749 §4.1.2)', async () => {
+    const { params, pkce } = await clickThroughQq(world, `replayed-${randomBytes(3).toString('hex')}`);
+    const first = await exchange(world, params.get('code')!, pkce.verifier);
+    const pair = tokenPairResponse.parse(first.body);
+    const me = () => jsonRequest(world.server.api, 'GET', '/me', { headers: { authorization: `Bearer ${pair.accessToken}` } });
+    expect((await me()).status).toBe(200);
+
+    const replay = await exchange(world, params.get('code')!, pkce.verifier);
+    expect(errorCodeOf(replay)).toBe('invalid_grant');
+    const refused = await me();
+    expect(refused.status).toBe(401);
+    expect(errorCodeOf(refused)).toBe('unauthorized');
+    expect((await jsonRequest(world.server.api, 'POST', '/auth/refresh', { body: { refreshToken: pair.refreshToken } })).status).toBe(401);
+  });
+
+  it("a link URL opened in someone else's browser links nothing (the cross-browser attack)", async () => {
+    const attacker = await signUp(world.server.api);
+    const { linkTicket } = linkIntentResponse.parse((await jsonRequest(world.server.api, 'POST', '/auth/oauth/qq/link-intent', { headers: attacker.auth })).body);
+    // The attacker builds the authorize URL with a PKCE pair of their own and gets the victim to open it.
+    const attackerPkce = newPkce();
+    const url = authorizeUrl(world.server.url, 'qq', { redirectUri: world.loopback.redirectUri, state: 'attacker', challenge: attackerPkce.challenge, linkTicket });
+    const victimBrowser = new ScriptedBrowser();
+    const victim = `victim-${randomBytes(3).toString('hex')}`;
+    const landed = await victimBrowser.submit(await victimBrowser.open(url), { nickname: victim });
+    const code = new URL(landed.url).searchParams.get('code');
+    expect(code).not.toBeNull();
+    // The code reaches the victim's loopback; whatever listens there lacks the attacker's verifier.
+    expect(errorCodeOf(await exchange(world, code!, newPkce().verifier))).toBe('invalid_grant');
+
+    const listed = await jsonRequest(world.server.api, 'GET', '/auth/providers', { headers: attacker.auth });
+    expect(linkedProvidersResponse.parse(listed.body).providers.map((p) => p.provider)).toEqual(['password']);
+    // The victim's QQ sign-in lands in an account of the victim's own, not the attacker's.
+    expect((await signInWithQq(world, victim)).user.id).not.toBe(attacker.user.id);
+  });
+
+  it('a link code redeemed twice links once, and the replay revokes the session it gave', async () => {
+    const account = await signUp(world.server.api);
+    const { linkTicket } = linkIntentResponse.parse((await jsonRequest(world.server.api, 'POST', '/auth/oauth/qq/link-intent', { headers: account.auth })).body);
+    const nickname = `twice-${randomBytes(3).toString('hex')}`;
+    const { params, pkce } = await clickThroughQq(world, nickname, linkTicket);
+    const pair = tokenPairResponse.parse((await exchange(world, params.get('code')!, pkce.verifier)).body);
+    expect(pair.user.id).toBe(account.user.id);
+    expect(errorCodeOf(await exchange(world, params.get('code')!, pkce.verifier))).toBe('invalid_grant');
+    expect((await jsonRequest(world.server.api, 'GET', '/me', { headers: { authorization: `Bearer ${pair.accessToken}` } })).status).toBe(401);
+    expect((await signInWithQq(world, nickname)).user.id).toBe(account.user.id);
+  });
+
   it('refuses to link a QQ account that already signs in another user', async () => {
     const nickname = `taken-${randomBytes(3).toString('hex')}`;
     const owner = await signInWithQq(world, nickname);

@@ -9,7 +9,7 @@ import type { UserStore } from '../auth/userStore.js';
 import type { ServerContext } from '../context.js';
 import { ApiError, isApiError } from '../errors.js';
 import { defineRoute } from '../http/routes.js';
-import { LINK_TICKET_TTL_MS, type OAuthFlowStore } from './flowStore.js';
+import { LINK_TICKET_TTL_MS, type OAuthFlowStore, type RedeemedCode } from './flowStore.js';
 import { checkLoopbackRedirect, loopbackUrl } from './loopbackRedirect.js';
 import type { ProviderIdentities } from './providerIdentities.js';
 import type { ProviderRegistry } from './providers/registry.js';
@@ -67,14 +67,13 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: ServerContext, se
       const identity = await provider.identify({
         code: query.code, redirectUri: callbackUrl(provider.name), nonce: flow.nonce, codeVerifier: flow.providerVerifier,
       });
-      let userId: string;
       if (flow.linkUserId === null) {
-        userId = identities.signIn(provider.name, identity);
-      } else {
-        identities.link(flow.linkUserId, provider.name, identity);
-        userId = flow.linkUserId;
+        return backToClient({ code: flows.issueCode(identities.signIn(provider.name, identity), flow) });
       }
-      return backToClient({ code: flows.issueCode(userId, flow) });
+      // A link completes only when the client that started the flow redeems the code with its
+      // PKCE verifier: a link URL opened in someone else's browser links nothing.
+      identities.checkLinkable(flow.linkUserId, provider.name, identity.providerId);
+      return backToClient({ code: flows.issueCode(flow.linkUserId, flow, { provider: provider.name, providerId: identity.providerId }) });
     } catch (error) {
       if (!isApiError(error)) throw error;
       request.log.warn({ provider: provider.name, code: error.code, details: error.details }, error.message);
@@ -86,10 +85,22 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: ServerContext, se
     method: 'POST', url: '/auth/token', summary: 'Trade a one-time sign-in code and its PKCE verifier for a token pair',
     auth: false, body: authorizationCodeRequest, responses: { 200: tokenPairResponse },
   }, async ({ body }) => {
-    const userId = flows.redeemCode({ code: body.code, codeVerifier: body.code_verifier, redirectUri: body.redirect_uri });
-    const user = users.findById(userId);
+    let redeemed: RedeemedCode;
+    try {
+      redeemed = flows.redeemCode({ code: body.code, codeVerifier: body.code_verifier, redirectUri: body.redirect_uri });
+    } catch (error) {
+      // RFC 6749 §4.1.2: a code presented twice may have been stolen; what it gave is revoked.
+      const replayed = flows.sessionOfUsedCode(body.code);
+      if (replayed) refreshTokens.revokeFamilyOf(replayed);
+      throw error;
+    }
+    const user = users.findById(redeemed.userId);
     if (!user) throw new ApiError('invalid_grant', 'the account no longer exists');
-    return tokenPair(ctx.accessTokens, refreshTokens.startSession(userId, body.deviceName ?? UNNAMED_DEVICE), user);
+    if (users.isDisabled(user.id)) throw new ApiError('forbidden', 'this account is disabled; ask the operator of the service');
+    if (redeemed.link) identities.link(user.id, redeemed.link.provider, redeemed.link.providerId);
+    const session = refreshTokens.startSession(user.id, body.deviceName ?? UNNAMED_DEVICE);
+    flows.bindSession(body.code, session.familyId);
+    return tokenPair(ctx.accessTokens, session, user);
   });
 
   defineRoute(app, ctx, {

@@ -4,6 +4,7 @@ import type { Migration } from '../db/migrate.js';
  * Sign-in through a provider. A flow row lives from authorize to callback (the
  * service's own state towards the provider); a code row from callback to the
  * client's `POST /auth/token`; a link ticket from link-intent to authorize.
+ * A link flow's identity rides on its code row until the code is redeemed.
  * Secrets are stored hashed. Used codes stay until they expire, so a replay is
  * recognised as one.
  */
@@ -36,6 +37,17 @@ export const oauthMigrations: Migration[] = [
         provider TEXT NOT NULL,
         expires_at INTEGER NOT NULL
       );
+    `,
+  },
+  {
+    // session_id: the session a code was redeemed for; a replay of the code revokes it (RFC 6749 §4.1.2).
+    // link_*: the identity a link flow adds to the code's user, only once the client that
+    // started the flow redeems the code with its PKCE verifier.
+    id: 'oauth-0002-code-sessions-and-links',
+    sql: `
+      ALTER TABLE oauth_codes ADD COLUMN session_id TEXT;
+      ALTER TABLE oauth_codes ADD COLUMN link_provider TEXT;
+      ALTER TABLE oauth_codes ADD COLUMN link_provider_id TEXT;
     `,
   },
 ];

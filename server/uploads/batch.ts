@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
-import { batchResultSchema, batchUploadRequest, batchUploadResponse, MAX_BATCH_FILE_BYTES } from '../../protocol/api.js';
+import { batchResultSchema, batchUploadRequest, batchUploadResponse, MAX_BATCH_FILE_BYTES, MAX_BATCH_REQUEST_BYTES } from '../../protocol/api.js';
 import { hashBytes } from '../../protocol/contentHash.js';
 import type { BlobStore } from '../blobs/blobStore.js';
 import type { ServerContext } from '../context.js';
@@ -22,10 +22,11 @@ export function registerBatchRoute(app: FastifyInstance, ctx: ServerContext, blo
     summary: 'Upload many small files inline and commit them together',
     auth: true,
     body: batchUploadRequest,
+    bodyLimit: MAX_BATCH_REQUEST_BYTES,
     responses: { 200: batchUploadResponse },
   }, async ({ userId, body }) => {
     const results: (BatchResult | undefined)[] = [];
-    const accepted: { index: number; commit: FileCommit; bytes: Buffer }[] = [];
+    const accepted: AcceptedFile[] = [];
     body.files.forEach((file, index) => {
       const bytes = Buffer.from(file.contentBase64, 'base64');
       const refusal = bytes.length > MAX_BATCH_FILE_BYTES
@@ -41,20 +42,56 @@ export function registerBatchRoute(app: FastifyInstance, ctx: ServerContext, blo
       accepted.push({ index, commit, bytes });
     });
 
-    const hashes = [...new Set(accepted.map(({ commit }) => commit.contentHash))];
-    const committed = await pinAll(pins, hashes, async () => {
-      await Promise.all(accepted.map(({ commit, bytes }) => blobs.putSmall(commit.contentHash, bytes)));
-      await ctx.files.registerContents(accepted.map(({ commit }) => commit));
-      return accepted.length > 0 ? ctx.files.commitFiles(userId, accepted.map(({ commit }) => commit)) : [];
+    const { committed, fitting } = await ctx.storage.exclusive(userId, async () => {
+      const fitting = await withinQuota(ctx, userId, accepted, (index, path, refusal) => {
+        results[index] = { path, status: 'error', error: refusal };
+      });
+      const hashes = [...new Set(fitting.map(({ commit }) => commit.contentHash))];
+      const committed = await pinAll(pins, hashes, async () => {
+        await Promise.all(fitting.map(({ commit, bytes }) => blobs.putSmall(commit.contentHash, bytes)));
+        await ctx.files.registerContents(fitting.map(({ commit }) => commit));
+        return fitting.length > 0 ? ctx.files.commitFiles(userId, fitting.map(({ commit }) => commit)) : [];
+      });
+      return { committed, fitting };
     });
     committed.forEach((result, i) => {
-      const { index, commit } = accepted[i]!;
+      const { index, commit } = fitting[i]!;
       results[index] = result.ok
         ? { path: commit.path, status: 'done', entry: result.entry }
         : { path: commit.path, status: 'error', error: { code: result.code, message: result.message, ...(result.details ? { details: result.details } : {}) } };
     });
     return { results };
   });
+}
+
+interface AcceptedFile {
+  index: number;
+  commit: FileCommit;
+  bytes: Buffer;
+}
+
+/**
+ * The files that fit in the user's quota, in request order; each one that does
+ * not is refused on its own with `quota_exceeded` (a smaller one after it may still fit).
+ */
+async function withinQuota(
+  ctx: ServerContext, userId: string, files: AcceptedFile[],
+  refuse: (index: number, path: string, refusal: { code: string; message: string }) => void,
+): Promise<AcceptedFile[]> {
+  const usage = await ctx.storage.usage(userId);
+  let free = usage.quotaBytes - usage.usedBytes - usage.reservedBytes;
+  const fitting: AcceptedFile[] = [];
+  for (const file of files) {
+    const current = await ctx.files.getEntry(userId, file.commit.path);
+    const needed = file.commit.size - (current?.kind === 'file' ? current.size : 0);
+    if (needed > free) {
+      refuse(file.index, file.commit.path, { code: 'quota_exceeded', message: `the netdisk is full: ${needed} more bytes do not fit in the ${usage.quotaBytes}-byte quota` });
+      continue;
+    }
+    free -= Math.max(0, needed);
+    fitting.push(file);
+  }
+  return fitting;
 }
 
 /** Pins every hash for the duration of `work`. */

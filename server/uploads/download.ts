@@ -3,7 +3,7 @@ import { entryPathQuery } from '../../protocol/api.js';
 import type { BlobStore, DirectReads } from '../blobs/blobStore.js';
 import type { ServerContext } from '../context.js';
 import { ApiError } from '../errors.js';
-import { defineRoute } from '../http/routes.js';
+import { BYTE_STREAM, defineRoute } from '../http/routes.js';
 import { etagMatches, parseRange } from './byteRange.js';
 
 /**
@@ -27,7 +27,8 @@ export function registerDownloadRoute(app: FastifyInstance, ctx: ServerContext, 
       summary: method === 'GET' ? 'Download a file; one byte range with Range, 304 with If-None-Match' : 'A download\'s headers without its body',
       auth: true,
       query: entryPathQuery,
-      responses: { 200: null, 206: null, 302: null, 304: null },
+      // HEAD answers the same headers without the bytes; a GET may redirect to the content store (NETDISK_S3_PRESIGN).
+      responses: method === 'GET' ? { 200: BYTE_STREAM, 206: BYTE_STREAM, 302: null, 304: null } : { 200: null, 206: null, 304: null },
     }, async ({ userId, query, request, reply }) => {
       const entry = await ctx.files.getEntry(userId, query.path);
       if (!entry) throw new ApiError('not_found', `${query.path} does not exist`);

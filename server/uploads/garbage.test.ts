@@ -10,6 +10,7 @@ import { createUpload, download, putChunks, uploadFile, uploadRequest } from '..
 import { possessionProof } from '../../protocol/contentHash.js';
 import { SqliteFileStore } from '../files/sqliteFileStore.js';
 import { ProofChallenges } from './challenges.js';
+import { StorageQuota } from './quota.js';
 import { ContentPins } from './contentPins.js';
 import { CONTENT_GRACE_MS, collectGarbage, type GarbageDeps } from './garbage.js';
 import { SqliteUploadSessionStore } from './sessionStore.js';
@@ -34,8 +35,9 @@ describeEachBlobStore('garbage collection', ({ place }) => {
     const blobs = place().store(server.config);
     const pins = new ContentPins();
     const challenges = new ProofChallenges(now);
+    const sessions = new SqliteUploadSessionStore(db);
     const uploads = new Uploads({
-      files, blobs, sessions: new SqliteUploadSessionStore(db), challenges, pins,
+      files, blobs, sessions, challenges, pins, quota: new StorageQuota(files, sessions, server.config.limits, now),
       chunkSize: server.config.chunkSize, uploadTtlSeconds: server.config.uploadTtlSeconds, now,
     });
     deps = { uploads, files, blobs, pins, challenges, now };
@@ -133,8 +135,10 @@ describeEachBlobStore('garbage collection', ({ place }) => {
     const { created } = await createUpload(server.api, alice.auth, uploadRequest('/live.bin', bytes));
     if (created?.status !== 'upload') throw new Error('expected an upload session');
     // The sweep compares with the store's own clock (file mtime, S3's Initiated): a pass at the real time keeps both.
+    const sessions = new SqliteUploadSessionStore(db);
     const passAt = (at: number): GarbageDeps => ({ ...deps, now: () => at, uploads: new Uploads({
-      files: deps.files, blobs: deps.blobs, sessions: new SqliteUploadSessionStore(db), challenges: deps.challenges, pins: deps.pins,
+      files: deps.files, blobs: deps.blobs, sessions, challenges: deps.challenges, pins: deps.pins,
+      quota: new StorageQuota(deps.files, sessions, server.config.limits, () => at),
       chunkSize: server.config.chunkSize, uploadTtlSeconds: server.config.uploadTtlSeconds, now: () => at,
     }) });
     await collectGarbage(passAt(Date.now()));

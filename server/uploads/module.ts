@@ -23,6 +23,7 @@ export const uploadsModule: ServerModule = {
       sessions: new SqliteUploadSessionStore(ctx.db),
       challenges,
       pins,
+      quota: ctx.storage,
       chunkSize: ctx.config.chunkSize,
       uploadTtlSeconds: ctx.config.uploadTtlSeconds,
       ...(maxChunks !== undefined ? { maxChunks } : {}),

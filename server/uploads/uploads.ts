@@ -9,6 +9,7 @@ import { BlockVerifier } from './blockVerifier.js';
 import type { ProofChallenges } from './challenges.js';
 import { chunkBlockHashes, chunkCount, chunkLength, chunkOffset } from './chunkGeometry.js';
 import type { ContentPins } from './contentPins.js';
+import type { StorageQuota } from './quota.js';
 import { PendingChunks } from './pendingChunks.js';
 import type { UploadSession, UploadSessionStore } from './sessionStore.js';
 
@@ -18,6 +19,7 @@ export interface UploadsDeps {
   sessions: UploadSessionStore;
   challenges: ProofChallenges;
   pins: ContentPins;
+  quota: StorageQuota;
   chunkSize: number;
   uploadTtlSeconds: number;
   /** The most chunks one upload may have (S3 allows 10,000 parts); none when absent. */
@@ -71,17 +73,22 @@ export class Uploads {
     }
     if (request.proof) {
       const { proof } = request;
-      const entry = await this.deps.pins.whilePinned(request.contentHash, async () => {
+      const entry = await this.deps.quota.exclusive(userId, () => this.deps.pins.whilePinned(request.contentHash, async () => {
+        await this.deps.quota.checkFits(userId, request.size - await this.replacedBytes(userId, request.path));
         // Asked again under the pin: collection may have deleted the content since the lookup above.
         if (!(await files.hasContent(request.contentHash)) || !(await this.proofHolds(userId, request.contentHash, request.size, proof))) {
+          this.deps.challenges.failed(userId, request.contentHash);
           throw new ApiError('proof_invalid', 'the possession proof is wrong, expired or already used; create the upload again');
         }
+        this.deps.challenges.succeeded(userId, request.contentHash);
         return files.commitFile(userId, commit);
-      });
+      }));
       return { status: 200, body: { status: 'done', entry } };
     }
-    if (stored) {
-      const { id, offset, length, nonce } = this.deps.challenges.issue(userId, request.contentHash, request.size);
+    // Out of challenges (see ProofChallenges), the client uploads the bytes like anyone without a match.
+    const challenge = stored ? this.deps.challenges.issue(userId, request.contentHash, request.size) : undefined;
+    if (challenge) {
+      const { id, offset, length, nonce } = challenge;
       return { status: 200, body: { status: 'challenge', challenge: { id, offset, length, nonce } } };
     }
 
@@ -103,13 +110,17 @@ export class Uploads {
       createdAt: now,
       expiresAt: now + this.deps.uploadTtlSeconds * 1000,
     };
-    await blobs.createStaging(session.id, { size: session.size, chunkSize: session.chunkSize, contentHash: session.contentHash });
-    try {
-      await this.deps.sessions.create(session);
-    } catch (error) {
-      await blobs.abortStaging(session.id);
-      throw error;
-    }
+    // The size is reserved once the session row exists: check and create in one turn of this user.
+    await this.deps.quota.exclusive(userId, async () => {
+      await this.deps.quota.checkNewSession(userId, session.size, await this.replacedBytes(userId, session.path));
+      await blobs.createStaging(session.id, { size: session.size, chunkSize: session.chunkSize, contentHash: session.contentHash });
+      try {
+        await this.deps.sessions.create(session);
+      } catch (error) {
+        await blobs.abortStaging(session.id);
+        throw error;
+      }
+    });
     return { status: 201, body: { status: 'upload', ...this.statusOf(session, []) } };
   }
 
@@ -246,6 +257,12 @@ export class Uploads {
     const current = await this.deps.files.getEntry(userId, path);
     if ((current?.rev ?? null) === ifRev) return;
     throw new ApiError('conflict', current ? `${path} is at rev ${current.rev}` : `${path} does not exist`, { entry: current });
+  }
+
+  /** Bytes of the file a commit at `path` would replace: they leave the quota when it commits. */
+  private async replacedBytes(userId: string, path: string): Promise<number> {
+    const current = await this.deps.files.getEntry(userId, path);
+    return current?.kind === 'file' ? current.size : 0;
   }
 
   private async proofHolds(userId: string, contentHash: string, size: number, proof: { id: string; value: string }): Promise<boolean> {

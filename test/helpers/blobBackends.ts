@@ -44,25 +44,26 @@ function filesUnder(root: string): string[] {
     .sort();
 }
 
+/** The data folder, as the local store lays it out. */
+export const localPlace: BlobPlace = {
+  configure(config) {
+    config.blobs = { kind: 'local' };
+  },
+  store: (config) => new LocalBlobStore(config.dataDir),
+  async snapshot({ dataDir }) {
+    const blobs = filesUnder(join(dataDir, 'blobs')).map((name) =>
+      `${name} ${createHash('sha256').update(readFileSync(join(dataDir, 'blobs', name))).digest('hex')}`);
+    // Staging bytes are not hashed: an unreceived chunk's region holds nothing trusted.
+    const staging = filesUnder(join(dataDir, 'staging')).map((name) => `${name} ${statSync(join(dataDir, 'staging', name)).size}`);
+    return { blobs, staging };
+  },
+  stagingIds: async ({ dataDir }) => readdirSync(join(dataDir, 'staging')),
+};
+
 const local: BlobBackend = {
   name: 'local',
   skipReason: undefined,
-  async prepare() {
-    return {
-      configure(config) {
-        config.blobs = { kind: 'local' };
-      },
-      store: (config) => new LocalBlobStore(config.dataDir),
-      async snapshot({ dataDir }) {
-        const blobs = filesUnder(join(dataDir, 'blobs')).map((name) =>
-          `${name} ${createHash('sha256').update(readFileSync(join(dataDir, 'blobs', name))).digest('hex')}`);
-        // Staging bytes are not hashed: an unreceived chunk's region holds nothing trusted.
-        const staging = filesUnder(join(dataDir, 'staging')).map((name) => `${name} ${statSync(join(dataDir, 'staging', name)).size}`);
-        return { blobs, staging };
-      },
-      stagingIds: async ({ dataDir }) => readdirSync(join(dataDir, 'staging')),
-    };
-  },
+  prepare: async () => localPlace,
 };
 
 /** Settings for a bucket in `rgw`; the credentials travel by environment, as the SDK's default chain reads them. */

@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { ROOT } from '../../protocol/paths.js';
 import { FileCredentialStore } from '../../app/auth/fileCredentialStore.js';
 import type { SyncEngineOptions, SyncSummary } from '../../app/engine/syncEngine.js';
+import { STATE_DIR_NAME } from '../../app/local/ignore.js';
 import { SyncClient } from '../../app/syncClient.js';
 import { TEST_PASSWORD, signUp, type SignedUpUser } from './accounts.js';
 import { afterAll, beforeAll } from 'vitest';
@@ -131,12 +132,13 @@ async function sha256OfFile(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** The folder's tree as it is spelled on disk (names not normalized). */
+/** The folder's tree as it is spelled on disk (names not normalized), without the engine's own never-synced folder (partial downloads). */
 export async function localTree(folder: string): Promise<TreeSnapshot> {
   const tree: TreeSnapshot = {};
   const walk = async (dir: string, prefix: string): Promise<void> => {
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       const path = `${prefix}/${entry.name}`;
+      if (path === `/${STATE_DIR_NAME}`) continue;
       if (entry.isDirectory()) {
         tree[path] = FOLDER;
         await walk(join(dir, entry.name), path);
@@ -158,7 +160,7 @@ export async function remoteTree(device: Device): Promise<TreeSnapshot> {
   const folders = [ROOT];
   while (folders.length > 0) {
     const folder = folders.shift()!;
-    for (const node of await remote.list(folder)) {
+    for (const node of (await remote.list(folder)).nodes) {
       if (node.kind === 'folder') {
         tree[node.path] = FOLDER;
         folders.push(node.path);

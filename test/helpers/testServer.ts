@@ -17,7 +17,8 @@ export interface TestServer {
 
 /**
  * The real service on loopback with a fresh data folder and an OS-chosen port.
- * Only the password KDF cost is lowered, so that a suite can register many users.
+ * Only the password KDF cost and the per-address registration limit are
+ * changed, so that a suite can register many users from 127.0.0.1.
  */
 export async function startTestServer(
   overrides: (config: ServerConfig) => void = () => {},
@@ -26,6 +27,7 @@ export async function startTestServer(
   const dataDir = mkdtempSync(join(tmpdir(), 'netdisk-test-'));
   const config = loadConfig(['--data', dataDir, '--port', '0'], {});
   config.scrypt = { N: 2 ** 14, r: 8, p: 1 };
+  config.limits.registrationsPerHour = 1_000_000;
   overrides(config);
   return listenTestServer(config, options, 0, dataDir);
 }

@@ -19,6 +19,7 @@ import { SqliteFileStore } from '../../server/files/sqliteFileStore.js';
 import { ProofChallenges } from '../../server/uploads/challenges.js';
 import { ContentPins } from '../../server/uploads/contentPins.js';
 import { CONTENT_GRACE_MS, collectGarbage } from '../../server/uploads/garbage.js';
+import { StorageQuota } from '../../server/uploads/quota.js';
 import { SqliteUploadSessionStore } from '../../server/uploads/sessionStore.js';
 import { Uploads } from '../../server/uploads/uploads.js';
 import { signUp, TEST_PASSWORD } from '../helpers/accounts.js';
@@ -328,8 +329,9 @@ describe.skipIf(rgwMissing() !== undefined)('the S3 blob store against Ceph RGW'
       const pins = new ContentPins();
       const challenges = new ProofChallenges(now);
       const files = new SqliteFileStore(db, { now });
+      const sessions = new SqliteUploadSessionStore(db);
       const uploads = new Uploads({
-        files, blobs: store, sessions: new SqliteUploadSessionStore(db), challenges, pins,
+        files, blobs: store, sessions, challenges, pins, quota: new StorageQuota(files, sessions, server.config.limits, now),
         chunkSize: server.config.chunkSize, uploadTtlSeconds: server.config.uploadTtlSeconds, now,
       });
       // Round 0: collection starts first; 1: the commit starts first; 2: the commit arrives while S3 is deleting the object.

@@ -66,10 +66,12 @@ export async function openClient(options: {
   server: string;
   folder: string;
   username: string;
+  /** Defaults to `<folder>/.netdisk-sync`. */
+  stateDir?: string;
   engine?: Partial<Omit<SyncEngineOptions, 'root' | 'stateDir'>>;
   transport?: SyncClientOptions['transport'];
 }): Promise<SyncClient> {
-  const stateDir = join(options.folder, '.netdisk-sync');
+  const stateDir = options.stateDir ?? join(options.folder, '.netdisk-sync');
   const client = await SyncClient.open({
     server: options.server,
     folder: options.folder,

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +5,7 @@ import type { SyncSummary } from '../../app/engine/syncEngine.js';
 import type { SyncClient } from '../../app/syncClient.js';
 import { signUp, uniqueUsername, type SignedUpUser } from '../helpers/accounts.js';
 import { startFaultProxy, type Fault, type FaultPlan, type FaultProxy } from '../helpers/faultProxy.js';
+import { mountSmallDisk } from '../helpers/smallDisk.js';
 import { restartTestServer, startTestServer, type TestServer } from '../helpers/testServer.js';
 import { download, uploadFile } from '../helpers/uploads.js';
 import {
@@ -275,25 +275,15 @@ describe('downloads under faults', () => {
   }, 60_000);
 });
 
-/** Mounts a 20 MiB tmpfs for the disk-full case; the reason when this machine may not mount one. */
-function mountSmallTmpfs(dir: string): string | null {
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=20m,mode=0700', 'tmpfs', dir], { stdio: 'pipe' });
-    return null;
-  } catch (error) {
-    return (error as { stderr?: Buffer }).stderr?.toString().trim() || (error as Error).message;
-  }
-}
-
 describe('disk full on download', () => {
   it('reports disk_full, leaves no partial file at the target and loses nothing', async (context) => {
-    const folder = tempDir('diskfull');
-    dirs.push(folder);
-    const refused = mountSmallTmpfs(folder);
-    if (refused !== null) {
-      console.log(`skipping the disk-full test: cannot mount a tmpfs (${refused})`);
+    const disk = mountSmallDisk('20m', 'diskfull');
+    if (typeof disk === 'string') {
+      console.log(`skipping the disk-full test: cannot mount a tmpfs (${disk})`);
       context.skip();
+      return;
     }
+    const folder = disk.dir;
     try {
       const { account, client } = await setup('diskfull', { folder });
       const remote = randomContent(30 * 1024 * 1024);
@@ -312,7 +302,7 @@ describe('disk full on download', () => {
       await expectOnService(account, '/huge.bin', remote);
     } finally {
       for (const client of clients.splice(0)) await client.close();
-      execFileSync('umount', [folder]);
+      disk.unmount();
     }
   }, 60_000);
 });
