@@ -215,6 +215,9 @@ describe.skipIf(rgwMissing() !== undefined)('the S3 blob store against Ceph RGW'
     const settings = await createBucket(rgw);
     const server = await startTestServer((config) => {
       config.blobs = { kind: 's3', ...settings, presign: false };
+      // Room in the user's quota and upload caps, so that only S3's part limit can refuse.
+      config.limits.quotaBytes = 2 ** 50;
+      config.limits.maxPendingUploadBytes = 2 ** 50;
     });
     try {
       const alice = await signUp(server.api);
