@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
+import { HELP_FLAG, type CliFlags } from '../protocol/cliFlags.js';
 import { BLOCK_SIZE } from '../protocol/contentHash.js';
 import type { S3Settings } from './blobs/s3BlobStore.js';
 import { S3_MAX_PART_BYTES, S3_MIN_PART_BYTES } from './blobs/s3Limits.js';
@@ -168,26 +169,27 @@ function blobsOption(flags: Flags, env: NodeJS.ProcessEnv, chunkSize: number): B
 }
 
 /** Builds the config from defaults, then environment (NETDISK_*), then command-line flags. */
+/** The command-line flags: what `loadConfig` parses and what `--help` lists (protocol/cliFlags.ts). */
+export const SERVER_FLAGS = {
+  host: { type: 'string', value: 'HOST', description: `address to listen on (NETDISK_HOST, default ${DEFAULTS.host})` },
+  port: { type: 'string', value: 'PORT', description: `port to listen on (NETDISK_PORT, default ${DEFAULTS.port})` },
+  data: { type: 'string', value: 'DIR', description: `database, blobs and signing keys (NETDISK_DATA, default ${DEFAULTS.dataDir})` },
+  'public-url': { type: 'string', value: 'URL', description: 'the URL clients and OAuth providers reach this service at (NETDISK_PUBLIC_URL)' },
+  'log-level': { type: 'string', value: 'LEVEL', description: `fatal, error, warn, info, debug or trace (NETDISK_LOG_LEVEL, default ${DEFAULTS.logLevel})` },
+  'chunk-size': { type: 'string', value: 'BYTES', description: `upload chunk size, a multiple of ${BLOCK_SIZE} (NETDISK_CHUNK_SIZE, default ${DEFAULTS.chunkSize})` },
+  blobs: { type: 'string', value: 'local|s3', description: 'where file content lives: the data folder or an S3 bucket (NETDISK_BLOBS, default local)' },
+  's3-endpoint': { type: 'string', value: 'URL', description: 'the S3 server, e.g. http://127.0.0.1:9000; absent: AWS (NETDISK_S3_ENDPOINT)' },
+  's3-region': { type: 'string', value: 'REGION', description: 'the S3 signing region (NETDISK_S3_REGION, default AWS_REGION or us-east-1)' },
+  's3-bucket': { type: 'string', value: 'BUCKET', description: 'the bucket, which must exist (NETDISK_S3_BUCKET)' },
+  's3-prefix': { type: 'string', value: 'PREFIX', description: 'a key prefix such as netdisk/ (NETDISK_S3_PREFIX)' },
+  's3-force-path-style': { type: 'boolean', description: 'path-style URLs, for MinIO and Ceph RGW (NETDISK_S3_FORCE_PATH_STYLE=1)' },
+  's3-presign': { type: 'boolean', description: 'downloads answer 302 to a 5-minute presigned GET (NETDISK_S3_PRESIGN=1)\nS3 credentials come only from the AWS SDK\'s chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE' },
+  ...HELP_FLAG,
+} as const satisfies CliFlags;
+
+/** Builds the config from defaults, then environment (NETDISK_*), then command-line flags. */
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ServerConfig {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      data: { type: 'string' },
-      'public-url': { type: 'string' },
-      'log-level': { type: 'string' },
-      'chunk-size': { type: 'string' },
-      blobs: { type: 'string' },
-      's3-endpoint': { type: 'string' },
-      's3-region': { type: 'string' },
-      's3-bucket': { type: 'string' },
-      's3-prefix': { type: 'string' },
-      's3-force-path-style': { type: 'boolean' },
-      's3-presign': { type: 'boolean' },
-    },
-    strict: true,
-  });
+  const { values } = parseArgs({ args: [...argv], options: SERVER_FLAGS, strict: true });
   const host = values.host ?? env.NETDISK_HOST ?? DEFAULTS.host;
   const port = intOption('port', values.port ?? env.NETDISK_PORT, DEFAULTS.port);
   if (port > 65535) throw new ConfigError(`port must be at most 65535, got ${port}`);

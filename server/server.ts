@@ -1,7 +1,18 @@
 import { text } from 'node:stream/consumers';
 import { runUsersCommand } from './admin/usersCommand.js';
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { describeFlags, helpRequested } from '../protocol/cliFlags.js';
+import { ConfigError, loadConfig, SERVER_FLAGS } from './config.js';
+
+/** `netdisk-server --help`: the flags from the table `loadConfig` parses. */
+const USAGE = `usage: netdisk-server [options]
+       netdisk-server users add|list|disable|enable|reset-password USERNAME [--data DIR]
+
+Runs the netdisk service. Flags win over the NETDISK_* environment (the README lists every variable).
+\`users\` manages accounts in the data folder (passwords are read from stdin), e.g. with NETDISK_REGISTRATION=closed.
+
+${describeFlags(SERVER_FLAGS)}
+`;
 
 /**
  * `netdisk-server`: launches the app factory and shuts down gracefully on
@@ -17,15 +28,17 @@ export async function main(argv: readonly string[]): Promise<void> {
     });
     return;
   }
+  if (helpRequested(argv)) {
+    process.stdout.write(USAGE);
+    return;
+  }
   let config;
   try {
     config = loadConfig(argv);
   } catch (error) {
     if (error instanceof ConfigError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`netdisk-server: ${(error as Error).message}\n`);
-      process.stderr.write('usage: netdisk-server [--host 127.0.0.1] [--port 8080] [--data ./netdisk-data] [--public-url URL] [--chunk-size N]\n'
-        + '         [--blobs local|s3 --s3-bucket B [--s3-endpoint URL] [--s3-region R] [--s3-prefix P] [--s3-force-path-style] [--s3-presign]]\n');
-      process.stderr.write('       netdisk-server users add|list|disable|enable|reset-password … (see netdisk-server users)\n');
+      process.stderr.write(`\n${USAGE}`);
       process.exitCode = 2;
       return;
     }

@@ -39,6 +39,13 @@ describe('parseCommand', () => {
     expect(parseCommand(['logout', ...SERVER, '--state', 's'], {})).toMatchObject({ command: 'logout' });
   });
 
+  it('answers --help / -h with the usage of the command it follows, before any other check', () => {
+    expect(parseCommand(['--help'], {})).toMatchObject({ command: 'help', usage: expect.stringMatching(/^usage: netdisk-sync --server URL/) });
+    expect(parseCommand(['whoami', '-h'], {})).toMatchObject({ command: 'help', usage: expect.stringMatching(/^usage: netdisk-sync whoami /) });
+    // After `--` it is an argument, which the sync command does not take.
+    expect(() => parseCommand([...SERVER, '--folder', 'd', '--', '--help'], {})).toThrow(UsageError);
+  });
+
   it.each([
     [['login', ...SERVER, '--folder', 'd'], /needs --username/],
     [['login', ...SERVER, '--folder', 'd', '--provider', 'wechat'], /--provider takes qq, oidc:<name> or password/],

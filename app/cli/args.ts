@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import { describeFlags, HELP_FLAG, helpRequested, type CliFlags } from '../../protocol/cliFlags.js';
+import { kilobytesToBytes } from '../../protocol/units.js';
 import { resolveStateDir } from '../clientAccount.js';
 
 export interface CliArgs {
@@ -33,69 +35,112 @@ export interface AccountArgs {
   json: boolean;
 }
 
-export type CliCommand = { command: 'sync'; args: CliArgs } | AccountArgs;
+/** `help`: --help or -h was given; `usage` is the text for that command. */
+export type CliCommand = { command: 'sync'; args: CliArgs } | AccountArgs | { command: 'help'; usage: string };
 
 export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export const USAGE = `usage: netdisk-sync --server URL --folder DIR [options]
+const SERVER_FLAG = {
+  server: { type: 'string', value: 'URL', description: 'the netdisk service, e.g. http://127.0.0.1:8080 (or NETDISK_SERVER)' },
+} as const satisfies CliFlags;
 
-  --server URL          the netdisk service, e.g. http://127.0.0.1:8080
-  --folder DIR          the local folder to keep in sync
-  --state DIR           where sync state lives (default: DIR/.netdisk-sync)
-  --once                sync until both sides agree, then exit (0 = in sync)
-  --json                print events as JSON lines instead of a progress bar
-  --username NAME       sign in with a password (asked for, or NETDISK_PASSWORD)
-  --password PASS       the password (prefer NETDISK_PASSWORD: argv is visible to others)
-  --upload-limit KBPS   upload bandwidth cap in KB/s (0 = none)
-  --download-limit KBPS download bandwidth cap in KB/s (0 = none)
-  --concurrency N       files transferred at once (default 4)
-  --ui 127.0.0.1:PORT   serve the UI to a browser there (prints the address with its access token);
-                        no sign-in needed beforehand: the UI asks
+const USERNAME_FLAGS = {
+  username: { type: 'string', value: 'NAME', description: 'sign in with a password (asked for, or NETDISK_PASSWORD)' },
+  password: { type: 'string', value: 'PASS', description: 'the password (prefer NETDISK_PASSWORD: argv is visible to others)' },
+} as const satisfies CliFlags;
 
-       netdisk-sync login --server URL (--folder DIR | --state DIR) [--provider P] [--username NAME] [--no-browser]
-       netdisk-sync whoami --server URL (--folder DIR | --state DIR) [--json]
-       netdisk-sync logout --server URL (--folder DIR | --state DIR)
+/** The sync command's flags: what it parses and what --help lists. */
+export const SYNC_FLAGS = {
+  ...SERVER_FLAG,
+  folder: { type: 'string', value: 'DIR', description: 'the local folder to keep in sync' },
+  state: { type: 'string', value: 'DIR', description: 'where sync state lives (default: DIR/.netdisk-sync)' },
+  once: { type: 'boolean', default: false, description: 'sync until both sides agree, then exit (0 = in sync)' },
+  json: { type: 'boolean', default: false, description: 'print events as JSON lines instead of a progress bar' },
+  ...USERNAME_FLAGS,
+  'upload-limit': { type: 'string', value: 'KBPS', description: 'upload bandwidth cap in kB/s, 1 kB = 1000 bytes (0 = none)' },
+  'download-limit': { type: 'string', value: 'KBPS', description: 'download bandwidth cap in kB/s, 1 kB = 1000 bytes (0 = none)' },
+  concurrency: { type: 'string', value: 'N', description: 'files transferred at once, 1-64 (default 4)' },
+  ui: {
+    type: 'string', value: '127.0.0.1:PORT',
+    description: 'serve the UI to a browser there (prints the address with its access token);\nno sign-in needed beforehand: the UI asks',
+  },
+  ...HELP_FLAG,
+} as const satisfies CliFlags;
 
-  --provider P          qq, oidc:<name> (sign in in the browser) or password (default)
-  --no-browser          print the sign-in address instead of opening a browser
+/** The flags `login`, `whoami` and `logout` take. */
+export const ACCOUNT_FLAGS = {
+  ...SERVER_FLAG,
+  folder: { type: 'string', value: 'DIR', description: 'the sync folder; its account is remembered in DIR/.netdisk-sync' },
+  state: { type: 'string', value: 'DIR', description: 'the state folder instead, when it lives elsewhere' },
+  provider: { type: 'string', value: 'P', description: 'login: qq, oidc:<name> (sign in in the browser) or password (default)' },
+  ...USERNAME_FLAGS,
+  'no-browser': { type: 'boolean', default: false, description: 'login: print the sign-in address instead of opening a browser' },
+  json: { type: 'boolean', default: false, description: 'whoami: print the user as JSON' },
+  ...HELP_FLAG,
+} as const satisfies CliFlags;
 
-Exit codes: 0 done (in sync), 1 not in sync yet, 2 usage, 3 not signed in, 4 failed.
-`;
+export const ACCOUNT_COMMANDS: Record<AccountArgs['command'], { synopsis: string; summary: string }> = {
+  login: {
+    synopsis: 'login --server URL (--folder DIR | --state DIR) [--provider P] [--username NAME] [--no-browser]',
+    summary: 'sign in and remember the account for the folder',
+  },
+  whoami: { synopsis: 'whoami --server URL (--folder DIR | --state DIR) [--json]', summary: 'print the signed-in user' },
+  logout: { synopsis: 'logout --server URL (--folder DIR | --state DIR)', summary: 'revoke the sign-in and forget the stored token' },
+};
 
-const ACCOUNT_COMMANDS = new Set(['login', 'logout', 'whoami']);
+function isAccountCommand(word: string | undefined): word is AccountArgs['command'] {
+  return word !== undefined && Object.hasOwn(ACCOUNT_COMMANDS, word);
+}
+
+const EXIT_CODES = 'Exit codes: 0 done (in sync), 1 not in sync yet, 2 usage, 3 not signed in, 4 failed.\n';
+
+/** `netdisk-sync --help`, or `netdisk-sync COMMAND --help` for an account command: generated from the tables above. */
+export function usage(command: 'sync' | AccountArgs['command'] = 'sync'): string {
+  if (command !== 'sync') {
+    return `usage: netdisk-sync ${ACCOUNT_COMMANDS[command].synopsis}\n\n${ACCOUNT_COMMANDS[command].summary}\n\n${describeFlags(ACCOUNT_FLAGS)}\n\n${EXIT_CODES}`;
+  }
+  const names = Object.keys(ACCOUNT_COMMANDS);
+  const width = Math.max(...names.map((name) => name.length)) + 2;
+  const commands = Object.entries(ACCOUNT_COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(width)}${summary}`).join('\n');
+  return `usage: netdisk-sync --server URL --folder DIR [options]
+       netdisk-sync ${names.join('|')} [options]
+
+Keeps DIR and the netdisk at URL in two-way sync.
+
+${describeFlags(SYNC_FLAGS)}
+
+Commands (netdisk-sync COMMAND --help lists their options):
+${commands}
+
+${EXIT_CODES}`;
+}
+
+/** The usage of the command `argv` names: an account command's, or the sync command's. */
+export function usageFor(argv: readonly string[]): string {
+  const [first] = argv;
+  return usage(isAccountCommand(first) ? first : 'sync');
+}
 
 function kbps(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} takes a number of KB/s, got "${value}"`);
-  return Math.round(n * 1000);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} takes a number of kB/s, got "${value}"`);
+  return kilobytesToBytes(n);
 }
 
-export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): CliArgs {
-  let values;
+/** node:util parseArgs over one of the tables above; its errors become usage errors. */
+function parseFlags<const F extends CliFlags>(argv: readonly string[], flags: F) {
   try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        server: { type: 'string' },
-        folder: { type: 'string' },
-        state: { type: 'string' },
-        once: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        username: { type: 'string' },
-        password: { type: 'string' },
-        'upload-limit': { type: 'string' },
-        'download-limit': { type: 'string' },
-        concurrency: { type: 'string' },
-        ui: { type: 'string' },
-      },
-      strict: true,
-    }));
+    return parseArgs({ args: [...argv], options: flags, strict: true }).values;
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): CliArgs {
+  const values = parseFlags(argv, SYNC_FLAGS);
   const server = serverUrl(values.server, env);
   if (!values.folder) throw new UsageError('--folder is required');
   const ui = values.ui === undefined ? undefined : uiAddress(values.ui);
@@ -142,27 +187,10 @@ function signInProvider(value: string | undefined): SignInProvider {
 
 /** `login`, `logout` and `whoami` as their first word; anything else is the sync command. */
 export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): CliCommand {
+  if (helpRequested(argv)) return { command: 'help', usage: usageFor(argv) };
   const [first, ...rest] = argv;
-  if (first === undefined || !ACCOUNT_COMMANDS.has(first)) return { command: 'sync', args: parseCliArgs(argv, env) };
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: rest,
-      options: {
-        server: { type: 'string' },
-        folder: { type: 'string' },
-        state: { type: 'string' },
-        provider: { type: 'string' },
-        username: { type: 'string' },
-        password: { type: 'string' },
-        'no-browser': { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  if (!isAccountCommand(first)) return { command: 'sync', args: parseCliArgs(argv, env) };
+  const values = parseFlags(rest, ACCOUNT_FLAGS);
   const server = serverUrl(values.server, env);
   if (!values.folder && !values.state) throw new UsageError(`${first} needs --folder or --state: the account is remembered per sync folder`);
   const provider = signInProvider(values.provider);
@@ -170,7 +198,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
     throw new UsageError('login with a password needs --username (or choose --provider qq or oidc:<name>)');
   }
   return {
-    command: first as AccountArgs['command'],
+    command: first,
     server,
     stateDir: resolveStateDir(values.folder ?? '.', values.state),
     provider,

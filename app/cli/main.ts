@@ -3,7 +3,7 @@ import { isSyncError, SyncError } from '../errors.js';
 import { SyncClient } from '../syncClient.js';
 import { readStoredSettings } from '../ui/settingsFile.js';
 import { runAccountCommand } from './accountCommands.js';
-import { parseCommand, USAGE, UsageError, type AccountArgs, type CliArgs, type CliCommand } from './args.js';
+import { parseCommand, usageFor, UsageError, type AccountArgs, type CliArgs, type CliCommand } from './args.js';
 import { EXIT } from './exitCodes.js';
 import { askPassword } from './passwordPrompt.js';
 import { jsonReporter, terminalReporter, type Reporter } from './reporter.js';
@@ -131,8 +131,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     command = parseCommand(argv, process.env);
   } catch (error) {
-    process.stderr.write(`netdisk-sync: ${(error as Error).message}\n\n${USAGE}`);
+    process.stderr.write(`netdisk-sync: ${(error as Error).message}\n\n${usageFor(argv)}`);
     return EXIT.usage;
+  }
+  if (command.command === 'help') {
+    process.stdout.write(command.usage);
+    return EXIT.ok;
   }
   return command.command === 'sync' ? syncCommand(command.args) : accountCommand(command);
 }

@@ -1,5 +1,6 @@
 import type { Progress } from '../../protocol/engine.js';
-import { formatBytes, formatDuration } from './format.js';
+import { formatBytes } from '../../protocol/units.js';
+import { formatDuration } from './format.js';
 
 /** One terminal line: bar, percent, files, bytes, rate and ETA, cut to `width` columns. */
 export function progressLine(progress: Progress, width: number): string {

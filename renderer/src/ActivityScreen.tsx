@@ -14,7 +14,7 @@ export function ActivityScreen({ bridge, snapshot }: { bridge: BridgeApi; snapsh
   const canOpen = snapshot.shell === 'desktop';
   return (
     <section aria-labelledby="activity-title" className="screen">
-      <h2 id="activity-title">{t('activity.title')}</h2>
+      <h1 id="activity-title">{t('activity.title')}</h1>
       {command.error ? <ErrorNotice error={command.error} onDismiss={command.clearError} /> : null}
       {items.length === 0 ? <p className="muted">{t('activity.empty')}</p> : (
         <ul className="activity-list">

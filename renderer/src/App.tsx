@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { BridgeApi } from '../../protocol/bridge.js';
 import { ActivityScreen } from './ActivityScreen.js';
 import { ConflictsScreen } from './ConflictsScreen.js';
@@ -25,13 +25,15 @@ export function App({ bridge, connection }: { bridge: BridgeApi; connection: Con
     document.title = t('app.title');
   }, [language, t]);
 
+  // Before there is a snapshot the page is one message under the app's name (every page has an h1).
+  const centered = (content: ReactNode) => <main className="centered"><div className="centered-box"><h1>{t('app.title')}</h1>{content}</div></main>;
   let body;
   if (connection !== 'ready' && connection !== 'connecting') {
-    body = <main className="centered"><p className="notice notice-error" role="alert">{t(`connection.${connection}`)}</p></main>;
+    body = centered(<p className="notice notice-error" role="alert">{t(`connection.${connection}`)}</p>);
   } else if (error) {
-    body = <main className="centered"><ErrorNotice error={error} /></main>;
+    body = centered(<ErrorNotice error={error} />);
   } else if (!snapshot) {
-    body = <main className="centered"><p role="status">{t('connection.connecting')}</p></main>;
+    body = centered(<p role="status">{t('connection.connecting')}</p>);
   } else if (snapshot.session.state !== 'signed_in') {
     body = <SignIn bridge={bridge} snapshot={snapshot} />;
   } else {

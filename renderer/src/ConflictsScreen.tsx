@@ -1,4 +1,5 @@
 import type { BridgeApi, Snapshot } from '../../protocol/bridge.js';
+import { BusyButton } from './BusyButton.js';
 import { ErrorNotice } from './ErrorNotice.js';
 import { formatTime } from './format.js';
 import { useI18n } from './i18n.js';
@@ -11,7 +12,7 @@ export function ConflictsScreen({ bridge, snapshot }: { bridge: BridgeApi; snaps
   const open = (path: string) => void command.run(() => bridge.openPath({ path }));
   return (
     <section aria-labelledby="conflicts-title" className="screen">
-      <h2 id="conflicts-title">{t('conflicts.title')}</h2>
+      <h1 id="conflicts-title">{t('conflicts.title')}</h1>
       {command.error ? <ErrorNotice error={command.error} onDismiss={command.clearError} /> : null}
       {snapshot.conflicts.length === 0 ? <p className="muted">{t('conflicts.empty')}</p> : (
         <ul className="conflict-list">
@@ -29,14 +30,14 @@ export function ConflictsScreen({ bridge, snapshot }: { bridge: BridgeApi; snaps
                 </div>
               </dl>
               <div className="actions">
-                <button type="button" disabled={command.busy}
+                <BusyButton type="button" busy={command.busy}
                   onClick={() => void command.run(() => bridge.keepConflictVersion({ id: conflict.id, keep: 'original' }))}>
                   {t('conflicts.keepOriginal')}
-                </button>
-                <button type="button" disabled={command.busy}
+                </BusyButton>
+                <BusyButton type="button" busy={command.busy}
                   onClick={() => void command.run(() => bridge.keepConflictVersion({ id: conflict.id, keep: 'copy' }))}>
                   {t('conflicts.keepCopy')}
-                </button>
+                </BusyButton>
               </div>
               <p className="muted">{t('conflicts.trashNote')}</p>
             </li>

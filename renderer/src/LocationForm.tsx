@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import type { BridgeApi, Snapshot } from '../../protocol/bridge.js';
+import { BusyButton } from './BusyButton.js';
 import { ErrorNotice } from './ErrorNotice.js';
 import { useI18n } from './i18n.js';
 import { useCommand } from './useCommand.js';
@@ -81,12 +82,12 @@ export function LocationForm({ bridge, snapshot, confirmFirst }: { bridge: Bridg
         <div className="notice" role="alert">
           <p>{t('location.confirm')}</p>
           <div className="actions">
-            <button type="submit" className="primary" disabled={apply.busy}>{t('location.confirmButton')}</button>
+            <BusyButton type="submit" className="primary" busy={apply.busy}>{t('location.confirmButton')}</BusyButton>
             <button type="button" onClick={() => setConfirming(false)}>{t('location.cancel')}</button>
           </div>
         </div>
       ) : (
-        <button type="submit" disabled={apply.busy || !changed}>{apply.busy ? t('location.busy') : t('location.apply')}</button>
+        <BusyButton type="submit" busy={apply.busy} disabled={!changed}>{apply.busy ? t('location.busy') : t('location.apply')}</BusyButton>
       )}
       {apply.error ? <ErrorNotice error={apply.error} onDismiss={apply.clearError} /> : null}
     </form>

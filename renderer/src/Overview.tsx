@@ -1,6 +1,8 @@
 import { useMemo, useState } from 'react';
 import type { BridgeApi, BridgeErrorInfo, Snapshot } from '../../protocol/bridge.js';
 import { ErrorNotice, toErrorInfo } from './ErrorNotice.js';
+import { BusyButton } from './BusyButton.js';
+import { describeFailure } from './failureText.js';
 import { formatBytes, formatDuration, percent } from './format.js';
 import { useI18n } from './i18n.js';
 import { TransferRow } from './TransferRow.js';
@@ -11,7 +13,7 @@ const ROW_HEIGHT = 56;
 const ORDER = { active: 0, failed: 1, paused: 2, queued: 3, done: 4 } as const;
 
 export function Overview({ bridge, snapshot }: { bridge: BridgeApi; snapshot: Snapshot }) {
-  const { t } = useI18n();
+  const { t, language } = useI18n();
   const command = useCommand();
   const [rowError, setRowError] = useState<BridgeErrorInfo | null>(null);
   const { progress, engine } = snapshot;
@@ -27,18 +29,21 @@ export function Overview({ bridge, snapshot }: { bridge: BridgeApi; snapshot: Sn
 
   return (
     <section aria-labelledby="overview-title" className="screen">
+      {/* The screen's name for the outline; the state below is what people look at. */}
+      <h1 id="overview-title" className="visually-hidden">{t('nav.overview')}</h1>
       <div className="status-card">
         <div>
-          <h2 id="overview-title" className={`engine-state state-${engine.state}`} aria-live="polite" data-state={engine.state}>
+          <h2 className={`engine-state state-${engine.state}`} aria-live="polite" data-state={engine.state}>
             {t(`state.${engine.state}`)}
           </h2>
-          {engine.detail ? <p className="muted">{engine.detail}</p> : null}
+          {/* The engine's detail is an English sentence; the issue list below says it by code in every language. */}
+          {engine.detail && language === 'en' ? <p className="muted">{engine.detail}</p> : null}
           {snapshot.session.username ? <p className="muted">{t('overview.signedInAs', { name: snapshot.session.username })}</p> : null}
         </div>
-        <button type="button" className="primary" disabled={command.busy}
+        <BusyButton type="button" className="primary" busy={command.busy}
           onClick={() => void command.run(() => (paused ? bridge.resume() : bridge.pause()))}>
           {paused ? t('overview.resume') : t('overview.pause')}
-        </button>
+        </BusyButton>
       </div>
       {command.error ? <ErrorNotice error={command.error} onDismiss={command.clearError} /> : null}
       {snapshot.massDelete ? (
@@ -63,11 +68,15 @@ export function Overview({ bridge, snapshot }: { bridge: BridgeApi; snapshot: Sn
       {snapshot.issues.length > 0 ? (
         <details className="issues">
           <summary>{t('overview.issues')} ({snapshot.issues.length})</summary>
-          <ul>{snapshot.issues.map((issue, index) => <li key={index}>{issue.path ? <code>{issue.path}</code> : null} {issue.message}</li>)}</ul>
+          <ul>{snapshot.issues.map((issue, index) => {
+            // In English the engine's own sentence is the more specific one (it has counts and reasons).
+            const { headline, detail } = describeFailure(issue, t, language);
+            return <li key={index} title={headline}>{issue.path ? <code>{issue.path}</code> : null} {detail ?? headline}</li>;
+          })}</ul>
         </details>
       ) : null}
 
-      <h3 id="transfers-title">{t('overview.transfers', { count: transfers.length })}</h3>
+      <h2 id="transfers-title" className="section-title">{t('overview.transfers', { count: transfers.length })}</h2>
       {rowError ? <ErrorNotice error={rowError} onDismiss={() => setRowError(null)} /> : null}
       {transfers.length === 0 ? <p className="muted">{t('overview.noTransfers')}</p> : (
         <VirtualList items={transfers} rowHeight={ROW_HEIGHT} itemKey={(transfer) => transfer.id} label={t('overview.transfers', { count: transfers.length })}

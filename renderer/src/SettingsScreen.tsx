@@ -1,12 +1,14 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { BridgeApi, Device, Language, Snapshot } from '../../protocol/bridge.js';
+import { BusyButton } from './BusyButton.js';
 import { ErrorNotice } from './ErrorNotice.js';
+import { bytesToKilobytes, kilobytesToBytes } from '../../protocol/units.js';
 import { formatBytes, formatTime } from './format.js';
 import { useI18n } from './i18n.js';
 import { LocationForm } from './LocationForm.js';
 import { useCommand } from './useCommand.js';
 
-/** What the form edits: limits in KB/s as people think of them, the contract's bytes per second on save. */
+/** What the form edits: limits in kB/s (protocol/units.ts) as people think of them, the contract's bytes per second on save. */
 interface Draft {
   uploadKbps: string;
   downloadKbps: string;
@@ -18,8 +20,8 @@ interface Draft {
 
 function draftOf(settings: Snapshot['settings']): Draft {
   return {
-    uploadKbps: String(settings.uploadLimit / 1000),
-    downloadKbps: String(settings.downloadLimit / 1000),
+    uploadKbps: String(bytesToKilobytes(settings.uploadLimit)),
+    downloadKbps: String(bytesToKilobytes(settings.downloadLimit)),
     concurrency: String(settings.concurrency),
     ignoreRules: settings.ignoreRules,
     startAtLogin: settings.startAtLogin,
@@ -59,8 +61,8 @@ export function SettingsScreen({ bridge, snapshot }: { bridge: BridgeApi; snapsh
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const result = await save.run(() => bridge.setSettings({
-      uploadLimit: Math.round(Number(draft.uploadKbps) * 1000),
-      downloadLimit: Math.round(Number(draft.downloadKbps) * 1000),
+      uploadLimit: kilobytesToBytes(Number(draft.uploadKbps)),
+      downloadLimit: kilobytesToBytes(Number(draft.downloadKbps)),
       concurrency: Number(draft.concurrency),
       ignoreRules: draft.ignoreRules,
       startAtLogin: draft.startAtLogin,
@@ -80,7 +82,7 @@ export function SettingsScreen({ bridge, snapshot }: { bridge: BridgeApi; snapsh
 
   return (
     <section aria-labelledby="settings-title" className="screen">
-      <h2 id="settings-title">{t('settings.title')}</h2>
+      <h1 id="settings-title">{t('settings.title')}</h1>
       {snapshot.capabilities.changeLocation ? (
         <LocationForm key={`${settings.folder}\n${settings.server}`} bridge={bridge} snapshot={snapshot} confirmFirst />
       ) : null}
@@ -96,11 +98,12 @@ export function SettingsScreen({ bridge, snapshot }: { bridge: BridgeApi; snapsh
         )}
 
         <label htmlFor="upload-limit">{t('settings.uploadLimit')}</label>
-        <input id="upload-limit" type="number" min={0} step="any" inputMode="decimal" required value={draft.uploadKbps}
+        <input id="upload-limit" type="number" min={0} step="any" inputMode="decimal" required value={draft.uploadKbps} aria-describedby="limit-hint"
           onChange={(event) => edit({ uploadKbps: event.target.value })} />
         <label htmlFor="download-limit">{t('settings.downloadLimit')}</label>
-        <input id="download-limit" type="number" min={0} step="any" inputMode="decimal" required value={draft.downloadKbps}
+        <input id="download-limit" type="number" min={0} step="any" inputMode="decimal" required value={draft.downloadKbps} aria-describedby="limit-hint"
           onChange={(event) => edit({ downloadKbps: event.target.value })} />
+        <p id="limit-hint" className="hint">{t('settings.limitHint')}</p>
         <label htmlFor="concurrency">{t('settings.concurrency')}</label>
         <input id="concurrency" type="number" min={1} max={64} step={1} required value={draft.concurrency} aria-describedby="concurrency-hint"
           onChange={(event) => edit({ concurrency: event.target.value })} />
@@ -121,19 +124,19 @@ export function SettingsScreen({ bridge, snapshot }: { bridge: BridgeApi; snapsh
           <option value="zh-CN" lang="zh-CN">简体中文</option>
         </select>
         <div className="actions">
-          <button type="submit" className="primary" disabled={save.busy}>{t('settings.save')}</button>
+          <BusyButton type="submit" className="primary" busy={save.busy}>{t('settings.save')}</BusyButton>
           <span role="status" aria-live="polite" className="saved">{saved ? t('settings.saved') : ''}</span>
         </div>
         {save.error ? <ErrorNotice error={save.error} onDismiss={save.clearError} /> : null}
       </form>
 
-      <h3>{t('settings.account')}</h3>
+      <h2 className="section-title">{t('settings.account')}</h2>
       {snapshot.session.username ? <p>{t('overview.signedInAs', { name: snapshot.session.username })}</p> : null}
       {snapshot.storage ? <StorageLine storage={snapshot.storage} /> : null}
       <button type="button" onClick={() => void account.run(() => bridge.signOut())}>{t('settings.signOut')}</button>
       {account.error ? <ErrorNotice error={account.error} onDismiss={account.clearError} /> : null}
 
-      <h3>{t('settings.devices')}</h3>
+      <h2 className="section-title">{t('settings.devices')}</h2>
       {devices === null ? null : devices.length === 0 ? <p className="muted">{t('settings.devices.empty')}</p> : (
         <ul className="device-list">
           {devices.map((device) => (

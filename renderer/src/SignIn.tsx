@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import type { BridgeApi, Snapshot } from '../../protocol/bridge.js';
+import { BusyButton } from './BusyButton.js';
 import { ErrorNotice } from './ErrorNotice.js';
 import { useI18n } from './i18n.js';
 import { LocationForm } from './LocationForm.js';
@@ -39,10 +40,10 @@ export function SignIn({ bridge, snapshot }: { bridge: BridgeApi; snapshot: Snap
       {reason ? <ErrorNotice error={reason} /> : null}
       <div className="providers">
         {snapshot.providers.map((provider) => (
-          <button key={provider.id} type="button" className={`provider provider-${provider.id.replace(/[^a-z0-9]/gi, '-')}`}
-            disabled={command.busy} onClick={() => void withProvider(provider.id)}>
+          <BusyButton key={provider.id} type="button" className={`provider provider-${provider.id.replace(/[^a-z0-9]/gi, '-')}`}
+            busy={command.busy} onClick={() => void withProvider(provider.id)}>
             {t('signIn.with', { provider: provider.label })}
-          </button>
+          </BusyButton>
         ))}
       </div>
       {browserUrl ? (
@@ -59,7 +60,7 @@ export function SignIn({ bridge, snapshot }: { bridge: BridgeApi; snapshot: Snap
         <label htmlFor="password">{t('signIn.password')}</label>
         <input id="password" name="password" type="password" autoComplete="current-password" required value={password}
           onChange={(event) => setPassword(event.target.value)} />
-        <button type="submit" className="primary" disabled={command.busy}>{command.busy ? t('signIn.busy') : t('signIn.submit')}</button>
+        <BusyButton type="submit" className="primary" busy={command.busy}>{command.busy ? t('signIn.busy') : t('signIn.submit')}</BusyButton>
       </form>
       {command.error ? <ErrorNotice error={command.error} onDismiss={command.clearError} /> : null}
     </main>

@@ -1,13 +1,15 @@
 import type { BridgeApi } from '../../protocol/bridge.js';
 import type { Transfer } from '../../protocol/engine.js';
 import { baseName, formatBytes, formatDuration, percent } from './format.js';
+import { describeFailure } from './failureText.js';
 import { useI18n } from './i18n.js';
 
 /** One transfer: name, direction, a progress bar, rate and state, and a retry when it failed. */
 export function TransferRow({ transfer, bridge, onError }: { transfer: Transfer; bridge: BridgeApi; onError: (error: unknown) => void }) {
-  const { t } = useI18n();
+  const { t, language } = useI18n();
   const name = baseName(transfer.path);
   const done = percent(transfer.bytesDone, transfer.size);
+  const failure = transfer.state === 'failed' ? describeFailure(transfer.error ?? { code: 'internal', message: '' }, t, language) : null;
   return (
     <div className={`transfer transfer-${transfer.state}`} data-path={transfer.path}>
       <span className={`direction direction-${transfer.direction}`} aria-hidden="true">{transfer.direction === 'upload' ? '↑' : '↓'}</span>
@@ -24,9 +26,9 @@ export function TransferRow({ transfer, bridge, onError }: { transfer: Transfer;
         {transfer.state === 'active' && transfer.eta !== null ? ` · ${t('overview.eta', { eta: formatDuration(transfer.eta) })}` : ''}
       </span>
       <span className="transfer-state">{t(`transfer.${transfer.state}`)}</span>
-      {transfer.state === 'failed' ? (
+      {failure ? (
         <span className="transfer-error">
-          <span title={transfer.error?.message}>{transfer.error?.message}</span>
+          <span title={failure.headline}>{failure.detail ?? failure.headline}</span>
           <button type="button" onClick={() => bridge.retryTransfer({ id: transfer.id }).catch(onError)}>{t('transfer.retry')}</button>
         </span>
       ) : null}

@@ -1,17 +1,9 @@
+import { formatBytes as formatSiBytes } from '../../protocol/units.js';
 import type { Translate } from './i18n.js';
 
-const UNITS = ['unit.B', 'unit.KB', 'unit.MB', 'unit.GB'] as const;
-
-/** 1536 -> "1.5 KB" (powers of 1024, as file managers show sizes). */
+/** 1500 -> "1.50 kB": the units the CLI and the limit fields use too (protocol/units.ts); only "B" is translated. */
 export function formatBytes(bytes: number, t: Translate): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  const digits = unit === 0 || value >= 100 ? 0 : 1;
-  return `${value.toFixed(digits)} ${t(UNITS[unit] ?? 'unit.B')}`;
+  return formatSiBytes(bytes, (unit) => (unit === 'B' ? t('unit.B') : unit));
 }
 
 /** Seconds as "1:05:09", "4:05" or "9 s". */

@@ -17,8 +17,11 @@ describe('i18n', () => {
   it('formats sizes and durations', () => {
     const t = translator('en');
     expect(formatBytes(0, t)).toBe('0 B');
-    expect(formatBytes(1536, t)).toBe('1.5 KB');
-    expect(formatBytes(200 * 1024 * 1024, t)).toBe('200 MB');
+    // SI units, as the CLI and the kB/s limit fields count (protocol/units.ts).
+    expect(formatBytes(1500, t)).toBe('1.50 kB');
+    expect(formatBytes(200_000_000, t)).toBe('200 MB');
+    expect(formatBytes(12, translator('zh-CN'))).toBe('12 字节');
+    expect(formatBytes(2_500_000, translator('zh-CN'))).toBe('2.50 MB');
     expect(formatDuration(9)).toBe('9 s');
     expect(formatDuration(245)).toBe('4:05');
     expect(formatDuration(3909)).toBe('1:05:09');

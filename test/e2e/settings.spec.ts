@@ -10,8 +10,8 @@ test('settings persist across a restart of netdisk-sync, and the UI switches to 
   await expect(page.getByText('(this device)')).toBeVisible();
   await page.screenshot({ path: `${shots}/settings.png`, fullPage: true });
 
-  await page.getByLabel('Upload limit (KB/s, 0 = none)').fill('250');
-  await page.getByLabel('Download limit (KB/s, 0 = none)').fill('1500');
+  await page.getByLabel('Upload limit (kB/s, 0 = none)').fill('250');
+  await page.getByLabel('Download limit (kB/s, 0 = none)').fill('1500');
   await page.getByLabel('Files transferred at once').fill('2');
   await page.getByLabel(/Ignore rules/).fill('*.tmp\nbuild/\n');
   await page.getByLabel('Language').selectOption('zh-CN');
@@ -20,13 +20,16 @@ test('settings persist across a restart of netdisk-sync, and the UI switches to 
   await expect(page.getByText('设置已保存。')).toBeVisible();
   await expect(page.getByRole('heading', { name: '设置' })).toBeVisible();
   expect(readFileSync(join(world.folder, '.netdiskignore'), 'utf8')).toBe('*.tmp\nbuild/\n');
+  // The limits are stored in bytes per second, as before kB/s became the one unit: 1 kB = 1000 bytes.
+  const stored = JSON.parse(readFileSync(join(world.folder, '.netdisk-sync', 'settings.json'), 'utf8')) as { uploadLimit: number; downloadLimit: number };
+  expect([stored.uploadLimit, stored.downloadLimit]).toEqual([250_000, 1_500_000]);
 
   await ui.stop();
   const second = await world.startUi();
   await page.goto(second.url);
   await page.getByRole('button', { name: '设置' }).click();
-  await expect(page.getByLabel('上传限速（KB/秒，0 = 不限）')).toHaveValue('250');
-  await expect(page.getByLabel('下载限速（KB/秒，0 = 不限）')).toHaveValue('1500');
+  await expect(page.getByLabel('上传限速（kB/秒，0 = 不限）')).toHaveValue('250');
+  await expect(page.getByLabel('下载限速（kB/秒，0 = 不限）')).toHaveValue('1500');
   await expect(page.getByLabel('同时传输的文件数')).toHaveValue('2');
   await expect(page.getByLabel('语言')).toHaveValue('zh-CN');
   await expect(page.getByLabel(/忽略规则/)).toHaveValue('*.tmp\nbuild/\n');

@@ -40,3 +40,29 @@ test('signs in with a password from the sign-in screen and lands on the overview
   await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Sign in to your netdisk' })).toBeVisible();
 });
+
+test('a refused sign-in is told in the page\'s language: the service\'s English sentence only in English', async ({ browser, world, ui }) => {
+  for (const [locale, headline, next] of [
+    ['en-US', 'The username or password is wrong.', 'Check both and try again.'],
+    ['zh-CN', '用户名或密码错误。', '请检查后重试。'],
+  ] as const) {
+    const context = await browser.newContext({ locale });
+    const page = await context.newPage();
+    await page.goto(ui.url);
+    await page.locator('#username').fill(world.username);
+    await page.locator('#password').fill('not the password');
+    await page.locator('#password').press('Enter');
+    const alert = page.getByRole('alert');
+    await expect(alert).toContainText(headline);
+    await expect(alert).toContainText(next);
+    if (locale === 'en-US') {
+      // The service's own sentence (server/auth/routes.ts) as the detail line.
+      await expect(alert.locator('.notice-detail')).toContainText('wrong username or password');
+    } else {
+      await expect(alert.locator('.notice-detail')).toHaveCount(0);
+      expect(await alert.innerText()).not.toMatch(/[A-Za-z]{2,}/);
+      await page.screenshot({ path: `${shots}/sign-in-error-zh-CN.png` });
+    }
+    await context.close();
+  }
+});

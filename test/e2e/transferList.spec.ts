@@ -1,4 +1,5 @@
 import type { Snapshot } from '../../protocol/bridge.js';
+import { serveFixedSnapshot } from './fixedSnapshot.js';
 import { expect, test } from './fixtures.js';
 
 const ROWS = 10_000;
@@ -25,12 +26,7 @@ test('10,000 queued transfers: only the rows in view are in the page, and scroll
     capabilities: { changeLocation: false, builtInService: false },
     usesBuiltInService: false,
   };
-  await page.addInitScript((fixed: Snapshot) => {
-    const refuse = () => Promise.reject(Object.assign(new Error('not in this test'), { code: 'not_supported' }));
-    (globalThis as Record<string, unknown>).netdisk = new Proxy({}, {
-      get: (_target, name) => (name === 'getSnapshot' ? () => Promise.resolve(fixed) : name === 'on' ? () => () => {} : refuse),
-    });
-  }, snapshot);
+  await serveFixedSnapshot(page, snapshot);
   await page.goto(ui.origin);
 
   await expect(page.getByRole('heading', { name: `Transfers (${ROWS})` })).toBeVisible();

@@ -38,7 +38,7 @@ test('a large upload\'s progress bar moves; pause and resume from the UI; it com
 
   // The limit given as a flag is what Settings shows.
   await page.getByRole('button', { name: 'Settings' }).click();
-  await expect(page.getByLabel('Upload limit (KB/s, 0 = none)')).toHaveValue('20000');
+  await expect(page.getByLabel('Upload limit (kB/s, 0 = none)')).toHaveValue('20000');
 
   const meta = await fetch(`${world.api}/files/meta?path=${encodeURIComponent('/big.bin')}`, { headers: world.user!.auth });
   expect(meta.status).toBe(200);
