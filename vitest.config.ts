@@ -7,5 +7,7 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // Ceph RGW for the S3 suites: started by the first file that needs it, stopped after the run.
+    globalSetup: ['test/helpers/rgwGlobalSetup.ts'],
   },
 });

@@ -7,6 +7,12 @@
  * thread, as it would in its own process; the client runs on the main thread.
  * NETDISK_BENCH_DIR picks the disk (default: the OS temp folder); a tmpfs
  * there takes the disk out and leaves the CPU cost.
+ *
+ * The S3 case (when Ceph RGW is installed; NETDISK_BENCH_CASES=local,s3
+ * picks the cases) uploads the same 1 GiB through the service configured
+ * with NETDISK_BLOBS=s3 into a single-node RGW, against the AWS SDK's own
+ * multipart upload (lib-storage, same part size and parallelism) of the
+ * same bytes straight to that RGW, in the same run.
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
@@ -16,23 +22,29 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { CreateBucketCommand, DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { hashBytes } from '../protocol/contentHash.js';
 import { buildApp } from '../server/app.js';
-import { loadConfig } from '../server/config.js';
+import { s3Client, type S3Settings } from '../server/blobs/s3BlobStore.js';
+import { loadConfig, type BlobsConfig } from '../server/config.js';
+import { collectRgwGarbage, RGW_REGION, rgwMissing, startRgw, stopRgw, type RgwInfo } from '../test/helpers/rgw.js';
 
 const SIZE = 1024 * 1024 * 1024;
 const CHUNK = 8 * 1024 * 1024;
 const PARALLEL = 4;
 const RUNS = 3;
 const BENCH_DIR = process.env.NETDISK_BENCH_DIR ?? tmpdir();
+const CASES = new Set((process.env.NETDISK_BENCH_CASES ?? 'local,s3').split(','));
 
 type Kind = 'service' | 'bare';
 interface ServerReady { port: number }
 
 // ---------------------------------------------------------------- servers (worker side)
 
-async function startService(dataDir: string): Promise<number> {
+async function startService(dataDir: string, blobs: BlobsConfig | undefined): Promise<number> {
   const config = loadConfig(['--data', dataDir, '--port', '0', '--chunk-size', String(CHUNK)], {});
+  if (blobs) config.blobs = blobs;
   const app = await buildApp(config, { logger: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
@@ -63,8 +75,8 @@ async function startBare(dataDir: string): Promise<number> {
 }
 
 if (!isMainThread) {
-  const { kind, dataDir } = workerData as { kind: Kind; dataDir: string };
-  const port = kind === 'service' ? await startService(dataDir) : await startBare(dataDir);
+  const { kind, dataDir, blobs } = workerData as { kind: Kind; dataDir: string; blobs?: BlobsConfig };
+  const port = kind === 'service' ? await startService(dataDir, blobs) : await startBare(dataDir);
   parentPort?.postMessage({ port } satisfies ServerReady);
 }
 
@@ -98,8 +110,8 @@ async function inParallel(count: number, work: (n: number) => Promise<void>): Pr
   }));
 }
 
-async function startServer(kind: Kind, dataDir: string): Promise<{ port: number; worker: Worker }> {
-  const worker = new Worker(new URL(import.meta.url), { workerData: { kind, dataDir } });
+async function startServer(kind: Kind, dataDir: string, blobs?: BlobsConfig): Promise<{ port: number; worker: Worker }> {
+  const worker = new Worker(new URL(import.meta.url), { workerData: { kind, dataDir, blobs } });
   const ready = await new Promise<ServerReady>((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);
@@ -140,9 +152,9 @@ async function uploadToBare(agent: Agent, port: number): Promise<number> {
   return SIZE / 1e6 / ((performance.now() - start) / 1000);
 }
 
-async function measure(kind: Kind, run: number): Promise<number> {
+async function measure(kind: Kind, run: number, blobs?: BlobsConfig): Promise<number> {
   const dataDir = mkdtempSync(join(BENCH_DIR, `netdisk-bench-${kind}-`));
-  const { port, worker } = await startServer(kind, dataDir);
+  const { port, worker } = await startServer(kind, dataDir, blobs);
   const agent = new Agent({ keepAlive: true, maxSockets: PARALLEL });
   try {
     return kind === 'service' ? await uploadToService(agent, port, run) : await uploadToBare(agent, port);
@@ -153,21 +165,78 @@ async function measure(kind: Kind, run: number): Promise<number> {
   }
 }
 
+/** The SDK's own multipart upload of the same bytes, straight to S3: what the service's S3 path is measured against. */
+async function uploadDirect(settings: S3Settings, run: number): Promise<number> {
+  const start = performance.now();
+  await new Upload({
+    client: s3Client(settings),
+    params: { Bucket: settings.bucket, Key: `direct/${run}`, Body: data },
+    partSize: CHUNK,
+    queueSize: PARALLEL,
+  }).done();
+  return SIZE / 1e6 / ((performance.now() - start) / 1000);
+}
+
+/** RGW keeps objects in memory (memstore): empty the bucket and free the space between runs. */
+async function emptyBucket(rgw: RgwInfo, settings: S3Settings): Promise<void> {
+  const client = s3Client(settings);
+  const listed = await client.send(new ListObjectsV2Command({ Bucket: settings.bucket }));
+  for (const object of listed.Contents ?? []) await client.send(new DeleteObjectCommand({ Bucket: settings.bucket, Key: object.Key }));
+  await collectRgwGarbage(rgw);
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-if (isMainThread) {
+const fmt = (values: number[]) => `median ${median(values).toFixed(0)} MB/s (runs: ${values.map((v) => v.toFixed(0)).join(', ')})`;
+
+async function localCase(): Promise<void> {
   const service: number[] = [];
   const bare: number[] = [];
   for (let run = 0; run < RUNS; run++) {
     bare.push(await measure('bare', run));
     service.push(await measure('service', run));
   }
-  const fmt = (values: number[]) => `median ${median(values).toFixed(0)} MB/s (runs: ${values.map((v) => v.toFixed(0)).join(', ')})`;
   console.log(`1 GiB in ${CHUNK / 1024 / 1024} MiB chunks, ${PARALLEL} in flight, loopback, ${RUNS} runs each, data in ${BENCH_DIR}`);
   console.log(`bare node:http -> file: ${fmt(bare)}`);
   console.log(`netdisk service:        ${fmt(service)}`);
   console.log(`ratio service/bare: ${(median(service) / median(bare)).toFixed(2)} (target >= 0.70)`);
+}
+
+async function s3Case(): Promise<void> {
+  const missing = rgwMissing();
+  if (missing) {
+    console.log(`S3 case skipped: ${missing}`);
+    return;
+  }
+  const rgw = await startRgw();
+  try {
+    // The service and the SDK find these the standard way, as in production.
+    process.env.AWS_ACCESS_KEY_ID = rgw.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = rgw.secretAccessKey;
+    const settings: S3Settings = { endpoint: rgw.endpoint, region: RGW_REGION, bucket: 'bench', prefix: 'netdisk/', forcePathStyle: true };
+    await s3Client(settings).send(new CreateBucketCommand({ Bucket: settings.bucket }));
+    const service: number[] = [];
+    const direct: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      direct.push(await uploadDirect(settings, run));
+      await emptyBucket(rgw, settings);
+      service.push(await measure('service', 100 + run, { kind: 's3', ...settings, presign: false }));
+      await emptyBucket(rgw, settings);
+      console.log(`run ${run + 1}: direct ${direct.at(-1)!.toFixed(0)} MB/s, service ${service.at(-1)!.toFixed(0)} MB/s`);
+    }
+    console.log(`1 GiB in ${CHUNK / 1024 / 1024} MiB parts, ${PARALLEL} in flight, into Ceph RGW (memstore) on loopback, ${RUNS} runs each`);
+    console.log(`SDK multipart upload straight to RGW: ${fmt(direct)}`);
+    console.log(`netdisk service -> RGW:              ${fmt(service)}`);
+    console.log(`ratio service/direct: ${(median(service) / median(direct)).toFixed(2)} (target >= 0.80)`);
+  } finally {
+    await stopRgw(rgw);
+  }
+}
+
+if (isMainThread) {
+  if (CASES.has('local')) await localCase();
+  if (CASES.has('s3')) await s3Case();
 }

@@ -34,6 +34,7 @@ export const ERROR_CODES = [
   'range_not_satisfiable',
   'payload_too_large',
   'insufficient_storage',
+  'storage_unavailable',
   'internal_error',
   'provider_error',
   'invalid_grant',
@@ -91,6 +92,8 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   range_not_satisfiable: 416,
   payload_too_large: 413,
   insufficient_storage: 507,
+  /** The content store (S3) is unreachable, slow or throttling; nothing was committed, try again later. */
+  storage_unavailable: 503,
   internal_error: 500,
   /** A sign-in provider (QQ, an OpenID Connect issuer) refused or failed; its own code is in details. */
   provider_error: 502,

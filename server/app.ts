@@ -14,7 +14,7 @@ import { filesModule } from './files/module.js';
 import { oauthModule } from './oauth/module.js';
 import { uploadsModule } from './uploads/module.js';
 import { sharesModule } from './shares/module.js';
-import { LocalBlobStore } from './blobs/localBlobStore.js';
+import { openBlobStore } from './blobs/openBlobStore.js';
 import { SqliteFileStore } from './files/sqliteFileStore.js';
 import { StorageQuota } from './uploads/quota.js';
 import { SqliteUploadSessionStore } from './uploads/sessionStore.js';
@@ -116,6 +116,8 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
   installErrorHandling(app, { dataDir: config.dataDir });
 
+  // The content store first: a missing bucket or refused credentials stop the start before anything is opened.
+  const blobs = await openBlobStore(config);
   const db = openSqlite(join(config.dataDir, DATABASE_FILE), allMigrations());
   const closeTasks: (() => void | Promise<void>)[] = [];
   const routes: RouteRegistry = [];
@@ -135,7 +137,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     files,
     storage: new StorageQuota(files, new SqliteUploadSessionStore(db), config.limits, now),
     now,
-    blobs: new LocalBlobStore(config.dataDir),
+    blobs,
     onClose: (task) => closeTasks.push(task),
   };
 

@@ -60,4 +60,33 @@ describe('server config', () => {
   it('refuses unknown flags', () => {
     expect(() => loadConfig(['--prot', '1'], {})).toThrow();
   });
+
+  it('keeps content on local disk unless told S3, and reads the S3 settings from the environment or flags', () => {
+    expect(loadConfig([], {}).blobs).toEqual({ kind: 'local' });
+    const env = {
+      NETDISK_BLOBS: 's3', NETDISK_S3_ENDPOINT: 'http://127.0.0.1:9000', NETDISK_S3_REGION: 'eu-west-1',
+      NETDISK_S3_BUCKET: 'netdisk', NETDISK_S3_PREFIX: 'prod', NETDISK_S3_FORCE_PATH_STYLE: '1',
+    };
+    expect(loadConfig([], env).blobs).toEqual({
+      kind: 's3', endpoint: 'http://127.0.0.1:9000', region: 'eu-west-1', bucket: 'netdisk', prefix: 'prod/', forcePathStyle: true, presign: false,
+    });
+    const flags = loadConfig(['--blobs', 's3', '--s3-bucket', 'other', '--s3-region', 'ap-guangzhou', '--s3-presign',
+      '--s3-endpoint', 'https://cos.ap-guangzhou.myqcloud.com'], {});
+    expect(flags.blobs).toEqual({
+      kind: 's3', endpoint: 'https://cos.ap-guangzhou.myqcloud.com', region: 'ap-guangzhou', bucket: 'other', prefix: '', forcePathStyle: false, presign: true,
+    });
+    // Credentials have no flag: the SDK's default chain reads them.
+    expect(() => loadConfig(['--s3-secret-key', 'x'], {})).toThrow();
+  });
+
+  it.each([
+    [{ NETDISK_BLOBS: 'ftp' }, 'NETDISK_BLOBS must be "local" or "s3"'],
+    [{ NETDISK_BLOBS: 's3' }, 'needs NETDISK_S3_BUCKET'],
+    [{ NETDISK_BLOBS: 's3', NETDISK_S3_BUCKET: 'b', NETDISK_CHUNK_SIZE: String(BLOCK_SIZE) }, 'between S3\'s part limits, 5242880 and'],
+    [{ NETDISK_BLOBS: 's3', NETDISK_S3_BUCKET: 'b', NETDISK_S3_ENDPOINT: 'minio:9000' }, 'must be an http(s) URL'],
+    [{ NETDISK_BLOBS: 's3', NETDISK_S3_BUCKET: 'b', NETDISK_S3_PRESIGN: 'yes' }, 'NETDISK_S3_PRESIGN must be 1 or 0'],
+  ])('refuses a storage config S3 cannot work with: %o', (env, message) => {
+    expect(() => loadConfig([], env)).toThrow(ConfigError);
+    expect(() => loadConfig([], env)).toThrow(message);
+  });
 });

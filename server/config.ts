@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { HELP_FLAG, type CliFlags } from '../protocol/cliFlags.js';
 import { BLOCK_SIZE } from '../protocol/contentHash.js';
+import type { S3Settings } from './blobs/s3BlobStore.js';
+import { S3_MAX_PART_BYTES, S3_MIN_PART_BYTES } from './blobs/s3Limits.js';
 import { loadOAuthConfig, OAuthConfigError, type OAuthConfig } from './oauth/oauthConfig.js';
 
 /** Everything the service can be told. One object, built once, passed down: no global config. */
@@ -51,6 +53,16 @@ export interface ServerConfig {
     /** Registrations one client address may attempt per hour. */
     registrationsPerHour: number;
   };
+  /** Where file content lives: the data folder, or an S3 bucket. */
+  blobs: BlobsConfig;
+}
+
+export type BlobsConfig = { kind: 'local' } | S3BlobsConfig;
+
+export interface S3BlobsConfig extends S3Settings {
+  kind: 's3';
+  /** Downloads answer 302 to a short-lived presigned GET instead of streaming through the service. */
+  presign: boolean;
 }
 
 export const DEFAULTS = {
@@ -114,6 +126,49 @@ function timeoutsOption(env: NodeJS.ProcessEnv): ServerConfig['timeouts'] {
   return { requestSeconds, headersSeconds };
 }
 
+function booleanOption(name: string, value: string | boolean | undefined): boolean {
+  if (value === undefined || value === '' || value === false) return false;
+  if (value === true || value === '1' || value === 'true') return true;
+  if (value === '0' || value === 'false') return false;
+  throw new ConfigError(`${name} must be 1 or 0, got "${value}"`);
+}
+
+type Flags = Partial<Record<'blobs' | 's3-endpoint' | 's3-region' | 's3-bucket' | 's3-prefix', string>>
+  & Partial<Record<'s3-force-path-style' | 's3-presign', boolean>>;
+
+/**
+ * NETDISK_BLOBS=local|s3 and the NETDISK_S3_* settings (or their flags).
+ * Credentials are deliberately not among them: the AWS SDK's default chain
+ * finds them (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE and the
+ * shared files), so they never sit in a command line or a process listing.
+ */
+function blobsOption(flags: Flags, env: NodeJS.ProcessEnv, chunkSize: number): BlobsConfig {
+  const kind = flags.blobs ?? env.NETDISK_BLOBS ?? 'local';
+  if (kind === 'local') return { kind };
+  if (kind !== 's3') throw new ConfigError(`NETDISK_BLOBS must be "local" or "s3", got "${kind}"`);
+  const bucket = flags['s3-bucket'] ?? env.NETDISK_S3_BUCKET;
+  if (!bucket) throw new ConfigError('NETDISK_BLOBS=s3 needs NETDISK_S3_BUCKET (or --s3-bucket)');
+  if (chunkSize < S3_MIN_PART_BYTES || chunkSize > S3_MAX_PART_BYTES) {
+    throw new ConfigError(`with NETDISK_BLOBS=s3 the chunk size (${chunkSize} bytes) must be between S3's part limits, ${S3_MIN_PART_BYTES} and ${S3_MAX_PART_BYTES} bytes; use a multiple of ${BLOCK_SIZE} such as ${2 * BLOCK_SIZE}`);
+  }
+  const endpoint = flags['s3-endpoint'] ?? env.NETDISK_S3_ENDPOINT;
+  if (endpoint !== undefined && endpoint !== '' && !/^https?:\/\/[^/]/.test(endpoint)) {
+    throw new ConfigError(`NETDISK_S3_ENDPOINT must be an http(s) URL, got "${endpoint}"`);
+  }
+  let prefix = flags['s3-prefix'] ?? env.NETDISK_S3_PREFIX ?? '';
+  if (prefix !== '' && !prefix.endsWith('/')) prefix += '/';
+  return {
+    kind,
+    ...(endpoint ? { endpoint } : {}),
+    region: flags['s3-region'] ?? env.NETDISK_S3_REGION ?? env.AWS_REGION ?? 'us-east-1',
+    bucket,
+    prefix,
+    forcePathStyle: booleanOption('NETDISK_S3_FORCE_PATH_STYLE', flags['s3-force-path-style'] ?? env.NETDISK_S3_FORCE_PATH_STYLE),
+    presign: booleanOption('NETDISK_S3_PRESIGN', flags['s3-presign'] ?? env.NETDISK_S3_PRESIGN),
+  };
+}
+
+/** Builds the config from defaults, then environment (NETDISK_*), then command-line flags. */
 /** The command-line flags: what `loadConfig` parses and what `--help` lists (protocol/cliFlags.ts). */
 export const SERVER_FLAGS = {
   host: { type: 'string', value: 'HOST', description: `address to listen on (NETDISK_HOST, default ${DEFAULTS.host})` },
@@ -122,6 +177,13 @@ export const SERVER_FLAGS = {
   'public-url': { type: 'string', value: 'URL', description: 'the URL clients and OAuth providers reach this service at (NETDISK_PUBLIC_URL)' },
   'log-level': { type: 'string', value: 'LEVEL', description: `fatal, error, warn, info, debug or trace (NETDISK_LOG_LEVEL, default ${DEFAULTS.logLevel})` },
   'chunk-size': { type: 'string', value: 'BYTES', description: `upload chunk size, a multiple of ${BLOCK_SIZE} (NETDISK_CHUNK_SIZE, default ${DEFAULTS.chunkSize})` },
+  blobs: { type: 'string', value: 'local|s3', description: 'where file content lives: the data folder or an S3 bucket (NETDISK_BLOBS, default local)' },
+  's3-endpoint': { type: 'string', value: 'URL', description: 'the S3 server, e.g. http://127.0.0.1:9000; absent: AWS (NETDISK_S3_ENDPOINT)' },
+  's3-region': { type: 'string', value: 'REGION', description: 'the S3 signing region (NETDISK_S3_REGION, default AWS_REGION or us-east-1)' },
+  's3-bucket': { type: 'string', value: 'BUCKET', description: 'the bucket, which must exist (NETDISK_S3_BUCKET)' },
+  's3-prefix': { type: 'string', value: 'PREFIX', description: 'a key prefix such as netdisk/ (NETDISK_S3_PREFIX)' },
+  's3-force-path-style': { type: 'boolean', description: 'path-style URLs, for MinIO and Ceph RGW (NETDISK_S3_FORCE_PATH_STYLE=1)' },
+  's3-presign': { type: 'boolean', description: 'downloads answer 302 to a 5-minute presigned GET (NETDISK_S3_PRESIGN=1)\nS3 credentials come only from the AWS SDK\'s chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE' },
   ...HELP_FLAG,
 } as const satisfies CliFlags;
 
@@ -163,5 +225,6 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       maxPendingUploadBytes: intOption('NETDISK_MAX_PENDING_UPLOAD_BYTES', env.NETDISK_MAX_PENDING_UPLOAD_BYTES, DEFAULTS.maxPendingUploadBytes),
       registrationsPerHour: positiveOption('NETDISK_REGISTRATIONS_PER_HOUR', env.NETDISK_REGISTRATIONS_PER_HOUR, DEFAULTS.registrationsPerHour),
     },
+    blobs: blobsOption(values, env, chunkSize),
   };
 }

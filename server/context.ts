@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AccessTokens } from './auth/accessTokens.js';
 import type { RefreshTokenStore } from './auth/refreshTokens.js';
-import type { BlobStore } from './blobs/blobStore.js';
+import type { OpenedBlobStore } from './blobs/openBlobStore.js';
 import type { ServerConfig } from './config.js';
 import type { FileStore } from './files/fileStore.js';
 import type { RouteRegistry } from './http/routes.js';
@@ -22,7 +22,7 @@ export interface ServerContext {
   /** Per-user quota and upload caps; `/me` reports from it, uploads check it. */
   storage: StorageQuota;
   /** File content, shared by uploads, downloads and share links. */
-  blobs: BlobStore;
+  blobs: OpenedBlobStore;
   /** Milliseconds since the epoch; injectable so tests can move time. */
   now(): number;
   /** Work to run when the app closes (timers, pools), before the database closes. */

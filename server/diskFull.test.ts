@@ -5,6 +5,7 @@ import { signUp, TEST_PASSWORD, uniqueUsername, type SignedUpUser } from '../tes
 import { errorCodeOf, jsonRequest, type JsonResponse } from '../test/helpers/jsonRequest.js';
 import { mountSmallDisk, type SmallDisk } from '../test/helpers/smallDisk.js';
 import { startTestServer, type TestServer } from '../test/helpers/testServer.js';
+import { localPlace } from '../test/helpers/blobBackends.js';
 import { chunkOf, createUpload, download, putChunk, stateOf, uploadFile, uploadRequest } from '../test/helpers/uploads.js';
 
 /**
@@ -57,7 +58,7 @@ describe('service data disk full', () => {
     if (laterSession.status !== 'upload') throw new Error('expected an upload session');
 
     fill();
-    const before = stateOf(server.config.dataDir);
+    const before = await stateOf(server.config, localPlace);
 
     expectInsufficientStorage(await post('/auth/register', { username: uniqueUsername('new'), password: TEST_PASSWORD }, {}), 'register');
     expectInsufficientStorage(await post('/auth/login', { username: alice.user.username, password: TEST_PASSWORD, deviceName: 'full' }, {}), 'login');
@@ -78,7 +79,7 @@ describe('service data disk full', () => {
     expect((await jsonRequest(server.api, 'GET', '/changes?cursor=0', { headers: alice.auth })).status).toBe(200);
 
     // Nothing half-committed: every row and every stored file is as it was.
-    expect(stateOf(server.config.dataDir)).toEqual(before);
+    expect(await stateOf(server.config, localPlace)).toEqual(before);
 
     release();
     expect(tokenPairResponse.safeParse((await post('/auth/login', { username: alice.user.username, password: TEST_PASSWORD, deviceName: 'freed' }, {})).body).success).toBe(true);

@@ -44,7 +44,16 @@ export async function main(argv: readonly string[]): Promise<void> {
     }
     throw error;
   }
-  const app = await buildApp(config);
+  let app;
+  try {
+    app = await buildApp(config);
+  } catch (error) {
+    // A start-time check (the S3 bucket, its credentials) failed: one clear line, no stack.
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`netdisk-server: ${error.message}\n`);
+    process.exitCode = 1;
+    return;
+  }
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;

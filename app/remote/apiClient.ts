@@ -4,6 +4,7 @@ import got, { type Got, type Method } from 'got';
 import type { z } from 'zod';
 import { API_PREFIX } from '../../protocol/api.js';
 import { USER_AGENT } from '../version.js';
+import { SyncError } from '../errors.js';
 import { errorFromResponse, errorFromTransport, malformedAnswer } from './remoteErrors.js';
 
 export interface ApiRequest {
@@ -86,30 +87,67 @@ export class ApiClient {
     return parsed.data;
   }
 
-  /** Opens a streamed answer; a refusal is read and thrown before any byte reaches the caller. */
+  /**
+   * Opens a streamed answer; a refusal is read and thrown before any byte
+   * reaches the caller. A redirect (a download the service hands to its
+   * content store as a presigned URL) is followed once, carrying only the
+   * Range header: never the bearer token, whose audience is this service,
+   * and never the conditional headers, which the service already judged.
+   * The service's ETag is kept, since the store's own ETag is not the
+   * content hash; the caller verifies the bytes as always.
+   */
   async stream(request: ApiRequest): Promise<StreamAnswer> {
-    const body = this.http.stream(this.url(request.path), this.options(request));
-    let status: number;
-    let headers: IncomingHttpHeaders;
+    const first = await this.open(this.http.stream(this.url(request.path), { ...this.options(request), followRedirect: false }), request.signal);
+    const location = first.headers.location;
+    if (!REDIRECTS.has(first.status) || !location) return this.answer(first, request.signal, errorFromResponse);
+    first.body.destroy();
+    const target = new URL(location, this.url(request.path));
+    if (target.protocol !== 'https:' && target.protocol !== 'http:') {
+      throw malformedAnswer(first.status, `a redirect to ${target.protocol} is not followed`);
+    }
+    const range = request.headers?.range;
+    const second = await this.open(this.http.stream(target, {
+      method: 'GET',
+      headers: range ? { range } : {},
+      followRedirect: false,
+      ...(request.signal ? { signal: request.signal } : {}),
+      timeout: { socket: request.idleTimeoutMs ?? this.idleTimeoutMs },
+    }), request.signal);
+    const answer = await this.answer(second, request.signal, (status) =>
+      new SyncError('network', `the content store answered HTTP ${status} to a redirected download`, { status, retryable: true }));
+    const etag = first.headers.etag;
+    return { ...answer, headers: { ...answer.headers, ...(etag ? { etag } : { etag: undefined }) } };
+  }
+
+  private async open(body: Readable, signal: AbortSignal | undefined): Promise<{ status: number; headers: IncomingHttpHeaders; body: Readable }> {
     try {
-      ({ statusCode: status, headers } = await new Promise<{ statusCode: number; headers: IncomingHttpHeaders }>((resolve, reject) => {
+      const { statusCode: status, headers } = await new Promise<{ statusCode: number; headers: IncomingHttpHeaders }>((resolve, reject) => {
         body.once('response', resolve);
         body.once('error', reject);
-      }));
+      });
+      return { status, headers, body };
     } catch (error) {
       body.destroy();
-      throw errorFromTransport(error, request.signal);
+      throw errorFromTransport(error, signal);
     }
+  }
+
+  private async answer(
+    opened: { status: number; headers: IncomingHttpHeaders; body: Readable },
+    signal: AbortSignal | undefined,
+    refusal: (status: number, text: string) => Error,
+  ): Promise<StreamAnswer> {
+    const { status, headers, body } = opened;
     if (status >= 400) {
       let text: string;
       try {
         text = await readText(body);
       } catch (error) {
-        throw errorFromTransport(error, request.signal);
+        throw errorFromTransport(error, signal);
       }
-      throw errorFromResponse(status, text);
+      throw refusal(status, text);
     }
-    return { status, headers, body: withTypedErrors(body, request.signal) };
+    return { status, headers, body: withTypedErrors(body, signal) };
   }
 
   private url(path: string): string {
@@ -140,6 +178,8 @@ function withTypedErrors(body: Readable, signal?: AbortSignal): Readable {
   typed.on('close', () => body.destroy());
   return body.pipe(typed);
 }
+
+const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 
 async function readText(stream: Readable): Promise<string> {
   const parts: Buffer[] = [];

@@ -1,12 +1,13 @@
 /**
  * Content-addressed byte storage, keyed by the protocol's content hash, plus
- * staging areas where a chunked upload is assembled. Shaped so an S3 adapter
- * can implement it: a staging area is a multipart upload, chunk n is part n,
- * commit completes the upload under the content key.
+ * staging areas where a chunked upload is assembled. Two adapters: local disk
+ * (LocalBlobStore) and S3 (S3BlobStore), where a staging area is a multipart
+ * upload, chunk n is part n+1, and commit completes the upload under the
+ * content key.
  */
 export interface BlobStore {
-  /** Prepares an empty staging area for an upload of `size` bytes. */
-  createStaging(uploadId: string, size: number): Promise<void>;
+  /** Prepares an empty staging area for an upload meant to become `plan.contentHash`. */
+  createStaging(uploadId: string, plan: StagingPlan): Promise<void>;
   /**
    * Streams exactly `length` bytes of `source` into the staging area at
    * `offset`, feeding every byte to `verify`. Rejects (and the chunk counts
@@ -17,10 +18,24 @@ export interface BlobStore {
   writeChunk(uploadId: string, offset: number, length: number, source: ByteSource, verify: ChunkVerifier): Promise<void>;
   /** Makes every chunk written to the staging area so far durable. */
   flushStaging(uploadId: string): Promise<void>;
+  /**
+   * The chunks the store itself confirms it holds durably, ascending, or null
+   * when it cannot tell (a local staging file's regions say nothing). An S3
+   * multipart upload lists its parts, so after a service restart a chunk S3
+   * confirmed counts even if the service died before recording it.
+   */
+  stagedChunks(uploadId: string): Promise<number[] | null>;
   /** Makes the assembled staging area the blob `contentHash`, atomically. */
   commitStaging(uploadId: string, contentHash: string): Promise<void>;
   /** Drops a staging area and whatever it holds (idempotent). */
   abortStaging(uploadId: string): Promise<void>;
+  /**
+   * Drops staging areas begun before `olderThan` (ms since the epoch) unless
+   * `owned(uploadId)` says a session still uses them: those left behind by a
+   * crash between creating one and recording its session, or by a session
+   * deleted while the store was unreachable. Returns how many were dropped.
+   */
+  sweepStaging(olderThan: number, owned: (uploadId: string) => Promise<boolean>): Promise<number>;
   /** Stores a small blob in one step, durably (idempotent). */
   putSmall(contentHash: string, bytes: Uint8Array): Promise<void>;
   has(contentHash: string): Promise<boolean>;
@@ -28,6 +43,20 @@ export interface BlobStore {
   read(contentHash: string, range?: ByteRange): Promise<NodeJS.ReadableStream>;
   /** Removes a blob (idempotent). */
   delete(contentHash: string): Promise<void>;
+}
+
+/** What a staging area will hold. */
+export interface StagingPlan {
+  size: number;
+  /** Every chunk but the last has this length; chunk n starts at n * chunkSize. */
+  chunkSize: number;
+  contentHash: string;
+}
+
+/** A store whose blobs a client may fetch directly, without the service in the byte path. */
+export interface DirectReads {
+  /** A short-lived URL that GETs the blob (Range honoured) with no other credentials. */
+  directReadUrl(contentHash: string): Promise<string>;
 }
 
 export interface ByteRange {

@@ -1,11 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BLOCK_SIZE, ContentHasher, hashBytes, sha256Hex } from '../../protocol/contentHash.js';
-import type { ChunkVerifier } from './blobStore.js';
+import type { BlobStore, ChunkVerifier, StagingPlan } from './blobStore.js';
 import { LocalBlobStore } from './localBlobStore.js';
+
+/** A staging plan for `size` bytes; the local store only uses the size. */
+function plan(size: number): StagingPlan {
+  return { size, chunkSize: 2 * BLOCK_SIZE, contentHash: '0'.repeat(64) };
+}
 
 async function* pieces(bytes: Uint8Array, size = 65536): AsyncGenerator<Uint8Array> {
   for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
@@ -42,7 +47,7 @@ describe('LocalBlobStore', () => {
   it('assembles chunks written out of order and commits them under the content hash', async () => {
     const data = randomBytes(2 * BLOCK_SIZE + 12345);
     const digest = hashBytes(data);
-    await store.createStaging('up1', data.length);
+    await store.createStaging('up1', plan(data.length));
     const second = data.subarray(BLOCK_SIZE * 2);
     await store.writeChunk('up1', BLOCK_SIZE * 2, second.length, pieces(second), verifierFor([digest.blockHashes[2]!]));
     const first = data.subarray(0, BLOCK_SIZE * 2);
@@ -60,7 +65,7 @@ describe('LocalBlobStore', () => {
 
   it('refuses a chunk that is too short or too long, without reading past the expected length', async () => {
     const data = randomBytes(300_000);
-    await store.createStaging('up2', data.length);
+    await store.createStaging('up2', plan(data.length));
     const verify = verifierFor([sha256Hex(data)]);
     await expect(store.writeChunk('up2', 0, data.length, pieces(data.subarray(1)), verify))
       .rejects.toMatchObject({ code: 'chunk_length_mismatch' });
@@ -79,13 +84,13 @@ describe('LocalBlobStore', () => {
 
   it('rejects the write when the verifier refuses the bytes', async () => {
     const data = randomBytes(5000);
-    await store.createStaging('up3', data.length);
+    await store.createStaging('up3', plan(data.length));
     await expect(store.writeChunk('up3', 0, data.length, pieces(data), verifierFor([sha256Hex(randomBytes(5000))])))
       .rejects.toThrow('digest mismatch');
   });
 
   it('passes on a failing source', async () => {
-    await store.createStaging('up4', 10);
+    await store.createStaging('up4', plan(10));
     async function* broken(): AsyncGenerator<Uint8Array> {
       yield new Uint8Array(3);
       throw new Error('connection reset');
@@ -109,8 +114,22 @@ describe('LocalBlobStore', () => {
     await expect(store.read(contentHash)).rejects.toMatchObject({ code: 'not_found' });
   });
 
+  it('sweeps staging files left behind before a cutoff that no session owns, and only those', async () => {
+    await store.createStaging('old', plan(10));
+    await store.createStaging('new', plan(10));
+    const cutoff = Date.now() - 60_000;
+    utimesSync(join(root, 'staging', 'old'), new Date(cutoff - 1000), new Date(cutoff - 1000));
+    utimesSync(join(root, 'staging', 'new'), new Date(cutoff - 1000), new Date(cutoff - 1000));
+    await store.createStaging('young', plan(10));
+    // 'new' is as old as 'old', but a session still owns it.
+    expect(await store.sweepStaging(cutoff, async (id) => id === 'new')).toBe(1);
+    expect(readdirSync(join(root, 'staging')).sort()).toEqual(['new', 'young']);
+    const port: BlobStore = store;
+    expect(await port.stagedChunks('young')).toBeNull();
+  });
+
   it('refuses names that are not hashes or upload ids', async () => {
     await expect(store.has('../../etc/passwd')).rejects.toThrow('not a content hash');
-    await expect(store.createStaging('../x', 1)).rejects.toThrow('not an upload id');
+    await expect(store.createStaging('../x', plan(1))).rejects.toThrow('not an upload id');
   });
 });

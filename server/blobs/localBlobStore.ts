@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { mkdir, open, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ApiError } from '../errors.js';
-import type { BlobStore, ByteRange, ByteSource, ChunkVerifier } from './blobStore.js';
+import type { BlobStore, ByteRange, ByteSource, ChunkVerifier, StagingPlan } from './blobStore.js';
 import { consumeExactly } from './exactLength.js';
 
 const HASH = /^[0-9a-f]{64}$/;
@@ -28,10 +28,10 @@ export class LocalBlobStore implements BlobStore {
     mkdirSync(this.stagingDir, { recursive: true, mode: 0o700 });
   }
 
-  async createStaging(uploadId: string, size: number): Promise<void> {
+  async createStaging(uploadId: string, plan: StagingPlan): Promise<void> {
     const handle = await open(this.stagingPath(uploadId), 'wx', 0o600);
     try {
-      await handle.truncate(size);
+      await handle.truncate(plan.size);
     } finally {
       await handle.close();
     }
@@ -78,6 +78,11 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
+  /** A staging file's regions do not say which were written. */
+  async stagedChunks(): Promise<null> {
+    return null;
+  }
+
   async commitStaging(uploadId: string, contentHash: string): Promise<void> {
     const from = this.stagingPath(uploadId);
     const handle = await open(from, 'r+');
@@ -91,6 +96,18 @@ export class LocalBlobStore implements BlobStore {
 
   async abortStaging(uploadId: string): Promise<void> {
     await rm(this.stagingPath(uploadId), { force: true });
+  }
+
+  async sweepStaging(olderThan: number, owned: (uploadId: string) => Promise<boolean>): Promise<number> {
+    let dropped = 0;
+    for (const name of await readdir(this.stagingDir)) {
+      const path = join(this.stagingDir, name);
+      const info = await stat(path).catch(() => null);
+      if (!info || info.mtimeMs >= olderThan || (STAGING_ID.test(name) && await owned(name))) continue;
+      await rm(path, { force: true });
+      dropped += 1;
+    }
+    return dropped;
   }
 
   async putSmall(contentHash: string, bytes: Uint8Array): Promise<void> {

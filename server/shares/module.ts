@@ -20,7 +20,7 @@ export const sharesModule: ServerModule = {
       get publicUrl() { return ctx.config.publicUrl; },
     });
     registerShareRoutes(app, ctx, service);
-    registerPublicShareRoutes(app, ctx, service, ctx.blobs);
-    registerSharePage(app, ctx, service, ctx.blobs);
+    registerPublicShareRoutes(app, ctx, service, ctx.blobs.store);
+    registerSharePage(app, ctx, service, ctx.blobs.store);
   },
 };

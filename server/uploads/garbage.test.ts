@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { signUp, type SignedUpUser } from '../../test/helpers/accounts.js';
+import { describeEachBlobStore } from '../../test/helpers/blobBackends.js';
 import { errorCodeOf, jsonRequest } from '../../test/helpers/jsonRequest.js';
 import { startTestServer, type TestServer } from '../../test/helpers/testServer.js';
 import { createUpload, download, putChunks, uploadFile, uploadRequest } from '../../test/helpers/uploads.js';
 import { possessionProof } from '../../protocol/contentHash.js';
-import { LocalBlobStore } from '../blobs/localBlobStore.js';
 import { SqliteFileStore } from '../files/sqliteFileStore.js';
 import { ProofChallenges } from './challenges.js';
 import { StorageQuota } from './quota.js';
@@ -17,7 +16,7 @@ import { CONTENT_GRACE_MS, collectGarbage, type GarbageDeps } from './garbage.js
 import { SqliteUploadSessionStore } from './sessionStore.js';
 import { Uploads } from './uploads.js';
 
-describe('garbage collection', () => {
+describeEachBlobStore('garbage collection', ({ place }) => {
   let clock = Date.now();
   const now = (): number => clock;
   let server: TestServer;
@@ -27,13 +26,13 @@ describe('garbage collection', () => {
   let deps: GarbageDeps;
 
   beforeAll(async () => {
-    server = await startTestServer(() => {}, { now });
+    server = await startTestServer((config) => place().configure(config), { now });
     alice = await signUp(server.api);
     bob = await signUp(server.api);
-    // A second connection to the same database and blob folder, as a maintenance process would have.
+    // A second connection to the same database and content store, as a maintenance process would have.
     db = new Database(join(server.config.dataDir, 'netdisk.sqlite'));
     const files = new SqliteFileStore(db, { now });
-    const blobs = new LocalBlobStore(server.config.dataDir);
+    const blobs = place().store(server.config);
     const pins = new ContentPins();
     const challenges = new ProofChallenges(now);
     const sessions = new SqliteUploadSessionStore(db);
@@ -48,22 +47,20 @@ describe('garbage collection', () => {
     await server.close();
   });
 
-  const blobPath = (hash: string): string => join(server.config.dataDir, 'blobs', hash.slice(0, 2), hash.slice(2, 4), hash);
-
   it('removes expired upload sessions with their staged bytes', async () => {
     const bytes = randomBytes(3000);
     const { created } = await createUpload(server.api, alice.auth, uploadRequest('/slow.bin', bytes));
     if (created?.status !== 'upload') throw new Error('expected an upload session');
     await putChunks(server.api, alice.auth, created, bytes, [0]);
     expect(await collectGarbage(deps)).toEqual({ sessions: 0, blobs: 0 });
-    expect(readdirSync(join(server.config.dataDir, 'staging'))).toContain(created.uploadId);
+    expect(await place().stagingIds(server.config)).toContain(created.uploadId);
 
     clock += server.config.uploadTtlSeconds * 1000 + 1;
     const expired = await jsonRequest(server.api, 'POST', `/uploads/${created.uploadId}/complete`, { headers: alice.auth });
     expect(expired.status).toBe(410);
     expect(errorCodeOf(expired)).toBe('upload_expired');
     expect(await collectGarbage(deps)).toEqual({ sessions: 1, blobs: 0 });
-    expect(readdirSync(join(server.config.dataDir, 'staging'))).not.toContain(created.uploadId);
+    expect(await place().stagingIds(server.config)).not.toContain(created.uploadId);
     expect((await jsonRequest(server.api, 'GET', `/uploads/${created.uploadId}`, { headers: alice.auth })).status).toBe(404);
   });
 
@@ -83,15 +80,15 @@ describe('garbage collection', () => {
     }
     clock += CONTENT_GRACE_MS * 2;
     await collectGarbage(deps);
-    expect(existsSync(blobPath(hash))).toBe(true);
+    expect(await deps.blobs.has(hash)).toBe(true);
 
     // Purging the trash drops the last references; the grace period then runs from that moment.
     await deps.files.purgeTrash(clock + 1);
     await collectGarbage(deps);
-    expect(existsSync(blobPath(hash))).toBe(true);
+    expect(await deps.blobs.has(hash)).toBe(true);
     clock += CONTENT_GRACE_MS + 1;
     expect((await collectGarbage(deps)).blobs).toBe(1);
-    expect(existsSync(blobPath(hash))).toBe(false);
+    expect(await deps.blobs.has(hash)).toBe(false);
     expect(await deps.files.hasContent(hash)).toBeNull();
     expect((await download(server.api, alice.auth, '/keep.bin')).status).toBe(404);
   });
@@ -105,9 +102,55 @@ describe('garbage collection', () => {
     const hash = entry.contentHash!;
     await deps.pins.whilePinned(hash, async () => {
       await collectGarbage(deps);
-      expect(existsSync(blobPath(hash))).toBe(true);
+      expect(await deps.blobs.has(hash)).toBe(true);
     });
     // Touched during the pass that just ran, but not during the next one.
     expect((await collectGarbage(deps)).blobs).toBe(1);
+  });
+
+  it('keeps content that a live upload session will commit, until that session is gone', async () => {
+    const bytes = randomBytes(2000);
+    const entry = await uploadFile(server.api, alice.auth, '/again.bin', bytes);
+    const hash = entry.contentHash!;
+    await jsonRequest(server.api, 'POST', '/files/delete', { headers: alice.auth, body: { path: '/again.bin' } });
+    await deps.files.purgeTrash(clock + 1);
+    clock += CONTENT_GRACE_MS + 1;
+    // Bob uploads the same bytes, not knowing the service has them: his session names that content.
+    await deps.files.forgetContent(hash);
+    const { created } = await createUpload(server.api, bob.auth, uploadRequest('/again.bin', bytes));
+    if (created?.status !== 'upload') throw new Error('expected an upload session');
+    await deps.files.registerContent(hash, bytes.length);
+    clock += CONTENT_GRACE_MS + 1;
+    expect((await collectGarbage(deps)).blobs).toBe(0);
+    expect(await deps.blobs.has(hash)).toBe(true);
+    await putChunks(server.api, bob.auth, created, bytes, [0]);
+    expect((await jsonRequest(server.api, 'POST', `/uploads/${created.uploadId}/complete`, { headers: bob.auth })).status).toBe(200);
+    expect((await download(server.api, bob.auth, '/again.bin')).bytes.equals(bytes)).toBe(true);
+  });
+
+  it('drops staging areas no session owns once they are older than any session could be', async () => {
+    const orphan = 'orphan-staging-area';
+    await deps.blobs.createStaging(orphan, { size: 10, chunkSize: server.config.chunkSize, contentHash: '1'.repeat(64) });
+    const bytes = randomBytes(3000);
+    const { created } = await createUpload(server.api, alice.auth, uploadRequest('/live.bin', bytes));
+    if (created?.status !== 'upload') throw new Error('expected an upload session');
+    // The sweep compares with the store's own clock (file mtime, S3's Initiated): a pass at the real time keeps both.
+    const sessions = new SqliteUploadSessionStore(db);
+    const passAt = (at: number): GarbageDeps => ({ ...deps, now: () => at, uploads: new Uploads({
+      files: deps.files, blobs: deps.blobs, sessions, challenges: deps.challenges, pins: deps.pins,
+      quota: new StorageQuota(deps.files, sessions, server.config.limits, () => at),
+      chunkSize: server.config.chunkSize, uploadTtlSeconds: server.config.uploadTtlSeconds, now: () => at,
+    }) });
+    await collectGarbage(passAt(Date.now()));
+    expect(await place().stagingIds(server.config)).toEqual(expect.arrayContaining([orphan, created.uploadId]));
+    // Long after: the orphan goes; the session (kept alive here, as a sweep must never judge by age alone) keeps its area.
+    const later = Date.now() + (server.config.uploadTtlSeconds + 2 * 3600) * 1000;
+    db.prepare('UPDATE upload_sessions SET expires_at = ? WHERE id = ?').run(Math.max(later, clock) + 3_600_000, created.uploadId);
+    await collectGarbage(passAt(later));
+    const left = await place().stagingIds(server.config);
+    expect(left).not.toContain(orphan);
+    expect(left).toContain(created.uploadId);
+    await putChunks(server.api, alice.auth, created, bytes, [0]);
+    expect((await jsonRequest(server.api, 'POST', `/uploads/${created.uploadId}/complete`, { headers: alice.auth })).status).toBe(200);
   });
 });

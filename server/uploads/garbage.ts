@@ -22,17 +22,23 @@ export interface Collected {
   blobs: number;
 }
 
-/** One collection pass: expired upload sessions with their staged bytes, then content no entry references. */
+/**
+ * One collection pass: expired upload sessions with their staged bytes (and
+ * staging areas no session owns), then content that no entry or trash item
+ * references, no live upload session will commit, and no commit has pinned.
+ */
 export async function collectGarbage(deps: GarbageDeps): Promise<Collected> {
   deps.challenges.sweep();
   const sessions = await deps.uploads.collectExpired();
   const pass = deps.pins.beginPass();
   let blobs = 0;
   for (const contentHash of await deps.files.collectableContent(deps.now() - CONTENT_GRACE_MS)) {
-    if (!deps.pins.mayCollect(contentHash, pass)) continue;
-    await deps.blobs.delete(contentHash);
-    await deps.files.forgetContent(contentHash);
-    blobs += 1;
+    if (await deps.uploads.willCommit(contentHash)) continue;
+    const removed = await deps.pins.collect(contentHash, pass, async () => {
+      await deps.blobs.delete(contentHash);
+      await deps.files.forgetContent(contentHash);
+    });
+    if (removed) blobs += 1;
   }
   deps.pins.endPass(pass);
   return { sessions, blobs };

@@ -13,7 +13,7 @@ import { Uploads } from './uploads.js';
 export const uploadsModule: ServerModule = {
   migrations: uploadMigrations,
   register(app, ctx) {
-    const blobs = ctx.blobs;
+    const { store: blobs, directReads, maxChunks } = ctx.blobs;
     const pins = new ContentPins();
     const challenges = new ProofChallenges(ctx.now);
     const uploads = new Uploads({
@@ -25,11 +25,12 @@ export const uploadsModule: ServerModule = {
       quota: ctx.storage,
       chunkSize: ctx.config.chunkSize,
       uploadTtlSeconds: ctx.config.uploadTtlSeconds,
+      ...(maxChunks !== undefined ? { maxChunks } : {}),
       now: ctx.now,
     });
     registerUploadRoutes(app, ctx, uploads);
     registerBatchRoute(app, ctx, blobs, pins);
-    registerDownloadRoute(app, ctx, blobs);
+    registerDownloadRoute(app, ctx, blobs, directReads);
 
     const garbage = { uploads, files: ctx.files, blobs, pins, challenges, now: ctx.now };
     let running: Promise<unknown> = Promise.resolve();

@@ -31,6 +31,10 @@ export interface UploadSessionStore {
   expired(now: number): Promise<string[]>;
   /** How many of the user's sessions are open at `now` and the bytes they declare: what they reserve. */
   openTotals(userId: string, now: number): Promise<{ count: number; bytes: number }>;
+  /** Whether the session exists, whoever's it is (for maintenance, never for a request). */
+  exists(id: string): Promise<boolean>;
+  /** Whether any session not yet expired at `now` uploads `contentHash`. */
+  anyFor(contentHash: string, now: number): Promise<boolean>;
 }
 
 interface SessionRow {
@@ -56,6 +60,7 @@ export class SqliteUploadSessionStore implements UploadSessionStore {
   private readonly sessionExists: Database.Statement<[string], number>;
   private readonly remove: Database.Statement;
   private readonly selectExpired: Database.Statement<[number], string>;
+  private readonly selectAnyFor: Database.Statement<[string, number], number>;
   private readonly markAll: (id: string, ns: readonly number[]) => boolean;
   private readonly totals: Database.Statement<[string, number], { count: number; bytes: number }>;
 
@@ -71,6 +76,7 @@ export class SqliteUploadSessionStore implements UploadSessionStore {
     this.remove = db.prepare('DELETE FROM upload_sessions WHERE id = ?');
     this.selectExpired = db.prepare<[number], string>('SELECT id FROM upload_sessions WHERE expires_at < ?').pluck();
     this.totals = db.prepare('SELECT COUNT(*) AS count, COALESCE(SUM(size), 0) AS bytes FROM upload_sessions WHERE user_id = ? AND expires_at > ?');
+    this.selectAnyFor = db.prepare<[string, number], number>('SELECT 1 FROM upload_sessions WHERE content_hash = ? AND expires_at >= ? LIMIT 1').pluck();
     this.markAll = db.transaction((id: string, ns: readonly number[]) => {
       for (const n of ns) this.insertChunk.run(n, id);
       // A re-mark of a received chunk changes no row, so existence is asked separately.
@@ -131,5 +137,13 @@ export class SqliteUploadSessionStore implements UploadSessionStore {
 
   async openTotals(userId: string, now: number): Promise<{ count: number; bytes: number }> {
     return this.totals.get(userId, now) ?? { count: 0, bytes: 0 };
+  }
+
+  async exists(id: string): Promise<boolean> {
+    return this.sessionExists.get(id) !== undefined;
+  }
+
+  async anyFor(contentHash: string, now: number): Promise<boolean> {
+    return this.selectAnyFor.get(contentHash, now) !== undefined;
   }
 }

@@ -22,8 +22,13 @@ export interface UploadsDeps {
   quota: StorageQuota;
   chunkSize: number;
   uploadTtlSeconds: number;
+  /** The most chunks one upload may have (S3 allows 10,000 parts); none when absent. */
+  maxChunks?: number;
   now(): number;
 }
+
+/** Staging areas are swept this long after any session using them must have expired. */
+const STAGING_SWEEP_MARGIN_MS = 60 * 60 * 1000;
 
 /** What `create` answers, with the HTTP status that goes with it. */
 export interface Created {
@@ -70,7 +75,8 @@ export class Uploads {
       const { proof } = request;
       const entry = await this.deps.quota.exclusive(userId, () => this.deps.pins.whilePinned(request.contentHash, async () => {
         await this.deps.quota.checkFits(userId, request.size - await this.replacedBytes(userId, request.path));
-        if (!stored || !(await this.proofHolds(userId, request.contentHash, request.size, proof))) {
+        // Asked again under the pin: collection may have deleted the content since the lookup above.
+        if (!(await files.hasContent(request.contentHash)) || !(await this.proofHolds(userId, request.contentHash, request.size, proof))) {
           this.deps.challenges.failed(userId, request.contentHash);
           throw new ApiError('proof_invalid', 'the possession proof is wrong, expired or already used; create the upload again');
         }
@@ -86,6 +92,10 @@ export class Uploads {
       return { status: 200, body: { status: 'challenge', challenge: { id, offset, length, nonce } } };
     }
 
+    const { maxChunks } = this.deps;
+    if (maxChunks !== undefined && chunkCount({ size: request.size, chunkSize: this.deps.chunkSize }) > maxChunks) {
+      throw new ApiError('payload_too_large', `files may be at most ${maxChunks * this.deps.chunkSize} bytes here`, { maxSize: maxChunks * this.deps.chunkSize });
+    }
     const now = this.deps.now();
     const session: UploadSession = {
       id: randomBytes(18).toString('base64url'),
@@ -103,7 +113,7 @@ export class Uploads {
     // The size is reserved once the session row exists: check and create in one turn of this user.
     await this.deps.quota.exclusive(userId, async () => {
       await this.deps.quota.checkNewSession(userId, session.size, await this.replacedBytes(userId, session.path));
-      await blobs.createStaging(session.id, session.size);
+      await blobs.createStaging(session.id, { size: session.size, chunkSize: session.chunkSize, contentHash: session.contentHash });
       try {
         await this.deps.sessions.create(session);
       } catch (error) {
@@ -116,6 +126,7 @@ export class Uploads {
 
   async status(userId: string, id: string): Promise<UploadStatus> {
     const session = await this.session(userId, id);
+    await this.adoptStaged(session);
     return this.statusOf(session, await this.received(id));
   }
 
@@ -161,6 +172,7 @@ export class Uploads {
     const session = await this.session(userId, id);
     return this.exclusively(`${id}/complete`, 'this upload is being completed by another request', async () => {
       await this.pending.flush(id);
+      await this.adoptStaged(session);
       const received = await this.deps.sessions.received(id);
       if (received.length < chunkCount(session)) {
         throw new ApiError('upload_incomplete', `${received.length} of ${chunkCount(session)} chunks were received`, { received });
@@ -202,6 +214,11 @@ export class Uploads {
     });
   }
 
+  /** Whether a live upload session will commit `contentHash`: collection keeps that content. */
+  willCommit(contentHash: string): Promise<boolean> {
+    return this.deps.sessions.anyFor(contentHash, this.deps.now());
+  }
+
   /** Makes every written chunk durable and received; for a clean shutdown. */
   flushPending(): Promise<void> {
     return this.pending.flushAll();
@@ -215,7 +232,24 @@ export class Uploads {
       this.pending.forget(id);
       await this.deps.blobs.abortStaging(id);
     }
+    await this.deps.blobs.sweepStaging(
+      this.deps.now() - this.deps.uploadTtlSeconds * 1000 - STAGING_SWEEP_MARGIN_MS,
+      (uploadId) => this.deps.sessions.exists(uploadId),
+    );
     return ids.length;
+  }
+
+  /**
+   * Records the chunks the store confirms but the session does not list: an
+   * S3 part whose upload S3 answered just before the service died. Any part
+   * S3 holds was verified as it streamed, so the client need not send it again.
+   */
+  private async adoptStaged(session: UploadSession): Promise<void> {
+    const recorded = await this.received(session.id);
+    if (recorded.length === chunkCount(session)) return;
+    const staged = await this.deps.blobs.stagedChunks(session.id);
+    const missing = (staged ?? []).filter((n) => !recorded.includes(n) && n < chunkCount(session));
+    if (missing.length > 0) await this.deps.sessions.markReceived(session.id, missing);
   }
 
   private async checkPrecondition(userId: string, path: string, ifRev: string | null | undefined): Promise<void> {

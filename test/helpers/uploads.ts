@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createUploadResponse, entryResponse, uploadStatusSchema, type CreateUploadResponse, type Entry, type UploadStatus } from '../../protocol/api.js';
 import { hashBytes } from '../../protocol/contentHash.js';
+import type { ServerConfig } from '../../server/config.js';
+import type { BlobPlace } from './blobBackends.js';
 import { jsonRequest, type JsonResponse } from './jsonRequest.js';
 
 type Auth = { authorization: string };
@@ -61,30 +61,16 @@ export async function download(api: string, auth: Auth, path: string, headers: R
   return { status: response.status, headers: response.headers, bytes: Buffer.from(await response.arrayBuffer()) };
 }
 
-function filesUnder(root: string): string[] {
-  return readdirSync(root, { recursive: true, encoding: 'utf8' })
-    .map((name) => join(root, name))
-    .filter((path) => statSync(path).isFile())
-    .map((path) => relative(root, path))
-    .sort();
-}
-
 /**
- * What a refused request must leave alone: every row of every table, and the
- * blob and staging files by name and size. Blob bytes are hashed too; staging
- * bytes are not, since an unreceived chunk's region holds nothing trusted.
+ * What a refused request must leave alone: every row of every table, and
+ * the stored blobs and staging areas as the content store shows them.
  */
-export function stateOf(dataDir: string): unknown {
-  const db = new Database(join(dataDir, 'netdisk.sqlite'), { readonly: true, fileMustExist: true });
+export async function stateOf(config: ServerConfig, place: BlobPlace): Promise<unknown> {
+  const db = new Database(join(config.dataDir, 'netdisk.sqlite'), { readonly: true, fileMustExist: true });
   try {
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all() as string[];
     const rows = Object.fromEntries(tables.map((table) => [table, db.prepare(`SELECT * FROM "${table}"`).all()]));
-    const blobs = filesUnder(join(dataDir, 'blobs')).map((name) => {
-      const digest = createHash('sha256').update(readFileSync(join(dataDir, 'blobs', name))).digest('hex');
-      return `${name} ${digest}`;
-    });
-    const staging = filesUnder(join(dataDir, 'staging')).map((name) => `${name} ${statSync(join(dataDir, 'staging', name)).size}`);
-    return { rows, blobs, staging };
+    return { rows, ...await place.snapshot(config) };
   } finally {
     db.close();
   }
