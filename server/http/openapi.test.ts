@@ -4,6 +4,7 @@ import ajvDraft04 from 'ajv-draft-04';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_PREFIX, createUploadResponse, entryResponse, tokenPairResponse, trashListResponse } from '../../protocol/api.js';
 import { hashBytes } from '../../protocol/contentHash.js';
+import { SHARE_TOKEN_HEADER, shareResponse, unlockShareResponse } from '../../protocol/shares.js';
 import { signUp, TEST_PASSWORD, uniqueUsername, type SignedUpUser } from '../../test/helpers/accounts.js';
 import { startTestServer, type TestServer } from '../../test/helpers/testServer.js';
 import { uploadRequest } from '../../test/helpers/uploads.js';
@@ -158,6 +159,22 @@ describe('GET /api/v1/openapi.json', () => {
     await call('POST', '/trash/restore', { body: { trashId: trash.items[0]!.trashId } });
     await call('GET', '/changes/latest');
     await call('GET', '/changes?cursor=0');
+
+    const shared = shareResponse.parse((await call('POST', '/shares', { body: { path: '/docs', code: 'ab12' } })).json).share;
+    await call('POST', '/shares', { body: { path: '/missing' } });
+    await call('GET', '/shares');
+    await call('GET', `/s/${shared.id}`, { auth: false });
+    await call('GET', '/s/AAAAAAAAAAAAAAAAAAAAAA', { auth: false });
+    await call('POST', `/s/${shared.id}/unlock`, { auth: false, body: { code: 'zz99' } });
+    const { token } = unlockShareResponse.parse((await call('POST', `/s/${shared.id}/unlock`, { auth: false, body: { code: 'ab12' } })).json);
+    const unlocked = { auth: false, headers: { [SHARE_TOKEN_HEADER]: token } };
+    await call('GET', `/s/${shared.id}/entries?path=/`, unlocked);
+    await call('GET', `/s/${shared.id}/entries?path=/`, { auth: false });
+    await call('GET', `/s/${shared.id}/content?path=/s.txt`, unlocked);
+    await call('GET', `/s/${shared.id}/content?path=/`, unlocked);
+    await call('HEAD', `/s/${shared.id}/content?path=/s.txt`, unlocked);
+    await call('DELETE', `/shares/${shared.id}`);
+    await call('GET', `/s/${shared.id}`, { auth: false });
 
     const documented = Object.entries(document.paths).flatMap(([template, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${template}`));
     expect([...exercised].sort()).toEqual(documented.sort());

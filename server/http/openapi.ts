@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { API_PREFIX } from '../../protocol/api.js';
 import { errorBodySchema } from '../../protocol/errors.js';
-import { BYTE_STREAM, type RouteRegistry } from './routes.js';
+import { BYTE_STREAM, BYTES_OR_ZIP, type RouteRegistry } from './routes.js';
 
 type Json = Record<string, unknown>;
 
@@ -25,6 +25,10 @@ function parameters(schema: z.ZodType | undefined, where: 'query' | 'path'): Jso
   }));
 }
 
+function isByteBody(schema: unknown): schema is typeof BYTE_STREAM | typeof BYTES_OR_ZIP {
+  return schema === BYTE_STREAM || schema === BYTES_OR_ZIP;
+}
+
 /** The OpenAPI 3 document, generated from the same zod schemas the routes validate with. */
 export function openApiDocument(routes: RouteRegistry, version: string): Json {
   const paths: Record<string, Record<string, Json>> = {};
@@ -32,7 +36,10 @@ export function openApiDocument(routes: RouteRegistry, version: string): Json {
     const url = `${API_PREFIX}${route.url}`.replace(/:([A-Za-z]+)/g, '{$1}');
     const responses: Record<string, Json> = {};
     for (const [status, schema] of Object.entries(route.responses)) {
-      if (schema === BYTE_STREAM) responses[status] = { description: `HTTP ${status}: the bytes`, content: { [BYTE_STREAM]: { schema: BINARY } } };
+      if (isByteBody(schema)) {
+        const mediaTypes: readonly string[] = schema === BYTE_STREAM ? [BYTE_STREAM] : BYTES_OR_ZIP;
+        responses[status] = { description: `HTTP ${status}: the bytes`, content: Object.fromEntries(mediaTypes.map((type) => [type, { schema: BINARY }])) };
+      }
       else if (schema) responses[status] = { description: `HTTP ${status}`, content: { 'application/json': { schema: schemaOf(schema, 'output') } } };
       else responses[status] = { description: `HTTP ${status}` };
     }

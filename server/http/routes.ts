@@ -10,6 +10,8 @@ type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
 
 /** A response body of raw bytes (a download), documented as `application/octet-stream`. */
 export const BYTE_STREAM = 'application/octet-stream';
+/** A response body that is a file's bytes or, for a folder, a zip of it (share links). */
+export const BYTES_OR_ZIP = [BYTE_STREAM, 'application/zip'] as const;
 
 /** One route of the public contract: registered with fastify and listed in the OpenAPI document. */
 export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType | undefined, P extends z.ZodType | undefined> {
@@ -22,8 +24,8 @@ export interface RouteSpec<B extends z.ZodType | undefined, Q extends z.ZodType 
   body?: B;
   query?: Q;
   params?: P;
-  /** Status -> response body: a JSON schema, BYTE_STREAM (a file's bytes), or null (no body, e.g. 204, 304, a redirect). */
-  responses: Record<number, z.ZodType | typeof BYTE_STREAM | null>;
+  /** Status -> response body: a JSON schema, BYTE_STREAM (a file's bytes) or BYTES_OR_ZIP, or null (no body, e.g. 204, 304, a redirect). */
+  responses: Record<number, z.ZodType | typeof BYTE_STREAM | typeof BYTES_OR_ZIP | null>;
   /** The body is read by the handler as a byte stream (`request.raw`). */
   rawBody?: boolean;
   /** Largest JSON body in bytes, when the route needs more than JSON_BODY_LIMIT. */

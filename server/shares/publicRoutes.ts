@@ -5,7 +5,7 @@ import {
 import type { BlobStore } from '../blobs/blobStore.js';
 import type { ServerContext } from '../context.js';
 import { ApiError } from '../errors.js';
-import { defineRoute } from '../http/routes.js';
+import { BYTE_STREAM, BYTES_OR_ZIP, defineRoute } from '../http/routes.js';
 import { sendSharedEntry } from './sharedDownload.js';
 import type { ShareService } from './shareService.js';
 
@@ -56,7 +56,9 @@ export function registerPublicShareRoutes(app: FastifyInstance, ctx: ServerConte
     defineRoute(app, ctx, {
       method, url: '/s/:id/content',
       summary: method === 'GET' ? 'Download a shared file (Range honoured) or folder (zip); counts one download' : 'A shared download\'s headers',
-      auth: false, params: shareIdParams, query: sharedPathQuery, responses: { 200: null, 206: null, 304: null },
+      auth: false, params: shareIdParams, query: sharedPathQuery,
+      // A file's bytes (Range honoured) or a folder's zip; HEAD answers the same headers without them.
+      responses: method === 'GET' ? { 200: BYTES_OR_ZIP, 206: BYTE_STREAM, 304: null } : { 200: null, 206: null, 304: null },
     }, async ({ params, query, request, reply }) => {
       const open = await service.authorize(params.id, shareToken(request));
       return sendSharedEntry({ service, files: ctx.files, blobs }, open, await service.resolve(open, query.path), request, reply);
