@@ -6,6 +6,12 @@ import type { RemoteStore } from '../remote/remoteStore.js';
 
 const PAGE_SIZE = 1000;
 
+export interface RemotePull {
+  /** The cursor had expired: the whole remote tree was listed again. */
+  relisted: boolean;
+  paths: Set<string>;
+}
+
 /**
  * Brings the remote tree up to date from the change feed. Each page is
  * applied together with its cursor in one transaction, so a crash never
@@ -15,8 +21,10 @@ const PAGE_SIZE = 1000;
 export class RemoteObserver {
   constructor(private readonly remote: RemoteStore, private readonly state: StateStore) {}
 
-  async pull(signal: AbortSignal): Promise<void> {
+  /** What the pull touched: the paths the feed named (both ends of a move), or `relisted` when the whole tree was replaced. */
+  async pull(signal: AbortSignal): Promise<RemotePull> {
     let cursor = this.state.remoteCursor() ?? 0;
+    const touched: RemotePull = { relisted: false, paths: new Set() };
     for (;;) {
       let page;
       try {
@@ -24,13 +32,18 @@ export class RemoteObserver {
       } catch (error) {
         if (isSyncError(error) && error.detail.serviceCode === 'cursor_expired') {
           cursor = await this.relist(signal);
+          touched.relisted = true;
           continue;
         }
         throw error;
       }
       this.state.applyRemoteChanges(page.changes, page.cursor);
+      for (const change of page.changes) {
+        touched.paths.add(change.path);
+        if (change.fromPath !== undefined) touched.paths.add(change.fromPath);
+      }
       cursor = page.cursor;
-      if (!page.hasMore) return;
+      if (!page.hasMore) return touched;
     }
   }
 

@@ -19,12 +19,20 @@ export type LocalChangeReason = 'created' | 'changed' | 'deleted' | 'ignore_rule
 
 export interface LocalChange {
   path: string;
+  /** The path relative to the root as spelled on disk (POSIX separators). */
+  realPath: string;
   reason: LocalChangeReason;
 }
 
 export interface LocalWatcherOptions {
   rules: IgnoreRules;
   onChange: (change: LocalChange) => void;
+  /**
+   * Every raw event, before it settles: a round that starts meanwhile looks
+   * at the path too, so both ends of a rename (an unlink and an add that
+   * settle at different times) are seen together and pair up as a move.
+   */
+  onEvent?: (path: string, realPath: string) => void;
   onError: (error: SyncError) => void;
   /** Quiet time after a path's last event before it is looked at. */
   debounceMs?: number;
@@ -100,10 +108,16 @@ export class LocalWatcher {
     await this.chokidar?.close();
   }
 
-  private drivePath(absPath: string): string | null {
+  /** Relative to the root with POSIX separators, as spelled on disk; null outside the root (or the root itself). */
+  private realPath(absPath: string): string | null {
     const rel = relative(this.root, absPath);
     if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return null;
-    return `/${rel.split(sep).join('/').normalize('NFC')}`;
+    return rel.split(sep).join('/');
+  }
+
+  private drivePath(absPath: string): string | null {
+    const rel = this.realPath(absPath);
+    return rel === null ? null : `/${rel.normalize('NFC')}`;
   }
 
   private ignored(absPath: string, isFolder: boolean): boolean {
@@ -115,6 +129,7 @@ export class LocalWatcher {
     if (this.closed) return;
     const path = this.drivePath(absPath);
     if (path === null || this.options.rules.isIgnored(path, event === 'addDir' || event === 'unlinkDir')) return;
+    this.options.onEvent?.(path, this.realPath(absPath)!);
     const entry = this.pending.get(path);
     if (entry) {
       clearTimeout(entry.timer);
@@ -165,7 +180,7 @@ export class LocalWatcher {
       this.options.onError(translateWatchError(error, absPath));
       return;
     }
-    if (!this.closed) this.options.onChange({ path, reason });
+    if (!this.closed) this.options.onChange({ path, realPath: this.realPath(absPath)!, reason });
   }
 
   private async reasonFor(path: string, firstEvent: ChokidarEvent, stats: Stats | null): Promise<LocalChangeReason> {
