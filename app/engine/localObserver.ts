@@ -43,8 +43,9 @@ export class LocalObserver {
    * Returns only the nodes at and below the targets.
    */
   async observePaths(targets: readonly ScanTarget[], signal: AbortSignal): Promise<LocalObservation & { roots: string[] }> {
-    const roots = outermost(targets.map((target) => this.knownParentOf(target)));
-    const scan = await this.scanner.scanPaths(roots, signal);
+    const looked = outermost(targets.map((target) => this.knownParentOf(target)));
+    const scan = await this.scanner.scanPaths(looked, signal);
+    const roots = outermost(looked.map((root) => this.goneFrom(root, scan)));
     this.paths.rememberBelow(roots.map((root) => root.path), scan.realPaths);
     const previous = new Map<string, LocalNode>();
     for (const { path } of roots) {
@@ -53,6 +54,22 @@ export class LocalObserver {
       for (const below of this.state.below('local', path)) previous.set(below.path, below);
     }
     return { ...(await this.record(scan, previous, signal)), roots: roots.map((root) => root.path) };
+  }
+
+  /**
+   * For a path found gone, the outermost gone folder above it: an `rm -rf`
+   * reports a folder's files before the folder itself, and a round in between
+   * must not read "the files were deleted, the folder stays".
+   */
+  private goneFrom(root: ScanTarget, scan: ScanResult): ScanTarget {
+    if (scan.nodes.has(root.path)) return root;
+    let gone = root;
+    while (parentOf(gone.path) !== ROOT) {
+      const parent = { path: parentOf(gone.path), realPath: gone.realPath.slice(0, gone.realPath.lastIndexOf('/')) };
+      if (this.scanner.exists(parent.realPath)) break;
+      gone = parent;
+    }
+    return gone;
   }
 
   private knownParentOf(target: ScanTarget): ScanTarget {

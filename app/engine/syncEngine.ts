@@ -59,6 +59,9 @@ export interface SyncEngineOptions {
   };
 }
 
+/** Longest a round waits for a stream of deletions to end (a program deleting forever must not stall sync). */
+const MAX_DELETION_WAIT_MS = 60_000;
+
 /** The safety scan while watching: once an hour. */
 export const DEFAULT_FULL_SCAN_INTERVAL_MS = 60 * 60 * 1000;
 
@@ -117,6 +120,8 @@ export class SyncEngine {
   private dirty = true;
   /** A watcher feeds the planner's change tracker: rounds may be incremental. */
   private watching = false;
+  /** While watching: waits until a burst of deletions (an `rm -rf`) has fully arrived. */
+  private deletionsSettled: () => Promise<void> = async () => {};
 
   constructor(private readonly ports: SyncEnginePorts, private readonly options: SyncEngineOptions) {
     this.clock = ports.clock ?? systemClock;
@@ -281,6 +286,7 @@ export class SyncEngine {
     // Whatever changed before the watcher was ready is found by a full walk.
     changes.requestFullScan();
     this.watching = true;
+    this.deletionsSettled = () => watcher.deletionsSettled(MAX_DELETION_WAIT_MS);
     const fullScanMs = watchOptions.fullScanIntervalMs ?? DEFAULT_FULL_SCAN_INTERVAL_MS;
     const safetyScan = fullScanMs > 0 ? setInterval(() => this.syncNow(), fullScanMs) : null;
     const polling = this.pollRemote(watchOptions.pollWaitSeconds ?? 60);
@@ -306,7 +312,10 @@ export class SyncEngine {
       }
     } finally {
       this.watching = false;
+      this.deletionsSettled = async () => {};
       if (safetyScan) clearInterval(safetyScan);
+      // Also when the loop ended by throwing (sync_root_missing): the long poll must end too, or run() never returns.
+      this.stopped = true;
       await watcher.close();
       await polling;
       // A later run() starts afresh, e.g. after the user signed out and in again.
@@ -345,6 +354,8 @@ export class SyncEngine {
   private async round(signal: AbortSignal): Promise<RoundResult> {
     const { state } = this.ports;
     this.setState('scanning');
+    // The mass-delete guard must see a whole rm -rf in one plan, not its first events.
+    if (this.watching) await this.deletionsSettled();
     let plan: RoundPlan;
     try {
       plan = await this.planner.plan(signal, this.watching, this.clock.now());

@@ -91,6 +91,17 @@ export class Scanner {
     return this.walk(targets.map((t) => ({ kind: 'path', drivePath: t.path, realPath: t.realPath })), signal);
   }
 
+  /** Whether something is at this on-disk path (relative to the root); one lstat, counted. */
+  exists(realPath: string): boolean {
+    this.statCalls++;
+    try {
+      lstatSync(join(this.root, realPath));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   private async walk(start: WalkTask[], signal: AbortSignal | undefined): Promise<ScanResult> {
     await this.requireRoot();
     this.caseInsensitive ??= await probeCaseInsensitive(this.root);

@@ -44,6 +44,8 @@ type ChokidarEvent = 'add' | 'addDir' | 'change' | 'unlink' | 'unlinkDir';
 
 interface Pending {
   firstEvent: ChokidarEvent;
+  /** The latest event was an unlink: the path is counted in `pendingDeletes`. */
+  deleting: boolean;
   timer: NodeJS.Timeout;
   /** Bumped on every event, so a settle that raced with a newer event is dropped. */
   generation: number;
@@ -73,6 +75,8 @@ export class LocalWatcher {
   private readonly stabilityMs: number;
   private chokidar: FSWatcher | undefined;
   private closed = false;
+  /** Paths whose latest event is an unlink and that have not settled yet. */
+  private pendingDeletes = 0;
 
   constructor(
     private readonly root: string,
@@ -105,6 +109,7 @@ export class LocalWatcher {
     this.closed = true;
     for (const entry of this.pending.values()) clearTimeout(entry.timer);
     this.pending.clear();
+    this.pendingDeletes = 0;
     await this.chokidar?.close();
   }
 
@@ -130,14 +135,36 @@ export class LocalWatcher {
     const path = this.drivePath(absPath);
     if (path === null || this.options.rules.isIgnored(path, event === 'addDir' || event === 'unlinkDir')) return;
     this.options.onEvent?.(path, this.realPath(absPath)!);
+    const deleting = event === 'unlink' || event === 'unlinkDir';
+    if (deleting) this.pendingDeletes++;
     const entry = this.pending.get(path);
     if (entry) {
+      if (entry.deleting) this.pendingDeletes--;
+      entry.deleting = deleting;
       clearTimeout(entry.timer);
       entry.generation++;
       entry.timer = this.schedule(path, absPath, this.debounceMs);
     } else {
-      this.pending.set(path, { firstEvent: event, generation: 0, timer: this.schedule(path, absPath, this.debounceMs) });
+      this.pending.set(path, { firstEvent: event, deleting, generation: 0, timer: this.schedule(path, absPath, this.debounceMs) });
     }
+  }
+
+  /**
+   * Resolves once no deletion is still arriving (every unlinked path has been
+   * quiet for the debounce time), or after `maxMs`. A round that started in
+   * the middle of an `rm -rf` would see only its first part, too few deletes
+   * for the mass-delete guard, and carry them out.
+   */
+  async deletionsSettled(maxMs: number): Promise<void> {
+    const end = Date.now() + maxMs;
+    while (this.pendingDeletes > 0 && !this.closed && Date.now() < end) {
+      await new Promise((resolve) => setTimeout(resolve, this.debounceMs));
+    }
+  }
+
+  private forget(path: string, entry: Pending): void {
+    if (entry.deleting) this.pendingDeletes--;
+    this.pending.delete(path);
   }
 
   private schedule(path: string, absPath: string, ms: number): NodeJS.Timeout {
@@ -154,7 +181,7 @@ export class LocalWatcher {
     } catch (error) {
       if (errnoCode(error) !== 'ENOENT' && errnoCode(error) !== 'ENOTDIR') {
         if (this.closed || entry.generation !== generation) return;
-        this.pending.delete(path);
+        this.forget(path, entry);
         this.options.onError(translateWatchError(error, absPath));
         return;
       }
@@ -172,7 +199,7 @@ export class LocalWatcher {
     }
     // A symlink or special file is reported too: the path no longer holds what
     // was synced, and the engine, stat-ing it, turns it into a scan issue.
-    this.pending.delete(path);
+    this.forget(path, entry);
     let reason: LocalChangeReason;
     try {
       reason = await this.reasonFor(path, entry.firstEvent, stats);
