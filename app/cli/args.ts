@@ -13,6 +13,8 @@ export interface CliArgs {
   uploadLimit: number | undefined;
   downloadLimit: number | undefined;
   concurrency: number | undefined;
+  /** --full-scan-minutes: the watching engine's safety walk of the whole folder; 0 = never. */
+  fullScanMinutes: number | undefined;
   /** `--ui 127.0.0.1:PORT`: serve the UI in a browser there (port 0: the OS picks). */
   ui: { port: number } | undefined;
 }
@@ -51,6 +53,8 @@ export const USAGE = `usage: netdisk-sync --server URL --folder DIR [options]
   --upload-limit KBPS   upload bandwidth cap in KB/s (0 = none)
   --download-limit KBPS download bandwidth cap in KB/s (0 = none)
   --concurrency N       files transferred at once (default 4)
+  --full-scan-minutes N while watching, walk the whole folder this often for changes the
+                        watcher missed (default 60; 0 = never)
   --ui 127.0.0.1:PORT   serve the UI to a browser there (prints the address with its access token);
                         no sign-in needed beforehand: the UI asks
 
@@ -89,6 +93,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
         'upload-limit': { type: 'string' },
         'download-limit': { type: 'string' },
         concurrency: { type: 'string' },
+        'full-scan-minutes': { type: 'string' },
         ui: { type: 'string' },
       },
       strict: true,
@@ -104,6 +109,10 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
   if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)) {
     throw new UsageError(`--concurrency takes a whole number from 1 to 64, got "${values.concurrency}"`);
   }
+  const fullScanMinutes = values['full-scan-minutes'] === undefined ? undefined : Number(values['full-scan-minutes']);
+  if (fullScanMinutes !== undefined && !(Number.isFinite(fullScanMinutes) && fullScanMinutes >= 0)) {
+    throw new UsageError(`--full-scan-minutes takes a number of minutes, 0 or more, got "${values['full-scan-minutes']}"`);
+  }
   return {
     server,
     folder: values.folder,
@@ -115,6 +124,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
     uploadLimit: kbps('upload-limit', values['upload-limit']),
     downloadLimit: kbps('download-limit', values['download-limit']),
     concurrency,
+    fullScanMinutes,
     ui,
   };
 }
