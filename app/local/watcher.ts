@@ -68,6 +68,9 @@ export const DEFAULT_STABILITY_MS = 350;
  * Watches the sync root with chokidar and reports each path once it has
  * settled: events are debounced and coalesced per path, and a file is only
  * reported when two readings of its size and mtime `stabilityMs` apart agree.
+ * chokidar watches folders only; files are seen through their folder's watch.
+ * A new folder's report stands for its subtree: files written into it before
+ * its watch was up are not reported one by one (the engine walks the folder).
  */
 export class LocalWatcher {
   private readonly pending = new Map<string, Pending>();
