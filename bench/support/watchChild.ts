@@ -1,20 +1,17 @@
 /**
- * A watching client in its own process, so its peak RSS is its own:
+ * A watching client in its own fresh process (the folder was synced by
+ * another one), so its peak RSS is the watching client's, as after a restart:
  * `node watchChild.js <server> <folder> <stateDir>` (spawned with an IPC
- * channel) resumes the stored sign-in, runs the initial `syncOnce`, then
- * `engine.run()`. It sends `synced` (seconds, peak RSS of the initial sync),
- * `watching` (after the first round of run(); the peak is reset first), and
- * `rss` whenever asked `rss`. `snapshot <file>` writes a V8 heap snapshot;
- * `stop` ends it.
+ * channel) resumes the stored sign-in and runs `engine.run()`. It sends
+ * `watching` after run()'s first round (a full walk) and `rss` whenever asked
+ * `rss`. `snapshot <file>` writes a V8 heap snapshot; `stop` ends it.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
+import { readFileSync } from 'node:fs';
 import { writeHeapSnapshot } from 'node:v8';
 import { FileCredentialStore } from '../../app/auth/fileCredentialStore.js';
 import { SyncClient } from '../../app/syncClient.js';
 
 export type WatchChildMessage =
-  | { type: 'synced'; seconds: number; converged: boolean; peakRssMiB: number }
   | { type: 'watching' }
   | { type: 'rss'; peakRssMiB: number; rssMiB: number; heapUsedMiB: number }
   | { type: 'snapshot'; file: string };
@@ -26,7 +23,7 @@ function send(message: WatchChildMessage): void {
   process.send?.(message);
 }
 
-/** VmHWM: the peak resident set since start or since the last reset. */
+/** VmHWM: the peak resident set since the process started. */
 function peakRssMiB(): number {
   const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
   return Number(match?.[1] ?? 0) / 1024;
@@ -34,13 +31,6 @@ function peakRssMiB(): number {
 
 const client = await SyncClient.open({ server, folder, stateDir, warn: () => {}, credentials: new FileCredentialStore(stateDir) });
 if (!(await client.resume())) throw new Error('no stored sign-in to resume');
-const start = performance.now();
-const summary = await client.engine.syncOnce();
-send({ type: 'synced', seconds: (performance.now() - start) / 1000, converged: summary.converged, peakRssMiB: peakRssMiB() });
-
-// From here on the peak is the watching process's: '5' resets VmHWM (Linux).
-globalThis.gc?.();
-writeFileSync('/proc/self/clear_refs', '5');
 let first = true;
 client.engine.on((event) => {
   if (first && event.type === 'state' && event.state === 'idle') {
