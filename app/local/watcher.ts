@@ -61,6 +61,8 @@ interface Pending {
  * that moved on, so a too-early look costs a wasted hash, never wrong data.
  */
 export const DEFAULT_DEBOUNCE_MS = 150;
+/** When a new folder is looked at a second time (its watch is up by then). */
+const NEW_FOLDER_LATE_LOOK_MS = 1000;
 /** Time between the two size+mtime readings that must agree (catches writes that raised no event). */
 export const DEFAULT_STABILITY_MS = 350;
 
@@ -107,6 +109,13 @@ export class LocalWatcher {
     for (const event of ['add', 'addDir', 'change', 'unlink', 'unlinkDir'] as const) {
       watcher.on(event, (absPath: string) => this.observe(event, absPath));
     }
+    // chokidar reports a new folder before its watch on it is up; a file
+    // written in between has no event of its own. The folder is reported
+    // once more a little later (the engine walks it again) to catch it.
+    watcher.on('addDir', (absPath: string) => {
+      const late = setTimeout(() => this.observe('addDir', absPath), NEW_FOLDER_LATE_LOOK_MS);
+      late.unref();
+    });
     // A folder's fs.watch names the child that changed (Linux inotify, macOS
     // and Windows alike): that is how files are watched, one watch per folder.
     // 'rename' is an entry appearing or going away, 'change' a write.
