@@ -94,7 +94,7 @@ export function SharesScreen({ bridge }: { bridge: BridgeApi }) {
 
   return (
     <section aria-labelledby="shares-title" className="screen">
-      <h2 id="shares-title">{t('shares.title')}</h2>
+      <h1 id="shares-title">{t('shares.title')}</h1>
       <p className="hint">{t('shares.explain')}</p>
       <form className="form settings-form" onSubmit={(event) => void submit(event)}>
         <label htmlFor="share-path">{t('shares.path')}</label>
@@ -123,7 +123,7 @@ export function SharesScreen({ bridge }: { bridge: BridgeApi }) {
         {create.error ? <ErrorNotice error={create.error} onDismiss={create.clearError} /> : null}
       </form>
 
-      <h3>{t('shares.list')}</h3>
+      <h2 className="section-title">{t('shares.list')}</h2>
       {list.error ? <ErrorNotice error={list.error} onDismiss={list.clearError} /> : null}
       {shares === null ? null : shares.length === 0 ? <p className="muted">{t('shares.empty')}</p> : (
         <ul className="share-list">

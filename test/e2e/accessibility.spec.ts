@@ -62,12 +62,12 @@ test('overview with a held mass delete, activity, a conflict and settings', asyn
     await page.goto(ui.url);
     const nav = page.getByRole('navigation');
     await expect(page.locator('.notice-warning')).toBeVisible();
-    await expect(nav.getByRole('button')).toHaveCount(4);
+    await expect(nav.getByRole('button')).toHaveCount(5);
     await page.locator('.issues summary').click();
     await expectNoAxeViolations(page, `overview with a mass delete held (${variant.name})`);
     await page.screenshot({ path: `${shots}/a11y-overview-${variant.name}.png`, fullPage: true });
 
-    for (const [index, screen] of (['activity', 'conflicts', 'settings'] as const).entries()) {
+    for (const [index, screen] of (['activity', 'conflicts', 'shares', 'settings'] as const).entries()) {
       await nav.getByRole('button').nth(index + 1).click();
       await expect(page.locator('main h1')).toBeVisible();
       if (screen === 'conflicts') await expect(page.locator('.conflict')).toHaveCount(1);

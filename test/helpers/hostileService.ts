@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { API_PREFIX } from '../../protocol/api.js';
@@ -99,7 +100,9 @@ export class HostileService {
     switch (`${request.method} ${route}`) {
       case 'POST /auth/login':
       case 'POST /auth/refresh':
-        return json(200, { accessToken: 'access', refreshToken: 'refresh', expiresIn: 3600, user: USER });
+        // Token-shaped secrets: what a client stores must look like what a real service hands out (other suites
+        // read the shared test keychain and look for each stored secret in places it must never reach).
+        return json(200, { accessToken: randomBytes(32).toString('base64url'), refreshToken: randomBytes(32).toString('base64url'), expiresIn: 3600, user: USER });
       case 'POST /auth/logout':
         response.writeHead(204).end();
         return;
