@@ -1,3 +1,4 @@
+import { addressKey } from '../auth/clientAddress.js';
 import { SlidingWindowLimiter, type WindowRule } from '../auth/rateLimiter.js';
 
 export interface ShareCodeRules {
@@ -32,15 +33,17 @@ export class ShareCodeThrottle {
 
   /** Returns 0 and counts the attempt, or the milliseconds to wait (nothing counted). */
   begin(ip: string, shareId: string): number {
-    const wait = Math.max(this.byLink.retryAfterMs(shareId), this.byIp.retryAfterMs(ip));
+    // Like sign-in, an IPv6 client counts per /64: one host holds a whole /64 to rotate through.
+    const address = addressKey(ip);
+    const wait = Math.max(this.byLink.retryAfterMs(shareId), this.byIp.retryAfterMs(address));
     if (wait > 0) return wait;
     this.byLink.hit(shareId);
-    this.byIp.hit(ip);
+    this.byIp.hit(address);
     return 0;
   }
 
   succeeded(ip: string, shareId: string): void {
     this.byLink.forgiveOne(shareId);
-    this.byIp.forgiveOne(ip);
+    this.byIp.forgiveOne(addressKey(ip));
   }
 }
