@@ -114,6 +114,20 @@ describe('tree', () => {
 });
 
 describe('trash', () => {
+  test('a folder of 200,000 entries goes to the trash and comes back (its longest path is measured without a 200,000-argument call)', async () => {
+    await f.store.mkdir(f.alice, '/big');
+    f.db.prepare(`
+      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)
+      INSERT INTO file_entries (id, user_id, path, parent_path, name, name_key, kind, size, content_hash, rev, mtime)
+      SELECT 'big-' || i, ?, '/big/f' || i, '/big', 'f' || i, 'f' || i, 'folder', 0, NULL, '1', 0 FROM n
+    `).run(f.alice);
+    await f.store.delete(f.alice, '/big');
+    const [item] = (await f.store.listTrash(f.alice)).filter((trashed) => trashed.entry.path === '/big');
+    const restored = await f.store.restore(f.alice, item!.trashId, '/big-again');
+    expect(restored.path).toBe('/big-again');
+    expect(f.db.prepare("SELECT count(*) AS n FROM file_entries WHERE user_id = ? AND parent_path = '/big-again'").get(f.alice)).toEqual({ n: 200000 });
+  }, 120_000);
+
   test('delete moves a subtree to the trash; restore puts it back, at its place or elsewhere', async () => {
     await f.store.mkdir(f.alice, '/a');
     const inner = await commit('/a/in.txt', 'in');

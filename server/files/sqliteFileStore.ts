@@ -127,7 +127,8 @@ export class SqliteFileStore implements FileStore {
       const occupant = this.entries.get(userId, target);
       if (occupant) throw new ApiError('already_exists', `${target} already exists`, { entry: toEntry(occupant) });
       this.entries.checkPlace(userId, target);
-      checkRebasedLength(Math.max(...item.rows.map((row) => utf8Length(row.path))), item.path, target);
+      // A loop, not Math.max(...rows): a spread of a large folder's rows overflows the call stack.
+      checkRebasedLength(item.rows.reduce((longest, row) => Math.max(longest, utf8Length(row.path)), 0), item.path, target);
       const restored = item.rows.map((row) => {
         const seq = this.feed.nextSeq(userId);
         const live: EntryRow = { ...row, path: rebase(row.path, item.path, target), rev: String(seq) };
