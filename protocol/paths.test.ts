@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkEntryPath, checkPath, isSameOrBelow, joinPath, nameOf, parentOf } from './paths.js';
+import { checkEntryPath, checkPath, isSameOrBelow, joinPath, nameOf, parentOf, utf8Length } from './paths.js';
 
 describe('drive paths', () => {
   it.each([
@@ -51,4 +52,16 @@ describe('drive paths', () => {
     expect(isSameOrBelow('/ab', '/a')).toBe(false);
     expect(isSameOrBelow('/a', '/')).toBe(true);
   });
+
+  it('counts UTF-8 bytes exactly as an encoder would, lone surrogates included', () => {
+    const encoder = new TextEncoder();
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), (text) => utf8Length(text) === encoder.encode(text).length), { numRuns: 2000 });
+    for (const text of ['', 'a', 'é', '文', '😀', '\ud800', '\udc00x', 'a\ud83d']) expect(utf8Length(text), text).toBe(encoder.encode(text).length);
+  });
+
+  it('keeps non-ASCII paths NFC-normalized and ASCII ones as they are', () => {
+    expect(checkPath('/cafe\u0301')).toEqual({ ok: true, path: '/caf\u00e9' });
+    expect(checkPath('/plain name.txt')).toEqual({ ok: true, path: '/plain name.txt' });
+  });
 });
+
