@@ -2,7 +2,7 @@ import { lstat } from 'node:fs/promises';
 import * as nativePath from 'node:path';
 import { posix, win32, type PlatformPath } from 'node:path';
 import { errnoCode } from '../fsErrors.js';
-import { ROOT, checkPath, isSameOrBelow, parentOf } from '../../protocol/paths.js';
+import { ROOT, checkPath, isSameOrBelow, nameOf, parentOf } from '../../protocol/paths.js';
 import { SyncError } from '../errors.js';
 import { invalidNameReason, localPathTooLong } from '../local/names.js';
 import { localNodeOf } from '../local/scanner.js';
@@ -55,10 +55,31 @@ export class LocalPaths {
     if (checked.path !== drivePath) return 'path is not NFC-normalized';
     if (drivePath === ROOT) return null;
     for (const name of drivePath.slice(1).split('/')) {
-      const reason = invalidNameReason(name, this.platform);
-      if (reason !== null) return `"${printablePath(name)}": ${reason}`;
+      const reason = this.nameReason(name);
+      if (reason !== null) return reason;
     }
-    // Both limits hold: the rules' platform's, and the one of the file system actually written to.
+    return this.lengthReason(drivePath);
+  }
+
+  /**
+   * `unsyncableReason` for an entry of a tree walked parents first, whose
+   * paths all passed the drive's rules on receipt: its ancestors' names were
+   * judged already, so only its own name and its whole length are new. A
+   * round judges every remote path this way: checking each path's every name
+   * again cost 1.4 s per round at 100,000 files.
+   */
+  ownReason(drivePath: string): string | null {
+    if (drivePath === ROOT) return null;
+    return this.nameReason(nameOf(drivePath)) ?? this.lengthReason(drivePath);
+  }
+
+  private nameReason(name: string): string | null {
+    const reason = invalidNameReason(name, this.platform);
+    return reason === null ? null : `"${printablePath(name)}": ${reason}`;
+  }
+
+  /** Both limits hold: the rules' platform's, and the one of the file system actually written to. */
+  private lengthReason(drivePath: string): string | null {
     const abs = this.pathApi.join(this.root, drivePath);
     return localPathTooLong(abs, this.platform) ?? localPathTooLong(abs, process.platform);
   }

@@ -349,7 +349,7 @@ export class SyncEngine {
     } catch (error) {
       throw this.classify(error);
     }
-    const { trees, unsyncable } = setAsideUnsyncable({ base, local: observed.nodes, remote: state.loadRemote() }, (path) => this.paths.unsyncableReason(path));
+    const { trees, unsyncable } = setAsideUnsyncable({ base, local: observed.nodes, remote: state.loadRemote() }, (path) => this.paths.ownReason(path));
     this.reportSetAside(unsyncable);
     const ops = planSync(trees, { host: this.options.host, now: this.clock.now() });
     if (ops.length === 0) {

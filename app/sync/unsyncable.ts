@@ -13,7 +13,9 @@ export interface UnsyncableEntry {
  * three trees: the planner then neither creates it locally, nor reads its
  * absence on disk as a deletion to send back, nor uploads anything in its
  * place. It stays on the service untouched. `reasonOf` says why a drive path
- * cannot exist here (null: it can). Returns the topmost such entries, to be
+ * cannot exist here (null: it can); it is asked parents first, and only for
+ * paths whose ancestors it let through, so it may judge a path by its own
+ * name and length alone (LocalPaths.ownReason). Returns the topmost such entries, to be
  * told to the user; the trees are returned as they were when there are none.
  */
 export function setAsideUnsyncable(trees: SyncTrees, reasonOf: (path: string) => string | null): { trees: SyncTrees; unsyncable: UnsyncableEntry[] } {
