@@ -11,6 +11,16 @@ describe('parseCommand', () => {
     expect(parsed.command === 'sync' && parsed.args).toMatchObject({ folder: 'docs', once: true, server: 'http://127.0.0.1:8080' });
   });
 
+  it('reads --full-scan-minutes (0 = never) and refuses a negative or non-numeric one', () => {
+    const parsed = parseCommand([...SERVER, '--folder', 'docs', '--full-scan-minutes', '0.5'], {});
+    expect(parsed.command === 'sync' && parsed.args.fullScanMinutes).toBe(0.5);
+    const plain = parseCommand([...SERVER, '--folder', 'docs'], {});
+    expect(plain.command === 'sync' && plain.args.fullScanMinutes).toBeUndefined();
+    for (const bad of ['-1', 'hourly']) {
+      expect(() => parseCommand([...SERVER, '--folder', 'docs', '--full-scan-minutes', bad], {})).toThrow(UsageError);
+    }
+  });
+
   it('reads login with a provider; the account lives in the folder\'s state dir', () => {
     expect(parseCommand(['login', ...SERVER, '--folder', 'docs', '--provider', 'qq', '--no-browser'], {})).toEqual({
       command: 'login',

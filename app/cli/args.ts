@@ -16,6 +16,8 @@ export interface CliArgs {
   uploadLimit: number | undefined;
   downloadLimit: number | undefined;
   concurrency: number | undefined;
+  /** --full-scan-minutes: the watching engine's safety walk of the whole folder; 0 = never. */
+  fullScanMinutes: number | undefined;
   /** `--ui 127.0.0.1:PORT`: serve the UI in a browser there (port 0: the OS picks). */
   ui: { port: number } | undefined;
 }
@@ -63,6 +65,10 @@ export const SYNC_FLAGS = {
   'upload-limit': { type: 'string', value: 'KBPS', description: 'upload bandwidth cap in kB/s, 1 kB = 1000 bytes (0 = none)' },
   'download-limit': { type: 'string', value: 'KBPS', description: 'download bandwidth cap in kB/s, 1 kB = 1000 bytes (0 = none)' },
   concurrency: { type: 'string', value: 'N', description: 'files transferred at once, 1-64 (default 4)' },
+  'full-scan-minutes': {
+    type: 'string', value: 'N',
+    description: 'while watching, walk the whole folder this often for changes the\nwatcher missed (default 60; 0 = never)',
+  },
   ui: {
     type: 'string', value: '127.0.0.1:PORT',
     description: 'serve the UI to a browser there (prints the address with its access token);\nno sign-in needed beforehand: the UI asks',
@@ -155,6 +161,10 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
   if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)) {
     throw new UsageError(`--concurrency takes a whole number from 1 to 64, got "${values.concurrency}"`);
   }
+  const fullScanMinutes = values['full-scan-minutes'] === undefined ? undefined : Number(values['full-scan-minutes']);
+  if (fullScanMinutes !== undefined && !(Number.isFinite(fullScanMinutes) && fullScanMinutes >= 0)) {
+    throw new UsageError(`--full-scan-minutes takes a number of minutes, 0 or more, got "${values['full-scan-minutes']}"`);
+  }
   return {
     server,
     folder: values.folder,
@@ -166,6 +176,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
     uploadLimit: kbps('upload-limit', values['upload-limit']),
     downloadLimit: kbps('download-limit', values['download-limit']),
     concurrency,
+    fullScanMinutes,
     ui,
   };
 }

@@ -71,6 +71,7 @@ async function openClient(args: CliArgs, location: SyncLocation, reporter: Repor
       uploadLimit: args.uploadLimit ?? saved.uploadLimit,
       downloadLimit: args.downloadLimit ?? saved.downloadLimit,
       fileConcurrency: args.concurrency ?? saved.concurrency,
+      ...(args.fullScanMinutes === undefined ? {} : { watch: { fullScanIntervalMs: args.fullScanMinutes * 60_000 } }),
     },
   });
   client.engine.on((event) => reporter.event(event));

@@ -65,6 +65,13 @@ const MIGRATIONS: readonly string[] = [
   `,
   // An edit that keeps size and mtime (utimes, coarse clocks) still moves ctime.
   'ALTER TABLE local ADD COLUMN ctime REAL;',
+  // Incremental rounds plan a few paths and ask the database, not a whole
+  // tree in memory, where a moved inode or entry id went.
+  `
+  CREATE INDEX local_inode ON local (inode);
+  CREATE INDEX base_inode ON base (inode);
+  CREATE INDEX base_remote_id ON base (remote_id);
+  `,
 ];
 
 /** Brings the database to the newest schema, one transaction per step. */

@@ -259,3 +259,24 @@ describe('SqliteStateStore: jobs', () => {
     expect(() => store.jobs.setJobPayload(job!.id, {}, 3)).toThrow(/does not exist/);
   });
 });
+
+describe('SqliteStateStore: reads for incremental rounds', () => {
+  it('answers one path, a subtree in path order, counts, and where an inode or an entry id is', () => {
+    store.write([
+      { tree: 'base', op: 'upsert', node: folderBase('/d') },
+      { tree: 'base', op: 'upsert', node: base('/d/x') },
+      { tree: 'base', op: 'upsert', node: base('/d b') },
+      { tree: 'base', op: 'upsert', node: base('/d/y/z') },
+      { tree: 'local', op: 'upsert', node: local('/moved', { inode: '1:/d/x' }) },
+    ]);
+    expect(store.node('base', '/d/x')).toEqual(base('/d/x'));
+    expect(store.node('remote', '/d/x')).toBeUndefined();
+    // "/d b" sorts between "/d" and "/d/…" but is not below /d.
+    expect([...store.below('base', '/d')].map((n) => n.path)).toEqual(['/d/x', '/d/y/z']);
+    expect(store.count('base')).toBe(4);
+    expect(store.withInode('local', '1:/d/x').map((n) => n.path)).toEqual(['/moved']);
+    expect(store.withInode('base', '1:/d/x').map((n) => n.path)).toEqual(['/d/x']);
+    expect(store.withRemoteId('base', 'id:/d b').map((n) => n.path)).toEqual(['/d b']);
+    expect(store.withRemoteId('remote', 'id:/d b')).toEqual([]);
+  });
+});

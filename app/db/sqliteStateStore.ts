@@ -4,7 +4,7 @@ import type { BaseNode, LocalNode, RefusedRemoteEntry, RemoteChange, RemoteNode 
 import { isSqliteStorageFailure, syncErrorFromFs } from '../fsErrors.js';
 import { JobTable } from './jobTable.js';
 import { migrate } from './schema.js';
-import type { StateStore, TreeName, TreeWrite } from './stateStore.js';
+import type { StateStore, TreeName, TreeNodes, TreeWrite } from './stateStore.js';
 import { withStorageFailures } from './storageFailures.js';
 import type { TreeTable } from './treeTable.js';
 import { baseTable, localTable, remoteTable } from './trees.js';
@@ -19,7 +19,7 @@ const CONVERGED_KEY = 'sync.converged';
  */
 export class SqliteStateStore implements StateStore {
   readonly jobs: JobTable;
-  private readonly trees: { base: TreeTable<BaseNode>; local: TreeTable<LocalNode>; remote: TreeTable<RemoteNode> };
+  private readonly trees: { [T in TreeName]: TreeTable<TreeNodes[T]> };
   private readonly getKv: Database.Statement;
   private readonly setKv: Database.Statement;
   private readonly deleteKv: Database.Statement;
@@ -65,6 +65,26 @@ export class SqliteStateStore implements StateStore {
 
   loadRemote(): Map<string, RemoteNode> {
     return this.trees.remote.load();
+  }
+
+  node<T extends TreeName>(tree: T, path: string): TreeNodes[T] | undefined {
+    return this.trees[tree].get(path);
+  }
+
+  below<T extends TreeName>(tree: T, path: string): IterableIterator<TreeNodes[T]> {
+    return this.trees[tree].below(path);
+  }
+
+  count(tree: TreeName): number {
+    return this.trees[tree].count();
+  }
+
+  withInode<T extends 'local' | 'base'>(tree: T, inode: string): TreeNodes[T][] {
+    return this.trees[tree].where('inode', inode);
+  }
+
+  withRemoteId<T extends 'remote' | 'base'>(tree: T, id: string): TreeNodes[T][] {
+    return this.trees[tree].where(tree === 'remote' ? 'id' : 'remote_id', id);
   }
 
   write(writes: readonly TreeWrite[]): void {

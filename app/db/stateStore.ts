@@ -14,6 +14,13 @@ export interface StateStore extends TreeStore {
 
 export type TreeName = 'base' | 'local' | 'remote';
 
+/** The node type each tree holds. */
+export interface TreeNodes {
+  base: BaseNode;
+  local: LocalNode;
+  remote: RemoteNode;
+}
+
 /**
  * One change to a tree. `delete` removes the path and everything below it;
  * `move` renames the path and its whole subtree (the destination must be free).
@@ -29,6 +36,15 @@ export interface TreeStore {
   loadBase(): Map<string, BaseNode>;
   loadLocal(): Map<string, LocalNode>;
   loadRemote(): Map<string, RemoteNode>;
+  /** One node, read by its path (an incremental round asks only about the paths it plans). */
+  node<T extends TreeName>(tree: T, path: string): TreeNodes[T] | undefined;
+  /** The nodes strictly below `path`, streamed in path order. */
+  below<T extends TreeName>(tree: T, path: string): IterableIterator<TreeNodes[T]>;
+  count(tree: TreeName): number;
+  /** Local and base nodes recorded with this device:inode (where a local rename went). */
+  withInode<T extends 'local' | 'base'>(tree: T, inode: string): TreeNodes[T][];
+  /** Remote and base nodes of this service entry id (where a remote move went). */
+  withRemoteId<T extends 'remote' | 'base'>(tree: T, id: string): TreeNodes[T][];
   /** Applies the writes in order, all or nothing. */
   write(writes: readonly TreeWrite[]): void;
   /** The change-feed cursor the remote tree reflects; null before the first listing. */

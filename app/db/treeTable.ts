@@ -8,6 +8,10 @@ export class TreeTable<N extends { path: string }> {
   private readonly deleteStmt: Database.Statement;
   private readonly moveStmt: Database.Statement;
   private readonly allStmt: Database.Statement;
+  private readonly getStmt: Database.Statement;
+  private readonly belowStmt: Database.Statement;
+  private readonly countStmt: Database.Statement;
+  private readonly byColumnStmts = new Map<string, Database.Statement>();
 
   constructor(
     db: Database.Database,
@@ -15,6 +19,7 @@ export class TreeTable<N extends { path: string }> {
     columns: readonly string[],
     private readonly toRow: (node: N) => Record<string, unknown>,
     private readonly fromRow: (row: Record<string, unknown>) => N,
+    lookupColumns: readonly string[] = [],
   ) {
     const names = columns.join(', ');
     const values = columns.map((c) => `@${c}`).join(', ');
@@ -23,6 +28,13 @@ export class TreeTable<N extends { path: string }> {
     this.deleteStmt = db.prepare(`DELETE FROM ${table} WHERE path = @path OR (path >= @lo AND path < @hi)`);
     this.moveStmt = db.prepare(`UPDATE ${table} SET path = @to || substr(path, @cut) WHERE path = @from OR (path >= @lo AND path < @hi)`);
     this.allStmt = db.prepare(`SELECT ${names} FROM ${table}`);
+    this.getStmt = db.prepare(`SELECT ${names} FROM ${table} WHERE path = ?`);
+    this.belowStmt = db.prepare(`SELECT ${names} FROM ${table} WHERE path >= @lo AND path < @hi`);
+    this.countStmt = db.prepare(`SELECT count(*) FROM ${table}`).pluck();
+    // Only indexed columns (schema step 3) are offered for lookups.
+    for (const column of lookupColumns) {
+      this.byColumnStmts.set(column, db.prepare(`SELECT ${names} FROM ${table} WHERE ${column} = ?`));
+    }
   }
 
   load(): Map<string, N> {
@@ -32,6 +44,27 @@ export class TreeTable<N extends { path: string }> {
       nodes.set(node.path, node);
     }
     return nodes;
+  }
+
+  get(path: string): N | undefined {
+    const row = this.getStmt.get(path) as Record<string, unknown> | undefined;
+    return row === undefined ? undefined : this.fromRow(row);
+  }
+
+  /** The nodes strictly below `path`, read through the primary-key index. */
+  *below(path: string): IterableIterator<N> {
+    for (const row of this.belowStmt.iterate(belowBounds(path)) as IterableIterator<Record<string, unknown>>) yield this.fromRow(row);
+  }
+
+  count(): number {
+    return this.countStmt.get() as number;
+  }
+
+  /** The nodes whose indexed `column` holds `value` (an inode, a remote id). */
+  where(column: string, value: string): N[] {
+    const stmt = this.byColumnStmts.get(column);
+    if (!stmt) throw new SyncError('internal', `the ${this.table} tree has no index on ${column}`);
+    return (stmt.all(value) as Record<string, unknown>[]).map((row) => this.fromRow(row));
   }
 
   upsert(node: N): void {

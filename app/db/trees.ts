@@ -12,7 +12,7 @@ export function baseTable(db: Database.Database): TreeTable<BaseNode> {
     (r: Row) => ({
       path: r.path as string, kind: r.kind as NodeKind, size: r.size as number, contentHash: r.content_hash as string | null,
       mtime: r.mtime as number, remoteId: r.remote_id as string, rev: r.rev as string, inode: r.inode as string | null,
-    }));
+    }), ['inode', 'remote_id']);
 }
 
 export function localTable(db: Database.Database): TreeTable<LocalNode> {
@@ -22,7 +22,7 @@ export function localTable(db: Database.Database): TreeTable<LocalNode> {
     (r: Row) => ({
       path: r.path as string, kind: r.kind as NodeKind, size: r.size as number, contentHash: r.content_hash as string | null,
       mtime: r.mtime as number, inode: r.inode as string, ...(r.ctime === null ? {} : { ctime: r.ctime as number }),
-    }));
+    }), ['inode']);
 }
 
 export function remoteTable(db: Database.Database): TreeTable<RemoteNode> {
@@ -32,5 +32,5 @@ export function remoteTable(db: Database.Database): TreeTable<RemoteNode> {
     (r: Row) => ({
       path: r.path as string, id: r.id as string, kind: r.kind as NodeKind, size: r.size as number,
       contentHash: r.content_hash as string | null, rev: r.rev as string, mtime: r.mtime as number,
-    }));
+    }), ['id']);
 }

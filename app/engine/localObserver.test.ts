@@ -25,6 +25,7 @@ let root: string;
 let state: SqliteStateStore;
 let hasher: CountingHasher;
 let observer: LocalObserver;
+let scanner: Scanner;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'netdisk-observer-'));
@@ -34,7 +35,8 @@ beforeEach(async () => {
   hasher = new CountingHasher();
   const rules = new IgnoreRules(root);
   await rules.load();
-  observer = new LocalObserver(new Scanner(root, { rules }), hasher, state, new LocalPaths(root), 4);
+  scanner = new Scanner(root, { rules });
+  observer = new LocalObserver(scanner, hasher, state, new LocalPaths(root), 4);
 });
 
 afterEach(() => {
@@ -87,5 +89,47 @@ describe('LocalObserver', () => {
     hasher.hashed.length = 0;
     await observer.observe(new AbortController().signal);
     expect(hasher.hashed).toEqual([]);
+  });
+
+  it('looks again at just the paths a watcher named: an edit in a 100,000-file folder costs O(changed) stats, not O(folder)', async () => {
+    const signal = new AbortController().signal;
+    mkdirSync(join(root, 'big'));
+    for (let i = 0; i < 100_000; i++) writeFileSync(join(root, 'big', `f${i}`), '');
+    await observer.observe(signal);
+    // The full walk stats every entry: the counter really counts.
+    expect(scanner.statCalls).toBeGreaterThanOrEqual(100_001);
+    expect(state.count('local')).toBe(100_001);
+
+    scanner.statCalls = 0;
+    hasher.hashed.length = 0;
+    writeFileSync(join(root, 'big', 'f500'), 'edited');
+    writeFileSync(join(root, 'big', 'new'), 'added');
+    rmSync(join(root, 'big', 'f7'));
+    const targets = ['f500', 'new', 'f7'].map((name) => ({ path: `/big/${name}`, realPath: `big/${name}` }));
+    const seen = await observer.observePaths(targets, signal);
+    // One lstat per path, and one more for the deleted file's folder (still there).
+    expect(scanner.statCalls).toBe(4);
+    expect(hasher.hashed.sort()).toEqual([join(root, 'big', 'f500'), join(root, 'big', 'new')]);
+    expect([...seen.nodes.keys()].sort()).toEqual(['/big/f500', '/big/new']);
+    expect(state.node('local', '/big/f500')?.contentHash).toBe(hashBytes(Buffer.from('edited')).contentHash);
+    expect(state.node('local', '/big/new')?.contentHash).toBe(hashBytes(Buffer.from('added')).contentHash);
+    expect(state.node('local', '/big/f7')).toBeUndefined();
+    expect(state.count('local')).toBe(100_001);
+  }, 120_000);
+
+  it('looks at a new folder whole, from its nearest known ancestor, and forgets a removed folder with its subtree', async () => {
+    const signal = new AbortController().signal;
+    mkdirSync(join(root, 'old', 'deep'), { recursive: true });
+    writeFileSync(join(root, 'old', 'deep', 'x'), 'x');
+    await observer.observe(signal);
+
+    mkdirSync(join(root, 'new', 'inner'), { recursive: true });
+    writeFileSync(join(root, 'new', 'inner', 'y'), 'y');
+    writeFileSync(join(root, 'new', 'z'), 'z');
+    rmSync(join(root, 'old'), { recursive: true });
+    // Only the deepest new file was named (its folders' events were missed): the walk starts at /new.
+    const seen = await observer.observePaths([{ path: '/new/inner/y', realPath: 'new/inner/y' }, { path: '/old', realPath: 'old' }], signal);
+    expect(seen.roots).toEqual(['/new', '/old']);
+    expect([...state.loadLocal().keys()].sort()).toEqual(['/new', '/new/inner', '/new/inner/y', '/new/z']);
   });
 });

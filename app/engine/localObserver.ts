@@ -1,10 +1,11 @@
-import { isSameOrBelow } from '../../protocol/paths.js';
+import { ROOT, isSameOrBelow, parentOf } from '../../protocol/paths.js';
 import type { StateStore, TreeWrite } from '../db/stateStore.js';
 import { SyncError, isSyncError } from '../errors.js';
 import type { Hasher } from '../hash/hasher.js';
-import type { Scanner, ScanIssue } from '../local/scanner.js';
+import type { Scanner, ScanIssue, ScanResult, ScanTarget } from '../local/scanner.js';
 import type { LocalNode } from '../model.js';
 import { runParallel } from '../transfer/parallel.js';
+import { outermost } from './dirtyPaths.js';
 import type { LocalPaths } from './localPaths.js';
 
 export interface LocalObservation {
@@ -31,7 +32,57 @@ export class LocalObserver {
   async observe(signal: AbortSignal): Promise<LocalObservation> {
     const scan = await this.scanner.scan(signal);
     this.paths.setRealPaths(scan.realPaths);
-    const previous = this.state.loadLocal();
+    return this.record(scan, this.state.loadLocal(), signal);
+  }
+
+  /**
+   * Looks again at just these paths (a folder with its subtree): what a
+   * watcher event costs is the changed paths' stats, not the folder's. A path
+   * whose parent the local tree does not know is looked at from its nearest
+   * known ancestor, so a new folder is never recorded without its parent.
+   * Returns only the nodes at and below the targets.
+   */
+  async observePaths(targets: readonly ScanTarget[], signal: AbortSignal): Promise<LocalObservation & { roots: string[] }> {
+    const looked = outermost(targets.map((target) => this.knownParentOf(target)));
+    const scan = await this.scanner.scanPaths(looked, signal);
+    const roots = outermost(looked.map((root) => this.goneFrom(root, scan)));
+    this.paths.rememberBelow(roots.map((root) => root.path), scan.realPaths);
+    const previous = new Map<string, LocalNode>();
+    for (const { path } of roots) {
+      const node = this.state.node('local', path);
+      if (node) previous.set(path, node);
+      for (const below of this.state.below('local', path)) previous.set(below.path, below);
+    }
+    return { ...(await this.record(scan, previous, signal)), roots: roots.map((root) => root.path) };
+  }
+
+  /**
+   * For a path found gone, the outermost gone folder above it: an `rm -rf`
+   * reports a folder's files before the folder itself, and a round in between
+   * must not read "the files were deleted, the folder stays".
+   */
+  private goneFrom(root: ScanTarget, scan: ScanResult): ScanTarget {
+    if (scan.nodes.has(root.path)) return root;
+    let gone = root;
+    while (parentOf(gone.path) !== ROOT) {
+      const parent = { path: parentOf(gone.path), realPath: gone.realPath.slice(0, gone.realPath.lastIndexOf('/')) };
+      if (this.scanner.exists(parent.realPath)) break;
+      gone = parent;
+    }
+    return gone;
+  }
+
+  private knownParentOf(target: ScanTarget): ScanTarget {
+    let { path, realPath } = target;
+    while (parentOf(path) !== ROOT && this.state.node('local', parentOf(path))?.kind !== 'folder') {
+      path = parentOf(path);
+      realPath = realPath.slice(0, realPath.lastIndexOf('/'));
+    }
+    return { path, realPath };
+  }
+
+  /** Hashes what changed since `previous` and writes the differences to the local tree. */
+  private async record(scan: ScanResult, previous: ReadonlyMap<string, LocalNode>, signal: AbortSignal): Promise<LocalObservation> {
     const unreadable = scan.issues.filter((issue) => issue.code === 'unreadable').map((issue) => issue.path);
     const nodes = scan.nodes;
     for (const [path, node] of previous) {
@@ -83,8 +134,8 @@ function sameObservation(a: LocalNode, b: LocalNode): boolean {
  * An unmounted disk or a wiped folder must never read as "the user deleted
  * everything": an empty root while the base remembers synced files stops sync.
  */
-export function checkRootNotEmptied(local: ReadonlyMap<string, LocalNode>, baseSize: number, root: string): void {
-  if (local.size === 0 && baseSize > 0) {
+export function checkRootNotEmptied(localSize: number, baseSize: number, root: string): void {
+  if (localSize === 0 && baseSize > 0) {
     throw new SyncError('sync_root_missing', `the sync folder ${root} is empty, but ${baseSize} synced items were there; `
       + 'if a disk is not mounted, mount it; nothing was deleted on the service', { path: root, retryable: false });
   }

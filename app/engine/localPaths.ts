@@ -155,6 +155,12 @@ export class LocalPaths {
     return this.pathApi.join(this.root, ...names);
   }
 
+  /** After looking again at `roots` (each with its subtree): their spellings are the ones in `realPaths`. */
+  rememberBelow(roots: readonly string[], realPaths: ReadonlyMap<string, string>): void {
+    for (const root of roots) this.forget(root, 'folder');
+    for (const [path, real] of realPaths) this.realPaths.set(path, real);
+  }
+
   /** Forget spellings at a path the engine just moved or removed (and, for a folder, below it). */
   forget(drivePath: string, kind: NodeKind): void {
     this.realPaths.delete(drivePath);

@@ -6,6 +6,15 @@ import type { RemoteStore } from '../remote/remoteStore.js';
 
 const PAGE_SIZE = 1000;
 
+export interface RemotePull {
+  /** The cursor had expired: the whole remote tree was listed again. */
+  relisted: boolean;
+  /** The paths the feed named (both ends of a move). */
+  paths: Set<string>;
+  /** Entries refused on the way, for the engine to report. */
+  refused: RefusedRemoteEntry[];
+}
+
 /**
  * Brings the remote tree up to date from the change feed. Each page is
  * applied together with its cursor in one transaction, so a crash never
@@ -20,24 +29,29 @@ const PAGE_SIZE = 1000;
 export class RemoteObserver {
   constructor(private readonly remote: RemoteStore, private readonly state: StateStore) {}
 
-  /** Returns the entries refused on the way. */
-  async pull(signal: AbortSignal): Promise<RefusedRemoteEntry[]> {
-    const refused: RefusedRemoteEntry[] = [];
+  /** What the pull touched: the paths the feed named, or `relisted` when the whole tree was replaced. */
+  async pull(signal: AbortSignal): Promise<RemotePull> {
     let cursor = this.state.remoteCursor() ?? 0;
+    const touched: RemotePull = { relisted: false, paths: new Set(), refused: [] };
     for (;;) {
       let page;
       try {
         page = await this.remote.changes(cursor, { limit: PAGE_SIZE, signal });
       } catch (error) {
         if (isSyncError(error) && error.detail.serviceCode === 'cursor_expired') {
-          cursor = await this.relist(refused, signal);
+          cursor = await this.relist(touched.refused, signal);
+          touched.relisted = true;
           continue;
         }
         throw error;
       }
-      refused.push(...page.refused, ...this.state.applyRemoteChanges(page.changes, page.cursor));
+      touched.refused.push(...page.refused, ...this.state.applyRemoteChanges(page.changes, page.cursor));
+      for (const change of page.changes) {
+        touched.paths.add(change.path);
+        if (change.fromPath !== undefined) touched.paths.add(change.fromPath);
+      }
       cursor = page.cursor;
-      if (!page.hasMore) return refused;
+      if (!page.hasMore) return touched;
     }
   }
 

@@ -10,17 +10,17 @@ import { LocalWatcher } from '../local/watcher.js';
 import type { RemoteStore } from '../remote/remoteStore.js';
 import { DEFAULT_MASS_DELETE_LIMIT, isMassDelete, type MassDeleteLimit } from '../sync/massDelete.js';
 import { agreedBase, type SyncOp } from '../sync/ops.js';
-import { planSync } from '../sync/planner.js';
-import { setAsideUnsyncable, type UnsyncableEntry } from '../sync/unsyncable.js';
+import { mergeSetAside, type SetAsideFinding, type UnsyncableEntry } from '../sync/unsyncable.js';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from '../transfer/backoff.js';
 import { partialDirOf } from '../transfer/partialFiles.js';
 import { TokenBucket } from '../transfer/tokenBucket.js';
-import { LocalObserver, checkRootNotEmptied } from './localObserver.js';
+import { LocalObserver } from './localObserver.js';
 import { LocalOps } from './localOps.js';
 import { LocalPaths } from './localPaths.js';
 import { OpExecutor, type TreeOp } from './opExecutor.js';
 import { ProgressTracker } from './progressTracker.js';
 import { RemoteObserver } from './remoteObserver.js';
+import { RoundPlanner, type RoundPlan } from './roundPlanner.js';
 import { TransferRunner, type TransferOp } from './transferRunner.js';
 
 export interface SyncEnginePorts {
@@ -47,10 +47,26 @@ export interface SyncEngineOptions {
   backoff?: BackoffPolicy;
   /** Rounds of plan-and-execute in one sync before giving up on convergence. */
   maxRounds?: number;
-  watch?: { debounceMs?: number; stabilityMs?: number; pollWaitSeconds?: number };
+  watch?: {
+    debounceMs?: number;
+    stabilityMs?: number;
+    pollWaitSeconds?: number;
+    /**
+     * While watching, rounds look only at what the watcher reported; this
+     * often (ms) a full walk of the folder checks for events the watcher
+     * missed. 0: never. Default: DEFAULT_FULL_SCAN_INTERVAL_MS.
+     */
+    fullScanIntervalMs?: number;
+  };
   /** Whose file-name and path rules apply locally (default: this process's platform); tests inject 'win32'. */
   platform?: NodeJS.Platform;
 }
+
+/** Longest a round waits for a stream of deletions to end (a program deleting forever must not stall sync). */
+const MAX_DELETION_WAIT_MS = 60_000;
+
+/** The safety scan while watching: once an hour. */
+export const DEFAULT_FULL_SCAN_INTERVAL_MS = 60 * 60 * 1000;
 
 export interface SyncFailure {
   path: string;
@@ -100,7 +116,7 @@ export class SyncEngine {
   private readonly clock: Clock;
   private readonly paths: LocalPaths;
   private readonly rules: IgnoreRules;
-  private readonly localObserver: LocalObserver;
+  private readonly planner: RoundPlanner;
   private readonly remoteObserver: RemoteObserver;
   private readonly executor: OpExecutor;
   private readonly transfers: TransferRunner;
@@ -118,14 +134,28 @@ export class SyncEngine {
   /** The pending look-again after a lasting failure (see WAIT_CODES). */
   private laterWait: AbortController | null = null;
   private dirty = true;
+  /** A watcher feeds the planner's change tracker: rounds may be incremental. */
+  private watching = false;
+  /** While watching: waits until a burst of deletions (an `rm -rf`) has fully arrived. */
+  private deletionsSettled: () => Promise<void> = async () => {};
 
   constructor(private readonly ports: SyncEnginePorts, private readonly options: SyncEngineOptions) {
     this.clock = ports.clock ?? systemClock;
     this.paths = new LocalPaths(options.root, { platform: options.platform });
     this.rules = new IgnoreRules(options.root);
     const scanner = new Scanner(options.root, { rules: this.rules, platform: options.platform });
-    this.localObserver = new LocalObserver(scanner, ports.hasher, ports.state, this.paths, 8);
     this.remoteObserver = new RemoteObserver(ports.remote, ports.state);
+    this.planner = new RoundPlanner(new LocalObserver(scanner, ports.hasher, ports.state, this.paths, 8), this.remoteObserver, ports.state, {
+      root: options.root,
+      host: options.host,
+      onIssue: (issue) => this.report({ code: issue.code, message: issue.message, path: issue.path }),
+      onRefused: (refused) => this.report({
+        code: 'invalid_remote_path',
+        message: `the service sent a path this client refuses: ${refused.path} (${refused.reason}); it was left out`,
+        path: refused.path,
+      }),
+      unsyncableReason: (path) => this.paths.ownReason(path),
+    });
     this.executor = new OpExecutor(ports.remote, new LocalOps(this.paths, ports.trash), ports.state, () => this.clock.now());
     this.tracker = new ProgressTracker(() => this.clock.now(),
       (transfer) => this.emit({ type: 'transfer', transfer }),
@@ -174,8 +204,13 @@ export class SyncEngine {
     if (limits.download !== undefined) this.downloadBucket.setRate(limits.download);
   }
 
-  /** Starts a round as soon as `run` is free, e.g. when the user asks to retry a failed transfer. */
+  /**
+   * Starts a round as soon as `run` is free, e.g. when the user asks to retry
+   * a failed transfer or the machine wakes up. It walks the whole folder: the
+   * user (or a suspend) may know of changes the watcher did not report.
+   */
   syncNow(): void {
+    this.planner.changes.requestFullScan();
     this.trigger();
   }
 
@@ -247,17 +282,35 @@ export class SyncEngine {
   /** Watches both sides and syncs whenever either changes, until `stop`. */
   async run(): Promise<void> {
     const watchOptions = this.options.watch ?? {};
+    const { changes } = this.planner;
     const watcher = new LocalWatcher(this.options.root, {
       rules: this.rules,
+      onEvent: (path, realPath) => changes.markLocal(path, realPath),
       onChange: (change) => {
-        if (change.reason === 'ignore_rules_changed') void this.rules.load();
+        if (change.reason === 'ignore_rules_changed') {
+          void this.rules.load();
+          changes.requestFullScan();
+        } else {
+          changes.markLocal(change.path, change.realPath);
+        }
         this.trigger();
       },
-      onError: (error) => this.report({ code: error.code, message: error.message }),
+      // Events may have been lost (say, out of inotify watches): walk everything next.
+      onError: (error) => {
+        this.report({ code: error.code, message: error.message });
+        changes.requestFullScan();
+        this.trigger();
+      },
       ...(watchOptions.debounceMs === undefined ? {} : { debounceMs: watchOptions.debounceMs }),
       ...(watchOptions.stabilityMs === undefined ? {} : { stabilityMs: watchOptions.stabilityMs }),
     });
     await watcher.start();
+    // Whatever changed before the watcher was ready is found by a full walk.
+    changes.requestFullScan();
+    this.watching = true;
+    this.deletionsSettled = () => watcher.deletionsSettled(MAX_DELETION_WAIT_MS);
+    const fullScanMs = watchOptions.fullScanIntervalMs ?? DEFAULT_FULL_SCAN_INTERVAL_MS;
+    const safetyScan = fullScanMs > 0 ? setInterval(() => this.syncNow(), fullScanMs) : null;
     const polling = this.pollRemote(watchOptions.pollWaitSeconds ?? 60);
     let failuresInARow = 0;
     try {
@@ -282,6 +335,11 @@ export class SyncEngine {
       }
     } finally {
       this.laterWait?.abort();
+      this.watching = false;
+      this.deletionsSettled = async () => {};
+      if (safetyScan) clearInterval(safetyScan);
+      // Also when the loop ended by throwing (sync_root_missing): the long poll must end too, or run() never returns.
+      this.stopped = true;
       await watcher.close();
       await polling;
       // A later run() starts afresh, e.g. after the user signed out and in again.
@@ -329,42 +387,26 @@ export class SyncEngine {
   private async round(signal: AbortSignal): Promise<RoundResult> {
     const { state } = this.ports;
     this.setState('scanning');
-    let observed;
+    // The mass-delete guard must see a whole rm -rf in one plan, not its first events.
+    if (this.watching) await this.deletionsSettled();
+    let plan: RoundPlan;
     try {
-      observed = await this.localObserver.observe(signal);
-      for (const issue of observed.issues) this.report({ code: issue.code, message: issue.message, path: issue.path });
-      for (const refused of await this.remoteObserver.pull(signal)) {
-        this.report({ code: 'invalid_remote_path', message: `the service sent a path this client refuses: ${refused.path} (${refused.reason}); it was left out`, path: refused.path });
-      }
+      plan = await this.planner.plan(signal, this.watching, this.clock.now());
     } catch (error) {
       throw this.classify(error);
     }
-    this.reportSetAside();
-    // Neither side changed since a plan came out empty: skip loading the base
-    // and remote trees (a restart over 100k unchanged files stays far lower in memory).
-    if (state.converged()) return { planned: 0, succeeded: 0, held: 0, failures: [] };
-    const base = state.loadBase();
-    try {
-      checkRootNotEmptied(observed.nodes, base.size, this.options.root);
-    } catch (error) {
-      throw this.classify(error);
-    }
-    const { trees, unsyncable } = setAsideUnsyncable({ base, local: observed.nodes, remote: state.loadRemote() }, (path) => this.paths.ownReason(path));
-    this.reportSetAside(unsyncable);
-    const ops = planSync(trees, { host: this.options.host, now: this.clock.now() });
-    if (ops.length === 0) {
-      state.markConverged();
-      return { planned: 0, succeeded: 0, held: 0, failures: [] };
-    }
+    this.reportSetAside(plan.setAside);
+    const { ops } = plan;
+    if (ops.length === 0) return { planned: 0, succeeded: 0, held: 0, failures: [] };
     this.setState('syncing');
 
     let runnable = ops;
     let held = 0;
-    if (!this.massDeleteConfirmed && isMassDelete(ops, base.size, this.options.massDelete ?? DEFAULT_MASS_DELETE_LIMIT)) {
+    if (!this.massDeleteConfirmed && isMassDelete(ops, plan.baseSize, this.options.massDelete ?? DEFAULT_MASS_DELETE_LIMIT)) {
       runnable = ops.filter((op) => op.type !== 'deleteLocal' && op.type !== 'deleteRemote');
       const localDeletes = ops.filter((op) => op.type === 'deleteLocal').length;
       held = ops.length - runnable.length;
-      this.emit({ type: 'massDelete', count: held, side: localDeletes * 2 >= held ? 'local' : 'remote', total: base.size });
+      this.emit({ type: 'massDelete', count: held, side: localDeletes * 2 >= held ? 'local' : 'remote', total: plan.baseSize });
       this.report({ code: 'mass_delete', message: `${held} deletions are waiting for confirmation` });
     }
 
@@ -442,14 +484,16 @@ export class SyncEngine {
   }
 
   /**
-   * Tells what is set aside as unsyncable here: `entries` when a plan just
-   * found them (kept in the state, so a restart that skips planning because
-   * nothing changed still tells them), else the ones kept.
+   * Tells what is set aside as unsyncable here. The list is kept in the state
+   * (a restart that skips planning because nothing changed still tells it): a
+   * plan over the whole trees replaces it, an incremental one replaces only
+   * the entries under the paths it planned.
    */
-  private reportSetAside(entries?: UnsyncableEntry[]): void {
+  private reportSetAside(found: SetAsideFinding | null): void {
     const { state } = this.ports;
-    if (entries) state.setSetting(SET_ASIDE_KEY, JSON.stringify(entries));
-    const told = entries ?? (JSON.parse(state.getSetting(SET_ASIDE_KEY) ?? '[]') as UnsyncableEntry[]);
+    const kept = JSON.parse(state.getSetting(SET_ASIDE_KEY) ?? '[]') as UnsyncableEntry[];
+    const told = found === null ? kept : mergeSetAside(kept, found);
+    if (found !== null) state.setSetting(SET_ASIDE_KEY, JSON.stringify(told));
     for (const entry of told) {
       this.report({ code: 'invalid_name', message: `${entry.path} can't be synced to this computer: ${entry.reason}; it stays on the service as it is`, path: entry.path });
     }

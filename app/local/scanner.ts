@@ -1,7 +1,7 @@
 import { lstatSync, type Dirent, type Stats } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { joinPath, ROOT } from '../../protocol/paths.js';
+import { basename, dirname, join } from 'node:path';
+import { joinPath, parentOf, ROOT } from '../../protocol/paths.js';
 import { SyncError } from '../errors.js';
 import { errnoCode, syncErrorFromFs } from '../fsErrors.js';
 import type { LocalNode } from '../model.js';
@@ -35,7 +35,11 @@ export interface ScanIssue {
 export interface ScanResult {
   /** Every synced file and folder below the root (the root itself is not an entry). */
   nodes: Map<string, LocalNode>;
-  /** Drive path -> path relative to the root as it is spelled on disk (it differs when a name is not NFC there). */
+  /**
+   * Drive path -> path relative to the root as it is spelled on disk, only
+   * where the two differ (a name, or an ancestor's, is not NFC on disk): the
+   * usual all-NFC folder costs no second map of every path.
+   */
   realPaths: Map<string, string>;
   /**
    * What was left out. Below an 'unreadable' folder the contents are unknown,
@@ -54,12 +58,20 @@ export interface ScannerOptions {
   platform?: NodeJS.Platform;
 }
 
+/** One path to look at again: its drive path and its spelling on disk relative to the root. */
+export interface ScanTarget {
+  path: string;
+  realPath: string;
+}
+
 /**
  * Walks the sync root into the local tree: a stat walk (no hashing), bounded
  * concurrency, symlinks reported and never followed, names NFC-normalized.
  */
 export class Scanner {
   private caseInsensitive: boolean | undefined;
+  /** lstat calls made so far: what a watcher event costs, counted (tests prove an edit costs O(changed)). */
+  statCalls = 0;
 
   constructor(
     private readonly root: string,
@@ -69,10 +81,35 @@ export class Scanner {
   }
 
   async scan(signal?: AbortSignal): Promise<ScanResult> {
+    return this.walk([{ kind: 'folder', drivePath: ROOT, realPath: '' }], signal);
+  }
+
+  /**
+   * Looks at just these paths (and, for a folder, its subtree): what an
+   * incremental round does with the watcher's events. A path that is gone
+   * yields no node; the caller reads that as deleted.
+   */
+  async scanPaths(targets: readonly ScanTarget[], signal?: AbortSignal): Promise<ScanResult> {
+    return this.walk(targets.map((t) => ({ kind: 'path', drivePath: t.path, realPath: t.realPath })), signal);
+  }
+
+  /** Whether something is at this on-disk path (relative to the root); one lstat, counted. */
+  exists(realPath: string): boolean {
+    this.statCalls++;
+    try {
+      lstatSync(join(this.root, realPath));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async walk(start: WalkTask[], signal: AbortSignal | undefined): Promise<ScanResult> {
     await this.requireRoot();
     this.caseInsensitive ??= await probeCaseInsensitive(this.root);
-    const walk = new Walk(this.root, this.options.rules, this.caseInsensitive, this.options.platform ?? process.platform, signal);
-    await walk.run(this.options.concurrency ?? 32);
+    const platform = this.options.platform ?? process.platform;
+    const walk = new Walk(this.root, this.options.rules, this.caseInsensitive, platform, signal, () => this.statCalls++);
+    await walk.run(this.options.concurrency ?? 32, start);
     return walk.result;
   }
 
@@ -90,7 +127,11 @@ export class Scanner {
 
 type WalkTask =
   | { kind: 'folder'; drivePath: string; realPath: string }
-  | { kind: 'entry'; parent: string; parentReal: string; dirent: Dirent };
+  | { kind: 'entry'; parent: string; parentReal: string; dirent: Dirent }
+  | { kind: 'path'; drivePath: string; realPath: string };
+
+/** What the walk knows of an entry's type before its lstat: a directory entry, or nothing yet. */
+type EntryType = Pick<Dirent, 'isDirectory' | 'isSymbolicLink' | 'isFile'>;
 
 /**
  * One scan: a queue of small tasks (list a folder, stat an entry) drained by a
@@ -111,10 +152,11 @@ class Walk {
     private readonly caseInsensitive: boolean,
     private readonly platform: NodeJS.Platform,
     private readonly signal: AbortSignal | undefined,
+    private readonly countStat: () => void,
   ) {}
 
-  async run(workers: number): Promise<void> {
-    this.push({ kind: 'folder', drivePath: ROOT, realPath: '' });
+  async run(workers: number, start: readonly WalkTask[]): Promise<void> {
+    for (const task of start) this.push(task);
     await Promise.all(Array.from({ length: Math.max(1, workers) }, () => this.worker()));
     if (this.failure) throw this.failure.error;
   }
@@ -131,13 +173,25 @@ class Walk {
       this.busy++;
       try {
         if (this.signal?.aborted) throw new SyncError('aborted', 'the scan was cancelled', { cause: this.signal.reason });
-        await (task.kind === 'folder' ? this.folder(task.drivePath, task.realPath) : this.entry(task.parent, task.parentReal, task.dirent));
+        await this.perform(task);
       } catch (error) {
         this.failure = { error };
       } finally {
         this.busy--;
       }
       if (this.failure || (this.busy === 0 && this.head === this.tasks.length)) this.wakeAll();
+    }
+  }
+
+  private async perform(task: WalkTask): Promise<void> {
+    switch (task.kind) {
+      case 'folder':
+        return this.folder(task.drivePath, task.realPath);
+      case 'entry':
+        return this.entry(joinPath(task.parent, task.dirent.name.normalize('NFC')),
+          task.parentReal === '' ? task.dirent.name : `${task.parentReal}/${task.dirent.name}`, task.dirent);
+      case 'path':
+        return this.path(task.drivePath, task.realPath);
     }
   }
 
@@ -176,9 +230,31 @@ class Walk {
     }
   }
 
-  private async entry(parent: string, parentReal: string, dirent: Dirent): Promise<void> {
-    const drivePath = joinPath(parent, dirent.name.normalize('NFC'));
-    const realPath = parentReal === '' ? dirent.name : `${parentReal}/${dirent.name}`;
+  /**
+   * One path named by a watcher event: its lstat stands in for the directory
+   * entry a folder listing would give. Names that may clash (not NFC on disk,
+   * or a case-folding disk) are checked against their folder's listing.
+   */
+  private async path(drivePath: string, realPath: string): Promise<void> {
+    const stats = this.lstat(drivePath, realPath);
+    if (!stats) return;
+    const name = basename(realPath);
+    if (this.caseInsensitive || name !== name.normalize('NFC')) {
+      const parentReal = dirname(realPath) === '.' ? '' : dirname(realPath);
+      let names: string[];
+      try {
+        names = await readdir(join(this.root, parentReal));
+      } catch (error) {
+        if (errnoCode(error) === 'ENOENT') return;
+        throw syncErrorFromFs(error, join(this.root, parentReal));
+      }
+      if (this.skipClashes(parentOf(drivePath), names).has(name)) return;
+    }
+    await this.entry(drivePath, realPath, stats, stats);
+  }
+
+  /** `known`: the lstat already taken (a watcher's path); a listed entry is stat-ed here. */
+  private async entry(drivePath: string, realPath: string, dirent: EntryType, known?: Stats): Promise<void> {
     const isFolder = dirent.isDirectory();
     if (this.rules.isIgnored(drivePath, isFolder)) return;
     if (dirent.isSymbolicLink()) {
@@ -189,25 +265,32 @@ class Walk {
       this.issue(drivePath, 'unreadable', `${drivePath} is neither a file nor a folder`);
       return;
     }
-    const invalid = invalidNameReason(dirent.name, this.platform);
+    const invalid = invalidNameReason(basename(realPath), this.platform);
     if (invalid) {
       this.issue(drivePath, 'invalid_name', `${drivePath} cannot be synced: ${invalid}`);
       return;
     }
-    let stats: Stats;
+    const stats = known ?? this.lstat(drivePath, realPath);
+    if (!stats) return;
+    this.result.nodes.set(drivePath, localNodeOf(drivePath, stats));
+    if (realPath !== drivePath.slice(1)) this.result.realPaths.set(drivePath, realPath);
+    if (isFolder) this.push({ kind: 'folder', drivePath, realPath });
+  }
+
+  /** The entry's lstat; null (reported unless simply gone) when it cannot be read. */
+  private lstat(drivePath: string, realPath: string): Stats | null {
+    this.countStat();
     try {
       // Synchronous on purpose: from the page cache lstatSync is 4-5x cheaper
       // than a promise round trip through the thread pool (bench:restart over
       // 100k files: 3.5 s of main-thread time in async lstat), and one entry's
       // call blocks the loop for microseconds.
-      stats = lstatSync(join(this.root, realPath));
+      return lstatSync(join(this.root, realPath));
     } catch (error) {
-      if (errnoCode(error) !== 'ENOENT') this.issue(drivePath, 'unreadable', `cannot read ${drivePath}: ${(error as Error).message}`);
-      return;
+      const code = errnoCode(error);
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') this.issue(drivePath, 'unreadable', `cannot read ${drivePath}: ${(error as Error).message}`);
+      return null;
     }
-    this.result.nodes.set(drivePath, localNodeOf(drivePath, stats));
-    this.result.realPaths.set(drivePath, realPath);
-    if (isFolder) this.push({ kind: 'folder', drivePath, realPath });
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { Stats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
-import { isAbsolute, relative, sep } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { ROOT } from '../../protocol/paths.js';
 import type { SyncError } from '../errors.js';
@@ -19,12 +19,20 @@ export type LocalChangeReason = 'created' | 'changed' | 'deleted' | 'ignore_rule
 
 export interface LocalChange {
   path: string;
+  /** The path relative to the root as spelled on disk (POSIX separators). */
+  realPath: string;
   reason: LocalChangeReason;
 }
 
 export interface LocalWatcherOptions {
   rules: IgnoreRules;
   onChange: (change: LocalChange) => void;
+  /**
+   * Every raw event, before it settles: a round that starts meanwhile looks
+   * at the path too, so both ends of a rename (an unlink and an add that
+   * settle at different times) are seen together and pair up as a move.
+   */
+  onEvent?: (path: string, realPath: string) => void;
   onError: (error: SyncError) => void;
   /** Quiet time after a path's last event before it is looked at. */
   debounceMs?: number;
@@ -36,6 +44,8 @@ type ChokidarEvent = 'add' | 'addDir' | 'change' | 'unlink' | 'unlinkDir';
 
 interface Pending {
   firstEvent: ChokidarEvent;
+  /** The latest event was an unlink: the path is counted in `pendingDeletes`. */
+  deleting: boolean;
   timer: NodeJS.Timeout;
   /** Bumped on every event, so a settle that raced with a newer event is dropped. */
   generation: number;
@@ -51,6 +61,8 @@ interface Pending {
  * that moved on, so a too-early look costs a wasted hash, never wrong data.
  */
 export const DEFAULT_DEBOUNCE_MS = 150;
+/** When a new folder is looked at a second time (its watch is up by then). */
+const NEW_FOLDER_LATE_LOOK_MS = 1000;
 /** Time between the two size+mtime readings that must agree (catches writes that raised no event). */
 export const DEFAULT_STABILITY_MS = 350;
 
@@ -58,6 +70,9 @@ export const DEFAULT_STABILITY_MS = 350;
  * Watches the sync root with chokidar and reports each path once it has
  * settled: events are debounced and coalesced per path, and a file is only
  * reported when two readings of its size and mtime `stabilityMs` apart agree.
+ * chokidar watches folders only; files are seen through their folder's watch.
+ * A new folder's report stands for its subtree: files written into it before
+ * its watch was up are not reported one by one (the engine walks the folder).
  */
 export class LocalWatcher {
   private readonly pending = new Map<string, Pending>();
@@ -65,6 +80,8 @@ export class LocalWatcher {
   private readonly stabilityMs: number;
   private chokidar: FSWatcher | undefined;
   private closed = false;
+  /** Paths whose latest event is an unlink and that have not settled yet. */
+  private pendingDeletes = 0;
 
   constructor(
     private readonly root: string,
@@ -83,12 +100,33 @@ export class LocalWatcher {
       // editor backup names (`x~`) that the scanner syncs: one set of rules only.
       awaitWriteFinish: false,
       atomic: false,
-      ignored: (absPath: string, stats?: Stats) => this.ignored(absPath, stats?.isDirectory() ?? false),
+      // Files are left to their folder's watch (below): chokidar would give
+      // every file an fs.watch of its own, which at 100,000 files costs about
+      // 280 MiB of heap and half a minute to start (bench/README.md).
+      ignored: (absPath: string, stats?: Stats) => (stats?.isFile() ?? false) || this.ignored(absPath, stats?.isDirectory() ?? false),
     });
     this.chokidar = watcher;
     for (const event of ['add', 'addDir', 'change', 'unlink', 'unlinkDir'] as const) {
       watcher.on(event, (absPath: string) => this.observe(event, absPath));
     }
+    // chokidar reports a new folder before its watch on it is up; a file
+    // written in between has no event of its own. The folder is reported
+    // once more a little later (the engine walks it again) to catch it.
+    watcher.on('addDir', (absPath: string) => {
+      const late = setTimeout(() => this.observe('addDir', absPath), NEW_FOLDER_LATE_LOOK_MS);
+      late.unref();
+    });
+    // A folder's fs.watch names the child that changed (Linux inotify, macOS
+    // and Windows alike): that is how files are watched, one watch per folder.
+    // 'rename' is an entry appearing or going away, 'change' a write.
+    watcher.on('raw', (eventType: string, name: string | null, details: unknown) => {
+      const watchedPath = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
+      if (!name || typeof watchedPath !== 'string') return;
+      const absPath = join(watchedPath, name);
+      // Whether the name is a file or a folder is not known yet: the ignore rules are applied when it settles.
+      if (eventType === 'rename') this.observe('add', absPath, true, true);
+      else this.observe('change', absPath, false, true);
+    });
     watcher.on('error', (error: unknown) => this.options.onError(translateWatchError(error, this.root)));
     return new Promise((resolve) => watcher.once('ready', () => resolve()));
   }
@@ -97,13 +135,20 @@ export class LocalWatcher {
     this.closed = true;
     for (const entry of this.pending.values()) clearTimeout(entry.timer);
     this.pending.clear();
+    this.pendingDeletes = 0;
     await this.chokidar?.close();
   }
 
-  private drivePath(absPath: string): string | null {
+  /** Relative to the root with POSIX separators, as spelled on disk; null outside the root (or the root itself). */
+  private realPath(absPath: string): string | null {
     const rel = relative(this.root, absPath);
     if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return null;
-    return `/${rel.split(sep).join('/').normalize('NFC')}`;
+    return rel.split(sep).join('/');
+  }
+
+  private drivePath(absPath: string): string | null {
+    const rel = this.realPath(absPath);
+    return rel === null ? null : `/${rel.normalize('NFC')}`;
   }
 
   private ignored(absPath: string, isFolder: boolean): boolean {
@@ -111,18 +156,42 @@ export class LocalWatcher {
     return path !== null && this.options.rules.isIgnored(path, isFolder);
   }
 
-  private observe(event: ChokidarEvent, absPath: string): void {
+  /** `mayDelete`: the event may mean the path is gone (an unlink, or a folder watch's rename). */
+  private observe(event: ChokidarEvent, absPath: string, mayDelete = event === 'unlink' || event === 'unlinkDir', kindUnknown = false): void {
     if (this.closed) return;
     const path = this.drivePath(absPath);
-    if (path === null || this.options.rules.isIgnored(path, event === 'addDir' || event === 'unlinkDir')) return;
+    if (path === null || (!kindUnknown && this.options.rules.isIgnored(path, event === 'addDir' || event === 'unlinkDir'))) return;
+    this.options.onEvent?.(path, this.realPath(absPath)!);
+    const deleting = mayDelete;
+    if (deleting) this.pendingDeletes++;
     const entry = this.pending.get(path);
     if (entry) {
+      if (entry.deleting) this.pendingDeletes--;
+      entry.deleting = deleting;
       clearTimeout(entry.timer);
       entry.generation++;
       entry.timer = this.schedule(path, absPath, this.debounceMs);
     } else {
-      this.pending.set(path, { firstEvent: event, generation: 0, timer: this.schedule(path, absPath, this.debounceMs) });
+      this.pending.set(path, { firstEvent: event, deleting, generation: 0, timer: this.schedule(path, absPath, this.debounceMs) });
     }
+  }
+
+  /**
+   * Resolves once no deletion is still arriving (every unlinked path has been
+   * quiet for the debounce time), or after `maxMs`. A round that started in
+   * the middle of an `rm -rf` would see only its first part, too few deletes
+   * for the mass-delete guard, and carry them out.
+   */
+  async deletionsSettled(maxMs: number): Promise<void> {
+    const end = Date.now() + maxMs;
+    while (this.pendingDeletes > 0 && !this.closed && Date.now() < end) {
+      await new Promise((resolve) => setTimeout(resolve, this.debounceMs));
+    }
+  }
+
+  private forget(path: string, entry: Pending): void {
+    if (entry.deleting) this.pendingDeletes--;
+    this.pending.delete(path);
   }
 
   private schedule(path: string, absPath: string, ms: number): NodeJS.Timeout {
@@ -139,7 +208,7 @@ export class LocalWatcher {
     } catch (error) {
       if (errnoCode(error) !== 'ENOENT' && errnoCode(error) !== 'ENOTDIR') {
         if (this.closed || entry.generation !== generation) return;
-        this.pending.delete(path);
+        this.forget(path, entry);
         this.options.onError(translateWatchError(error, absPath));
         return;
       }
@@ -157,7 +226,8 @@ export class LocalWatcher {
     }
     // A symlink or special file is reported too: the path no longer holds what
     // was synced, and the engine, stat-ing it, turns it into a scan issue.
-    this.pending.delete(path);
+    this.forget(path, entry);
+    if (stats && this.options.rules.isIgnored(path, stats.isDirectory())) return;
     let reason: LocalChangeReason;
     try {
       reason = await this.reasonFor(path, entry.firstEvent, stats);
@@ -165,7 +235,7 @@ export class LocalWatcher {
       this.options.onError(translateWatchError(error, absPath));
       return;
     }
-    if (!this.closed) this.options.onChange({ path, reason });
+    if (!this.closed) this.options.onChange({ path, realPath: this.realPath(absPath)!, reason });
   }
 
   private async reasonFor(path: string, firstEvent: ChokidarEvent, stats: Stats | null): Promise<LocalChangeReason> {

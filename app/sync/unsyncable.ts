@@ -1,10 +1,27 @@
 import { ROOT, parentOf } from '../../protocol/paths.js';
 import type { SyncTrees } from './planner.js';
+import { TreeView } from './treeView.js';
 
 /** A remote entry this computer cannot hold, and why. */
 export interface UnsyncableEntry {
   path: string;
   reason: string;
+}
+
+/**
+ * What one plan found set aside: `scope` null when the plan covered the
+ * whole trees, else the paths (with their subtrees) it looked at.
+ */
+export interface SetAsideFinding {
+  entries: UnsyncableEntry[];
+  scope: readonly string[] | null;
+}
+
+/** The set-aside list after a plan: a whole-tree finding replaces `kept`; a scoped one replaces only what lies in its scope. */
+export function mergeSetAside(kept: readonly UnsyncableEntry[], found: SetAsideFinding): UnsyncableEntry[] {
+  if (found.scope === null) return found.entries;
+  const scope = new Set(found.scope);
+  return [...kept.filter((entry) => !hasAncestorIn(entry.path, scope)), ...found.entries];
 }
 
 /**
@@ -16,7 +33,9 @@ export interface UnsyncableEntry {
  * cannot exist here (null: it can); it is asked parents first, and only for
  * paths whose ancestors it let through, so it may judge a path by its own
  * name and length alone (LocalPaths.ownReason). Returns the topmost such entries, to be
- * told to the user; the trees are returned as they were when there are none.
+ * told to the user; the trees are returned as they were when there are none,
+ * else as views that hide the set-aside paths (a view still answers `get`
+ * for paths outside an incremental round's scope, as the tree it wraps does).
  */
 export function setAsideUnsyncable(trees: SyncTrees, reasonOf: (path: string) => string | null): { trees: SyncTrees; unsyncable: UnsyncableEntry[] } {
   const unsyncable: UnsyncableEntry[] = [];
@@ -29,8 +48,23 @@ export function setAsideUnsyncable(trees: SyncTrees, reasonOf: (path: string) =>
     unsyncable.push({ path, reason });
   }
   if (tops.size === 0) return { trees, unsyncable };
-  const keep = <N>(tree: ReadonlyMap<string, N>) => new Map([...tree].filter(([path]) => !hasAncestorIn(path, tops)));
-  return { trees: { base: keep(trees.base), local: keep(trees.local), remote: keep(trees.remote) }, unsyncable };
+  const hidden = (path: string) => hasAncestorIn(path, tops);
+  return {
+    trees: { base: new HidingTree(trees.base, hidden), local: new HidingTree(trees.local, hidden), remote: new HidingTree(trees.remote, hidden) },
+    unsyncable,
+  };
+}
+
+/** A read-only tree without the paths `hidden` names. */
+class HidingTree<N> extends TreeView<N> {
+  constructor(private readonly tree: ReadonlyMap<string, N>, private readonly hidden: (path: string) => boolean) {
+    super();
+    for (const [path, node] of tree) if (!hidden(path)) this.members.set(path, node);
+  }
+
+  get(path: string): N | undefined {
+    return this.hidden(path) ? undefined : this.tree.get(path);
+  }
 }
 
 /** Whether `path` or one of its ancestors is in `tops`. */
@@ -40,4 +74,3 @@ function hasAncestorIn(path: string, tops: ReadonlySet<string>): boolean {
   }
   return false;
 }
-

@@ -1,0 +1,117 @@
+import type { StateStore } from '../db/stateStore.js';
+import type { ScanIssue } from '../local/scanner.js';
+import type { RefusedRemoteEntry } from '../model.js';
+import type { SyncOp } from '../sync/ops.js';
+import { planSync, type SyncTrees } from '../sync/planner.js';
+import { setAsideUnsyncable, type SetAsideFinding } from '../sync/unsyncable.js';
+import { ChangeTracker, type RoundWork } from './changeTracker.js';
+import { checkRootNotEmptied, type LocalObserver } from './localObserver.js';
+import type { RemoteObserver } from './remoteObserver.js';
+import { loadScopedTrees } from './scopedTrees.js';
+
+export interface RoundPlan {
+  ops: SyncOp[];
+  /** Synced entries the base holds: what the mass-delete guard compares against. */
+  baseSize: number;
+  /** What the plan set aside as unsyncable here; null when no plan was made (nothing changed). */
+  setAside: SetAsideFinding | null;
+}
+
+export interface RoundPlannerOptions {
+  root: string;
+  host: string;
+  onIssue: (issue: ScanIssue) => void;
+  /** An entry the service sent that the client refused (left out of the remote tree). */
+  onRefused: (entry: RefusedRemoteEntry) => void;
+  /** Why a remote path cannot exist on this computer, null when it can (LocalPaths.ownReason). */
+  unsyncableReason: (path: string) => string | null;
+}
+
+/**
+ * The first half of a round: observe both sides and plan. Without a watcher
+ * every round walks the whole folder and plans the whole trees. While the
+ * engine watches, a round looks again only at the paths the watcher named
+ * and plans only them, the remote changes and what an unfinished plan left,
+ * reading just those parts of the trees from the database; a full walk
+ * happens when the tracker asks for one (start, watcher error, safety scan).
+ */
+export class RoundPlanner {
+  readonly changes = new ChangeTracker();
+
+  constructor(
+    private readonly localObserver: LocalObserver,
+    private readonly remoteObserver: RemoteObserver,
+    private readonly state: StateStore,
+    private readonly options: RoundPlannerOptions,
+  ) {}
+
+  /** `watching`: a watcher feeds the tracker; otherwise nothing tells what changed and the round is full. */
+  async plan(signal: AbortSignal, watching: boolean, now: number): Promise<RoundPlan> {
+    if (!watching) this.changes.requestFullScan();
+    const work = this.changes.take();
+    try {
+      const plan = await this.planWork(work, signal, now);
+      // Not done yet: the next round plans the same again (and whatever the ops create, like a conflicted copy).
+      if (plan.ops.length > 0) this.changes.markPlan([...plan.scope, ...plan.ops.flatMap(pathsOf)]);
+      return plan;
+    } catch (error) {
+      this.changes.putBack(work);
+      throw error;
+    }
+  }
+
+  private async planWork(work: RoundWork, signal: AbortSignal, now: number): Promise<RoundPlan & { scope: string[] }> {
+    const { state } = this;
+    let local;
+    let observedRoots: string[] = [];
+    if (work.fullScan) {
+      const observed = await this.localObserver.observe(signal);
+      for (const issue of observed.issues) this.options.onIssue(issue);
+      local = observed.nodes;
+    } else if (work.observe.length > 0) {
+      const observed = await this.localObserver.observePaths(work.observe, signal);
+      for (const issue of observed.issues) this.options.onIssue(issue);
+      observedRoots = observed.roots;
+    }
+    const pulled = await this.remoteObserver.pull(signal);
+    for (const refused of pulled.refused) this.options.onRefused(refused);
+    const planOptions = { host: this.options.host, now };
+    const none = { ops: [], baseSize: 0, setAside: null, scope: [] };
+
+    if (work.fullPlan || pulled.relisted) {
+      // Neither side changed since a plan came out empty: skip loading the base
+      // and remote trees (a restart over 100k unchanged files stays far lower in memory).
+      if (state.converged()) return none;
+      local ??= state.loadLocal();
+      const base = state.loadBase();
+      checkRootNotEmptied(local.size, base.size, this.options.root);
+      const { trees, unsyncable } = setAsideUnsyncable({ base, local, remote: state.loadRemote() }, this.options.unsyncableReason);
+      const ops = planSync(trees, planOptions);
+      if (ops.length === 0) state.markConverged();
+      // Paths a full plan deferred (a move waiting for its folder) have no op to name them: plan everything again.
+      else this.changes.requestFullPlan();
+      return { ops, baseSize: base.size, setAside: { entries: unsyncable, scope: null }, scope: [] };
+    }
+
+    const roots = [...work.plan, ...observedRoots, ...pulled.paths];
+    if (roots.length === 0) return none;
+    const baseSize = state.count('base');
+    if (observedRoots.length > 0) checkRootNotEmptied(state.count('local'), baseSize, this.options.root);
+    const scoped: SyncTrees & { roots: string[] } = loadScopedTrees(state, roots);
+    const { trees, unsyncable } = setAsideUnsyncable(scoped, this.options.unsyncableReason);
+    return { ops: planSync(trees, planOptions), baseSize, setAside: { entries: unsyncable, scope: scoped.roots }, scope: scoped.roots };
+  }
+}
+
+/** The paths an op touches or creates. */
+function pathsOf(op: SyncOp): string[] {
+  switch (op.type) {
+    case 'moveLocal':
+    case 'moveRemote':
+      return [op.from, op.to];
+    case 'conflict':
+      return [op.path, op.conflictPath];
+    default:
+      return [op.path];
+  }
+}
