@@ -179,6 +179,12 @@ async function perform(devices: readonly Device[], history: History, cmd: Comman
   }
 }
 
+/**
+ * Replays one history: FC_SEED=<seed> FC_PATH=<path> npx vitest run test/sync/randomized.test.ts -t '<test name>'
+ * (fast-check prints both on a failure).
+ */
+const replay = process.env.FC_SEED === undefined ? {} : { seed: Number(process.env.FC_SEED), path: process.env.FC_PATH, numRuns: 1 };
+
 it('random operations on two devices, with syncs and restarts in between, converge without losing content', async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(command, { minLength: 3, maxLength: 14 }), async (commands) => {
@@ -201,7 +207,7 @@ it('random operations on two devices, with syncs and restarts in between, conver
       }
     }),
     // A failure prints its seed and path; `fc.assert(..., { seed, path })` replays it. Shrinking real I/O takes long: stop at the first failure.
-    { numRuns: 20, endOnFailure: true },
+    { numRuns: 20, endOnFailure: true, ...replay },
   );
 }, 180_000);
 
@@ -232,6 +238,6 @@ it('random operations while both devices watch converge without losing content',
         await world.close();
       }
     }),
-    { numRuns: 4, endOnFailure: true },
+    { numRuns: 4, endOnFailure: true, ...replay },
   );
 }, 240_000);
