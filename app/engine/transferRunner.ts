@@ -67,7 +67,7 @@ export class TransferRunner {
 
   /** One job per op: the existing one for its path when there is one. */
   private jobsFor(ops: readonly TransferOp[]): Job[] {
-    const existing = new Map(this.jobs.listJobs(['queued', 'running', 'failed', 'blocked']).map((job) => [`${job.kind}:${job.path}`, job]));
+    const existing = new Map(this.jobs.listJobs(['queued', 'running', 'failed']).map((job) => [`${job.kind}:${job.path}`, job]));
     const now = this.clock.now();
     const wanted = ops.map((op) => `${KIND[op.type]}:${op.path}`);
     const reused = new Set<number>();
