@@ -79,6 +79,10 @@ export class JobTable implements JobQueueStore {
     this.countChunks = db.prepare(`SELECT count(*) AS total, coalesce(sum(state = 'done'), 0) AS done FROM job_chunks WHERE job_id = ?`);
   }
 
+  atomically<T>(work: () => T): T {
+    return this.db.transaction(work)();
+  }
+
   enqueueJobs(jobs: readonly NewJob[], now: number): Job[] {
     return this.db.transaction(() => jobs.map((job) => {
       const row = this.insertJob.get(job.kind, job.path, JSON.stringify(job.payload), now, now, now) as JobRow;

@@ -91,6 +91,12 @@ export interface ChunkProgress {
 }
 
 export interface JobQueueStore {
+  /**
+   * Runs `work` as one transaction (the calls inside, job and tree writes
+   * alike, become savepoints of it): settling a batch of files costs one
+   * commit, not several per file. All or nothing, like every other write here.
+   */
+  atomically<T>(work: () => T): T;
   enqueueJobs(jobs: readonly NewJob[], now: number): Job[];
   /** Marks up to `limit` due queued jobs running (oldest first) and counts the attempt. */
   claimJobs(limit: number, now: number): Job[];
