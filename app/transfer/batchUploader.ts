@@ -39,26 +39,46 @@ export type SettleBatch = (answered: readonly { index: number; outcome: BatchOut
  * as its answer arrives, so a failure later in the round (or a crash) does not
  * lose the record of what the service already committed.
  */
-export async function uploadSmallFiles(ctx: TransferContext, ops: readonly UploadOp[], signal: AbortSignal, settle: SettleBatch): Promise<void> {
+/** What batch uploads use of the transfer context. */
+export type BatchContext = Pick<TransferContext, 'remote' | 'paths' | 'upload'>;
+
+export async function uploadSmallFiles(ctx: BatchContext, ops: readonly UploadOp[], signal: AbortSignal, settle: SettleBatch): Promise<void> {
   const planned = [...batches(ops.map((op, index) => ({ index, bytes: op.local.size })))];
-  await runParallel(planned, BATCHES_IN_FLIGHT, async (batch, batchSignal) => {
-    const ready: { index: number; file: BatchFile }[] = [];
-    const unreadable: { index: number; outcome: BatchOutcome }[] = [];
-    await runParallel(batch, READ_CONCURRENCY, async ({ index }) => {
-      const op = ops[index]!;
+  let next = 0;
+  let failure: { error: unknown } | null = null;
+  // After a failure no batch starts, but those in flight are not cut: the
+  // service may be committing them, and their answers are worth settling.
+  const lane = async () => {
+    while (failure === null && next < planned.length) {
+      const batch = planned[next++]!;
       try {
-        ready.push({ index, file: await readSmallFile(ctx, op) });
+        await uploadBatch(ctx, ops, batch.map((item) => item.index), signal, settle);
       } catch (error) {
-        unreadable.push({ index, outcome: { ok: false, error: error instanceof SyncError ? error : syncErrorFromFs(error, op.path) } });
+        failure ??= { error };
       }
-    }, batchSignal);
-    if (unreadable.length > 0) settle(unreadable);
-    if (ready.length === 0) return;
-    ready.sort((a, b) => a.index - b.index);
-    await ctx.upload.take(ready.reduce((sum, item) => sum + item.file.content.length, 0), batchSignal);
-    const results = await ctx.remote.batchUpload(ready.map((item) => item.file), batchSignal);
-    settle(results.map((result, i) => ({ index: ready[i]!.index, outcome: result.ok ? { ok: true, node: result.node } : { ok: false, error: result.error } })));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(BATCHES_IN_FLIGHT, planned.length) }, lane));
+  if (failure) throw (failure as { error: unknown }).error;
+}
+
+async function uploadBatch(ctx: BatchContext, ops: readonly UploadOp[], indexes: readonly number[], signal: AbortSignal, settle: SettleBatch): Promise<void> {
+  const ready: { index: number; file: BatchFile }[] = [];
+  const unreadable: { index: number; outcome: BatchOutcome }[] = [];
+  await runParallel(indexes, READ_CONCURRENCY, async (index) => {
+    const op = ops[index]!;
+    try {
+      ready.push({ index, file: await readSmallFile(ctx, op) });
+    } catch (error) {
+      unreadable.push({ index, outcome: { ok: false, error: error instanceof SyncError ? error : syncErrorFromFs(error, op.path) } });
+    }
   }, signal);
+  if (unreadable.length > 0) settle(unreadable);
+  if (ready.length === 0) return;
+  ready.sort((a, b) => a.index - b.index);
+  await ctx.upload.take(ready.reduce((sum, item) => sum + item.file.content.length, 0), signal);
+  const results = await ctx.remote.batchUpload(ready.map((item) => item.file), signal);
+  settle(results.map((result, i) => ({ index: ready[i]!.index, outcome: result.ok ? { ok: true, node: result.node } : { ok: false, error: result.error } })));
 }
 
 /** No symlink followed, and no wait on a FIFO that took the file's place: fstat then tells it is not the planned file. */
@@ -71,7 +91,7 @@ const OPEN_PLAIN_FILE = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (cons
  * read shows too. Four calls (open, fstat, read, close) where a stat, a
  * readFile and another stat took six.
  */
-async function readSmallFile(ctx: TransferContext, op: UploadOp): Promise<BatchFile> {
+async function readSmallFile(ctx: BatchContext, op: UploadOp): Promise<BatchFile> {
   const abs = ctx.paths.abs(op.path);
   const changed = new SyncError('file_changed', `${op.path} changed while it was being uploaded; it will be sent again`, { path: op.path, retryable: false });
   let handle: FileHandle;
