@@ -102,6 +102,12 @@ export interface Job {
 }
 
 export interface JobQueueStore {
+  /**
+   * Runs `work` as one transaction (the calls inside, job and tree writes
+   * alike, become savepoints of it): settling a batch of files costs one
+   * commit, not several per file. All or nothing, like every other write here.
+   */
+  atomically<T>(work: () => T): T;
   enqueueJobs(jobs: readonly NewJob[], now: number): Job[];
   /** Marks one job running (an attempt) whatever its queue position: the engine runs the jobs its plan asks for. */
   startJob(id: number, now: number): void;

@@ -29,6 +29,14 @@ export interface FileStore {
   commitFile(userId: string, file: FileCommit): Promise<Entry>;
   /** Many commits in one transaction; each answered on its own. */
   commitFiles(userId: string, files: FileCommit[]): Promise<CommitResult[]>;
+  /**
+   * `registerContent` for each file's content, then `commitFiles`, all in one
+   * transaction (one fsync): for content the caller has just stored durably.
+   * A file refused on its own still leaves its content registered (to be
+   * collected unless referenced); a failure of the whole transaction leaves
+   * nothing registered.
+   */
+  registerAndCommitFiles(userId: string, files: FileCommit[]): Promise<CommitResult[]>;
 
   /** Bytes of the user's files, live and in the trash (what counts against the quota). */
   usedBytes(userId: string): Promise<number>;
@@ -44,8 +52,6 @@ export interface FileStore {
   hasContent(contentHash: string): Promise<{ size: number } | null>;
   /** Records that the blob store now holds this content (idempotent). */
   registerContent(contentHash: string, size: number): Promise<void>;
-  /** `registerContent` for many at once, in one transaction (one fsync instead of one each). */
-  registerContents(contents: readonly { contentHash: string; size: number }[]): Promise<void>;
   /**
    * Content no entry (live or in trash) references any more, unreferenced since
    * before `before`: safe for the blob store to delete, then `forgetContent`.

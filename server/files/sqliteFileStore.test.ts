@@ -202,17 +202,35 @@ describe('content references', () => {
     expect(await f.store.collectableContent(f.clock.now)).toEqual([]);
   });
 
-  test('registerContents registers many at once, and again restarts their grace period', async () => {
+  test('registerAndCommitFiles registers and commits together; a refused file leaves its content registered, collectable', async () => {
+    await commit('/taken', 'old');
     const [a, b] = ['aaa', 'bbbb'].map((text) => ({ contentHash: hashBytes(Buffer.from(text)).contentHash, size: text.length }));
-    await f.store.registerContents([a!, b!]);
-    expect(await f.store.hasContent(a!.contentHash)).toEqual({ size: 3 });
+    const results = await f.store.registerAndCommitFiles(f.alice, [
+      { path: '/a', ...a!, mtime: 1 },
+      { path: '/taken', ...b!, mtime: 1, ifRev: null },
+    ]);
+    expect(results.map((r) => (r.ok ? 'ok' : r.code))).toEqual(['ok', 'conflict']);
+    expect(await f.store.getEntry(f.alice, '/a')).toMatchObject({ size: 3, contentHash: a!.contentHash });
     expect(await f.store.hasContent(b!.contentHash)).toEqual({ size: 4 });
     f.clock.now += 100;
-    expect((await f.store.collectableContent(f.clock.now)).sort()).toEqual([a!.contentHash, b!.contentHash].sort());
-    await f.store.registerContents([a!, b!]);
+    expect(await f.store.collectableContent(f.clock.now)).toEqual([b!.contentHash]);
+    // Registering again (a retried upload of the same bytes) restarts the grace period.
+    await f.store.registerAndCommitFiles(f.alice, [{ path: '/b', ...b!, mtime: 2 }]);
     expect(await f.store.collectableContent(f.clock.now)).toEqual([]);
-    const c = await f.store.commitFile(f.alice, { path: '/a', ...a!, mtime: 1 });
-    expect(c).toMatchObject({ path: '/a', size: 3, contentHash: a!.contentHash });
+  });
+
+  test('registerAndCommitFiles is one transaction: when it fails as a whole, nothing is registered either', async () => {
+    const known = await seedContent(f.store, 'four');
+    const fresh = { contentHash: hashBytes(Buffer.from('fresh')).contentHash, size: 5 };
+    // A size that contradicts the registered one is a caller bug: the whole transaction rolls back.
+    const error = await f.store.registerAndCommitFiles(f.alice, [
+      { path: '/fresh', ...fresh, mtime: 1 },
+      { path: '/lying', contentHash: known.contentHash, size: 99, mtime: 1 },
+    ]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(isApiError(error)).toBe(false);
+    expect(await f.store.hasContent(fresh.contentHash)).toBeNull();
+    expect(await f.store.getEntry(f.alice, '/fresh')).toBeNull();
   });
 
   test('committing unregistered content is a programming error, not a refusal', async () => {

@@ -145,14 +145,14 @@ export class SqliteFileStore implements FileStore {
   }
 
   commitFiles(userId: string, files: FileCommit[]): Promise<CommitResult[]> {
-    return this.batcher.run(userId, () => files.map((file): CommitResult => {
-      try {
-        return { ok: true, entry: this.db.transaction(() => this.commitOne(userId, file))() };
-      } catch (error) {
-        if (!isApiError(error)) throw error;
-        return { ok: false, code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
-      }
-    }));
+    return this.batcher.run(userId, () => this.commitEach(userId, files));
+  }
+
+  registerAndCommitFiles(userId: string, files: FileCommit[]): Promise<CommitResult[]> {
+    return this.batcher.run(userId, () => {
+      for (const { contentHash, size } of files) this.contents.register(contentHash, size);
+      return this.commitEach(userId, files);
+    });
   }
 
   async usedBytes(userId: string): Promise<number> {
@@ -180,12 +180,6 @@ export class SqliteFileStore implements FileStore {
     this.contents.register(contentHash, size);
   }
 
-  async registerContents(contents: readonly { contentHash: string; size: number }[]): Promise<void> {
-    this.db.transaction(() => {
-      for (const { contentHash, size } of contents) this.contents.register(contentHash, size);
-    })();
-  }
-
   async collectableContent(before: number): Promise<string[]> {
     return this.contents.unreferencedBefore(before);
   }
@@ -207,6 +201,18 @@ export class SqliteFileStore implements FileStore {
 
   async pruneChanges(before: number): Promise<number> {
     return this.feed.prune(before);
+  }
+
+  /** Each file in its own savepoint: one refused (precondition, place) rolls back alone. */
+  private commitEach(userId: string, files: readonly FileCommit[]): CommitResult[] {
+    return files.map((file): CommitResult => {
+      try {
+        return { ok: true, entry: this.db.transaction(() => this.commitOne(userId, file))() };
+      } catch (error) {
+        if (!isApiError(error)) throw error;
+        return { ok: false, code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
+      }
+    });
   }
 
   private commitOne(userId: string, file: FileCommit): Entry {

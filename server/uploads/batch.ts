@@ -12,8 +12,9 @@ type BatchResult = z.infer<typeof batchResultSchema>;
 
 /**
  * `POST /uploads/batch`: small files inline, each checked against its content
- * hash and stored, then all committed in one transaction. One bad file is
- * answered on its own and does not stop the others.
+ * hash and stored (all flushed together), then registered and committed in
+ * one transaction. One bad file is answered on its own and does not stop the
+ * others.
  */
 export function registerBatchRoute(app: FastifyInstance, ctx: ServerContext, blobs: BlobStore, pins: ContentPins): void {
   defineRoute(app, ctx, {
@@ -48,9 +49,10 @@ export function registerBatchRoute(app: FastifyInstance, ctx: ServerContext, blo
       });
       const hashes = [...new Set(fitting.map(({ commit }) => commit.contentHash))];
       const committed = await pinAll(pins, hashes, async () => {
-        await Promise.all(fitting.map(({ commit, bytes }) => blobs.putSmall(commit.contentHash, bytes)));
-        await ctx.files.registerContents(fitting.map(({ commit }) => commit));
-        return fitting.length > 0 ? ctx.files.commitFiles(userId, fitting.map(({ commit }) => commit)) : [];
+        if (fitting.length === 0) return [];
+        // Content first, durably; only then the entries that point at it (one transaction).
+        await blobs.putSmallMany(fitting.map(({ commit, bytes }) => ({ contentHash: commit.contentHash, bytes })));
+        return ctx.files.registerAndCommitFiles(userId, fitting.map(({ commit }) => commit));
       });
       return { committed, fitting };
     });

@@ -207,6 +207,31 @@ describe('uploads under faults', () => {
   }, 60_000);
 });
 
+describe('small files in batches under faults', () => {
+  const isBatch = (r: { method: string; url: string }) => r.method === 'POST' && r.url === '/api/v1/uploads/batch';
+
+  it('an answer lost after the service committed a batch: only the files no answer settled are sent again', async () => {
+    const { account, folder, client } = await setup('batchlost');
+    // 100 files of 200 KiB: three batches (8 MiB each at most), two in flight at once.
+    const files = Array.from({ length: 100 }, (_, i) => ({ path: `/f${String(i).padStart(3, '0')}.bin`, bytes: randomContent(200 * 1024) }));
+    for (const { path, bytes } of files) writeFileSync(join(folder, path), bytes);
+    let batches = 0;
+    // The second batch request is committed by the service, but its answer never arrives.
+    proxy.setPlan((req) => (isBatch(req) && ++batches === 2 ? { kind: 'truncateResponse', afterBytes: 0 } : { kind: 'pass' }));
+    const from = proxy.seen.length;
+
+    expectInSync(await client.engine.syncOnce());
+
+    for (const { path, bytes } of files) await expectOnService(account, path, bytes);
+    const sent = proxy.seen.slice(from).filter(isBatch);
+    expect(sent.map((r) => r.fault)).toContain('truncateResponse');
+    // Files' worth of bytes sent in batches: 40 + 40 (cut) + 20, then the cut batch's 40 again,
+    // not all 100 again (which is what settling only at the end of the round cost).
+    const perFile = (200 * 1024 * 4) / 3;
+    expect(Math.round(sent.reduce((sum, r) => sum + r.requestBytes, 0) / perFile)).toBe(140);
+  }, 60_000);
+});
+
 describe('downloads under faults', () => {
   async function remoteFile(account: SignedUpUser, path: string, size: number): Promise<Buffer> {
     const bytes = randomContent(size);
