@@ -33,8 +33,8 @@ export class ChangeFeed {
 
   constructor(private readonly db: Database.Database, private readonly now: () => number) {
     this.bump = db.prepare(`
-      INSERT INTO file_feeds (user_id, last_seq) VALUES (?, 1)
-      ON CONFLICT (user_id) DO UPDATE SET last_seq = last_seq + 1
+      INSERT INTO file_feeds (user_id, last_seq) VALUES (@userId, @count)
+      ON CONFLICT (user_id) DO UPDATE SET last_seq = last_seq + @count
       RETURNING last_seq`).pluck();
     this.insert = db.prepare(`
       INSERT INTO file_changes (user_id, seq, op, path, from_path, entry, created_at)
@@ -52,7 +52,12 @@ export class ChangeFeed {
 
   /** The next change number of this user; entries take it (as a string) for their rev. */
   nextSeq(userId: string): number {
-    return this.bump.get(userId) as number;
+    return this.reserve(userId, 1);
+  }
+
+  /** The first of `count` consecutive change numbers taken at once (restoring a large folder). */
+  reserve(userId: string, count: number): number {
+    return (this.bump.get({ userId, count }) as number) - count + 1;
   }
 
   record(userId: string, seq: number, op: ChangeOp, entry: Entry, fromPath?: string): void {

@@ -1,5 +1,5 @@
 import type { Sql } from '../db/postgres.js';
-import { nameKey, type EntryRow } from './entryTable.js';
+import { nameKey, toEntry, type EntryRow } from './entryTable.js';
 import { nameOf, parentOf } from '../../protocol/paths.js';
 import type { TreeTables } from './treeOps.js';
 
@@ -83,6 +83,23 @@ export function pgTreeTables(tx: Sql, now: () => number): TreeTables {
     // The row exists and is locked: PgCommitBatcher created and locked it.
     async nextSeq(userId) {
       return (await rows<{ last_seq: number }>(tx, 'UPDATE file_feeds SET last_seq = last_seq + 1 WHERE user_id = $1 RETURNING last_seq', [userId]))[0]!.last_seq;
+    },
+    async reserveSeqs(userId, count) {
+      return (await rows<{ first: number }>(tx, 'UPDATE file_feeds SET last_seq = last_seq + $2 WHERE user_id = $1 RETURNING last_seq - $2 + 1 AS first',
+        [userId, count]))[0]!.first;
+    },
+    // Two statements for any number of entries: restoring a folder of 200,000 costs no 400,000 round trips.
+    async insertCreated(userId, created) {
+      const column = <K extends keyof EntryRow>(key: K) => created.map((row) => row[key]);
+      await tx.query(`INSERT INTO file_entries (id, user_id, path, parent_path, name, name_key, kind, size, content_hash, rev, mtime)
+        SELECT id, $1, path, parent_path, name, name_key, kind, size, content_hash, rev, mtime
+        FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[], $11::bigint[])
+          AS r(id, path, parent_path, name, name_key, kind, size, content_hash, rev, mtime)`,
+      [userId, column('id'), column('path'), created.map((row) => parentOf(row.path)), created.map((row) => nameOf(row.path)),
+        created.map((row) => nameKey(nameOf(row.path))), column('kind'), column('size'), column('content_hash'), column('rev'), column('mtime')]);
+      await tx.query(`INSERT INTO file_changes (user_id, seq, op, path, from_path, entry, created_at)
+        SELECT $1, seq, 'create', path, NULL, entry, $4 FROM unnest($2::bigint[], $3::text[], $5::text[]) AS c(seq, path, entry)`,
+      [userId, created.map((row) => Number(row.rev)), column('path'), now(), created.map((row) => JSON.stringify(toEntry(row)))]);
     },
     async recordChange(userId, seq, op, entry, fromPath) {
       await tx.query(`INSERT INTO file_changes (user_id, seq, op, path, from_path, entry, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,

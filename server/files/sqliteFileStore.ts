@@ -40,6 +40,13 @@ function sqliteTreeTables(entries: EntryTable, trash: TrashTable, contents: Cont
     acquireContent: (contentHash) => contents.acquire(contentHash),
     releaseContent: (contentHash) => contents.release(contentHash),
     nextSeq: (userId) => feed.nextSeq(userId),
+    reserveSeqs: (userId, count) => feed.reserve(userId, count),
+    insertCreated: (userId, rows) => {
+      for (const row of rows) {
+        entries.insert(userId, row);
+        feed.record(userId, Number(row.rev), 'create', toEntry(row));
+      }
+    },
     recordChange: (userId, seq, op, entry, fromPath) => feed.record(userId, seq, op, entry, fromPath),
   };
 }

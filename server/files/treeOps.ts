@@ -36,7 +36,11 @@ export interface TreeTables {
   acquireContent(contentHash: string): Maybe<void>;
   releaseContent(contentHash: string): Maybe<void>;
   nextSeq(userId: string): Maybe<number>;
+  /** The first of `count` consecutive change numbers. */
+  reserveSeqs(userId: string, count: number): Maybe<number>;
   recordChange(userId: string, seq: number, op: ChangeOp, entry: Entry, fromPath?: string): Maybe<void>;
+  /** Many new entries, each recorded as a `create` with its rev's change number, in order. */
+  insertCreated(userId: string, rows: readonly EntryRow[]): Maybe<void>;
 }
 
 /** Hands a table call's result to the driver and gets it back (awaited when it was a promise). */
@@ -153,16 +157,11 @@ export function* restore(t: TreeTables, userId: string, trashId: string, to?: st
   yield* checkPlace(t, userId, target);
   // A loop, not Math.max(...rows): a spread of a large folder's rows overflows the call stack.
   checkRebasedLength(item.rows.reduce((longest, row) => Math.max(longest, utf8Length(row.path)), 0), item.path, target);
-  let first: Entry | undefined;
-  for (const row of item.rows) {
-    const seq = yield* ask(t.nextSeq(userId));
-    const live: EntryRow = { ...row, path: rebase(row.path, item.path, target), rev: String(seq) };
-    yield* ask(t.insertEntry(userId, live));
-    const entry = yield* recorded(t, userId, seq, 'create', live);
-    first ??= entry;
-  }
+  const first = yield* ask(t.reserveSeqs(userId, item.rows.length));
+  const restored = item.rows.map((row, i): EntryRow => ({ ...row, path: rebase(row.path, item.path, target), rev: String(first + i) }));
+  yield* ask(t.insertCreated(userId, restored));
   yield* ask(t.removeTrash(trashId));
-  return first!;
+  return toEntry(restored[0]!);
 }
 
 /** Creates or replaces a file entry pointing at registered content. */
