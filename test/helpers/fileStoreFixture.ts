@@ -22,6 +22,11 @@ export interface StoreFixture {
   bob: string;
   /** The store's clock; tests move it. */
   clock: { now: number };
+  /**
+   * On PostgreSQL: a second FileStore on the same database, with its own
+   * connections, batcher and LISTEN connection, as a second node has.
+   */
+  secondNode(): Promise<{ store: FileStore; close(): Promise<void> }>;
   /** Another user with an empty tree. */
   addUser(username: string): Promise<string>;
   /** One statement on the store's database (`?` placeholders), for what the port does not show. */
@@ -38,24 +43,31 @@ export async function openStoreFixture(options: Omit<SqliteFileStoreOptions, 'no
   const where = { databaseUrl: await freshDatabaseUrl(), sqliteFile: join(dir, 'netdisk.sqlite') };
   const clock = { now: 1_700_000_000_000 };
   const now = () => clock.now;
-  let store: FileStore;
-  let closeStore: () => Promise<void>;
-  if (where.databaseUrl === undefined) {
-    const db = openSqlite(where.sqliteFile, [...authMigrations, ...filesMigrations]);
-    store = new SqliteFileStore(db, { ...options, now });
-    closeStore = async () => { db.close(); };
-  } else {
-    const db = new PgDatabase(where.databaseUrl);
+  const { databaseUrl } = where;
+  const pgNode = async () => {
+    if (databaseUrl === undefined) throw new Error('a second node needs PostgreSQL');
+    const db = new PgDatabase(databaseUrl);
     await migratePostgres(db, [...authPgMigrations, ...filesPgMigrations]);
     const notifier = new PgChangeNotifier(db);
     await notifier.start();
     const pgStore = new PgFileStore(db, notifier, now);
-    store = pgStore;
-    closeStore = async () => {
-      await pgStore.idle();
-      await notifier.close();
-      await db.close();
+    return {
+      store: pgStore as FileStore,
+      async close() {
+        await pgStore.idle();
+        await notifier.close();
+        await db.close();
+      },
     };
+  };
+  let store: FileStore;
+  let closeStore: () => Promise<void>;
+  if (databaseUrl === undefined) {
+    const db = openSqlite(where.sqliteFile, [...authMigrations, ...filesMigrations]);
+    store = new SqliteFileStore(db, { ...options, now });
+    closeStore = async () => { db.close(); };
+  } else {
+    ({ store, close: closeStore } = await pgNode());
   }
   const query = (sql: string, params: readonly unknown[] = []) => queryDatabase(where, sql, params);
   const addUser = async (username: string): Promise<string> => {
@@ -68,6 +80,7 @@ export async function openStoreFixture(options: Omit<SqliteFileStoreOptions, 'no
     alice: await addUser('alice'),
     bob: await addUser('bob'),
     clock,
+    secondNode: pgNode,
     addUser,
     query,
     close: async () => {
