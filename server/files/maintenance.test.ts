@@ -5,7 +5,7 @@ import { openStoreFixture, seedContent, type StoreFixture } from '../../test/hel
 import { runFilesMaintenance } from './maintenance.js';
 
 let f: StoreFixture;
-beforeEach(() => { f = openStoreFixture(); });
+beforeEach(async () => { f = await openStoreFixture(); });
 afterEach(() => f.close());
 
 test('maintenance purges trash and prunes changes past their retention, and keeps younger ones', async () => {
