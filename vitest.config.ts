@@ -8,6 +8,6 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Ceph RGW for the S3 suites: started by the first file that needs it, stopped after the run.
-    globalSetup: ['test/helpers/rgwGlobalSetup.ts'],
+    globalSetup: ['test/helpers/daemonsGlobalSetup.ts'],
   },
 });
