@@ -1,23 +1,28 @@
 /**
  * bench:load: N concurrent simulated clients (bench/support/loadClient.ts:
  * listings, metadata, small uploads, instant uploads, feed polls, downloads,
- * and a change-feed long-poll each) against 1 node and against 2 nodes
- * behind nginx, for NETDISK_BENCH_SECONDS each: requests/s, p50/p99 per
- * operation, errors (must be 0). Then kill -9 of one node mid-load: clients
- * retry (through nginx on the other node; with one node, on the restarted
- * one), and lost or duplicated changes and acknowledged-but-missing files
- * are counted (must be 0).
+ * and a change-feed long-poll each) for NETDISK_BENCH_SECONDS per phase:
+ * requests/s, p50/p99 per operation, errors (must be 0); then kill -9 of one
+ * node mid-load, clients retrying (through nginx on the other node; with one
+ * node, on the restarted one), and lost or duplicated changes and
+ * acknowledged-but-missing files counted (must be 0).
  *
- * One node runs on SQLite (the default). Two nodes need a shared database:
- * NETDISK_BENCH_DATABASE_URL=postgres://... (a fresh, empty database); without
- * it the 2-node cases are skipped with the reason. Loopback only.
- * NETDISK_BENCH_CLIENTS (default 64), NETDISK_BENCH_SECONDS (default 20).
+ * Phases: 1 node on SQLite (the default, clients straight to it), then with
+ * PostgreSQL 1 node and 2 nodes, both behind nginx so that the proxy's cost
+ * is on both sides of the ratio. PostgreSQL is NETDISK_BENCH_DATABASE_URL
+ * (an empty database) or, when unset, a throwaway server from
+ * test/helpers/postgres.ts (fsync off). Without PostgreSQL, nginx or a
+ * build that uses NETDISK_DATABASE_URL the PostgreSQL phases are skipped
+ * with the reason. Loopback only. NETDISK_BENCH_CLIENTS (default 64),
+ * NETDISK_BENCH_SECONDS (default 20).
  */
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { tokenPairResponse } from '../protocol/api.js';
-import { startCluster, type Cluster } from '../test/helpers/cluster.js';
+import { databaseInUse, startCluster, type Cluster } from '../test/helpers/cluster.js';
 import { nginxMissing } from '../test/helpers/loadBalancer.js';
+import { createDatabase, postgresMissing, startPostgres, stopPostgres, type PostgresInfo } from '../test/helpers/postgres.js';
 import { checkIntegrity, type Integrity } from './support/loadCheck.js';
 import { content, LoadClient, LoadStats, OP_WEIGHTS, type Content, type Op } from './support/loadClient.js';
 import { call } from './support/loadHttp.js';
@@ -51,9 +56,8 @@ async function inBatches<T, R>(items: readonly T[], limit: number, work: (item: 
   return results;
 }
 
-/** A cluster, a seeded content pool and CLIENTS signed-in clients with their folders. */
-async function openWorld(nodes: number, env: NodeJS.ProcessEnv): Promise<World> {
-  const cluster = await startCluster({ nodes, loadBalancer: nodes > 1, env });
+/** On a started cluster: a seeded content pool and CLIENTS signed-in clients with their folders. */
+async function populate(cluster: Cluster): Promise<World> {
   try {
     const run = randomBytes(3).toString('hex');
     const seederToken = await signIn(cluster.api, `seed-${run}`);
@@ -82,6 +86,8 @@ async function phase(world: World, fault?: (cluster: Cluster) => Promise<void>):
   const stats = new LoadStats();
   for (const client of world.clients) client.stats = stats;
   const following = new AbortController();
+  // Every client's long-poll listens on it.
+  setMaxListeners(CLIENTS + 10, following.signal);
   const followers = world.clients.map((client) => client.follow(following.signal));
   const started = performance.now();
   const deadline = started + SECONDS * 1000;
@@ -123,7 +129,7 @@ const check = (result: PhaseResult, allowRetries: boolean) => {
 console.log(`bench:load: ${CLIENTS} clients, ${SECONDS} s per phase; op mix ${JSON.stringify(OP_WEIGHTS)}; ${loadNote()}`);
 
 // 1 node, SQLite, clients straight to it: the baseline.
-const single = await openWorld(1, {});
+const single = await populate(await startCluster({ nodes: 1, loadBalancer: false }));
 let baseline: number;
 try {
   const steady = await phase(single);
@@ -140,24 +146,54 @@ try {
   await single.cluster.stop();
 }
 
-const twoNodesMissing = DATABASE_URL === undefined
-  ? 'NETDISK_BENCH_DATABASE_URL is not set (two nodes need a shared PostgreSQL database)'
-  : nginxMissing();
-if (twoNodesMissing) {
-  console.log(`\n2 nodes: skipped: ${twoNodesMissing}`);
-} else {
-  const env = { NETDISK_DATABASE_URL: DATABASE_URL };
-  const pair = await openWorld(2, env);
+/** A fresh database for each PostgreSQL world, or the one given. */
+async function databases(): Promise<{ next(): Promise<string>; close(): Promise<void> } | string> {
+  if (DATABASE_URL) return { next: async () => DATABASE_URL, close: async () => {} };
+  const missing = nginxMissing() ?? postgresMissing();
+  if (missing) return missing;
+  const server: PostgresInfo = await startPostgres();
+  console.log('\nPostgreSQL: a throwaway server from test/helpers/postgres.ts (fsync off; SQLite above syncs every commit batch)');
+  return { next: () => createDatabase(server), close: () => stopPostgres(server) };
+}
+
+/** Runs `body` on a world of `nodes` nodes behind nginx on a fresh PostgreSQL database; its rate, or why it could not run. */
+async function onPostgres(nodes: number, next: () => Promise<string>, body: (world: World) => Promise<number>): Promise<number | string> {
+  const url = await next();
+  const cluster = await startCluster({ nodes, loadBalancer: true, env: { NETDISK_DATABASE_URL: url } });
   try {
-    const steady = await phase(pair);
-    const rate = report('2 nodes (PostgreSQL) behind nginx', steady);
-    console.log(`  ratio to 1 node (SQLite): ${(rate / baseline).toFixed(2)}`);
-    check(steady, false);
-    const killed = await phase(pair, (cluster) => cluster.kill9(1));
-    report('2 nodes (PostgreSQL) behind nginx, kill -9 of node B at 1/3, no restart', killed);
-    check(killed, true);
+    if (!(await databaseInUse(url))) return 'this build ignores NETDISK_DATABASE_URL (no PostgreSQL adapters): the nodes would not share their state';
+    return await body(await populate(cluster));
   } finally {
-    await pair.cluster.stop();
+    await cluster.stop();
+  }
+}
+
+const postgres = await databases();
+if (typeof postgres === 'string') {
+  console.log(`\nPostgreSQL phases skipped: ${postgres}`);
+} else {
+  try {
+    const onePg = await onPostgres(1, postgres.next, async (world) => {
+      const steady = await phase(world);
+      check(steady, false);
+      return report('1 node (PostgreSQL) behind nginx', steady);
+    });
+    if (typeof onePg === 'string') {
+      console.log(`\nPostgreSQL phases skipped: ${onePg}`);
+    } else {
+      await onPostgres(2, postgres.next, async (world) => {
+        const steady = await phase(world);
+        const rate = report('2 nodes (PostgreSQL) behind nginx', steady);
+        console.log(`  ratio to 1 node (PostgreSQL) behind nginx: ${(rate / onePg).toFixed(2)}; to 1 node (SQLite): ${(rate / baseline).toFixed(2)}`);
+        check(steady, false);
+        const killed = await phase(world, (cluster) => cluster.kill9(1));
+        report('2 nodes (PostgreSQL) behind nginx, kill -9 of node B at 1/3, no restart', killed);
+        check(killed, true);
+        return rate;
+      });
+    }
+  } finally {
+    await postgres.close();
   }
 }
 if (failed) {

@@ -2,13 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, type TestContext } from 'vitest';
 import { changesResponse, createUploadResponse, entryResponse, latestCursorResponse, tokenPairResponse, uploadStatusSchema } from '../../protocol/api.js';
 import { possessionProof } from '../../protocol/contentHash.js';
 import { signUp, type SignedUpUser } from '../helpers/accounts.js';
 import { createBucket } from '../helpers/blobBackends.js';
-import { startCluster, type Cluster } from '../helpers/cluster.js';
+import { databaseInUse, startCluster, type Cluster } from '../helpers/cluster.js';
 import { errorCodeOf, jsonRequest } from '../helpers/jsonRequest.js';
 import { nginxMissing } from '../helpers/loadBalancer.js';
 import { authorizeUrl, newPkce, ScriptedBrowser, startLoopbackListener, type LoopbackListener } from '../helpers/oauthFlow.js';
@@ -37,18 +36,6 @@ if (missing) console.warn(`skipping the two-node suite: ${missing}`);
 
 /** Why the nodes are not really sharing the database, found once they run; the tests skip with it. */
 let notShared: string | undefined;
-
-/** A table the PostgreSQL schema creates, counted after the nodes started: none means they kept SQLite. */
-async function postgresTables(url: string): Promise<number> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'");
-    return rows[0]!.n;
-  } finally {
-    await client.end();
-  }
-}
 
 describe.skipIf(missing)('two service nodes on one PostgreSQL and one content store, behind nginx', () => {
   let postgres: PostgresInfo;
@@ -86,7 +73,7 @@ describe.skipIf(missing)('two service nodes on one PostgreSQL and one content st
     });
     standin.redirectUris.push(`${cluster.api}/auth/oauth/qq/callback`);
     [a, b] = cluster.nodes.map((node) => node.api) as [string, string];
-    if (await postgresTables(databaseUrl) === 0) {
+    if (!(await databaseInUse(databaseUrl))) {
       notShared = 'this build ignores NETDISK_DATABASE_URL (no PostgreSQL adapters yet): each node kept its own state';
       console.warn(`skipping the two-node tests: ${notShared}`);
     }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { startLoadBalancer, type LoadBalancer } from './loadBalancer.js';
 import { freePort, startServiceProcess, type ServiceProcess } from './serviceProcess.js';
 
@@ -85,4 +86,21 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     },
     stop,
   };
+}
+
+/**
+ * Whether nodes started with NETDISK_DATABASE_URL=`url` keep their metadata
+ * there: the schema's tables exist once one started. A build without the
+ * PostgreSQL adapters ignores the variable and keeps SQLite in its data
+ * folder, and then two nodes do not share their state.
+ */
+export async function databaseInUse(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'");
+    return rows[0]!.n > 0;
+  } finally {
+    await client.end();
+  }
 }
