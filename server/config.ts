@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { HELP_FLAG, type CliFlags } from '../protocol/cliFlags.js';
 import { BLOCK_SIZE } from '../protocol/contentHash.js';
 import type { S3Settings } from './blobs/s3BlobStore.js';
+import { isPostgresUrl } from './db/postgres.js';
 import { S3_MAX_PART_BYTES, S3_MIN_PART_BYTES } from './blobs/s3Limits.js';
 import { loadOAuthConfig, OAuthConfigError, type OAuthConfig } from './oauth/oauthConfig.js';
 
@@ -12,6 +13,11 @@ export interface ServerConfig {
   port: number;
   /** Holds the SQLite database, blobs, upload staging and the signing keys. */
   dataDir: string;
+  /**
+   * NETDISK_DATABASE_URL: a postgres:// URL puts the metadata on PostgreSQL,
+   * shared by several nodes; absent, it lives in SQLite in the data folder.
+   */
+  databaseUrl?: string;
   /** The URL clients and OAuth providers reach this service at. */
   publicUrl: string;
   logLevel: string;
@@ -168,7 +174,17 @@ function blobsOption(flags: Flags, env: NodeJS.ProcessEnv, chunkSize: number): B
   };
 }
 
-/** Builds the config from defaults, then environment (NETDISK_*), then command-line flags. */
+/**
+ * NETDISK_DATABASE_URL, environment only (no flag): the URL may carry a
+ * password, and a command line is visible to every user in `ps`.
+ */
+function databaseUrlOption(env: NodeJS.ProcessEnv): { databaseUrl?: string } {
+  const url = env.NETDISK_DATABASE_URL;
+  if (url === undefined || url === '') return {};
+  if (!isPostgresUrl(url)) throw new ConfigError('NETDISK_DATABASE_URL must be a postgres:// or postgresql:// URL (leave it unset for SQLite in the data folder)');
+  return { databaseUrl: url };
+}
+
 /** The command-line flags: what `loadConfig` parses and what `--help` lists (protocol/cliFlags.ts). */
 export const SERVER_FLAGS = {
   host: { type: 'string', value: 'HOST', description: `address to listen on (NETDISK_HOST, default ${DEFAULTS.host})` },
@@ -202,6 +218,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     host,
     port,
     dataDir: resolve(values.data ?? env.NETDISK_DATA ?? DEFAULTS.dataDir),
+    ...databaseUrlOption(env),
     publicUrl: values['public-url'] ?? env.NETDISK_PUBLIC_URL ?? `http://${urlHost}:${port}`,
     logLevel: values['log-level'] ?? env.NETDISK_LOG_LEVEL ?? DEFAULTS.logLevel,
     jwt: {

@@ -14,6 +14,11 @@ export interface Sql {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: readonly unknown[]): Promise<pg.QueryResult<R>>;
 }
 
+/** A deadlock or serialization failure: the transaction lost a race and may be run again. */
+export function isRetryable(error: unknown): boolean {
+  return error instanceof pg.DatabaseError && RETRYABLE.has(error.code ?? '');
+}
+
 export function isUniqueViolation(error: unknown): boolean {
   return error instanceof pg.DatabaseError && error.code === '23505';
 }
@@ -41,17 +46,18 @@ export class PgDatabase implements Sql {
    * may run more than once (after a deadlock or serialization failure), so it
    * must not have effects outside the database.
    */
-  async transaction<T>(work: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
+      const tx: Sql = { query: (text, values) => client.query(text, values as unknown[]) };
       try {
         await client.query('BEGIN');
-        const value = await work(client);
+        const value = await work(tx);
         await client.query('COMMIT');
         return value;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {});
-        if (!(error instanceof pg.DatabaseError && RETRYABLE.has(error.code ?? '')) || attempt >= MAX_ATTEMPTS) throw error;
+        if (!isRetryable(error) || attempt >= MAX_ATTEMPTS) throw error;
       } finally {
         client.release();
       }

@@ -1,4 +1,5 @@
 import type { Change, Entry } from '../../protocol/api.js';
+import { isApiError } from '../errors.js';
 
 /**
  * The per-user file tree, trash, change feed and content references. Every
@@ -74,4 +75,20 @@ export interface TrashItem {
   trashId: string;
   entry: Entry;
   deletedAt: number;
+}
+
+/** One file of `commitFiles`: its entry, or the refusal (an ApiError) as a value; any other error fails the batch. */
+export function commitOutcome(commit: () => Entry): CommitResult;
+export function commitOutcome(commit: () => Promise<Entry>): Promise<CommitResult>;
+export function commitOutcome(commit: () => Entry | Promise<Entry>): CommitResult | Promise<CommitResult> {
+  const refused = (error: unknown): CommitResult => {
+    if (!isApiError(error)) throw error;
+    return { ok: false, code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
+  };
+  try {
+    const entry = commit();
+    return entry instanceof Promise ? entry.then((value): CommitResult => ({ ok: true, entry: value }), refused) : { ok: true, entry };
+  } catch (error) {
+    return refused(error);
+  }
 }
