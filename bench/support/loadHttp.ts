@@ -53,10 +53,6 @@ export function call(base: string, method: string, path: string, options: CallOp
 }
 
 /** A gateway's "the node behind me is gone" answers: nginx says 502 when a node died mid-request. */
-export function isRetryable(error: unknown): boolean {
-  return error instanceof NetworkError;
-}
-
 export function isGatewayFailure(status: number): boolean {
   return status === 502 || status === 503 || status === 504;
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { freePort } from './serviceProcess.js';
 
 /** Debian's nginx (`nginx-light` in scripts/system-packages.txt). */
-export const NGINX = '/usr/sbin/nginx';
+const NGINX = '/usr/sbin/nginx';
 
 /** Why nginx cannot run here, or undefined when it can. */
 export function nginxMissing(): string | undefined {
@@ -51,7 +51,7 @@ const LOG_FORMAT = '$request_method $request_uri $status $upstream_addr';
  * nginx's config: loopback round robin, everything under `prefix` (pid, logs,
  * temp folders), nothing in /etc, /var or /run.
  */
-export function nginxConfig(prefix: string, port: number, options: LoadBalancerOptions): string {
+function nginxConfig(prefix: string, port: number, options: LoadBalancerOptions): string {
   const readTimeout = options.readTimeoutSeconds ?? 330;
   // Run as root (tests here do), nginx's workers would switch to `nobody`,
   // which cannot enter the 0700 temp prefix: keep them the caller's user.

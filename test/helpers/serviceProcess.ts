@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root, found from here whether this runs from source (vitest) or from dist/ (benchmarks). */
-export const REPO_ROOT = ((): string => {
+const REPO_ROOT = ((): string => {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json'))) {
     const parent = dirname(dir);
@@ -16,7 +16,7 @@ export const REPO_ROOT = ((): string => {
 })();
 
 /** The built service's entry point: needs `npx tsc -b`. */
-export const SERVER_BIN = join(REPO_ROOT, 'bin/netdisk-server.js');
+const SERVER_BIN = join(REPO_ROOT, 'bin/netdisk-server.js');
 
 /** Why the built service cannot be started, or undefined when it can. */
 export function serviceBuildMissing(): string | undefined {
