@@ -37,6 +37,22 @@ const CASES = new Set((process.env.NETDISK_BENCH_CASES ?? 'sqlite,postgres').spl
 const POOL_SIZE = 256;
 const PASSWORD = 'load bench password 1234';
 
+/** What Ctrl-C must stop: the services, nginx and PostgreSQL this run started (they are not its process group's). */
+const stopOnSignal = new Set<() => Promise<void>>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.log(`\n${signal}: stopping what this run started`);
+    void Promise.allSettled([...stopOnSignal].map((stop) => stop())).then(() => process.exit(130));
+  });
+}
+
+/** startCluster, stopped on Ctrl-C too. */
+async function startStoppableCluster(options: Parameters<typeof startCluster>[0]): Promise<Cluster> {
+  const started = await startCluster(options);
+  stopOnSignal.add(started.stop);
+  return started;
+}
+
 interface World {
   cluster: Cluster;
   clients: LoadClient[];
@@ -133,7 +149,7 @@ console.log(`bench:load: ${CLIENTS} clients, ${SECONDS} s per phase; op mix ${JS
 // 1 node, SQLite, clients straight to it: the baseline.
 let baseline: number | undefined;
 if (CASES.has('sqlite')) {
-  const single = await populate(await startCluster({ nodes: 1, loadBalancer: false }));
+  const single = await populate(await startStoppableCluster({ nodes: 1, loadBalancer: false }));
   try {
     const steady = await phase(single);
     baseline = report('1 node (SQLite)', steady);
@@ -156,6 +172,7 @@ async function databases(): Promise<{ next(): Promise<string>; close(): Promise<
   const missing = nginxMissing() ?? postgresMissing();
   if (missing) return missing;
   const server: PostgresInfo = await startPostgres();
+  stopOnSignal.add(() => stopPostgres(server));
   console.log('\nPostgreSQL: a throwaway server from test/helpers/postgres.ts (fsync off; SQLite above syncs every commit batch)');
   return { next: () => createDatabase(server), close: () => stopPostgres(server) };
 }
@@ -163,16 +180,16 @@ async function databases(): Promise<{ next(): Promise<string>; close(): Promise<
 /** Runs `body` on a world of `nodes` nodes behind nginx on a fresh PostgreSQL database; its rate, or why it could not run. */
 async function onPostgres(nodes: number, next: () => Promise<string>, body: (world: World) => Promise<number>): Promise<number | string> {
   const url = await next();
-  const cluster = await startCluster({ nodes, loadBalancer: true, env: { NETDISK_DATABASE_URL: url } });
+  const nodesCluster = await startStoppableCluster({ nodes, loadBalancer: true, env: { NETDISK_DATABASE_URL: url } });
   try {
     if (!(await databaseInUse(url))) return 'this build ignores NETDISK_DATABASE_URL (no PostgreSQL adapters): the nodes would not share their state';
-    return await body(await populate(cluster));
+    return await body(await populate(nodesCluster));
   } catch (error) {
     // A refusal while seeding or signing in is a finding to print, not a reason to skip the other cases.
     failed = true;
     return `failed on ${nodes} node(s): ${(error as Error).message}`;
   } finally {
-    await cluster.stop();
+    await nodesCluster.stop();
   }
 }
 
