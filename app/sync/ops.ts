@@ -38,6 +38,11 @@ export type SyncOp =
 
 export type SyncOpType = SyncOp['type'];
 
+/** Same kind and, for files, same content: what "unchanged" means, whatever the rev or mtime. */
+export function sameContent(a: { kind: NodeKind; contentHash: string | null }, b: { kind: NodeKind; contentHash: string | null }): boolean {
+  return a.kind === b.kind && (a.kind === 'folder' || a.contentHash === b.contentHash);
+}
+
 /** The base entry recording that `local` and `remote` hold the same thing. */
 export function agreedBase(local: LocalNode, remote: RemoteNode): BaseNode {
   return {

@@ -1,7 +1,7 @@
 import { ROOT, parentOf } from '../../protocol/paths.js';
 import type { BaseNode, LocalNode, NodeKind, RemoteNode, Tree } from '../model.js';
 import { conflictedCopyName } from './conflictName.js';
-import { agreedBase, type SyncOp } from './ops.js';
+import { agreedBase, sameContent, type SyncOp } from './ops.js';
 
 export interface SyncTrees {
   base: Tree<BaseNode>;
@@ -37,15 +37,6 @@ export function planSync(trees: SyncTrees, options: PlanOptions): SyncOp[] {
 
 type Side = 'same' | 'changed' | 'deleted';
 
-interface Content {
-  kind: NodeKind;
-  contentHash: string | null;
-}
-
-/** Same kind and, for files, same content: what "unchanged" means, whatever the rev or mtime. */
-function sameContent(a: Content, b: Content): boolean {
-  return a.kind === b.kind && (a.kind === 'folder' || a.contentHash === b.contentHash);
-}
 
 function sameBase(a: BaseNode, b: BaseNode): boolean {
   return a.path === b.path && a.kind === b.kind && a.size === b.size && a.contentHash === b.contentHash
