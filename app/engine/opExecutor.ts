@@ -56,7 +56,7 @@ export class OpExecutor {
         this.write(
           { tree: 'local', op: 'move', from: op.from, to: op.to },
           { tree: 'local', op: 'upsert', node },
-          { tree: 'base', op: 'move', from: op.from, to: op.to },
+          { tree: 'base', op: 'move', from: op.basePath ?? op.from, to: op.to },
           ...agreed,
         );
         return { at, action: 'moved_local', path: op.to, otherPath: op.from };

@@ -22,8 +22,13 @@ export type SyncOp =
   | { type: 'deleteRemote'; path: string; kind: NodeKind; ifRev: string }
   /** A local rename or move, replayed on the service; `local` is the node at `to`. */
   | { type: 'moveRemote'; from: string; to: string; ifRev: string; local: LocalNode }
-  /** A remote rename or move, replayed locally; `remote` is the node at `to`. */
-  | { type: 'moveLocal'; from: string; to: string; expectLocal: LocalNode; remote: RemoteNode }
+  /**
+   * A remote rename or move, replayed locally; `remote` is the node at `to`.
+   * `basePath`: where the base holds the entry when that is not `from` (both
+   * sides moved it; the local move is undone to follow the service's, see
+   * the planner's planConcurrentMoves).
+   */
+  | { type: 'moveLocal'; from: string; to: string; expectLocal: LocalNode; remote: RemoteNode; basePath?: string }
   | { type: 'mkdirLocal'; path: string; remote: RemoteNode }
   | { type: 'mkdirRemote'; path: string; local: LocalNode }
   /**

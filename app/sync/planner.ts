@@ -131,9 +131,28 @@ class Plan {
       if (this.isHeld(path)) continue;
       const base = this.base.get(path)!;
       const localTo = base.inode === null ? undefined : localByInode.get(base.inode);
-      if (!this.local.has(path) && localTo?.length === 1) this.planLocalMove(base, localTo[0]!);
-      else if (!this.remote.has(path) && remoteById.has(base.remoteId)) this.planRemoteMove(base, remoteById.get(base.remoteId)!);
+      const movedLocally = !this.local.has(path) && localTo?.length === 1 ? localTo[0]! : undefined;
+      const movedRemotely = this.remote.has(path) ? undefined : remoteById.get(base.remoteId);
+      if (movedLocally !== undefined && movedRemotely !== undefined) this.planConcurrentMoves(base, movedLocally, movedRemotely);
+      else if (movedLocally !== undefined) this.planLocalMove(base, movedLocally);
+      else if (movedRemotely !== undefined) this.planRemoteMove(base, movedRemotely);
     }
+  }
+
+  /**
+   * The rule for concurrent moves: both sides moved or renamed the same
+   * synced entry (say, one folder renamed to two names on two devices). The
+   * first move to reach the service wins: the service already holds it, so
+   * this side undoes its own move and follows, its entry moving locally to the
+   * service's path with everything inside it (content added inside meanwhile
+   * comes along, and later plans sync it at the new place). Nothing is
+   * deleted and nothing is duplicated. Only if the local entry cannot follow
+   * (a file also edited here, or something else already at the service's
+   * path locally) do both places stay, each with its content.
+   * Both sides choosing the same path is agreement, settled path by path.
+   */
+  private planConcurrentMoves(base: BaseNode, localPath: string, remotePath: string): void {
+    if (localPath !== remotePath) this.planRemoteMove(base, remotePath, localPath);
   }
 
   private planLocalMove(base: BaseNode, to: string): void {
@@ -153,19 +172,20 @@ class Plan {
     }
   }
 
-  private planRemoteMove(base: BaseNode, to: string): void {
+  /** Replays a remote move locally; `from` is where the entry is locally (not `base.path` when it was moved here too). */
+  private planRemoteMove(base: BaseNode, to: string, from = base.path): void {
     const moved = this.remote.get(to)!;
-    const local = this.local.get(base.path);
-    if (moved.kind !== base.kind || this.local.has(to) || !local) return;
+    const local = this.local.get(from);
+    if (moved.kind !== base.kind || this.local.has(to) || !local || local.kind !== base.kind) return;
     if (isUnhashed(local)) {
-      this.hold(base.path, to);
+      this.hold(base.path, from, to);
       return;
     }
     if (!sameContent(local, base)) return;
-    if (this.mustWait(to, this.remote)) this.hold(base.path, to);
+    if (this.mustWait(to, this.remote)) this.hold(base.path, from, to);
     else if (this.localFolderReady(parentOf(to))) {
-      this.hold(base.path, to);
-      this.moves.push({ type: 'moveLocal', from: base.path, to, expectLocal: local, remote: moved });
+      this.hold(base.path, from, to);
+      this.moves.push({ type: 'moveLocal', from, to, expectLocal: local, remote: moved, ...(from === base.path ? {} : { basePath: base.path }) });
     }
   }
 
