@@ -220,13 +220,22 @@ describe('planner: concurrent moves of one entry (the first move to reach the se
     expect(edited.local.get('/remote.txt')?.contentHash).toBe(edited.remote.get('/remote.txt')?.contentHash);
   });
 
-  it('a local folder already at the service name takes the files in, and two equal renames are agreement', () => {
+  it('keeps both names when the service name is taken here, follows no move that would wait on itself, and takes two equal renames as agreement', () => {
     const taken = tree();
     taken.remoteSide.move('/d', '/e');
     taken.localSide.move('/d', '/f');
     taken.localSide.mkdir('/e');
-    expect(brief(syncAll(taken)).filter(notBaseOnly)).toEqual(['mkdirRemote /f', 'moveLocal /f/x.txt -> /e/x.txt', 'moveLocal /f/y.txt -> /e/y.txt']);
-    expect([...taken.remote.keys()].sort()).toEqual([...taken.local.keys()].sort());
+    syncAll(taken);
+    expect(['/e/x.txt', '/e/y.txt', '/f/x.txt', '/f/y.txt'].every((path) => taken.local.has(path) && taken.remote.has(path))).toBe(true);
+
+    // The service moved the folder /d to /n; here its file /d/x.txt was moved to /n itself: following would wait for a folder
+    // /n that can only come once the file leaves. Found by the planner property test (seed 1092927004) as a livelock.
+    const itself = tree();
+    itself.remoteSide.move('/d', '/n');
+    itself.localSide.move('/d/x.txt', '/n');
+    syncAll(itself);
+    expect([...itself.local.keys()].sort()).toEqual([...itself.remote.keys()].sort());
+    expect(itself.local.get('/n')?.kind).toBe('folder');
 
     const same = tree();
     same.remoteSide.move('/d', '/e');

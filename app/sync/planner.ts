@@ -146,13 +146,28 @@ class Plan {
    * this side undoes its own move and follows, its entry moving locally to the
    * service's path with everything inside it (content added inside meanwhile
    * comes along, and later plans sync it at the new place). Nothing is
-   * deleted and nothing is duplicated. Only if the local entry cannot follow
-   * (a file also edited here, or something else already at the service's
-   * path locally) do both places stay, each with its content.
+   * deleted and nothing is duplicated. A follow happens only when it can
+   * happen now: the local entry unchanged (a file also edited here is a new
+   * file), nothing at the service's path here, and that path's folder synced
+   * and present here. It never waits for a folder this plan creates (that
+   * folder may be where the entry itself went locally, a wait on itself);
+   * then both places stay, each with its content, path by path.
    * Both sides choosing the same path is agreement, settled path by path.
    */
   private planConcurrentMoves(base: BaseNode, localPath: string, remotePath: string): void {
-    if (localPath !== remotePath) this.planRemoteMove(base, remotePath, localPath);
+    if (localPath === remotePath) return;
+    const moved = this.remote.get(remotePath)!;
+    const local = this.local.get(localPath)!;
+    if (moved.kind !== base.kind || local.kind !== base.kind) return;
+    if (isUnhashed(local)) {
+      this.hold(base.path, localPath, remotePath);
+      return;
+    }
+    const parent = parentOf(remotePath);
+    const placeReady = parent === ROOT || (this.base.has(parent) && this.localFolderReady(parent));
+    if (!sameContent(local, base) || this.local.has(remotePath) || this.isHeld(remotePath) || !placeReady) return;
+    this.hold(base.path, localPath, remotePath);
+    this.moves.push({ type: 'moveLocal', from: localPath, to: remotePath, expectLocal: local, remote: moved, basePath: base.path });
   }
 
   private planLocalMove(base: BaseNode, to: string): void {
@@ -172,20 +187,19 @@ class Plan {
     }
   }
 
-  /** Replays a remote move locally; `from` is where the entry is locally (not `base.path` when it was moved here too). */
-  private planRemoteMove(base: BaseNode, to: string, from = base.path): void {
+  private planRemoteMove(base: BaseNode, to: string): void {
     const moved = this.remote.get(to)!;
-    const local = this.local.get(from);
-    if (moved.kind !== base.kind || this.local.has(to) || !local || local.kind !== base.kind) return;
+    const local = this.local.get(base.path);
+    if (moved.kind !== base.kind || this.local.has(to) || !local) return;
     if (isUnhashed(local)) {
-      this.hold(base.path, from, to);
+      this.hold(base.path, to);
       return;
     }
     if (!sameContent(local, base)) return;
-    if (this.mustWait(to, this.remote)) this.hold(base.path, from, to);
+    if (this.mustWait(to, this.remote)) this.hold(base.path, to);
     else if (this.localFolderReady(parentOf(to))) {
-      this.hold(base.path, from, to);
-      this.moves.push({ type: 'moveLocal', from, to, expectLocal: local, remote: moved, ...(from === base.path ? {} : { basePath: base.path }) });
+      this.hold(base.path, to);
+      this.moves.push({ type: 'moveLocal', from: base.path, to, expectLocal: local, remote: moved });
     }
   }
 
