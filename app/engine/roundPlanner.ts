@@ -107,6 +107,7 @@ export class RoundPlanner {
 function pathsOf(op: SyncOp): string[] {
   switch (op.type) {
     case 'moveLocal':
+      return [op.from, op.to, ...(op.basePath === undefined ? [] : [op.basePath])];
     case 'moveRemote':
       return [op.from, op.to];
     case 'conflict':

@@ -312,7 +312,10 @@ export class SyncEngine {
     const fullScanMs = watchOptions.fullScanIntervalMs ?? DEFAULT_FULL_SCAN_INTERVAL_MS;
     const safetyScan = fullScanMs > 0 ? setInterval(() => this.syncNow(), fullScanMs) : null;
     const polling = this.pollRemote(watchOptions.pollWaitSeconds ?? 60);
+    const backoff = this.options.backoff ?? DEFAULT_BACKOFF;
     let failuresInARow = 0;
+    /** Syncs in a row that ended without converging. */
+    let unsettled = 0;
     try {
       while (!this.stopped) {
         if (this.paused || !this.dirty) {
@@ -324,13 +327,17 @@ export class SyncEngine {
         try {
           const summary = await this.syncOnce();
           failuresInARow = 0;
-          if (summary.failures.some((f) => WAIT_CODES.has(f.code))) this.retryLater();
+          // A sync that gave up before converging (failures that outlasted their retries, a plan gone stale
+          // again and again) looks again after a growing pause: no file or feed event may ever come to say so.
+          unsettled = summary.converged ? 0 : unsettled + 1;
+          if (summary.failures.some((f) => WAIT_CODES.has(f.code))) this.retryLater(backoff.maxMs / 2 + Math.random() * (backoff.maxMs / 2));
+          else if (unsettled > 0) this.retryLater(backoffDelay(backoff, unsettled));
         } catch (error) {
           if (this.stopped || this.paused) continue;
           if (isSyncError(error) && (error.code === 'signed_out' || error.code === 'sync_root_missing')) throw error;
           failuresInARow += 1;
           this.dirty = true;
-          await this.clock.sleep(backoffDelay(this.options.backoff ?? DEFAULT_BACKOFF, failuresInARow)).catch(() => {});
+          await this.clock.sleep(backoffDelay(backoff, failuresInARow)).catch(() => {});
         }
       }
     } finally {
@@ -347,13 +354,12 @@ export class SyncEngine {
     }
   }
 
-  /** Starts another sync after half to all of `backoff.maxMs` (jittered, so many clients do not return at once); one wait at a time. */
-  private retryLater(): void {
+  /** Starts another sync after `delayMs`; one wait at a time (a lasting failure waits half to all of `backoff.maxMs`, jittered, so many clients do not return at once). */
+  private retryLater(delayMs: number): void {
     this.laterWait?.abort();
     const wait = new AbortController();
     this.laterWait = wait;
-    const { maxMs } = this.options.backoff ?? DEFAULT_BACKOFF;
-    this.clock.sleep(maxMs / 2 + Math.random() * (maxMs / 2), wait.signal).then(() => this.trigger(), () => {});
+    this.clock.sleep(delayMs, wait.signal).then(() => this.trigger(), () => {});
   }
 
   private trigger(): void {
