@@ -11,7 +11,7 @@ import { StateDirTrash } from '../local/trash.js';
 import type { NodeKind, RemoteNode } from '../model.js';
 import { LocalObserver } from './localObserver.js';
 import { LocalOps } from './localOps.js';
-import { LocalPaths, placedNode, statLocal } from './localPaths.js';
+import { LocalPaths, placedNode, statLocal } from '../local/localPaths.js';
 import { OpExecutor } from './opExecutor.js';
 
 /**
