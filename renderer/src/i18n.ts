@@ -123,7 +123,7 @@ const en = {
   'folders.title': 'Folders on this computer',
   'folders.explain': 'Unticked folders stay on the netdisk only. Unticking one uploads your changes inside it first, then moves its local copy to the trash; nothing is deleted from the netdisk.',
   'folders.empty': 'No folders on the netdisk yet (or not synced yet).',
-  'folders.detail': '{size}, {files} files',
+  'folders.detail': '{size}, files: {files}',
   'folders.state.partial': 'some folders inside are not kept',
   'folders.state.excluding': 'uploading changes, then removing the local copy',
   'folders.state.excluded': 'on the netdisk only',
