@@ -109,7 +109,9 @@ export class RoundPlanner {
   private planTrees(trees: SyncTrees, scope: readonly string[] | null, now: number): Pick<RoundPlan, 'ops' | 'setAside' | 'selection'> {
     const { trees: syncable, unsyncable } = setAsideUnsyncable(trees, this.options.unsyncableReason);
     const selection = this.options.select(syncable, now);
-    const ops = keepLeavingOps([...selection.ops, ...planSync(selection.trees, { host: this.options.host, now })], selection.leaving);
+    // Local entries moved out of an excluded folder's way go first, alone: a local rename into that name then
+    // shows up, next round, as a rename to the conflicted copy (replayed remotely), not as a deletion.
+    const ops = selection.ops.length > 0 ? selection.ops : keepLeavingOps(planSync(selection.trees, { host: this.options.host, now }), selection.leaving);
     return { ops, setAside: { entries: unsyncable, scope }, selection: { selection, ops, scope } };
   }
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { changesResponse, type Change } from '../../protocol/api.js';
@@ -228,6 +228,24 @@ describe('selective sync: a local folder with the name of an excluded one', () =
     expect(remote['/photos/mine.jpg']).toBeUndefined();
     expect(remote['/photos/one.jpg']).toBe(sha256('one'));
     expect(remote[`${copy}/mine.jpg`]).toBe(sha256('mine'));
+    await expectNothingDeletedRemotely();
+  });
+
+  it('a kept folder renamed locally to an excluded folder\'s name is renamed on to a conflicted copy and moved on the service, not deleted', async () => {
+    const [a] = await sharedFolders();
+    a.client.engine.folders.exclude('/photos');
+    await syncInOrder(a);
+    await rename(a.path('docs'), a.path('photos'));
+    await syncInOrder(a);
+
+    const remote = await remoteTree(a);
+    const copy = Object.keys(remote).find((path) => /^\/photos \(conflicted copy host-a [^/]+\)$/.test(path));
+    expect(copy).toBeDefined();
+    expect(remote[`${copy}/readme.md`]).toBe(sha256('read me'));
+    expect(remote['/docs']).toBeUndefined();
+    expect(remote['/photos/one.jpg']).toBe(sha256('one'));
+    expect(remote['/photos/readme.md']).toBeUndefined();
+    expect(await localTree(a.folder)).toEqual({ [copy!]: FOLDER, [`${copy}/readme.md`]: sha256('read me') });
     await expectNothingDeletedRemotely();
   });
 });
