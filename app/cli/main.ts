@@ -8,6 +8,7 @@ import { EXIT } from './exitCodes.js';
 import { askPassword } from './passwordPrompt.js';
 import { jsonReporter, terminalReporter, type Reporter } from './reporter.js';
 import { serveUi, type SyncLocation } from './uiCommand.js';
+import { runFoldersCommand } from './foldersCommand.js';
 import { runShareCommand } from './shareCommand.js';
 
 /** Sign-in failures leave the folder signed out: scripts see them as "not signed in". */
@@ -143,6 +144,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (command.command === 'sync') return syncCommand(command.args);
   if (command.command === 'share') {
     return runShareCommand(command, { out: process.stdout, say: (message) => process.stderr.write(`${message}\n`) }).catch(exitCodeFor);
+  }
+  if (command.command === 'folders') {
+    return runFoldersCommand(command, { out: process.stdout, say: (message) => process.stderr.write(`${message}\n`) }).catch(exitCodeFor);
   }
   return accountCommand(command);
 }

@@ -1,3 +1,4 @@
+import type { FolderRuleStore } from './folderRules.js';
 import type { BaseNode, LocalNode, RefusedRemoteEntry, RemoteChange, RemoteNode } from '../model.js';
 
 /**
@@ -7,6 +8,8 @@ import type { BaseNode, LocalNode, RefusedRemoteEntry, RemoteChange, RemoteNode 
  */
 export interface StateStore extends TreeStore {
   readonly jobs: JobQueueStore;
+  /** Selective sync: the remote folders this computer does not keep. */
+  readonly folderRules: FolderRuleStore;
   getSetting(key: string): string | null;
   setSetting(key: string, value: string): void;
   close(): void;

@@ -14,6 +14,8 @@ import { mergeSetAside, type SetAsideFinding, type UnsyncableEntry } from '../sy
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from '../base/backoff.js';
 import { partialDirOf } from '../transfer/partialFiles.js';
 import { TokenBucket } from '../transfer/tokenBucket.js';
+import { FolderChoices } from './folderChoices.js';
+import { FolderSelection } from './folderSelection.js';
 import { LocalObserver } from './localObserver.js';
 import { LocalOps } from './localOps.js';
 import { LocalPaths } from '../local/localPaths.js';
@@ -112,6 +114,9 @@ const WAIT_CODES: ReadonlySet<string> = new Set(['disk_full', 'service_full']);
  * three trees, and executes; rounds repeat until a plan is empty.
  */
 export class SyncEngine {
+  /** Selective sync: which remote folders this computer keeps; a change starts a round. */
+  readonly folders: FolderChoices;
+  private readonly selection: FolderSelection;
   private readonly listeners = new Set<Listener>();
   private readonly clock: Clock;
   private readonly paths: LocalPaths;
@@ -145,6 +150,8 @@ export class SyncEngine {
     this.rules = new IgnoreRules(options.root);
     const scanner = new Scanner(options.root, { rules: this.rules, platform: options.platform });
     this.remoteObserver = new RemoteObserver(ports.remote, ports.state);
+    this.selection = new FolderSelection(ports.state, this.paths, ports.trash);
+    this.folders = new FolderChoices(ports.state, () => this.trigger());
     this.planner = new RoundPlanner(new LocalObserver(scanner, ports.hasher, ports.state, this.paths, 8), this.remoteObserver, ports.state, {
       root: options.root,
       host: options.host,
@@ -155,6 +162,7 @@ export class SyncEngine {
         path: refused.path,
       }),
       unsyncableReason: (path) => this.paths.ownReason(path),
+      select: (trees, now) => this.selection.apply(trees, options.host, now),
     });
     this.executor = new OpExecutor(ports.remote, new LocalOps(this.paths, ports.trash), ports.state, () => this.clock.now());
     this.tracker = new ProgressTracker(() => this.clock.now(),
@@ -395,11 +403,19 @@ export class SyncEngine {
     this.setState('scanning');
     // The mass-delete guard must see a whole rm -rf in one plan, not its first events.
     if (this.watching) await this.deletionsSettled();
+    this.selection.markChanges(this.planner.changes);
     let plan: RoundPlan;
     try {
       plan = await this.planner.plan(signal, this.watching, this.clock.now());
     } catch (error) {
       throw this.classify(error);
+    }
+    // A folder whose local copy cannot go yet (say, the trash refused it) stays `leaving`; the rest of the round goes on.
+    if (plan.selection) {
+      await this.selection.settle(plan.selection).catch((error: unknown) => {
+        const e = this.classify(error);
+        this.report({ code: e.code, message: e.message, ...(e.detail.path === undefined ? {} : { path: e.detail.path }) });
+      });
     }
     this.reportSetAside(plan.setAside);
     const { ops } = plan;

@@ -127,6 +127,12 @@ export class BridgeService {
         await this.options.openPath(this.localPath(path));
       },
       keepConflictVersion: ({ id, keep }) => this.keepConflictVersion(id, keep),
+      listFolders: async ({ path }) => this.client.engine.folders.list(path),
+      setFolderKept: async ({ path, keep }) => {
+        if (keep) this.client.engine.folders.include(path);
+        else this.client.engine.folders.exclude(path);
+      },
+      setSyncNewFolders: async ({ sync }) => this.client.engine.folders.setSyncNewFolders(sync),
     };
   }
 
