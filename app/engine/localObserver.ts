@@ -9,7 +9,6 @@ import { outermost } from './dirtyPaths.js';
 import type { LocalPaths } from './localPaths.js';
 
 export interface LocalObservation {
-  nodes: Map<string, LocalNode>;
   issues: ScanIssue[];
 }
 
@@ -18,7 +17,10 @@ export interface LocalObservation {
  * (same size, mtime, inode and ctime) keep their recorded hash; only the rest go to
  * the hashing pool. A file that is still moving while hashed stays unhashed
  * (the planner waits for it), and contents below an unreadable folder keep
- * their last observation instead of reading as deletions.
+ * their last observation instead of reading as deletions. What was recorded
+ * before is streamed from the database, never loaded whole, and the result
+ * is the local tree in the database: the walk is the only whole-tree
+ * structure a full observation holds.
  */
 export class LocalObserver {
   constructor(
@@ -32,7 +34,7 @@ export class LocalObserver {
   async observe(signal: AbortSignal): Promise<LocalObservation> {
     const scan = await this.scanner.scan(signal);
     this.paths.setRealPaths(scan.realPaths);
-    return this.record(scan, this.state.loadLocal(), signal);
+    return this.record(scan, this.state.below('local', ROOT), signal);
   }
 
   /**
@@ -40,18 +42,18 @@ export class LocalObserver {
    * watcher event costs is the changed paths' stats, not the folder's. A path
    * whose parent the local tree does not know is looked at from its nearest
    * known ancestor, so a new folder is never recorded without its parent.
-   * Returns only the nodes at and below the targets.
+   * Returns the roots it looked at.
    */
   async observePaths(targets: readonly ScanTarget[], signal: AbortSignal): Promise<LocalObservation & { roots: string[] }> {
     const looked = outermost(targets.map((target) => this.knownParentOf(target)));
     const scan = await this.scanner.scanPaths(looked, signal);
     const roots = outermost(looked.map((root) => this.goneFrom(root, scan)));
     this.paths.rememberBelow(roots.map((root) => root.path), scan.realPaths);
-    const previous = new Map<string, LocalNode>();
+    const previous: LocalNode[] = [];
     for (const { path } of roots) {
       const node = this.state.node('local', path);
-      if (node) previous.set(path, node);
-      for (const below of this.state.below('local', path)) previous.set(below.path, below);
+      if (node) previous.push(node);
+      previous.push(...this.state.below('local', path));
     }
     return { ...(await this.record(scan, previous, signal)), roots: roots.map((root) => root.path) };
   }
@@ -81,24 +83,40 @@ export class LocalObserver {
     return { path, realPath };
   }
 
-  /** Hashes what changed since `previous` and writes the differences to the local tree. */
-  private async record(scan: ScanResult, previous: ReadonlyMap<string, LocalNode>, signal: AbortSignal): Promise<LocalObservation> {
+  /**
+   * Hashes what changed since `previous` (the recorded nodes the walk covers,
+   * read once, in any order) and writes the differences to the local tree.
+   * Consumes `scan.nodes`: each recorded node takes its walked counterpart
+   * out, so what is left is new.
+   */
+  private async record(scan: ScanResult, previous: Iterable<LocalNode>, signal: AbortSignal): Promise<LocalObservation> {
     const unreadable = scan.issues.filter((issue) => issue.code === 'unreadable').map((issue) => issue.path);
-    const nodes = scan.nodes;
-    for (const [path, node] of previous) {
-      if (!nodes.has(path) && unreadable.some((folder) => isSameOrBelow(path, folder) && path !== folder)) nodes.set(path, node);
+    const walked = scan.nodes;
+    const upserts: LocalNode[] = [];
+    const deletes: string[] = [];
+    /** Files to hash, with what was recorded for them (undefined: new). */
+    const toHash: { node: LocalNode; before: LocalNode | undefined }[] = [];
+    const compare = (node: LocalNode, before: LocalNode | undefined) => {
+      if (node.kind === 'file' && node.contentHash === null) {
+        if (before?.kind === 'file' && before.contentHash !== null && sameVersion(before, node)) node.contentHash = before.contentHash;
+        else return void toHash.push({ node, before });
+      }
+      if (!before || !sameObservation(before, node)) upserts.push(node);
+    };
+    for (const before of previous) {
+      const node = walked.get(before.path);
+      if (node) {
+        walked.delete(before.path);
+        compare(node, before);
+      } else if (!unreadable.some((folder) => isSameOrBelow(before.path, folder) && before.path !== folder)) {
+        // Below an unreadable folder the contents are unknown, not gone: they keep their last observation.
+        deletes.push(before.path);
+      }
     }
+    for (const node of walked.values()) compare(node, undefined);
+    walked.clear();
 
-    // The previous observation is in memory already: one map lookup per file
-    // instead of one query each (a restart over 100k files does this 100k times).
-    const toHash: LocalNode[] = [];
-    for (const node of nodes.values()) {
-      if (node.kind !== 'file' || node.contentHash !== null) continue;
-      const before = previous.get(node.path);
-      if (before?.kind === 'file' && before.contentHash !== null && sameVersion(before, node)) node.contentHash = before.contentHash;
-      else toHash.push(node);
-    }
-    await runParallel(toHash, this.hashConcurrency, async (node, taskSignal) => {
+    await runParallel(toHash, this.hashConcurrency, async ({ node }, taskSignal) => {
       try {
         node.contentHash = (await this.hasher.hashFile(this.paths.abs(node.path), taskSignal)).contentHash;
       } catch (error) {
@@ -107,17 +125,14 @@ export class LocalObserver {
         throw error;
       }
     }, signal);
+    for (const { node, before } of toHash) if (!before || !sameObservation(before, node)) upserts.push(node);
 
-    const writes: TreeWrite[] = [];
-    for (const node of nodes.values()) {
-      const before = previous.get(node.path);
-      if (!before || !sameObservation(before, node)) writes.push({ tree: 'local', op: 'upsert', node });
-    }
-    for (const path of previous.keys()) {
-      if (!nodes.has(path)) writes.push({ tree: 'local', op: 'delete', path });
-    }
+    const writes: TreeWrite[] = [
+      ...upserts.map((node): TreeWrite => ({ tree: 'local', op: 'upsert', node })),
+      ...deletes.map((path): TreeWrite => ({ tree: 'local', op: 'delete', path })),
+    ];
     if (writes.length > 0) this.state.write(writes);
-    return { nodes, issues: scan.issues };
+    return { issues: scan.issues };
   }
 }
 

@@ -130,6 +130,9 @@ type WalkTask =
   | { kind: 'entry'; parent: string; parentReal: string; dirent: Dirent }
   | { kind: 'path'; drivePath: string; realPath: string };
 
+/** Taken tasks the walk queue may hold before it is compacted. */
+const COMPACT_AFTER_TASKS = 4096;
+
 /** What the walk knows of an entry's type before its lstat: a directory entry, or nothing yet. */
 type EntryType = Pick<Dirent, 'isDirectory' | 'isSymbolicLink' | 'isFile'>;
 
@@ -201,11 +204,17 @@ class Walk {
   }
 
   // A moving head instead of Array#shift, which is O(n) on a long queue.
+  // The queue rarely runs dry during a walk (each folder refills it), so the
+  // tasks already taken are cut off once they are half of it: otherwise it
+  // kept every entry task (a Dirent each) of the whole walk until the end.
   private take(): WalkTask | undefined {
     if (this.head === this.tasks.length) return undefined;
     const task = this.tasks[this.head++];
     if (this.head === this.tasks.length) {
       this.tasks.length = 0;
+      this.head = 0;
+    } else if (this.head >= COMPACT_AFTER_TASKS && this.head * 2 >= this.tasks.length) {
+      this.tasks.splice(0, this.head);
       this.head = 0;
     }
     return task;
