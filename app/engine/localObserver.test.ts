@@ -63,6 +63,34 @@ describe('LocalObserver', () => {
     expect(state.node('local', '/b')?.contentHash).toBe(hashBytes(Buffer.from('a longer new content of b')).contentHash);
   });
 
+  it('records the disk folder by folder: new, edited, moved and deleted entries, a folder turned into a file', async () => {
+    const signal = new AbortController().signal;
+    mkdirSync(join(root, 'a/deep/er'), { recursive: true });
+    writeFileSync(join(root, 'a/deep/er/x'), 'x');
+    writeFileSync(join(root, 'a/keep'), 'keep');
+    mkdirSync(join(root, 'gone/inner'), { recursive: true });
+    writeFileSync(join(root, 'gone/inner/y'), 'y');
+    mkdirSync(join(root, 'becomes-file'));
+    writeFileSync(join(root, 'becomes-file/z'), 'z');
+    writeFileSync(join(root, 'a b'), 'sorts between /a and /a/...');
+    await observer.observe(signal);
+    const recorded = () => [...state.loadLocal().values()].map((n) => `${n.path} ${n.kind}`).sort();
+    const onDisk = async () => [...(await scanner.scan()).nodes.values()].map((n) => `${n.path} ${n.kind}`).sort();
+    expect(recorded()).toEqual(await onDisk());
+
+    rmSync(join(root, 'gone'), { recursive: true });
+    rmSync(join(root, 'becomes-file'), { recursive: true });
+    writeFileSync(join(root, 'becomes-file'), 'now a file');
+    writeFileSync(join(root, 'a/deep/er/x'), 'edited x');
+    mkdirSync(join(root, 'a/deep/er/new/newer'), { recursive: true });
+    writeFileSync(join(root, 'a/deep/er/new/newer/w'), 'w');
+    hasher.hashed.length = 0;
+    await observer.observe(signal);
+    expect(recorded()).toEqual(await onDisk());
+    expect(hasher.hashed.sort()).toEqual([join(root, 'a/deep/er/new/newer/w'), join(root, 'a/deep/er/x'), join(root, 'becomes-file')]);
+    expect(state.node('local', '/becomes-file')?.contentHash).toBe(hashBytes(Buffer.from('now a file')).contentHash);
+  });
+
   it('sees an edit that keeps the size and the mtime (utimes, coarse clocks), by its ctime', async () => {
     const file = join(root, 'same');
     const stamp = new Date('2024-01-02T03:04:05Z');

@@ -2,7 +2,7 @@ import { ROOT, isSameOrBelow, parentOf } from '../../protocol/paths.js';
 import type { StateStore, TreeWrite } from '../db/stateStore.js';
 import { SyncError, isSyncError } from '../errors.js';
 import type { Hasher } from '../hash/hasher.js';
-import type { Scanner, ScanIssue, ScanResult, ScanTarget } from '../local/scanner.js';
+import type { FolderListing, Scanner, ScanIssue, ScanResult, ScanTarget } from '../local/scanner.js';
 import type { LocalNode } from '../model.js';
 import { runParallel } from '../transfer/parallel.js';
 import { outermost } from './dirtyPaths.js';
@@ -31,10 +31,21 @@ export class LocalObserver {
     private readonly hashConcurrency: number,
   ) {}
 
+  /**
+   * The full walk. Each folder, once listed, is compared with its recorded
+   * entries (read through the index, jumping over subfolders' subtrees) and
+   * let go: only the differences are kept until they are hashed and written.
+   * A folder that cannot be listed is not compared, so what it held stays.
+   */
   async observe(signal: AbortSignal): Promise<LocalObservation> {
-    const scan = await this.scanner.scan(signal);
+    const differences = new Differences();
+    const compareFolder = (listing: FolderListing) => {
+      differences.compare(new Map(listing.nodes.map((node) => [node.path, node])), this.state.children('local', listing.path), () => false);
+    };
+    const scan = await this.scanner.scanFolders(compareFolder, signal);
     this.paths.setRealPaths(scan.realPaths);
-    return this.record(scan, this.state.below('local', ROOT), signal);
+    await this.recordDifferences(differences, signal);
+    return { issues: scan.issues };
   }
 
   /**
@@ -83,40 +94,18 @@ export class LocalObserver {
     return { path, realPath };
   }
 
-  /**
-   * Hashes what changed since `previous` (the recorded nodes the walk covers,
-   * read once, in any order) and writes the differences to the local tree.
-   * Consumes `scan.nodes`: each recorded node takes its walked counterpart
-   * out, so what is left is new.
-   */
+  /** Hashes what changed since `previous` (the recorded nodes the walk covers) and writes the differences to the local tree. */
   private async record(scan: ScanResult, previous: Iterable<LocalNode>, signal: AbortSignal): Promise<LocalObservation> {
     const unreadable = scan.issues.filter((issue) => issue.code === 'unreadable').map((issue) => issue.path);
-    const walked = scan.nodes;
-    const upserts: LocalNode[] = [];
-    const deletes: string[] = [];
-    /** Files to hash, with what was recorded for them (undefined: new). */
-    const toHash: { node: LocalNode; before: LocalNode | undefined }[] = [];
-    const compare = (node: LocalNode, before: LocalNode | undefined) => {
-      if (node.kind === 'file' && node.contentHash === null) {
-        if (before?.kind === 'file' && before.contentHash !== null && sameVersion(before, node)) node.contentHash = before.contentHash;
-        else return void toHash.push({ node, before });
-      }
-      if (!before || !sameObservation(before, node)) upserts.push(node);
-    };
-    for (const before of previous) {
-      const node = walked.get(before.path);
-      if (node) {
-        walked.delete(before.path);
-        compare(node, before);
-      } else if (!unreadable.some((folder) => isSameOrBelow(before.path, folder) && before.path !== folder)) {
-        // Below an unreadable folder the contents are unknown, not gone: they keep their last observation.
-        deletes.push(before.path);
-      }
-    }
-    for (const node of walked.values()) compare(node, undefined);
-    walked.clear();
+    const differences = new Differences();
+    // Below an unreadable folder the contents are unknown, not gone: they keep their last observation.
+    differences.compare(scan.nodes, previous, (path) => unreadable.some((folder) => isSameOrBelow(path, folder) && path !== folder));
+    await this.recordDifferences(differences, signal);
+    return { issues: scan.issues };
+  }
 
-    await runParallel(toHash, this.hashConcurrency, async ({ node }, taskSignal) => {
+  private async recordDifferences(differences: Differences, signal: AbortSignal): Promise<void> {
+    await runParallel(differences.toHash, this.hashConcurrency, async ({ node }, taskSignal) => {
       try {
         node.contentHash = (await this.hasher.hashFile(this.paths.abs(node.path), taskSignal)).contentHash;
       } catch (error) {
@@ -125,14 +114,55 @@ export class LocalObserver {
         throw error;
       }
     }, signal);
-    for (const { node, before } of toHash) if (!before || !sameObservation(before, node)) upserts.push(node);
-
-    const writes: TreeWrite[] = [
-      ...upserts.map((node): TreeWrite => ({ tree: 'local', op: 'upsert', node })),
-      ...deletes.map((path): TreeWrite => ({ tree: 'local', op: 'delete', path })),
-    ];
+    const writes = differences.writes();
     if (writes.length > 0) this.state.write(writes);
-    return { issues: scan.issues };
+  }
+}
+
+/** What a walk found different from the recorded local tree: the files to hash, the nodes to write, the paths gone. */
+class Differences {
+  /** Files to hash, with what was recorded for them (undefined: new). */
+  readonly toHash: { node: LocalNode; before: LocalNode | undefined }[] = [];
+  private readonly upserts: LocalNode[] = [];
+  private readonly deletes: string[] = [];
+
+  /**
+   * Compares walked nodes with the recorded ones they stand for (read once,
+   * in any order); consumes `walked`, so what is left in it is new. `keep`:
+   * a recorded path the walk did not see that is unknown rather than gone.
+   */
+  compare(walked: Map<string, LocalNode>, previous: Iterable<LocalNode>, keep: (path: string) => boolean): void {
+    for (const before of previous) {
+      const node = walked.get(before.path);
+      if (node) {
+        walked.delete(before.path);
+        this.compareNode(node, before);
+      } else if (!keep(before.path)) {
+        this.deletes.push(before.path);
+      }
+    }
+    for (const node of walked.values()) this.compareNode(node, undefined);
+    walked.clear();
+  }
+
+  /** The writes, once the files are hashed (one that could not be stays unhashed: the planner waits for it). */
+  writes(): TreeWrite[] {
+    for (const { node, before } of this.toHash) if (!before || !sameObservation(before, node)) this.upserts.push(node);
+    // Deletes first: a folder that became a file is deleted with its subtree, then recorded as the file.
+    return [
+      ...this.deletes.map((path): TreeWrite => ({ tree: 'local', op: 'delete', path })),
+      ...this.upserts.map((node): TreeWrite => ({ tree: 'local', op: 'upsert', node })),
+    ];
+  }
+
+  private compareNode(node: LocalNode, before: LocalNode | undefined): void {
+    // What a folder held is compared when the folder is listed; a folder that is now a file is not listed.
+    if (before?.kind === 'folder' && node.kind === 'file') this.deletes.push(before.path);
+    if (node.kind === 'file' && node.contentHash === null) {
+      if (before?.kind === 'file' && before.contentHash !== null && sameVersion(before, node)) node.contentHash = before.contentHash;
+      else return void this.toHash.push({ node, before });
+    }
+    if (!before || !sameObservation(before, node)) this.upserts.push(node);
   }
 }
 
