@@ -78,6 +78,10 @@ export class SqliteStateStore implements StateStore {
     return this.trees[tree].below(path);
   }
 
+  children<T extends TreeName>(tree: T, path: string): IterableIterator<TreeNodes[T]> {
+    return this.trees[tree].children(path);
+  }
+
   count(tree: TreeName): number {
     return this.trees[tree].count();
   }

@@ -43,6 +43,8 @@ export interface TreeStore {
   node<T extends TreeName>(tree: T, path: string): TreeNodes[T] | undefined;
   /** The nodes strictly below `path`, streamed in path order. */
   below<T extends TreeName>(tree: T, path: string): IterableIterator<TreeNodes[T]>;
+  /** The nodes directly in folder `path`, streamed in path order (a folder's entries, not its subtree). */
+  children<T extends TreeName>(tree: T, path: string): IterableIterator<TreeNodes[T]>;
   count(tree: TreeName): number;
   /** Local and base nodes recorded with this device:inode (where a local rename went). */
   withInode<T extends 'local' | 'base'>(tree: T, inode: string): TreeNodes[T][];

@@ -68,12 +68,10 @@ export class RoundPlanner {
 
   private async planWork(work: RoundWork, signal: AbortSignal, now: number): Promise<RoundPlan & { scope: string[] }> {
     const { state } = this;
-    let local;
     let observedRoots: string[] = [];
     if (work.fullScan) {
       const observed = await this.localObserver.observe(signal);
       for (const issue of observed.issues) this.options.onIssue(issue);
-      local = observed.nodes;
     } else if (work.observe.length > 0) {
       const observed = await this.localObserver.observePaths(work.observe, signal);
       for (const issue of observed.issues) this.options.onIssue(issue);
@@ -87,7 +85,7 @@ export class RoundPlanner {
       // Neither side changed since a plan came out empty: skip loading the base
       // and remote trees (a restart over 100k unchanged files stays far lower in memory).
       if (state.converged()) return none;
-      local ??= state.loadLocal();
+      const local = state.loadLocal();
       const base = state.loadBase();
       checkRootNotEmptied(local.size, base.size, this.options.root);
       const planned = this.planTrees({ base, local, remote: state.loadRemote() }, null, now);

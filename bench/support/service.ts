@@ -28,12 +28,24 @@ export async function spawnService(parentDir: string, nodeArgs: readonly string[
   };
 }
 
-/** Registers a fresh account; the sync process signs in with it. */
-export async function registerUser(url: string, username: string, password: string): Promise<void> {
-  const response = await fetch(`${url}/api/v1/auth/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password }),
-  });
+/**
+ * Registers a fresh account; the sync process signs in with it. Tried once
+ * more when the connection was dropped before an answer: after minutes of
+ * writing a 100,000-file folder, fetch reused a keep-alive connection the
+ * service had just closed ("other side closed"), which ended a bench run.
+ */
+export async function registerUser(url: string, username: string, password: string, attempt = 1): Promise<void> {
+  let response: Response;
+  try {
+    response = await fetch(`${url}/api/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password }),
+    });
+  } catch (error) {
+    const code = ((error as { cause?: { code?: unknown } }).cause)?.code;
+    if (attempt === 1 && code === 'UND_ERR_SOCKET') return registerUser(url, username, password, 2);
+    throw error;
+  }
   if (!response.ok) throw new Error(`register answered ${response.status}: ${await response.text()}`);
 }
