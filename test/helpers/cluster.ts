@@ -52,7 +52,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const env: NodeJS.ProcessEnv = {
     NETDISK_JWT_SECRET: randomBytes(32).toString('hex'),
     NETDISK_PUBLIC_URL: url,
-    // Every client comes from 127.0.0.1 here; a suite or a benchmark registers many.
+    // The loopback balancer forwards the client's address; behind it every client would otherwise be 127.0.0.1.
+    NETDISK_TRUST_PROXY: '127.0.0.1,::1',
+    // Every client comes from 127.0.0.1 here all the same; a suite or a benchmark registers many.
     NETDISK_REGISTRATIONS_PER_HOUR: '1000000',
     ...options.env,
   };
