@@ -20,6 +20,7 @@ import { SqliteProviderIdentities, type ProviderIdentities } from './oauth/provi
 import { SqliteFlowTable } from './oauth/sqliteFlowTable.js';
 import { PgShareStore } from './shares/pgShareStore.js';
 import { SqliteShareStore, type ShareStore } from './shares/shareStore.js';
+import { PgChallengeStore, SqliteChallengeStore, type ChallengeStore } from './uploads/challengeStore.js';
 import { PgUploadSessionStore } from './uploads/pgSessionStore.js';
 import { SqliteUploadSessionStore, type UploadSessionStore } from './uploads/sessionStore.js';
 
@@ -47,6 +48,8 @@ export interface Metadata {
   identities: ProviderIdentities;
   uploadSessions: UploadSessionStore;
   shares: ShareStore;
+  /** Outstanding instant-upload possession challenges. */
+  challenges: ChallengeStore;
   /** Lets writes in flight finish, then closes the database. */
   close(): Promise<void>;
 }
@@ -89,6 +92,7 @@ function openSqliteMetadata(config: ServerConfig, migrations: readonly Migration
     identities: new SqliteProviderIdentities(db, now),
     uploadSessions: new SqliteUploadSessionStore(db),
     shares: new SqliteShareStore(db),
+    challenges: new SqliteChallengeStore(db),
     async close() {
       db.close();
     },
@@ -111,6 +115,7 @@ async function openPostgres(url: string, migrations: readonly Migration[], now: 
       identities: new PgProviderIdentities(db, now),
       uploadSessions: new PgUploadSessionStore(db),
       shares: new PgShareStore(db),
+      challenges: new PgChallengeStore(db),
       async close() {
         await files.idle();
         await notifier.close();

@@ -32,7 +32,7 @@ describeEachBlobStore('garbage collection', ({ place }) => {
     const { files } = metadata;
     const blobs = place().store(server.config);
     const pins = new ContentPins();
-    const challenges = new ProofChallenges(now);
+    const challenges = new ProofChallenges(metadata.challenges, now);
     const sessions = metadata.uploadSessions;
     const uploads = new Uploads({
       files, blobs, sessions, challenges, pins, quota: new StorageQuota(files, sessions, server.config.limits, now),

@@ -14,7 +14,7 @@ export const uploadsModule: ServerModule = {
   register(app, ctx) {
     const { store: blobs, directReads, maxChunks } = ctx.blobs;
     const pins = new ContentPins();
-    const challenges = new ProofChallenges(ctx.now);
+    const challenges = new ProofChallenges(ctx.metadata.challenges, ctx.now);
     const uploads = new Uploads({
       files: ctx.files,
       blobs,

@@ -29,6 +29,23 @@ export const uploadMigrations: Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    // Possession challenges of instant upload: in the database, so any node takes the answer to one another issued.
+    id: 'uploads-0002-challenges',
+    sql: `
+      CREATE TABLE upload_challenges (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        content_hash TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        range_offset INTEGER NOT NULL,
+        range_length INTEGER NOT NULL,
+        nonce TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX upload_challenges_expires ON upload_challenges(expires_at);
+    `,
+  },
 ];
 
 /** The same steps on PostgreSQL (sizes and times in BIGINT). */
@@ -58,6 +75,22 @@ export const uploadPgMigrations: Migration[] = [
         n INTEGER NOT NULL,
         PRIMARY KEY (upload_id, n)
       );
+    `,
+  },
+  {
+    id: 'uploads-0002-challenges',
+    sql: `
+      CREATE TABLE upload_challenges (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        content_hash TEXT NOT NULL,
+        size BIGINT NOT NULL,
+        range_offset BIGINT NOT NULL,
+        range_length BIGINT NOT NULL,
+        nonce TEXT NOT NULL,
+        expires_at BIGINT NOT NULL
+      );
+      CREATE INDEX upload_challenges_expires ON upload_challenges(expires_at);
     `,
   },
 ];

@@ -86,7 +86,7 @@ export class Uploads {
       return { status: 200, body: { status: 'done', entry } };
     }
     // Out of challenges (see ProofChallenges), the client uploads the bytes like anyone without a match.
-    const challenge = stored ? this.deps.challenges.issue(userId, request.contentHash, request.size) : undefined;
+    const challenge = stored ? await this.deps.challenges.issue(userId, request.contentHash, request.size) : undefined;
     if (challenge) {
       const { id, offset, length, nonce } = challenge;
       return { status: 200, body: { status: 'challenge', challenge: { id, offset, length, nonce } } };
@@ -266,7 +266,7 @@ export class Uploads {
   }
 
   private async proofHolds(userId: string, contentHash: string, size: number, proof: { id: string; value: string }): Promise<boolean> {
-    const challenge = this.deps.challenges.take(userId, proof.id);
+    const challenge = await this.deps.challenges.take(userId, proof.id);
     if (!challenge || challenge.contentHash !== contentHash || challenge.size !== size) return false;
     const range = await readAll(await this.deps.blobs.read(contentHash, {
       start: challenge.offset,
