@@ -6,7 +6,8 @@ import { errorBodySchema } from '../../protocol/errors.js';
 import { call, isGatewayFailure, NetworkError, type Answer, type CallOptions } from './loadHttp.js';
 
 /**
- * One simulated desktop client of bench:load: its own account, a mix of
+ * One simulated desktop client of bench:load: an account (shared with other
+ * clients, as a user's devices share one), its own folder, a mix of
  * listings, metadata, small uploads, instant uploads, feed polls and
  * downloads in a closed loop, a long-poll that follows its change feed, and
  * a ledger of every write the service acknowledged. A request cut by a dying
