@@ -122,7 +122,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
   const closeTasks: (() => void | Promise<void>)[] = [];
   const routes: RouteRegistry = [];
   const now = options.now ?? Date.now;
-  const files = new SqliteFileStore(db, { now });
+  const files = new SqliteFileStore(db, { now, maxVersionsPerFile: config.versions.maxPerFile });
   const ctx: ServerContext = {
     config,
     db,
@@ -135,7 +135,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     refreshTokens: new RefreshTokenStore(db, now, config.refreshTtlSeconds * 1000),
     routes,
     files,
-    storage: new StorageQuota(files, new SqliteUploadSessionStore(db), config.limits, now),
+    storage: new StorageQuota(files, new SqliteUploadSessionStore(db), { ...config.limits, keepsVersions: config.versions.maxPerFile > 0 }, now),
     now,
     blobs,
     onClose: (task) => closeTasks.push(task),

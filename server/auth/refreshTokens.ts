@@ -49,6 +49,7 @@ export class RefreshTokenStore {
   private readonly pruneExpired: Database.Statement<[string, number]>;
   private readonly liveSessions: Database.Statement<[{ at: number; userId: string }], SessionRow>;
   private readonly liveFamily: Database.Statement<[{ at: number; userId: string; familyId: string }], number>;
+  private readonly familyDevice: Database.Statement<[string, string], string>;
   private readonly rotateAtomically: (token: string) => RotateOutcome;
   private readonly live: LiveSessionCache;
 
@@ -73,6 +74,7 @@ export class RefreshTokenStore {
     // Live: not revoked and not expired. Used rows count, the newest being unused: rotation keeps a session live.
     this.liveFamily = db.prepare<[{ at: number; userId: string; familyId: string }], number>(`SELECT 1 FROM refresh_tokens
       WHERE family_id = @familyId AND user_id = @userId AND revoked_at IS NULL AND expires_at > @at LIMIT 1`).pluck();
+    this.familyDevice = db.prepare<[string, string], string>('SELECT device_name FROM refresh_tokens WHERE family_id = ? AND user_id = ? LIMIT 1').pluck();
     // IMMEDIATE takes the write lock before the read, so two rotations of one token serialize.
     const rotate = db.transaction((token: string): RotateOutcome => {
       const at = this.now();
@@ -137,6 +139,11 @@ export class RefreshTokenStore {
     this.revokeUserFamily.run(this.now(), familyId, userId);
     this.live.forget(familyId);
     return true;
+  }
+
+  /** The device name a session was started with (what version history says wrote a file); null for an unknown session. */
+  deviceName(userId: string, familyId: string): string | null {
+    return this.familyDevice.get(familyId, userId) ?? null;
   }
 
   listSessions(userId: string): SessionRow[] {

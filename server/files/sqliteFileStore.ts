@@ -8,8 +8,10 @@ import { ChangeNotifier } from './changeNotifier.js';
 import { CommitBatcher } from './commitBatcher.js';
 import { ContentRefs } from './contentRefs.js';
 import { checkRebasedLength, EntryTable, rebase, toEntry, type EntryRow } from './entryTable.js';
-import type { CommitResult, FileCommit, FileStore, TrashItem } from './fileStore.js';
+import type { FileVersion } from '../../protocol/versions.js';
+import type { CommitResult, FileCommit, FileStore, TrashItem, VersionRestore } from './fileStore.js';
 import { TrashTable } from './trashTable.js';
+import { toFileVersion, VersionTable, type VersionRow } from './versionTable.js';
 
 export interface SqliteFileStoreOptions {
   /** Milliseconds since the epoch (trash and change ages, folder mtimes). */
@@ -18,7 +20,12 @@ export interface SqliteFileStoreOptions {
   batching?: boolean;
   /** Most writes grouped into one transaction. */
   maxBatch?: number;
+  /** Previous versions kept per file; a replace beyond it drops the oldest. Default 100; 0 keeps none. */
+  maxVersionsPerFile?: number;
 }
+
+/** Previous versions kept per file unless configured (NETDISK_MAX_VERSIONS). */
+export const DEFAULT_MAX_VERSIONS_PER_FILE = 100;
 
 /** `ifRev` semantics: undefined = no precondition, null = must not exist, string = must be the current rev. */
 function checkRev(current: EntryRow | null, ifRev: string | null | undefined, path: string): void {
@@ -32,6 +39,8 @@ function checkRev(current: EntryRow | null, ifRev: string | null | undefined, pa
 export class SqliteFileStore implements FileStore {
   private readonly entries: EntryTable;
   private readonly trash: TrashTable;
+  private readonly versions: VersionTable;
+  private readonly maxVersionsPerFile: number;
   private readonly contents: ContentRefs;
   private readonly feed: ChangeFeed;
   private readonly notifier = new ChangeNotifier();
@@ -44,6 +53,8 @@ export class SqliteFileStore implements FileStore {
     this.usage = db.prepare<[string], number>('SELECT bytes FROM file_usage WHERE user_id = ?').pluck();
     this.entries = new EntryTable(db);
     this.trash = new TrashTable(db);
+    this.versions = new VersionTable(db);
+    this.maxVersionsPerFile = options.maxVersionsPerFile ?? DEFAULT_MAX_VERSIONS_PER_FILE;
     this.contents = new ContentRefs(db, this.now);
     this.feed = new ChangeFeed(db, this.now);
     this.batcher = new CommitBatcher(db, {
@@ -155,6 +166,33 @@ export class SqliteFileStore implements FileStore {
     }));
   }
 
+  async listVersions(userId: string, path: string): Promise<{ entry: Entry; versions: FileVersion[] }> {
+    const row = this.requireFile(userId, path);
+    return { entry: toEntry(row), versions: this.versions.list(userId, row.id).map(toFileVersion) };
+  }
+
+  restoreVersion(userId: string, restore: VersionRestore): Promise<Entry> {
+    return this.batcher.run(userId, () => {
+      const row = this.requireFile(userId, restore.path);
+      checkRev(row, restore.ifRev, restore.path);
+      const version = this.versions.get(userId, row.id, restore.versionId);
+      if (!version) throw new ApiError('version_not_found', `${restore.path} has no version ${restore.versionId}`);
+      if (version.replaced_at === null) return toEntry(row);
+      // mtime is now: restoring is a new write, and tools that go by mtime must see the file changed.
+      return this.commitOne(userId, {
+        path: restore.path, size: version.size, contentHash: version.content_hash, mtime: this.now(), device: restore.device ?? null,
+      });
+    });
+  }
+
+  async pruneVersions(before: number): Promise<number> {
+    return this.db.transaction(() => {
+      const expired = this.versions.expired(before);
+      this.dropVersions(expired);
+      return expired.length;
+    })();
+  }
+
   async usedBytes(userId: string): Promise<number> {
     return this.usage.get(userId) ?? 0;
   }
@@ -198,7 +236,11 @@ export class SqliteFileStore implements FileStore {
     return this.db.transaction(() => {
       const expired = this.trash.expired(before);
       for (const item of expired) {
-        for (const row of item.rows) if (row.content_hash) this.contents.release(row.content_hash);
+        for (const row of item.rows) {
+          if (!row.content_hash) continue;
+          this.contents.release(row.content_hash);
+          this.dropVersions(this.versions.ofPurgedEntry(row.id));
+        }
         this.trash.remove(item.trashId);
       }
       return expired.length;
@@ -225,14 +267,38 @@ export class SqliteFileStore implements FileStore {
       rev: String(seq),
       mtime: file.mtime,
     };
+    const at = this.now();
     if (existing) {
-      // After acquiring the new content, so re-committing the same content never drops it to 0.
-      this.contents.release(existing.content_hash!);
+      if (existing.content_hash === file.contentHash) {
+        // The same bytes again: no new version; the entry's reference is the one just acquired.
+        this.contents.release(existing.content_hash);
+        this.versions.forgetCurrent(userId, existing.id);
+      } else {
+        // The replaced content becomes a version, taking over the entry's reference to it.
+        if (!this.versions.retire(userId, existing.id, at)) this.contents.release(existing.content_hash!);
+        this.dropVersions(this.versions.beyond(userId, existing.id, this.maxVersionsPerFile));
+      }
+      this.versions.written(userId, row, file.device ?? null, at);
       this.entries.replaceContent(userId, row);
       return this.recorded(userId, seq, 'update', row);
     }
     this.entries.insert(userId, row);
+    this.versions.written(userId, row, file.device ?? null, at);
     return this.recorded(userId, seq, 'create', row);
+  }
+
+  /** Deletes version rows; each previous version releases the content reference it held. */
+  private dropVersions(rows: readonly VersionRow[]): void {
+    for (const version of rows) {
+      this.versions.remove(version.id);
+      if (version.replaced_at !== null) this.contents.release(version.content_hash);
+    }
+  }
+
+  private requireFile(userId: string, path: string): EntryRow {
+    const row = this.requireEntry(userId, path);
+    if (row.kind !== 'file') throw new ApiError('not_a_file', `${path} is a folder; only files have versions`, { entry: toEntry(row) });
+    return row;
   }
 
   private requireEntry(userId: string, path: string): EntryRow {
