@@ -47,7 +47,14 @@ describe('server config', () => {
     ]);
   });
 
+  it('keeps previous versions 30 days and 100 per file unless NETDISK_VERSION_RETENTION / NETDISK_MAX_VERSIONS say otherwise', () => {
+    expect(loadConfig([], {}).versions).toEqual({ retentionSeconds: 30 * 24 * 3600, maxPerFile: 100 });
+    expect(loadConfig([], { NETDISK_VERSION_RETENTION: '60', NETDISK_MAX_VERSIONS: '0' }).versions).toEqual({ retentionSeconds: 60, maxPerFile: 0 });
+  });
+
   it.each([
+    { NETDISK_MAX_VERSIONS: 'many' },
+    { NETDISK_VERSION_RETENTION: '-5' },
     { NETDISK_REGISTRATION: 'invite-only' },
     { NETDISK_REQUEST_TIMEOUT: '0' },
     { NETDISK_REQUEST_TIMEOUT: '10', NETDISK_HEADERS_TIMEOUT: '20' },
