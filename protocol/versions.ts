@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { entryPath, entrySchema, hex64, ifRev } from './api.js';
+import { entryPath, entrySchema, hex64, ifRev, receivedEntryPath } from './api.js';
 
 /**
  * Version history (wire contract v1): what a file held before it was
@@ -38,3 +38,10 @@ export type VersionsResponse = z.infer<typeof versionsResponse>;
 /** `ifRev`: the file's rev the restore expects (409 `conflict` when it changed meanwhile). */
 export const restoreVersionRequest = z.object({ path: entryPath, versionId: versionIdSchema, ifRev });
 export type RestoreVersionRequest = z.input<typeof restoreVersionRequest>;
+
+/** A file's history as the client hands it on (to the UI, the CLI): its path and its versions, newest first. */
+export const fileVersionsSchema = z.object({
+  path: receivedEntryPath,
+  versions: z.array(fileVersionSchema),
+});
+export type FileVersions = z.infer<typeof fileVersionsSchema>;
