@@ -51,7 +51,7 @@ export function ActivityScreen({ bridge, snapshot }: { bridge: BridgeApi; snapsh
                 </button>
               ) : null}
               {FILE_WRITES.has(item.action) ? (
-                <button type="button" aria-label={t('versions.openFor', { path: item.path })} onClick={() => setHistoryOf(item.path)}>
+                <button type="button" className="history-button" aria-label={t('versions.openFor', { path: item.path })} onClick={() => setHistoryOf(item.path)}>
                   {t('versions.open')}
                 </button>
               ) : null}

@@ -27,7 +27,7 @@ export function ConflictsScreen({ bridge, snapshot }: { bridge: BridgeApi; snaps
                   <dt>{t('conflicts.original')}</dt>
                   <dd>
                     <code>{conflict.path}</code> {canOpen ? <button type="button" onClick={() => open(conflict.path)}>{t('conflicts.open')}</button> : null}
-                    {' '}<button type="button" aria-label={t('versions.openFor', { path: conflict.path })} onClick={() => setHistoryOf(conflict.path)}>{t('versions.open')}</button>
+                    {' '}<button type="button" className="history-button" aria-label={t('versions.openFor', { path: conflict.path })} onClick={() => setHistoryOf(conflict.path)}>{t('versions.open')}</button>
                   </dd>
                 </div>
                 <div>
