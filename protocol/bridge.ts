@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { sessionSchema, storageUsageSchema } from './api.js';
+import { entryPath, sessionSchema, storageUsageSchema } from './api.js';
 import { activitySchema, engineEventSchema, engineStateSchema, issueSchema, progressSchema, transferSchema } from './engine.js';
 import { createShareRequest, shareIdSchema, shareSchema } from './shares.js';
+import { fileVersionsSchema, restoreVersionRequest } from './versions.js';
 
 /**
  * The UI contract: the one typed API the renderer gets, served by the Electron
@@ -138,6 +139,10 @@ export const bridgeCommands = {
   createShare: { args: createShareRequest.strict(), result: shareSchema },
   listShares: { args: none, result: z.array(shareSchema) },
   revokeShare: { args: z.object({ id: shareIdSchema }).strict(), result: shareSchema },
+  /** A file's version history at the service (drive path), newest first. */
+  listVersions: { args: z.object({ path: entryPath }).strict(), result: fileVersionsSchema },
+  /** Makes a version the file's content again (the sync then downloads it); answers the history as it now is. */
+  restoreVersion: { args: restoreVersionRequest.strict(), result: fileVersionsSchema },
 } as const satisfies Record<string, { args: z.ZodType; result: z.ZodType }>;
 
 export type BridgeCommandName = keyof typeof bridgeCommands;
