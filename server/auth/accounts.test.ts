@@ -141,7 +141,7 @@ describe('password accounts', () => {
 
     // A failed sign-in leaves the stored hash alone.
     await jsonRequest(server.api, 'POST', '/auth/login', { body: { username: user.username, password: 'not the password' } });
-    expect(storedHash()).toBe(rehashed);
+    expect(await storedHash()).toBe(rehashed);
   });
 
   test('the generated signing key file is private (0600)', () => {
