@@ -96,9 +96,8 @@ export class PgFileStore implements FileStore {
   }
 
   async listVersions(userId: string, path: string): Promise<{ entry: Entry; versions: FileVersion[] }> {
-    const row = await this.one<EntryRow>(`SELECT ${COLUMNS} FROM file_entries WHERE user_id = $1 AND path = $2`, [userId, path]);
-    if (!row) throw new ApiError('not_found', `${path} does not exist`);
-    if (row.kind !== 'file') throw new ApiError('not_a_file', `${path} is a folder; only files have versions`, { entry: toEntry(row) });
+    // A read: the tables on the pool, outside any transaction.
+    const row = await runAsync(tree.requireFile(this.tables(this.db), userId, path));
     const { rows } = await this.db.query<VersionRow>(`SELECT ${VERSION_COLUMNS} FROM file_versions WHERE user_id = $1 AND entry_id = $2 ORDER BY seq DESC`,
       [userId, row.id]);
     return { entry: toEntry(row), versions: rows.map(toFileVersion) };
