@@ -94,11 +94,11 @@ export class SqliteRefreshTokenTable implements RefreshTokenTable {
     return this.liveFamily.get({ at, userId, familyId }) !== undefined;
   }
 
-  private insertSync(row: NewTokenRow): void {
-    this.insertRow.run(row.id, row.userId, row.familyId, row.tokenHash, row.deviceName, row.at, row.at, row.expiresAt);
-  }
-
   async deviceName(userId: string, familyId: string): Promise<string | undefined> {
     return this.familyDevice.get(familyId, userId);
+  }
+
+  private insertSync(row: NewTokenRow): void {
+    this.insertRow.run(row.id, row.userId, row.familyId, row.tokenHash, row.deviceName, row.at, row.at, row.expiresAt);
   }
 }
