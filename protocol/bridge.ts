@@ -3,6 +3,7 @@ import { drivePath, entryPath, sessionSchema, storageUsageSchema } from './api.j
 import { activitySchema, engineEventSchema, engineStateSchema, issueSchema, progressSchema, transferSchema } from './engine.js';
 import { folderListingSchema } from './folders.js';
 import { createShareRequest, shareIdSchema, shareSchema } from './shares.js';
+import { fileVersionsSchema, restoreVersionRequest } from './versions.js';
 
 /**
  * The UI contract: the one typed API the renderer gets, served by the Electron
@@ -145,6 +146,10 @@ export const bridgeCommands = {
   setFolderKept: { args: z.object({ path: entryPath, keep: z.boolean() }).strict(), result: none },
   /** Whether new top-level folders on the service are synced here. */
   setSyncNewFolders: { args: z.object({ sync: z.boolean() }).strict(), result: none },
+  /** A file's version history at the service (drive path), newest first. */
+  listVersions: { args: z.object({ path: entryPath }).strict(), result: fileVersionsSchema },
+  /** Makes a version the file's content again (the sync then downloads it); answers the history as it now is. */
+  restoreVersion: { args: restoreVersionRequest.strict(), result: fileVersionsSchema },
 } as const satisfies Record<string, { args: z.ZodType; result: z.ZodType }>;
 
 export type BridgeCommandName = keyof typeof bridgeCommands;

@@ -38,6 +38,8 @@ export interface ServerConfig {
   trashRetentionSeconds: number;
   /** Change-feed rows older than this may be pruned; older cursors then get 410. */
   changeRetentionSeconds: number;
+  /** Previous versions of replaced files: kept this long after they were replaced, and at most this many per file. */
+  versions: { retentionSeconds: number; maxPerFile: number };
   /** Sign-in providers (QQ, OpenID Connect issuers); none configured means password sign-in only. */
   oauth: OAuthConfig;
   /** `open`: anyone may register; `closed`: accounts are made with `netdisk-server users add`. */
@@ -91,6 +93,8 @@ export const DEFAULTS = {
   uploadTtlSeconds: 24 * 3600,
   trashRetentionSeconds: 30 * 24 * 3600,
   changeRetentionSeconds: 90 * 24 * 3600,
+  versionRetentionSeconds: 30 * 24 * 3600,
+  maxVersionsPerFile: 100,
   // Node's own default; at 300 s an 8 MiB chunk still arrives at 28 KiB/s.
   requestTimeoutSeconds: 300,
   headersTimeoutSeconds: 30,
@@ -256,6 +260,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     uploadTtlSeconds: intOption('NETDISK_UPLOAD_TTL', env.NETDISK_UPLOAD_TTL, DEFAULTS.uploadTtlSeconds),
     trashRetentionSeconds: intOption('NETDISK_TRASH_RETENTION', env.NETDISK_TRASH_RETENTION, DEFAULTS.trashRetentionSeconds),
     changeRetentionSeconds: intOption('NETDISK_CHANGE_RETENTION', env.NETDISK_CHANGE_RETENTION, DEFAULTS.changeRetentionSeconds),
+    versions: {
+      retentionSeconds: intOption('NETDISK_VERSION_RETENTION', env.NETDISK_VERSION_RETENTION, DEFAULTS.versionRetentionSeconds),
+      maxPerFile: intOption('NETDISK_MAX_VERSIONS', env.NETDISK_MAX_VERSIONS, DEFAULTS.maxVersionsPerFile),
+    },
     oauth: oauthOption(env),
     registration: registrationOption(env.NETDISK_REGISTRATION),
     trustedProxies: trustedProxiesOption(env.NETDISK_TRUST_PROXY),

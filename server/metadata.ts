@@ -77,7 +77,7 @@ export async function migrateMetadata(config: ServerConfig, migrations: ModuleMi
 
 /** Opens the configured database, applies its pending schema steps, and builds the stores on it. */
 export async function openMetadata(config: ServerConfig, migrations: ModuleMigrations, now: () => number): Promise<Metadata> {
-  return config.databaseUrl ? openPostgres(config.databaseUrl, migrations.postgres, now) : openSqliteMetadata(config, migrations.sqlite, now);
+  return config.databaseUrl ? openPostgres(config.databaseUrl, config, migrations.postgres, now) : openSqliteMetadata(config, migrations.sqlite, now);
 }
 
 function openSqliteMetadata(config: ServerConfig, migrations: readonly Migration[], now: () => number): Metadata {
@@ -85,7 +85,7 @@ function openSqliteMetadata(config: ServerConfig, migrations: readonly Migration
   const db = openSqlite(join(config.dataDir, DATABASE_FILE), migrations);
   return {
     dialect: 'sqlite',
-    files: new SqliteFileStore(db, { now }),
+    files: new SqliteFileStore(db, { now, maxVersionsPerFile: config.versions.maxPerFile }),
     users: new SqliteUserStore(db, now),
     refreshTokens: new SqliteRefreshTokenTable(db),
     flows: new SqliteFlowTable(db),
@@ -99,13 +99,13 @@ function openSqliteMetadata(config: ServerConfig, migrations: readonly Migration
   };
 }
 
-async function openPostgres(url: string, migrations: readonly Migration[], now: () => number): Promise<Metadata> {
+async function openPostgres(url: string, config: ServerConfig, migrations: readonly Migration[], now: () => number): Promise<Metadata> {
   const db = new PgDatabase(url);
   try {
     await migratePostgres(db, migrations);
     const notifier = new PgChangeNotifier(db);
     await notifier.start();
-    const files = new PgFileStore(db, notifier, now);
+    const files = new PgFileStore(db, notifier, now, { maxVersionsPerFile: config.versions.maxPerFile });
     return {
       dialect: 'postgres',
       files,

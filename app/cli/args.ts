@@ -4,6 +4,7 @@ import { kilobytesToBytes } from '../../protocol/units.js';
 import { resolveStateDir } from '../clientAccount.js';
 import { FOLDERS_COMMAND, FOLDERS_FLAGS, parseFoldersArgs, type FoldersArgs } from './foldersArgs.js';
 import { parseShareArgs, SHARE_COMMAND, SHARE_FLAGS, type ShareArgs } from './shareArgs.js';
+import { isVersionCommand, parseVersionArgs, VERSION_COMMANDS, type VersionArgs } from './versionArgs.js';
 
 export interface CliArgs {
   server: string;
@@ -40,7 +41,7 @@ export interface AccountArgs {
 }
 
 /** `help`: --help or -h was given; `usage` is the text for that command. */
-export type CliCommand = { command: 'sync'; args: CliArgs } | AccountArgs | ShareArgs | FoldersArgs | { command: 'help'; usage: string };
+export type CliCommand = { command: 'sync'; args: CliArgs } | AccountArgs | ShareArgs | FoldersArgs | VersionArgs | { command: 'help'; usage: string };
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -112,17 +113,21 @@ PATH is a folder inside the sync folder or a drive path such as /photos.`;
 const EXIT_CODES = 'Exit codes: 0 done (in sync), 1 not in sync yet, 2 usage, 3 not signed in, 4 failed, 5 a full or failing disk.\n';
 
 /** `netdisk-sync --help`, or `netdisk-sync COMMAND --help` for an account command: generated from the tables above. */
-export function usage(command: 'sync' | 'share' | 'folders' | AccountArgs['command'] = 'sync'): string {
+export function usage(command: 'sync' | 'share' | 'folders' | AccountArgs['command'] | VersionArgs['command'] = 'sync'): string {
   if (command === 'share') {
     return `usage: netdisk-sync ${SHARE_COMMAND.synopsis}\n\n${SHARE_COMMAND.summary}\n\n${describeFlags(SHARE_FLAGS)}\n\n${EXIT_CODES}`;
   }
   if (command === 'folders') {
     return `usage: netdisk-sync ${FOLDERS_COMMAND.synopsis}\n\n${FOLDERS_COMMAND.summary}\n\n${FOLDERS_ACTIONS}\n\n${describeFlags(FOLDERS_FLAGS)}\n\n${EXIT_CODES}`;
   }
+  if (isVersionCommand(command)) {
+    const { synopsis, summary, flags } = VERSION_COMMANDS[command];
+    return `usage: netdisk-sync ${synopsis}\n\n${summary}\n\n${describeFlags(flags)}\n\n${EXIT_CODES}`;
+  }
   if (command !== 'sync') {
     return `usage: netdisk-sync ${ACCOUNT_COMMANDS[command].synopsis}\n\n${ACCOUNT_COMMANDS[command].summary}\n\n${describeFlags(ACCOUNT_FLAGS)}\n\n${EXIT_CODES}`;
   }
-  const listed = { ...ACCOUNT_COMMANDS, share: SHARE_COMMAND, folders: FOLDERS_COMMAND };
+  const listed = { ...ACCOUNT_COMMANDS, share: SHARE_COMMAND, folders: FOLDERS_COMMAND, ...VERSION_COMMANDS };
   const names = Object.keys(listed);
   const width = Math.max(...names.map((name) => name.length)) + 2;
   const commands = Object.entries(listed).map(([name, { summary }]) => `  ${name.padEnd(width)}${summary}`).join('\n');
@@ -142,7 +147,7 @@ ${EXIT_CODES}`;
 /** The usage of the command `argv` names: an account command's, or the sync command's. */
 export function usageFor(argv: readonly string[]): string {
   const [first] = argv;
-  if (first === 'share' || first === 'folders') return usage(first);
+  if (first === 'share' || first === 'folders' || isVersionCommand(first)) return usage(first);
   return usage(isAccountCommand(first) ? first : 'sync');
 }
 
@@ -213,12 +218,13 @@ function signInProvider(value: string | undefined): SignInProvider {
   throw new UsageError(`--provider takes qq, oidc:<name> or password, got "${value}"`);
 }
 
-/** `login`, `logout`, `whoami`, `share` and `folders` as their first word; anything else is the sync command. */
+/** `login`, `logout`, `whoami`, `share`, `folders`, `versions` and `restore` as their first word; anything else is the sync command. */
 export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): CliCommand {
   if (helpRequested(argv)) return { command: 'help', usage: usageFor(argv) };
   const [first, ...rest] = argv;
   if (first === 'share') return parseShareArgs(rest, (flag) => serverUrl(flag, env), (message) => new UsageError(message));
   if (first === 'folders') return parseFoldersArgs(rest, (message) => new UsageError(message));
+  if (isVersionCommand(first)) return parseVersionArgs(first, rest, (flag) => serverUrl(flag, env), (message) => new UsageError(message));
   if (!isAccountCommand(first)) return { command: 'sync', args: parseCliArgs(argv, env) };
   const values = parseFlags(rest, ACCOUNT_FLAGS);
   const server = serverUrl(values.server, env);

@@ -9,6 +9,7 @@ import { eventually } from '../../test/helpers/syncDevices.js';
 import { startTestServer, type TestServer } from '../../test/helpers/testServer.js';
 import { uploadFile } from '../../test/helpers/uploads.js';
 import type { Share } from '../../protocol/shares.js';
+import type { FileVersions } from '../../protocol/versions.js';
 import { FileCredentialStore } from '../auth/fileCredentialStore.js';
 import { SyncClient } from '../syncClient.js';
 import { BridgeError, BridgeService } from './bridgeService.js';
@@ -120,6 +121,24 @@ describe('BridgeService over a real client and service', () => {
     await eventually(async () => expect(existsSync(photos)).toBe(true), 20_000);
     await service.call('setSyncNewFolders', { sync: false });
     expect(await service.call('listFolders', { path: '/' })).toMatchObject({ syncNewFolders: false });
+  });
+
+  it('lists and restores a file\'s versions for the signed-in account; bad arguments never reach the service', async () => {
+    const { service } = await openService();
+    await expect(service.call('listVersions', { path: '/v.txt' })).rejects.toMatchObject({ code: 'signed_out' });
+    await service.call('signInWithPassword', { username: user.user.username, password: TEST_PASSWORD });
+    await expect(service.call('listVersions', { path: '/../etc/passwd' })).rejects.toMatchObject({ code: 'invalid_request' });
+    await expect(service.call('listVersions', { path: '/v.txt', extra: 1 })).rejects.toMatchObject({ code: 'invalid_request' });
+    await expect(service.call('restoreVersion', { path: '/v.txt', versionId: 'not-an-id' })).rejects.toMatchObject({ code: 'invalid_request' });
+    await expect(service.call('listVersions', { path: '/v.txt' })).rejects.toMatchObject({ detail: { serviceCode: 'not_found' } });
+
+    await uploadFile(server.api, user.auth, '/v.txt', new TextEncoder().encode('one'));
+    await uploadFile(server.api, user.auth, '/v.txt', new TextEncoder().encode('two!'));
+    const before = await service.call('listVersions', { path: '/v.txt' }) as FileVersions;
+    expect(before.versions.map((v) => [v.current, v.size])).toEqual([[true, 4], [false, 3]]);
+    const after = await service.call('restoreVersion', { path: '/v.txt', versionId: before.versions[1]!.versionId }) as FileVersions;
+    expect(after.versions.map((v) => [v.current, v.size])).toEqual([[true, 3], [false, 4], [false, 3]]);
+    expect(after.versions[0]!.device).toMatch(/^netdisk-sync on /);
   });
 
   it('shows the storage quota, and a full netdisk as one issue, not one per file or per round', async () => {

@@ -116,6 +116,12 @@ export class BridgeService {
       createShare: (request) => this.client.remote.createShare(request),
       listShares: () => this.client.remote.listShares(),
       revokeShare: ({ id }) => this.client.remote.revokeShare(id),
+      listVersions: ({ path }) => this.client.remote.listVersions(path),
+      // The engine learns of the restore from the change feed and downloads it like any remote edit.
+      restoreVersion: async (request) => {
+        await this.client.remote.restoreVersion(request);
+        return this.client.remote.listVersions(request.path);
+      },
       confirmMassDelete: async () => {
         this.client.engine.confirmMassDelete();
         this.massDelete = null;

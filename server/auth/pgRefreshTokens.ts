@@ -66,4 +66,10 @@ export class PgRefreshTokenTable implements RefreshTokenTable {
       WHERE family_id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > $3 LIMIT 1`, [familyId, userId, at]);
     return (rowCount ?? 0) > 0;
   }
+
+  async deviceName(userId: string, familyId: string): Promise<string | undefined> {
+    const { rows } = await this.db.query<{ device_name: string }>('SELECT device_name FROM refresh_tokens WHERE family_id = $1 AND user_id = $2 LIMIT 1',
+      [familyId, userId]);
+    return rows[0]?.device_name;
+  }
 }

@@ -53,6 +53,8 @@ export interface RefreshTokenTable {
   liveSessions(userId: string, at: number): Promise<SessionRow[]>;
   /** Live: not revoked and not expired. Used rows count, the newest being unused: rotation keeps a session live. */
   familyLive(userId: string, familyId: string, at: number): Promise<boolean>;
+  /** The device name a family was started with; undefined for an unknown family (or another user's). */
+  deviceName(userId: string, familyId: string): Promise<string | undefined>;
 }
 
 export function hashToken(token: string): string {
@@ -128,6 +130,11 @@ export class RefreshTokenStore {
     await this.table.revokeUserFamily(userId, familyId, this.now());
     this.live.forget(familyId);
     return true;
+  }
+
+  /** The device name a session was started with (what version history says wrote a file); null for an unknown session. */
+  async deviceName(userId: string, familyId: string): Promise<string | null> {
+    return (await this.table.deviceName(userId, familyId)) ?? null;
   }
 
   listSessions(userId: string): Promise<SessionRow[]> {

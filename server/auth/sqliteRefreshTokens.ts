@@ -22,6 +22,7 @@ export class SqliteRefreshTokenTable implements RefreshTokenTable {
   private readonly pruneRows: Database.Statement<[string, number]>;
   private readonly sessions: Database.Statement<[{ at: number; userId: string }], SessionRow>;
   private readonly liveFamily: Database.Statement<[{ at: number; userId: string; familyId: string }], number>;
+  private readonly familyDevice: Database.Statement<[string, string], string>;
   private readonly rotateAtomically: (tokenHash: string, at: number, successor: Omit<NewTokenRow, 'userId' | 'familyId' | 'deviceName'>) => RotateOutcome;
 
   constructor(db: Database.Database) {
@@ -42,6 +43,7 @@ export class SqliteRefreshTokenTable implements RefreshTokenTable {
       ORDER BY createdAt, id`);
     this.liveFamily = db.prepare<[{ at: number; userId: string; familyId: string }], number>(`SELECT 1 FROM refresh_tokens
       WHERE family_id = @familyId AND user_id = @userId AND revoked_at IS NULL AND expires_at > @at LIMIT 1`).pluck();
+    this.familyDevice = db.prepare<[string, string], string>('SELECT device_name FROM refresh_tokens WHERE family_id = ? AND user_id = ? LIMIT 1').pluck();
     // IMMEDIATE takes the write lock before the read, so two rotations of one token serialize.
     const rotate = db.transaction((tokenHash: string, at: number, successor: Omit<NewTokenRow, 'userId' | 'familyId' | 'deviceName'>): RotateOutcome => {
       const row = this.byHash.get(tokenHash);
@@ -90,6 +92,10 @@ export class SqliteRefreshTokenTable implements RefreshTokenTable {
 
   async familyLive(userId: string, familyId: string, at: number): Promise<boolean> {
     return this.liveFamily.get({ at, userId, familyId }) !== undefined;
+  }
+
+  async deviceName(userId: string, familyId: string): Promise<string | undefined> {
+    return this.familyDevice.get(familyId, userId);
   }
 
   private insertSync(row: NewTokenRow): void {

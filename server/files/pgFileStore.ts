@@ -5,11 +5,15 @@ import { ApiError } from '../errors.js';
 import { checkCursor, toPage, type ChangePage, type ChangeRow } from './changeFeed.js';
 import type { ChangeNotifier } from './changeNotifier.js';
 import { toEntry, type EntryRow } from './entryTable.js';
-import { commitOutcome, type CommitResult, type FileCommit, type FileStore, type TrashItem } from './fileStore.js';
+import type { FileVersion } from '../../protocol/versions.js';
+import {
+  commitOutcome, DEFAULT_MAX_VERSIONS_PER_FILE, type CommitResult, type FileCommit, type FileStore, type TrashItem, type VersionRestore,
+} from './fileStore.js';
 import { inSavepoint, PgCommitBatcher } from './pgCommitBatcher.js';
 import { pgTreeTables, trashRows } from './pgTreeTables.js';
 import * as tree from './treeOps.js';
 import { runAsync, type Steps, type TreeTables } from './treeOps.js';
+import { toFileVersion, VERSION_COLUMNS, type VersionRow } from './versionTable.js';
 
 const COLUMNS = 'id, path, kind, size, content_hash, rev, mtime';
 
@@ -20,8 +24,14 @@ const COLUMNS = 'id, path, kind, size, content_hash, rev, mtime';
  */
 export class PgFileStore implements FileStore {
   private readonly batcher: PgCommitBatcher;
+  private readonly maxVersionsPerFile: number;
 
-  constructor(private readonly db: PgDatabase, private readonly notifier: ChangeNotifier, private readonly now: () => number) {
+  /** `options.maxVersionsPerFile`: previous versions kept per file (default 100; 0 keeps none). */
+  constructor(
+    private readonly db: PgDatabase, private readonly notifier: ChangeNotifier, private readonly now: () => number,
+    options: { maxVersionsPerFile?: number } = {},
+  ) {
+    this.maxVersionsPerFile = options.maxVersionsPerFile ?? DEFAULT_MAX_VERSIONS_PER_FILE;
     this.batcher = new PgCommitBatcher(db, { onCommitted: (userIds) => notifier.notify(userIds) });
   }
 
@@ -85,6 +95,32 @@ export class PgFileStore implements FileStore {
     });
   }
 
+  async listVersions(userId: string, path: string): Promise<{ entry: Entry; versions: FileVersion[] }> {
+    // A read: the tables on the pool, outside any transaction.
+    const row = await runAsync(tree.requireFile(this.tables(this.db), userId, path));
+    const { rows } = await this.db.query<VersionRow>(`SELECT ${VERSION_COLUMNS} FROM file_versions WHERE user_id = $1 AND entry_id = $2 ORDER BY seq DESC`,
+      [userId, row.id]);
+    return { entry: toEntry(row), versions: rows.map(toFileVersion) };
+  }
+
+  restoreVersion(userId: string, restore: VersionRestore): Promise<Entry> {
+    return this.write(userId, (t) => tree.restoreVersion(t, userId, restore));
+  }
+
+  /** Each user's expired versions go under that user's lock, as a commit pruning by count takes it. */
+  async pruneVersions(before: number): Promise<number> {
+    const { rows } = await this.db.query<{ user_id: string }>('SELECT DISTINCT user_id FROM file_versions WHERE replaced_at < $1', [before]);
+    let pruned = 0;
+    for (const { user_id: userId } of rows) {
+      pruned += await this.batcher.run(userId, async (tx) => {
+        const expired = (await tx.query<VersionRow>(`SELECT ${VERSION_COLUMNS} FROM file_versions WHERE user_id = $1 AND replaced_at < $2`,
+          [userId, before])).rows;
+        return runAsync(tree.dropVersions(this.tables(tx), expired));
+      });
+    }
+    return pruned;
+  }
+
   async usedBytes(userId: string): Promise<number> {
     return (await this.one<{ bytes: number }>('SELECT bytes FROM file_usage WHERE user_id = $1', [userId]))?.bytes ?? 0;
   }
@@ -129,7 +165,7 @@ export class PgFileStore implements FileStore {
 
   /** A savepoint per file: one refused file is rolled back alone. */
   private async commitEach(tx: Sql, userId: string, files: readonly FileCommit[]): Promise<CommitResult[]> {
-    const tables = pgTreeTables(tx, this.now);
+    const tables = this.tables(tx);
     const results: CommitResult[] = [];
     for (const file of files) {
       results.push(await commitOutcome(async () => {
@@ -152,10 +188,10 @@ export class PgFileStore implements FileStore {
   }
 
   /**
-   * Deletes trash items older than `before`, releasing their content. Each
-   * user's items go under that user's lock, as a commit would take it: a
-   * restore of the same item on another node runs before or after, never
-   * half-way.
+   * Deletes trash items older than `before`, releasing their content and
+   * dropping their files' versions. Each user's items go under that user's
+   * lock, as a commit would take it: a restore of the same item on another
+   * node runs before or after, never half-way.
    */
   async purgeTrash(before: number): Promise<number> {
     const { rows } = await this.db.query<{ user_id: string }>('SELECT DISTINCT user_id FROM file_trash WHERE deleted_at < $1', [before]);
@@ -163,11 +199,8 @@ export class PgFileStore implements FileStore {
     for (const { user_id: userId } of rows) {
       purged += await this.batcher.run(userId, async (tx) => {
         const items = (await tx.query<{ id: string }>('SELECT id FROM file_trash WHERE user_id = $1 AND deleted_at < $2', [userId, before])).rows;
-        const tables = pgTreeTables(tx, this.now);
-        for (const { id } of items) {
-          for (const row of await trashRows(tx, id)) if (row.content_hash) await tables.releaseContent(row.content_hash);
-          await tables.removeTrash(id);
-        }
+        const tables = this.tables(tx);
+        for (const { id } of items) await runAsync(tree.purgeTrashItem(tables, id, await trashRows(tx, id)));
         return items.length;
       });
     }
@@ -189,8 +222,12 @@ export class PgFileStore implements FileStore {
     return this.batcher.idle();
   }
 
+  private tables(tx: Sql): TreeTables {
+    return pgTreeTables(tx, this.now, this.maxVersionsPerFile);
+  }
+
   private write(userId: string, operation: (tables: TreeTables) => Steps<Entry>): Promise<Entry> {
-    return this.batcher.run(userId, (tx) => runAsync(operation(pgTreeTables(tx, this.now))));
+    return this.batcher.run(userId, (tx) => runAsync(operation(this.tables(tx))));
   }
 
   private async feedState(userId: string): Promise<{ last_seq: number; pruned_through: number }> {

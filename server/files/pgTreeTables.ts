@@ -2,6 +2,7 @@ import type { Sql } from '../db/postgres.js';
 import { nameKey, toEntry, type EntryRow } from './entryTable.js';
 import { nameOf, parentOf } from '../../protocol/paths.js';
 import type { TreeTables } from './treeOps.js';
+import { newVersionId, VERSION_COLUMNS, type VersionRow } from './versionTable.js';
 
 const COLUMNS = 'id, path, kind, size, content_hash, rev, mtime';
 /** The entry at $2 and everything below it ("0" follows "/"; paths compare in the "C" collation). */
@@ -16,9 +17,10 @@ async function rows<R extends object>(tx: Sql, text: string, values: readonly un
  * (which holds the user's lock): the same statements as the SQLite tables,
  * in PostgreSQL's dialect.
  */
-export function pgTreeTables(tx: Sql, now: () => number): TreeTables {
+export function pgTreeTables(tx: Sql, now: () => number, maxVersionsPerFile: number): TreeTables {
   return {
     now,
+    maxVersionsPerFile,
     async entry(userId, path) {
       return (await rows<EntryRow>(tx, `SELECT ${COLUMNS} FROM file_entries WHERE user_id = $1 AND path = $2`, [userId, path]))[0] ?? null;
     },
@@ -104,6 +106,28 @@ export function pgTreeTables(tx: Sql, now: () => number): TreeTables {
     async recordChange(userId, seq, op, entry, fromPath) {
       await tx.query(`INSERT INTO file_changes (user_id, seq, op, path, from_path, entry, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
         [userId, seq, op, entry.path, fromPath ?? null, JSON.stringify(entry), now()]);
+    },
+    async versionWritten(userId, row, device, at) {
+      await tx.query(`INSERT INTO file_versions (id, user_id, entry_id, size, content_hash, mtime, device, written_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [newVersionId(), userId, row.id, row.size, row.content_hash, row.mtime, device, at]);
+    },
+    async retireVersion(userId, entryId, at) {
+      const { rowCount } = await tx.query('UPDATE file_versions SET replaced_at = $1 WHERE user_id = $2 AND entry_id = $3 AND replaced_at IS NULL',
+        [at, userId, entryId]);
+      return rowCount === 1;
+    },
+    async forgetCurrentVersion(userId, entryId) {
+      await tx.query('DELETE FROM file_versions WHERE user_id = $1 AND entry_id = $2 AND replaced_at IS NULL', [userId, entryId]);
+    },
+    async version(userId, entryId, versionId) {
+      return (await rows<VersionRow>(tx, `SELECT ${VERSION_COLUMNS} FROM file_versions WHERE user_id = $1 AND entry_id = $2 AND id = $3`,
+        [userId, entryId, versionId]))[0] ?? null;
+    },
+    versionsBeyond: (userId, entryId, keep) => rows<VersionRow>(tx, `SELECT ${VERSION_COLUMNS} FROM file_versions
+      WHERE user_id = $1 AND entry_id = $2 AND replaced_at IS NOT NULL ORDER BY seq DESC OFFSET $3`, [userId, entryId, keep]),
+    versionsOfEntry: (entryId) => rows<VersionRow>(tx, `SELECT ${VERSION_COLUMNS} FROM file_versions WHERE entry_id = $1`, [entryId]),
+    async removeVersion(versionId) {
+      return (await tx.query('DELETE FROM file_versions WHERE id = $1', [versionId])).rowCount === 1;
     },
   };
 }

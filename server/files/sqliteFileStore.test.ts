@@ -167,21 +167,20 @@ describe('trash', () => {
 });
 
 describe('content references', () => {
-  test('live and trashed entries hold content; purge and replacement release it', async () => {
+  test('live and trashed entries and previous versions hold content; purge releases it', async () => {
     const one = await commit('/one', 'first');
     expect(await f.store.collectableContent(f.clock.now + 1)).toEqual([]);
     f.clock.now += 10;
     await commit('/one', 'second', one.rev);
-    const released = f.clock.now;
-    expect(await f.store.collectableContent(released)).toEqual([]);
-    expect(await f.store.collectableContent(released + 1)).toEqual([one.contentHash]);
+    // The replaced content is a version of /one now: still referenced.
+    expect(await f.store.collectableContent(f.clock.now + 1)).toEqual([]);
 
     const two = await f.store.getEntry(f.alice, '/one');
     await commit('/copy', 'second');
     await f.store.delete(f.alice, '/one');
     await f.store.delete(f.alice, '/copy');
     f.clock.now += 10;
-    expect(await f.store.collectableContent(f.clock.now + 1)).toEqual([one.contentHash]);
+    expect(await f.store.collectableContent(f.clock.now + 1)).toEqual([]);
     expect(await f.store.purgeTrash(f.clock.now + 1)).toBe(2);
     expect(await f.store.listTrash(f.alice)).toEqual([]);
     expect((await f.store.collectableContent(f.clock.now + 1)).sort()).toEqual([one.contentHash, two!.contentHash].sort());
@@ -189,6 +188,21 @@ describe('content references', () => {
     await f.store.forgetContent(one.contentHash!);
     expect(await f.store.hasContent(one.contentHash!)).toBeNull();
     expect(await f.store.hasContent(two!.contentHash!)).toEqual({ size: 6 });
+  });
+
+  test('with no versions kept (maxVersionsPerFile 0), a replacement releases the replaced content at once', async () => {
+    const g = await openStoreFixture({ maxVersionsPerFile: 0 });
+    try {
+      const first = await g.store.commitFile(g.alice, { path: '/one', ...(await seedContent(g.store, 'first')), mtime: 1 });
+      g.clock.now += 10;
+      await g.store.commitFile(g.alice, { path: '/one', ...(await seedContent(g.store, 'second')), mtime: 2 });
+      expect(await g.store.collectableContent(g.clock.now)).toEqual([]);
+      expect(await g.store.collectableContent(g.clock.now + 1)).toEqual([first.contentHash]);
+      expect((await g.store.listVersions(g.alice, '/one')).versions.map((v) => v.current)).toEqual([true]);
+      expect(await g.store.usedBytes(g.alice)).toBe(6);
+    } finally {
+      await g.close();
+    }
   });
 
   test('re-committing the same content keeps it referenced; forget spares referenced content', async () => {
@@ -282,26 +296,30 @@ describe('used bytes (what the quota counts)', () => {
   /** The same figure recomputed from the rows: what the triggers must keep equal. */
   const recount = async (userId: string) => Number((await f.query(`SELECT
       (SELECT COALESCE(SUM(size), 0) FROM file_entries WHERE user_id = ?)
-    + (SELECT COALESCE(SUM(e.size), 0) FROM file_trash_entries e JOIN file_trash t ON t.id = e.trash_id WHERE t.user_id = ?) AS bytes`,
-  [userId, userId]))[0]!.bytes);
+    + (SELECT COALESCE(SUM(e.size), 0) FROM file_trash_entries e JOIN file_trash t ON t.id = e.trash_id WHERE t.user_id = ?)
+    + (SELECT COALESCE(SUM(size), 0) FROM file_versions WHERE user_id = ? AND replaced_at IS NOT NULL) AS bytes`,
+  [userId, userId, userId]))[0]!.bytes);
 
   test('follows commits, replacements, moves, deletes to the trash, restores and purges, per user', async () => {
     await f.store.mkdir(f.alice, '/d');
     await commit('/d/a.txt', 'aaaa');
     await commit('/d/b.txt', 'bb');
     expect(await f.store.usedBytes(f.alice)).toBe(6);
+    // The replaced 4 bytes stay, as a previous version of /d/a.txt.
     const replaced = await commit('/d/a.txt', 'a');
-    expect(await f.store.usedBytes(f.alice)).toBe(3);
+    expect(await f.store.usedBytes(f.alice)).toBe(7);
     expect(replaced.size).toBe(1);
     await f.store.move(f.alice, '/d', '/e');
-    expect(await f.store.usedBytes(f.alice)).toBe(3);
+    expect(await f.store.usedBytes(f.alice)).toBe(7);
     await f.store.delete(f.alice, '/e');
-    expect(await f.store.usedBytes(f.alice)).toBe(3);
+    expect(await f.store.usedBytes(f.alice)).toBe(7);
     const [item] = await f.store.listTrash(f.alice);
     await f.store.restore(f.alice, item!.trashId);
     await f.store.delete(f.alice, '/e/b.txt');
-    expect([await f.store.usedBytes(f.alice), await recount(f.alice)]).toEqual([3, 3]);
+    expect([await f.store.usedBytes(f.alice), await recount(f.alice)]).toEqual([7, 7]);
     await f.store.purgeTrash(Date.now() + 1);
+    expect([await f.store.usedBytes(f.alice), await recount(f.alice)]).toEqual([5, 5]);
+    await f.store.pruneVersions(f.clock.now + 1);
     expect([await f.store.usedBytes(f.alice), await recount(f.alice)]).toEqual([1, 1]);
     expect(await f.store.usedBytes(f.bob)).toBe(0);
   });

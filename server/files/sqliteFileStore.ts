@@ -7,10 +7,14 @@ import { InProcessChangeNotifier } from './changeNotifier.js';
 import { CommitBatcher } from './commitBatcher.js';
 import { ContentRefs } from './contentRefs.js';
 import { EntryTable, toEntry } from './entryTable.js';
-import { commitOutcome, type CommitResult, type FileCommit, type FileStore, type TrashItem } from './fileStore.js';
+import type { FileVersion } from '../../protocol/versions.js';
+import {
+  commitOutcome, DEFAULT_MAX_VERSIONS_PER_FILE, type CommitResult, type FileCommit, type FileStore, type TrashItem, type VersionRestore,
+} from './fileStore.js';
 import { TrashTable } from './trashTable.js';
 import * as tree from './treeOps.js';
 import { runSync, type TreeTables } from './treeOps.js';
+import { toFileVersion, VersionTable } from './versionTable.js';
 
 export interface SqliteFileStoreOptions {
   /** Milliseconds since the epoch (trash and change ages, folder mtimes). */
@@ -19,12 +23,17 @@ export interface SqliteFileStoreOptions {
   batching?: boolean;
   /** Most writes grouped into one transaction. */
   maxBatch?: number;
+  /** Previous versions kept per file; a replace beyond it drops the oldest. Default 100; 0 keeps none. */
+  maxVersionsPerFile?: number;
 }
 
 /** The tree's tables on SQLite, every call answered synchronously inside the batcher's transaction. */
-function sqliteTreeTables(entries: EntryTable, trash: TrashTable, contents: ContentRefs, feed: ChangeFeed, now: () => number): TreeTables {
+function sqliteTreeTables(
+  entries: EntryTable, trash: TrashTable, versions: VersionTable, contents: ContentRefs, feed: ChangeFeed, now: () => number, maxVersionsPerFile: number,
+): TreeTables {
   return {
     now,
+    maxVersionsPerFile,
     entry: (userId, path) => entries.get(userId, path),
     sameKey: (userId, parentPath, key, exceptId) => entries.sameKeyAs(userId, parentPath, key, exceptId),
     subtree: (userId, path) => entries.subtree(userId, path),
@@ -48,6 +57,13 @@ function sqliteTreeTables(entries: EntryTable, trash: TrashTable, contents: Cont
       }
     },
     recordChange: (userId, seq, op, entry, fromPath) => feed.record(userId, seq, op, entry, fromPath),
+    versionWritten: (userId, row, device, at) => versions.written(userId, row, device, at),
+    retireVersion: (userId, entryId, at) => versions.retire(userId, entryId, at),
+    forgetCurrentVersion: (userId, entryId) => versions.forgetCurrent(userId, entryId),
+    version: (userId, entryId, versionId) => versions.get(userId, entryId, versionId),
+    versionsBeyond: (userId, entryId, keep) => versions.beyond(userId, entryId, keep),
+    versionsOfEntry: (entryId) => versions.ofPurgedEntry(entryId),
+    removeVersion: (versionId) => versions.remove(versionId),
   };
 }
 
@@ -55,6 +71,7 @@ function sqliteTreeTables(entries: EntryTable, trash: TrashTable, contents: Cont
 export class SqliteFileStore implements FileStore {
   private readonly entries: EntryTable;
   private readonly trash: TrashTable;
+  private readonly versions: VersionTable;
   private readonly contents: ContentRefs;
   private readonly feed: ChangeFeed;
   private readonly notifier = new InProcessChangeNotifier();
@@ -68,9 +85,11 @@ export class SqliteFileStore implements FileStore {
     this.usage = db.prepare<[string], number>('SELECT bytes FROM file_usage WHERE user_id = ?').pluck();
     this.entries = new EntryTable(db);
     this.trash = new TrashTable(db);
+    this.versions = new VersionTable(db);
     this.contents = new ContentRefs(db, this.now);
     this.feed = new ChangeFeed(db, this.now);
-    this.tables = sqliteTreeTables(this.entries, this.trash, this.contents, this.feed, this.now);
+    this.tables = sqliteTreeTables(this.entries, this.trash, this.versions, this.contents, this.feed, this.now,
+      options.maxVersionsPerFile ?? DEFAULT_MAX_VERSIONS_PER_FILE);
     this.batcher = new CommitBatcher(db, {
       batching: options.batching ?? true,
       ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }),
@@ -133,6 +152,19 @@ export class SqliteFileStore implements FileStore {
     });
   }
 
+  async listVersions(userId: string, path: string): Promise<{ entry: Entry; versions: FileVersion[] }> {
+    const row = runSync(tree.requireFile(this.tables, userId, path));
+    return { entry: toEntry(row), versions: this.versions.list(userId, row.id).map(toFileVersion) };
+  }
+
+  restoreVersion(userId: string, restore: VersionRestore): Promise<Entry> {
+    return this.batcher.run(userId, () => runSync(tree.restoreVersion(this.tables, userId, restore)));
+  }
+
+  async pruneVersions(before: number): Promise<number> {
+    return this.db.transaction(() => runSync(tree.dropVersions(this.tables, this.versions.expired(before))))();
+  }
+
   async usedBytes(userId: string): Promise<number> {
     return this.usage.get(userId) ?? 0;
   }
@@ -169,10 +201,7 @@ export class SqliteFileStore implements FileStore {
   async purgeTrash(before: number): Promise<number> {
     return this.db.transaction(() => {
       const expired = this.trash.expired(before);
-      for (const item of expired) {
-        for (const row of item.rows) if (row.content_hash) this.contents.release(row.content_hash);
-        this.trash.remove(item.trashId);
-      }
+      for (const item of expired) runSync(tree.purgeTrashItem(this.tables, item.trashId, item.rows));
       return expired.length;
     })();
   }

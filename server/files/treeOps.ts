@@ -4,8 +4,9 @@ import { isSameOrBelow, nameOf, parentOf, ROOT, utf8Length } from '../../protoco
 import { ApiError } from '../errors.js';
 import type { ChangeOp } from './changeFeed.js';
 import { checkRebasedLength, nameKey, rebase, toEntry, type EntryRow } from './entryTable.js';
-import type { FileCommit } from './fileStore.js';
+import type { FileCommit, VersionRestore } from './fileStore.js';
 import type { TrashedItem } from './trashTable.js';
+import type { VersionRow } from './versionTable.js';
 
 /**
  * The tree's write logic, written once for both databases. Each operation is
@@ -20,6 +21,8 @@ export type Steps<T> = Generator<unknown, T, unknown>;
 /** The table calls the operations make, all scoped to one user except content counts. */
 export interface TreeTables {
   now(): number;
+  /** Previous versions kept per file (NETDISK_MAX_VERSIONS); a replace beyond it drops the oldest. */
+  readonly maxVersionsPerFile: number;
   entry(userId: string, path: string): Maybe<EntryRow | null>;
   /** Another entry (not `exceptId`) in the folder whose name equals `key` up to case. */
   sameKey(userId: string, parentPath: string, key: string, exceptId: string): Maybe<string | undefined>;
@@ -41,6 +44,23 @@ export interface TreeTables {
   recordChange(userId: string, seq: number, op: ChangeOp, entry: Entry, fromPath?: string): Maybe<void>;
   /** Many new entries, each recorded as a `create` with its rev's change number, in order. */
   insertCreated(userId: string, rows: readonly EntryRow[]): Maybe<void>;
+  /** Records who wrote `row`'s content (the entry's new current content), at `at`. */
+  versionWritten(userId: string, row: EntryRow, device: string | null, at: number): Maybe<void>;
+  /**
+   * The file's current version becomes a previous one, replaced at `at`, and
+   * takes over the entry's content reference. False when the file had no
+   * current row, so nothing took the reference over.
+   */
+  retireVersion(userId: string, entryId: string, at: number): Maybe<boolean>;
+  /** Forgets who wrote the file's current content (it is being written again, unchanged). */
+  forgetCurrentVersion(userId: string, entryId: string): Maybe<void>;
+  version(userId: string, entryId: string, versionId: string): Maybe<VersionRow | null>;
+  /** Previous versions of a file beyond its newest `keep`. */
+  versionsBeyond(userId: string, entryId: string, keep: number): Maybe<VersionRow[]>;
+  /** Every version row of an entry gone for good (its trash item is purged; entry ids are never reused). */
+  versionsOfEntry(entryId: string): Maybe<VersionRow[]>;
+  /** Deletes one version row; false when it was already gone. */
+  removeVersion(versionId: string): Maybe<boolean>;
 }
 
 /** Hands a table call's result to the driver and gets it back (awaited when it was a promise). */
@@ -181,12 +201,68 @@ export function* commitFile(t: TreeTables, userId: string, file: FileCommit): St
     rev: String(seq),
     mtime: file.mtime,
   };
+  const at = t.now();
   if (existing) {
-    // After acquiring the new content, so re-committing the same content never drops it to 0.
-    yield* ask(t.releaseContent(existing.content_hash!));
+    if (existing.content_hash === file.contentHash) {
+      // The same bytes again: no new version. After acquiring, so the content's count never drops to 0.
+      yield* ask(t.releaseContent(existing.content_hash));
+      yield* ask(t.forgetCurrentVersion(userId, existing.id));
+    } else {
+      // The replaced content becomes a version, taking over the entry's reference to it.
+      if (!(yield* ask(t.retireVersion(userId, existing.id, at)))) yield* ask(t.releaseContent(existing.content_hash!));
+      yield* dropVersions(t, yield* ask(t.versionsBeyond(userId, existing.id, t.maxVersionsPerFile)));
+    }
+    yield* ask(t.versionWritten(userId, row, file.device ?? null, at));
     yield* ask(t.replaceContent(userId, row));
     return yield* recorded(t, userId, seq, 'update', row);
   }
   yield* ask(t.insertEntry(userId, row));
+  yield* ask(t.versionWritten(userId, row, file.device ?? null, at));
   return yield* recorded(t, userId, seq, 'create', row);
+}
+
+/**
+ * Makes a previous version the file's content again, as a new commit by
+ * `restore.device` (the content it replaces becomes a version in turn).
+ * Restoring the current version changes nothing.
+ */
+export function* restoreVersion(t: TreeTables, userId: string, restore: VersionRestore): Steps<Entry> {
+  const row = yield* requireFile(t, userId, restore.path);
+  checkRev(row, restore.ifRev, restore.path);
+  const version = yield* ask(t.version(userId, row.id, restore.versionId));
+  if (!version) throw new ApiError('version_not_found', `${restore.path} has no version ${restore.versionId}`);
+  if (version.replaced_at === null) return toEntry(row);
+  // mtime is now: restoring is a new write, and tools that go by mtime must see the file changed.
+  return yield* commitFile(t, userId, {
+    path: restore.path, size: version.size, contentHash: version.content_hash, mtime: t.now(), device: restore.device ?? null,
+  });
+}
+
+/** The file entry at `path`; `not_found`, or `not_a_file` for a folder (only files have versions). */
+export function* requireFile(t: TreeTables, userId: string, path: string): Steps<EntryRow> {
+  const row = yield* requireEntry(t, userId, path);
+  if (row.kind !== 'file') throw new ApiError('not_a_file', `${path} is a folder; only files have versions`, { entry: toEntry(row) });
+  return row;
+}
+
+/** Deletes version rows; each previous version releases the content reference it held. */
+export function* dropVersions(t: TreeTables, rows: readonly VersionRow[]): Steps<number> {
+  let dropped = 0;
+  for (const version of rows) {
+    // Released only by whoever deleted the row: two prunes of one row never release twice.
+    if (!(yield* ask(t.removeVersion(version.id)))) continue;
+    dropped += 1;
+    if (version.replaced_at !== null) yield* ask(t.releaseContent(version.content_hash));
+  }
+  return dropped;
+}
+
+/** Deletes a trash item for good: its files' content references and version histories go with it. */
+export function* purgeTrashItem(t: TreeTables, trashId: string, rows: readonly EntryRow[]): Steps<void> {
+  for (const row of rows) {
+    if (!row.content_hash) continue;
+    yield* ask(t.releaseContent(row.content_hash));
+    yield* dropVersions(t, yield* ask(t.versionsOfEntry(row.id)));
+  }
+  yield* ask(t.removeTrash(trashId));
 }

@@ -25,7 +25,8 @@ export function registerBatchRoute(app: FastifyInstance, ctx: ServerContext, blo
     body: batchUploadRequest,
     bodyLimit: MAX_BATCH_REQUEST_BYTES,
     responses: { 200: batchUploadResponse },
-  }, async ({ userId, body }) => {
+  }, async ({ userId, sessionId, body }) => {
+    const device = await ctx.refreshTokens.deviceName(userId, sessionId);
     const results: (BatchResult | undefined)[] = [];
     const accepted: AcceptedFile[] = [];
     body.files.forEach((file, index) => {
@@ -39,7 +40,7 @@ export function registerBatchRoute(app: FastifyInstance, ctx: ServerContext, blo
         results[index] = { path: file.path, status: 'error', error: refusal };
         return;
       }
-      const commit: FileCommit = { path: file.path, size: bytes.length, contentHash: file.contentHash, mtime: file.mtime, ifRev: file.ifRev };
+      const commit: FileCommit = { path: file.path, size: bytes.length, contentHash: file.contentHash, mtime: file.mtime, ifRev: file.ifRev, device };
       accepted.push({ index, commit, bytes });
     });
 
@@ -85,7 +86,7 @@ async function withinQuota(
   const fitting: AcceptedFile[] = [];
   for (const file of files) {
     const current = await ctx.files.getEntry(userId, file.commit.path);
-    const needed = file.commit.size - (current?.kind === 'file' ? current.size : 0);
+    const needed = file.commit.size - ctx.storage.freedByReplacing(current);
     if (needed > free) {
       refuse(file.index, file.commit.path, { code: 'quota_exceeded', message: `the netdisk is full: ${needed} more bytes do not fit in the ${usage.quotaBytes}-byte quota` });
       continue;

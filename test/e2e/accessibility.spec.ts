@@ -92,6 +92,36 @@ test('overview with a held mass delete, activity, a conflict and settings', asyn
   }
 });
 
+test('the version history dialog, opened from activity and from a conflict', async ({ browser, world }) => {
+  // report.txt has two versions (the first draft, then a web edit) and a conflict with this computer's edit.
+  writeFileSync(join(world.folder, 'report.txt'), 'first draft\n');
+  await world.syncOnce();
+  const auth = world.user!.auth;
+  const meta = await fetch(`${world.api}/files/meta?path=%2Freport.txt`, { headers: auth });
+  const { entry } = (await meta.json()) as { entry: { rev: string } };
+  await uploadFile(world.api, auth, '/report.txt', new TextEncoder().encode('edited on the web\n'), { ifRev: entry.rev });
+  writeFileSync(join(world.folder, 'report.txt'), 'edited on this computer\n');
+  const ui = await world.startUi();
+
+  for (const variant of VARIANTS) {
+    const { context, page } = await openVariant(browser, variant);
+    await page.goto(ui.url);
+    const nav = page.getByRole('navigation');
+    for (const [index, screen] of [[1, 'activity'], [2, 'conflicts']] as const) {
+      await nav.getByRole('button').nth(index).click();
+      const row = page.locator(screen === 'activity' ? '.activity-item' : '.conflict', { hasText: '/report.txt' }).first();
+      await row.locator('.history-button').click();
+      const dialog = page.getByRole('dialog');
+      await expect(dialog.locator('tbody tr')).not.toHaveCount(0);
+      await expectNoAxeViolations(page, `version history from ${screen} (${variant.name})`);
+      await page.screenshot({ path: `${shots}/a11y-versions-${screen}-${variant.name}.png` });
+      await page.keyboard.press('Escape');
+      await expect(dialog).toBeHidden();
+    }
+    await context.close();
+  }
+});
+
 /** Every transfer state and an engine issue at once, through a desktop-style bridge (window.netdisk) that serves this snapshot. */
 function busySnapshot(serverUrl: string, language: 'en' | 'zh-CN'): Snapshot {
   const transfer = { size: 5_000_000, rate: 0, eta: null, bytesDone: 0 };

@@ -50,7 +50,7 @@ export async function openStoreFixture(options: Omit<SqliteFileStoreOptions, 'no
     await migratePostgres(db, [...authPgMigrations, ...filesPgMigrations]);
     const notifier = new PgChangeNotifier(db);
     await notifier.start();
-    const pgStore = new PgFileStore(db, notifier, now);
+    const pgStore = new PgFileStore(db, notifier, now, options);
     return {
       store: pgStore as FileStore,
       async close() {
