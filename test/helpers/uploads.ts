@@ -66,12 +66,19 @@ export async function download(api: string, auth: Auth, path: string, headers: R
  * What a refused request must leave alone: every row of every table, and
  * the stored blobs and staging areas as the content store shows them.
  */
-export async function stateOf(config: ServerConfig, place: BlobPlace): Promise<unknown> {
+export interface ServiceState {
+  /** Every table's rows, each as JSON, sorted. */
+  rows: Record<string, string[]>;
+  blobs: string[];
+  staging: string[];
+}
+
+export async function stateOf(config: ServerConfig, place: BlobPlace): Promise<ServiceState> {
   const where = { databaseUrl: config.databaseUrl, sqliteFile: join(config.dataDir, DATABASE_FILE) };
   const tables = (await queryDatabase(where, where.databaseUrl === undefined
     ? "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
     : "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY name")).map((row) => row.name as string);
-  const rows: Record<string, unknown[]> = {};
+  const rows: Record<string, string[]> = {};
   // Sorted here: PostgreSQL promises no row order without ORDER BY.
   for (const table of tables) rows[table] = (await queryDatabase(where, `SELECT * FROM "${table}"`)).map((row) => JSON.stringify(row)).sort();
   return { rows, ...await place.snapshot(config) };
