@@ -157,6 +157,31 @@ describe('BridgeService over a real client and service', () => {
     expect(readdirSync(join(root, 'folder')).filter((name) => name.startsWith('report'))).toEqual(['report.txt']);
   });
 
+  it('refuses to keep a conflicted copy under the name of a folder this computer does not keep; keeping the service\'s works', async () => {
+    const { service } = await openService();
+    await jsonRequest(server.api, 'POST', '/files/mkdir', { headers: user.auth, body: { path: '/photos' } });
+    await uploadFile(server.api, user.auth, '/photos/one.jpg', new TextEncoder().encode('one'));
+    await service.call('signInWithPassword', { username: user.user.username, password: TEST_PASSWORD });
+    await eventually(async () => expect(existsSync(join(root, 'folder', 'photos', 'one.jpg'))).toBe(true), 20_000);
+    await service.call('setFolderKept', { path: '/photos', keep: false });
+    await eventually(async () => expect(existsSync(join(root, 'folder', 'photos'))).toBe(false), 20_000);
+
+    // A new local folder with the excluded one's name is a conflict, not a merge.
+    mkdirSync(join(root, 'folder', 'photos'));
+    writeFileSync(join(root, 'folder', 'photos', 'two.jpg'), 'two');
+    const conflicts = async () => ((await service.call('getSnapshot', undefined)) as Snapshot).conflicts;
+    await eventually(async () => expect(await conflicts()).toHaveLength(1), 20_000);
+    const [conflict] = await conflicts();
+    expect(conflict!.path).toBe('/photos');
+    await expect(service.call('keepConflictVersion', { id: conflict!.id, keep: 'copy' })).rejects.toMatchObject({ code: 'folder_not_kept' });
+    expect(existsSync(join(root, 'folder', conflict!.copyPath, 'two.jpg'))).toBe(true);
+    expect(existsSync(join(root, 'folder', 'photos'))).toBe(false);
+
+    await service.call('keepConflictVersion', { id: conflict!.id, keep: 'original' });
+    expect(await conflicts()).toEqual([]);
+    expect((await download(server.api, user.auth, '/photos/one.jpg')).status).toBe(200);
+  });
+
   it('lists and restores a file\'s versions for the signed-in account; bad arguments never reach the service', async () => {
     const { service } = await openService();
     await expect(service.call('listVersions', { path: '/v.txt' })).rejects.toMatchObject({ code: 'signed_out' });

@@ -329,6 +329,11 @@ export class BridgeService {
     if (keep === 'original') {
       await this.client.trash.moveToTrash(copy);
     } else {
+      // Renaming the copy into a folder this computer does not keep would
+      // make the same conflict again: the user chooses the folder first.
+      if (!this.client.engine.folders.keeps(conflict.path)) {
+        throw new BridgeError('folder_not_kept', `${conflict.path} is in a folder this computer does not keep`);
+      }
       // The conflict is reported when this computer's version is set aside,
       // before the service's version has come down. Renaming the copy onto
       // the name now would meet that download and make a second conflict:
