@@ -1,11 +1,12 @@
 import { defineConfig } from '@playwright/test';
 
-// Debian's Chromium, no browser download. One worker: each test runs a
-// service and a sync client, and the machine has two cores for everybody.
+// Debian's Chromium, no browser download. Two workers: each test runs a
+// service, a sync client and a browser, and spends most of its time waiting
+// on them; more than two would starve the two cores the machine has.
 export default defineConfig({
   testDir: 'test/e2e',
   testMatch: '*.spec.ts',
-  workers: 1,
+  workers: 2,
   fullyParallel: false,
   timeout: 120_000,
   expect: { timeout: 20_000 },
