@@ -40,6 +40,24 @@ export const receivedEntryPath = z.string().superRefine((value, ctx) => {
   else if (checked.path !== value) ctx.addIssue({ code: 'custom', message: 'path is not NFC-normalized', params: { errorCode: 'invalid_path' } });
 });
 
+/** A name (one path segment) as the service sends it back, by the rules of `receivedEntryPath`. */
+export const receivedName = z.string().refine((name) => !name.includes('/') && receivedEntryPath.safeParse(`/${name}`).success,
+  'not a valid file or folder name');
+
+const CONTROL_CHARS_OR_LONE_SURROGATES = /[\u0000-\u001f\u007f-\u009f]|\p{Cs}/u;
+
+/**
+ * Text shown to people as it is, such as a device's name: valid Unicode
+ * without control characters (a terminal obeys an escape sequence in a
+ * table), at most `max` characters.
+ */
+export function displayText(max: number) {
+  return z.string().max(max).refine((text) => !CONTROL_CHARS_OR_LONE_SURROGATES.test(text), 'contains control characters or is not valid Unicode text');
+}
+
+/** What a client calls itself in the device list and the version history, e.g. "netdisk-sync on laptop". */
+export const deviceNameSchema = displayText(128);
+
 /** A list whose items are checked one by one: `accepted` holds the valid ones, `refused` the rest with the reason. */
 export interface CheckedItems<T> {
   accepted: T[];
@@ -89,8 +107,8 @@ export const registerResponse = z.object({ user: userSchema });
 export const loginRequest = z.object({
   username: z.string().min(1).max(64),
   password: z.string().min(1).max(1024),
-  /** Shown in the device list, e.g. "netdisk-sync on laptop". */
-  deviceName: z.string().max(128).optional(),
+  /** Shown in the device list and the version history. */
+  deviceName: deviceNameSchema.optional(),
 });
 export const tokenPairResponse = z.object({
   accessToken: z.string(),
@@ -118,7 +136,7 @@ export const meResponse = z.object({ user: userSchema, storage: storageUsageSche
 /** A signed-in device: one refresh-token family. */
 export const sessionSchema = z.object({
   id: z.string(),
-  deviceName: z.string(),
+  deviceName: displayText(256),
   createdAt: z.number().int(),
   lastUsedAt: z.number().int(),
   /** The session the request's access token belongs to. */
@@ -161,7 +179,7 @@ export const authorizationCodeRequest = z.object({
   code_verifier: pkceVerifierSchema,
   /** Exactly the `redirect_uri` given to authorize. */
   redirect_uri: z.string().min(1).max(2048),
-  deviceName: z.string().max(128).optional(),
+  deviceName: deviceNameSchema.optional(),
 });
 
 export const linkIntentResponse = z.object({

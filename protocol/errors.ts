@@ -35,6 +35,7 @@ export const ERROR_CODES = [
   'payload_too_large',
   'insufficient_storage',
   'storage_unavailable',
+  'storage_access_denied',
   'internal_error',
   'provider_error',
   'invalid_grant',
@@ -95,6 +96,12 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   insufficient_storage: 507,
   /** The content store (S3) is unreachable, slow or throttling; nothing was committed, try again later. */
   storage_unavailable: 503,
+  /**
+   * The content store (S3) refused the service's own credentials (wrong or
+   * rotated key, access denied): nothing was committed; the operator must fix
+   * the service's configuration, after which a retry succeeds.
+   */
+  storage_access_denied: 503,
   internal_error: 500,
   /** A sign-in provider (QQ, an OpenID Connect issuer) refused or failed; its own code is in details. */
   provider_error: 502,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { drivePath, entryKind, entryPath, receivedEntryPath } from './api.js';
+import { drivePath, entryKind, entryPath, receivedEntryPath, receivedName } from './api.js';
 
 /**
  * Share links (wire contract v1). The owner's routes sit under `/shares`
@@ -34,12 +34,12 @@ export type ShareState = z.infer<typeof shareState>;
 
 export const shareSchema = z.object({
   id: shareIdSchema,
-  /** The page a recipient opens. */
-  url: z.string().url(),
+  /** The page a recipient opens: a web address, never another scheme (javascript:, file:) a hostile service could slip in. */
+  url: z.url({ protocol: /^https?$/ }).max(2048),
   /** The shared entry's current path (a share follows moves); null once it is deleted. */
   path: receivedEntryPath.nullable(),
   /** The entry's name when the link was made. */
-  name: z.string().min(1),
+  name: receivedName,
   kind: entryKind,
   code: shareCodeSchema.nullable(),
   createdAt: z.number().int(),

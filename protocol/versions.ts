@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { entryPath, entrySchema, hex64, ifRev, receivedEntryPath } from './api.js';
+import { displayText, entryPath, entrySchema, hex64, ifRev, receivedEntryPath } from './api.js';
 
 /**
  * Version history (wire contract v1): what a file held before it was
@@ -20,7 +20,7 @@ export const fileVersionSchema = z.object({
   /** When the service stored this content (ms since the epoch). */
   writtenAt: z.number().int(),
   /** The name of the device (signed-in session) that wrote it; null when unknown. */
-  device: z.string().max(256).nullable(),
+  device: displayText(256).nullable(),
   /** True for the file's current content; the others are previous versions. */
   current: z.boolean(),
 });

@@ -8,8 +8,10 @@ export class ApiError extends Error {
     message: string,
     readonly details?: Record<string, unknown>,
     status?: number,
+    /** What caused it (an S3 SDK error, say): logged for the operator, never sent. */
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = 'ApiError';
     this.status = status ?? ERROR_STATUS[code];
   }

@@ -208,7 +208,8 @@ function uiAddress(value: string): { port: number } {
 function serverUrl(flag: string | undefined, env: NodeJS.ProcessEnv): string {
   const server = flag ?? env.NETDISK_SERVER;
   if (!server) throw new UsageError('--server is required');
-  if (!/^https?:\/\//.test(server)) throw new UsageError(`--server must be an http(s) URL, got "${server}"`);
+  const url = URL.canParse(server) ? new URL(server) : null;
+  if (!url || !/^https?:$/.test(url.protocol) || url.hostname === '') throw new UsageError(`--server must be an http(s) URL, got "${server}"`);
   return server;
 }
 

@@ -37,6 +37,9 @@ export const SHARE_COMMAND = {
   summary: 'create a share link for PATH (a file or folder in the sync folder, or a drive path), list links, or revoke one',
 };
 
+/** The flags that set up a new link. */
+const CREATE_ONLY = ['code', 'no-code', 'expires', 'max-downloads'] as const;
+
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 
 /** `7d`, `12h`, `30m` or `90s`. */
@@ -84,6 +87,9 @@ export function parseShareArgs(
   const base = { command: 'share' as const, server: server(values.server), stateDir: resolveStateDir(values.folder ?? '.', values.state), json: values.json ?? false };
   const modes = [values.list, values.revoke !== undefined, positionals.length > 0].filter(Boolean).length;
   if (modes !== 1) throw fail('share takes one of: PATH, --list, --revoke ID');
+  // A setting for a new link given with --list or --revoke would be silently ignored: the user meant something else.
+  const settings = CREATE_ONLY.filter((flag) => values[flag] !== undefined && values[flag] !== false);
+  if (positionals.length === 0 && settings.length > 0) throw fail(`--${settings[0]} is for a new link (share PATH), not --list or --revoke`);
   if (values.list) return { ...base, action: { kind: 'list' } };
   if (values.revoke !== undefined) {
     if (!shareIdSchema.safeParse(values.revoke).success) throw fail(`--revoke takes a link id (22 characters), got "${values.revoke}"`);
@@ -92,9 +98,11 @@ export function parseShareArgs(
   if (positionals.length > 1) throw fail('share takes one PATH');
   if (values.code !== undefined && values['no-code']) throw fail('--code and --no-code do not go together');
   if (values.code !== undefined && !shareCodeSchema.safeParse(values.code).success) throw fail(`--code takes 4 letters or digits, got "${values.code}"`);
-  const maxDownloads = values['max-downloads'] === undefined ? undefined : Number(values['max-downloads']);
-  if (maxDownloads !== undefined && !(Number.isInteger(maxDownloads) && maxDownloads >= 1 && maxDownloads <= 1_000_000)) {
-    throw fail(`--max-downloads takes a whole number from 1 to 1000000, got "${values['max-downloads']}"`);
+  const limit = values['max-downloads'];
+  // Digits only: Number() would also take "0x10", "1e3" or " 5".
+  const maxDownloads = limit === undefined ? undefined : /^\d{1,7}$/.test(limit) ? Number(limit) : Number.NaN;
+  if (maxDownloads !== undefined && !(maxDownloads >= 1 && maxDownloads <= 1_000_000)) {
+    throw fail(`--max-downloads takes a whole number from 1 to 1000000, got "${limit}"`);
   }
   return {
     ...base,

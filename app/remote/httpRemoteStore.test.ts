@@ -429,6 +429,59 @@ describe('HttpRemoteStore against a service that answers about other paths', () 
     expect(await store.listVersions('/asked.txt')).toEqual({ path: '/asked.txt', versions: [version] });
   });
 
+  it('refuses a share link other than the one asked for, or one it could not show safely', async () => {
+    const id = 'A'.repeat(22);
+    const good = {
+      id, url: `${service.url}/s/${id}`, path: '/docs/report.pdf', name: 'report.pdf', kind: 'file', code: 'q7w8',
+      createdAt: 1, expiresAt: 1 + 7 * 86_400_000, maxDownloads: 5, downloads: 0, state: 'active',
+    };
+    const asked = { path: '/docs/report.pdf', code: 'Q7W8', expiresInSeconds: 7 * 86_400, maxDownloads: 5 };
+    const malformed = { code: 'service', detail: { status: 200, retryable: false } };
+    const answering = (share: Record<string, unknown>) => service.scripted.set('POST /shares', () => ({ share: { ...good, ...share } }));
+    const cases: Array<[string, Record<string, unknown>, Record<string, unknown>]> = [
+      ['another entry', { path: '/docs/other.pdf', name: 'other.pdf' }, asked],
+      ['a deleted entry', { path: null }, asked],
+      ['a javascript: link', { url: 'javascript:alert(document.cookie)' }, asked],
+      ['a file: link', { url: 'file:///etc/passwd' }, asked],
+      ['a name with a terminal escape', { name: 'report\u001b]0;owned\u0007.pdf' }, asked],
+      ['a name with a slash', { name: '../report.pdf' }, asked],
+      ['no code although one was chosen', { code: null }, asked],
+      ['another code than the one chosen', { code: 'zzzz' }, asked],
+      ['no code although one was to be generated', { code: null }, { path: asked.path }],
+      ['a code although none was asked', {}, { path: asked.path, code: null, expiresInSeconds: asked.expiresInSeconds, maxDownloads: 5 }],
+      ['no download limit although one was asked', { maxDownloads: null }, asked],
+      ['no expiry although one was asked', { expiresAt: null }, asked],
+      ['an expiry although none was asked', {}, { path: asked.path, code: 'q7w8', maxDownloads: 5 }],
+      ['a link already revoked', { state: 'revoked' }, asked],
+    ];
+    for (const [what, answer, request] of cases) {
+      answering(answer);
+      expect(await failure(store.createShare(request as typeof asked)), what).toMatchObject(malformed);
+    }
+    answering({});
+    expect(await store.createShare(asked)).toEqual(good);
+
+    service.scripted.set(`DELETE /shares/${id}`, () => ({ share: { ...good, id: 'B'.repeat(22), state: 'revoked' } }));
+    expect(await failure(store.revokeShare(id))).toMatchObject(malformed);
+    service.scripted.set(`DELETE /shares/${id}`, () => ({ share: good }));
+    expect(await failure(store.revokeShare(id))).toMatchObject(malformed);
+    service.scripted.set(`DELETE /shares/${id}`, () => ({ share: { ...good, state: 'revoked' } }));
+    expect((await store.revokeShare(id)).state).toBe('revoked');
+
+    service.scripted.set('GET /shares', () => ({ shares: [good, { ...good, id: 'C'.repeat(22), url: 'javascript:void 0' }] }));
+    expect(await failure(store.listShares())).toMatchObject(malformed);
+    service.scripted.set('GET /shares', () => ({ shares: [good] }));
+    expect(await store.listShares()).toEqual([good]);
+  });
+
+  it('refuses a version whose device name carries control characters (a terminal would obey them)', async () => {
+    const version = { versionId: 'b'.repeat(32), size: 1, contentHash: hashBytes(Buffer.from('x')).contentHash, mtime: 1, writtenAt: 1, device: 'pc', current: true };
+    service.scripted.set('GET /files/versions', () => ({ entry: fileEntry('/v.txt', Buffer.from('x')), versions: [{ ...version, device: 'pc\u001b[2J\u001b[31mrm -rf' }] }));
+    expect(await failure(store.listVersions('/v.txt'))).toMatchObject({ code: 'service', detail: { status: 200, retryable: false } });
+    service.scripted.set('GET /files/versions', () => ({ entry: fileEntry('/v.txt', Buffer.from('x')), versions: [{ ...version, device: '笔记本 (laptop)' }] }));
+    expect((await store.listVersions('/v.txt')).versions[0]!.device).toBe('笔记本 (laptop)');
+  });
+
   it('sets apart a refused change of a feed page and still moves the cursor past it', async () => {
     service.create(folderEntry('/ok'));
     service.push({ op: 'create', path: '/../x', entry: folderEntry('/../x') });

@@ -21,6 +21,7 @@ import type {
   Listing, PutChunkOptions, RemoteStore, UploadStart, UploadStatus,
 } from './remoteStore.js';
 import type { RemoteShares } from './remoteShares.js';
+import { checkCreatedShare, checkRevokedShare } from './shareAnswers.js';
 import type { RemoteVersions } from './remoteVersions.js';
 
 /** Extra silence a long poll may see beyond its wait before the socket counts as dead. */
@@ -173,7 +174,7 @@ export class HttpRemoteStore implements RemoteStore, RemoteShares, RemoteVersion
   }
 
   async createShare(request: CreateShareRequest, signal?: AbortSignal): Promise<Share> {
-    return (await this.call({ method: 'POST', path: '/shares', json: request, signal }, shareResponse)).share;
+    return checkCreatedShare((await this.call({ method: 'POST', path: '/shares', json: request, signal }, shareResponse)).share, request);
   }
 
   async listShares(signal?: AbortSignal): Promise<Share[]> {
@@ -181,7 +182,7 @@ export class HttpRemoteStore implements RemoteStore, RemoteShares, RemoteVersion
   }
 
   async revokeShare(id: string, signal?: AbortSignal): Promise<Share> {
-    return (await this.call({ method: 'DELETE', path: `/shares/${encodeURIComponent(id)}`, signal }, shareResponse)).share;
+    return checkRevokedShare((await this.call({ method: 'DELETE', path: `/shares/${encodeURIComponent(id)}`, signal }, shareResponse)).share, id);
   }
 
   async listVersions(path: string, signal?: AbortSignal): Promise<FileVersions> {

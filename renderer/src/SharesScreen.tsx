@@ -1,6 +1,7 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { BridgeApi } from '../../protocol/bridge.js';
 import type { Share } from '../../protocol/shares.js';
+import { BusyButton } from './BusyButton.js';
 import { ErrorNotice } from './ErrorNotice.js';
 import { formatTime } from './format.js';
 import { useI18n, type MessageKey, type Translate } from './i18n.js';
@@ -24,16 +25,25 @@ export function shareText(share: Share, t: Translate): string {
   return share.code === null ? share.url : t('shares.copyText', { url: share.url, code: share.code });
 }
 
-function ShareItem({ share, onRevoke, busy }: { share: Share; onRevoke: (share: Share) => void; busy: boolean }) {
+/**
+ * One link. `focused`: the item takes keyboard focus, as after it was
+ * revoked from the keyboard: its buttons are gone then, and focus must not
+ * fall to the page body (the next Tab would start over at the top).
+ */
+function ShareItem({ share, onRevoke, busy, focused }: { share: Share; onRevoke: (share: Share) => void; busy: boolean; focused: boolean }) {
   const { t, language } = useI18n();
   const [copied, setCopied] = useState(false);
+  const item = useRef<HTMLLIElement>(null);
+  useEffect(() => {
+    if (focused) item.current?.focus();
+  }, [focused]);
   const copy = async () => {
     await navigator.clipboard.writeText(shareText(share, t));
     setCopied(true);
   };
   const limit = share.maxDownloads === null ? String(share.downloads) : `${share.downloads} / ${share.maxDownloads}`;
   return (
-    <li className="share" data-share-id={share.id}>
+    <li ref={item} className="share" data-share-id={share.id} tabIndex={-1}>
       <div className="share-head">
         <code className="share-path">{share.path ?? share.name}</code>
         <span className={`share-state share-${share.state}`}>{t(`shares.state.${share.state}` as MessageKey)}</span>
@@ -48,7 +58,7 @@ function ShareItem({ share, onRevoke, busy }: { share: Share; onRevoke: (share: 
         {share.state === 'active' ? (
           <>
             <button type="button" onClick={() => void copy()}>{t('shares.copy')}</button>
-            <button type="button" disabled={busy} onClick={() => onRevoke(share)}>{t('shares.revoke')}</button>
+            <BusyButton type="button" busy={busy} onClick={() => onRevoke(share)}>{t('shares.revoke')}</BusyButton>
           </>
         ) : null}
         <span role="status" aria-live="polite" className="saved">{copied ? t('shares.copied') : ''}</span>
@@ -62,6 +72,8 @@ export function SharesScreen({ bridge }: { bridge: BridgeApi }) {
   const { t } = useI18n();
   const [draft, setDraft] = useState<Draft>(EMPTY);
   const [shares, setShares] = useState<Share[] | null>(null);
+  /** The link just revoked, which takes focus from its vanished Revoke button. */
+  const [revokedId, setRevokedId] = useState<string | null>(null);
   const create = useCommand();
   const list = useCommand();
   const edit = (patch: Partial<Draft>) => setDraft((current) => ({ ...current, ...patch }));
@@ -89,7 +101,10 @@ export function SharesScreen({ bridge }: { bridge: BridgeApi }) {
   };
 
   const revoke = async (share: Share) => {
-    if (await list.run(() => bridge.revokeShare({ id: share.id }))) await refresh();
+    if (await list.run(() => bridge.revokeShare({ id: share.id }))) {
+      await refresh();
+      setRevokedId(share.id);
+    }
   };
 
   return (
@@ -118,7 +133,7 @@ export function SharesScreen({ bridge }: { bridge: BridgeApi }) {
           onChange={(event) => edit({ maxDownloads: event.target.value })} />
         <p id="share-max-hint" className="hint">{t('shares.maxDownloadsHint')}</p>
         <div className="actions">
-          <button type="submit" className="primary" disabled={create.busy}>{t('shares.create')}</button>
+          <BusyButton type="submit" className="primary" busy={create.busy}>{t('shares.create')}</BusyButton>
         </div>
         {create.error ? <ErrorNotice error={create.error} onDismiss={create.clearError} /> : null}
       </form>
@@ -127,7 +142,9 @@ export function SharesScreen({ bridge }: { bridge: BridgeApi }) {
       {list.error ? <ErrorNotice error={list.error} onDismiss={list.clearError} /> : null}
       {shares === null ? null : shares.length === 0 ? <p className="muted">{t('shares.empty')}</p> : (
         <ul className="share-list">
-          {shares.map((share) => <ShareItem key={share.id} share={share} busy={list.busy} onRevoke={(s) => void revoke(s)} />)}
+          {shares.map((share) => (
+            <ShareItem key={share.id} share={share} busy={list.busy} focused={share.id === revokedId} onRevoke={(s) => void revoke(s)} />
+          ))}
         </ul>
       )}
     </section>

@@ -19,6 +19,7 @@ export function VersionHistoryDialog({ bridge, path, onClose }: { bridge: Bridge
   const opener = useRef<Element | null>(null);
   const [history, setHistory] = useState<FileVersions | null>(null);
   const [restored, setRestored] = useState(false);
+  const status = useRef<HTMLParagraphElement>(null);
   const load = useCommand();
   const restore = useCommand();
 
@@ -29,6 +30,11 @@ export function VersionHistoryDialog({ bridge, path, onClose }: { bridge: Bridge
   useEffect(() => {
     void load.run(() => bridge.listVersions({ path })).then((found) => { if (found) setHistory(found); });
   }, [bridge, path, load.run]);
+
+  useEffect(() => {
+    // The pressed Restore button may be gone (its version pruned by the restore): focus must stay in the dialog, not fall to the page.
+    if (restored && dialog.current && !dialog.current.contains(document.activeElement)) status.current?.focus();
+  }, [restored, history]);
 
   const restoreVersion = async (versionId: string) => {
     setRestored(false);
@@ -82,7 +88,7 @@ export function VersionHistoryDialog({ bridge, path, onClose }: { bridge: Bridge
         </table>
       )}
       {restore.error ? <ErrorNotice error={restore.error} onDismiss={restore.clearError} /> : null}
-      <p role="status" aria-live="polite" className="saved">{restored ? t('versions.restored') : ''}</p>
+      <p ref={status} role="status" aria-live="polite" className="saved" tabIndex={-1}>{restored ? t('versions.restored') : ''}</p>
       <div className="actions">
         <button type="button" onClick={() => dialog.current?.close()}>{t('versions.close')}</button>
       </div>

@@ -82,7 +82,9 @@ describe('password accounts', () => {
     const raw = await fetch(`${server.api}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username":' });
     expect(raw.status).toBe(400);
     expect(((await raw.json()) as { error: { code: string } }).error.code).toBe('invalid_request');
-    for (const body of [{}, { username: 'x' }, { username: 'x', password: '' }, { username: 'x', password: 'y', deviceName: 'd'.repeat(129) }]) {
+    // A device name is shown as it is (device list, version history, a CLI's table): no terminal escapes, no control characters.
+    const deviceNames = ['d'.repeat(129), 'laptop\u001b[2J', 'pc\u0007', 'a\u0085b', 'lone \ud800 surrogate'];
+    for (const body of [{}, { username: 'x' }, { username: 'x', password: '' }, ...deviceNames.map((deviceName) => ({ username: 'x', password: 'y', deviceName }))]) {
       const response = await jsonRequest(server.api, 'POST', '/auth/login', { body });
       expect(response.status).toBe(400);
       expect(errorCodeOf(response)).toBe('invalid_request');

@@ -24,11 +24,12 @@ describe('S3 failures as the service\'s stable errors', () => {
     expect(mapped.message).toMatch(/^storing a chunk: /);
   });
 
-  it('treats refused signatures and credentials as the operator\'s problem, not the client\'s', () => {
-    for (const error of [sdkError('SignatureDoesNotMatch', 403), sdkError('InvalidAccessKeyId', 403), sdkError('AccessDenied', 403)]) {
+  it('maps refused signatures and credentials to storage_access_denied, keeping the store\'s answer as the cause for the log', () => {
+    for (const error of [sdkError('SignatureDoesNotMatch', 403), sdkError('InvalidAccessKeyId', 403), sdkError('AccessDenied', 403), sdkError('Forbidden', 403)]) {
       const mapped = fromS3(error, 'reading the content');
-      expect(mapped).not.toBeInstanceOf(ApiError);
-      expect(mapped.message).toContain('refused the service\'s credentials');
+      expect(mapped).toBeInstanceOf(ApiError);
+      expect(mapped).toMatchObject({ code: 'storage_access_denied', status: 503 });
+      expect(mapped.message).toMatch(/^reading the content: the content storage refused the service's credentials \(\w+\)/);
       expect(mapped.cause).toBe(error);
     }
   });

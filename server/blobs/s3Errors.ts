@@ -26,9 +26,11 @@ export function isS3NotFound(error: unknown): boolean {
  * `not_found`, a vanished multipart upload `upload_expired`; throttling
  * (503 SlowDown), 5xx, timeouts and refused connections are
  * `storage_unavailable` (503: the client retries later, nothing was
- * committed). A refused signature or credential is the operator's problem,
- * not the client's: it is logged as an internal error. `ApiError`s pass
- * through (a verifier's refusal travelling out of a part upload).
+ * committed). A refused signature or credential (403) is
+ * `storage_access_denied`: also 503, since the client can only wait, but its
+ * own code and message say the operator must act, and the error handler logs
+ * it with the store's answer as its cause. `ApiError`s pass through (a
+ * verifier's refusal travelling out of a part upload).
  */
 export function fromS3(error: unknown, what: string): Error {
   if (error instanceof ApiError) return error;
@@ -38,7 +40,9 @@ export function fromS3(error: unknown, what: string): Error {
   if (name === 'NoSuchUpload') return new ApiError('upload_expired', `${what}: the storage no longer holds this upload; create it again`);
   if (isS3NotFound(error)) return new ApiError('not_found', `${what}: the content is not stored`);
   if (REFUSED.has(name) || status === 403) {
-    return new Error(`${what}: the S3 storage refused the service's credentials (${name || status})`, { cause: error });
+    return new ApiError('storage_access_denied',
+      `${what}: the content storage refused the service's credentials (${name || status}); the service's administrator must fix its S3 settings`,
+      undefined, undefined, { cause: error });
   }
   if (status === 503 || name === 'SlowDown' || (status !== undefined && status >= 500) || name === 'TimeoutError'
     || name === 'AbortError' || NETWORK.has(failure.code ?? '') || NETWORK.has(name)) {

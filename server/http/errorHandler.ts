@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import type { ErrorBody } from '../../protocol/errors.js';
+import type { ErrorBody, ErrorCode } from '../../protocol/errors.js';
 import { isApiError } from '../errors.js';
 import { isOutOfStorage } from '../storageErrors.js';
 
@@ -7,10 +7,14 @@ function body(code: ErrorBody['error']['code'], message: string, details?: Recor
   return { error: details ? { code, message, details } : { code, message } };
 }
 
+/** Refusals only the operator can end: answered like any other, and logged with their cause. */
+const OPERATOR_PROBLEMS: ReadonlySet<ErrorCode> = new Set(['storage_access_denied']);
+
 /** Every refusal leaves as `{"error": {"code", "message"}}`; internals never reach the client. */
 export function installErrorHandling(app: FastifyInstance, options: { dataDir: string }): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isApiError(error)) {
+      if (OPERATOR_PROBLEMS.has(error.code)) request.log.error({ err: error }, error.message);
       return reply.code(error.status).send(body(error.code, error.message, error.details));
     }
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

@@ -137,11 +137,12 @@ export function registerSharePage(app: FastifyInstance, ctx: ServerContext, serv
       // Post/redirect/get: a reload does not post the code again.
       return pageHeaders(reply).redirect(`/s/${id}`, 303);
     } catch (error) {
-      if (error instanceof ApiError && (error.code === 'share_code_invalid' || error.code === 'rate_limited')) {
+      // A wrong code, throttling, an oversized form: the code form again, saying why, with the refusal's status.
+      if (error instanceof ApiError) {
         withRetryAfter(error, (seconds) => reply.header('retry-after', seconds));
         return render(request, reply, error);
       }
-      return render(request, reply);
+      throw error;
     }
   });
 

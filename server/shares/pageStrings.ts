@@ -40,7 +40,8 @@ export const PAGE_STRINGS: Record<PageLanguage, PageStrings> = {
       share_locked: 'Please enter the extraction code.',
       rate_limited: 'Too many wrong codes. Please wait a while and try again.',
       not_found: 'This item is not in the share.',
-      payload_too_large: 'This folder is too large for one zip; download its files one by one.',
+      // A folder with too many entries for one zip, or a form far larger than a code.
+      payload_too_large: 'This is too large to handle in one piece. For a folder, download its subfolders or files one by one.',
     },
     otherError: 'Something went wrong. Please try again later.',
   },
@@ -65,7 +66,7 @@ export const PAGE_STRINGS: Record<PageLanguage, PageStrings> = {
       share_locked: '请输入提取码。',
       rate_limited: '提取码错误次数过多，请稍后再试。',
       not_found: '此分享中没有该项目。',
-      payload_too_large: '文件夹太大，无法打包为一个 zip，请逐个下载文件。',
+      payload_too_large: '内容太大，无法一次处理。如果是文件夹，请逐个下载其中的子文件夹或文件。',
     },
     otherError: '出了点问题，请稍后再试。',
   },

@@ -6,9 +6,15 @@ import { ApiError } from '../errors.js';
 import { sendFileBytes } from '../uploads/download.js';
 import type { FileStore } from '../files/fileStore.js';
 import type { OpenShare, ShareService } from './shareService.js';
-import { ZIP_LIMIT, zipSize, zipStream, type ZipMember } from './zipStream.js';
+import { zipSize, zipStream, type ZipMember } from './zipStream.js';
 
-const MAX_ZIP_MEMBERS = 0xffff;
+/**
+ * Most entries one folder's zip may hold. ZIP64 lifts the format's own
+ * limits (65,535 entries, 4 GiB); this bound is the service's: the listing
+ * and the central directory stay in memory while a recipient (no account)
+ * downloads, so one zip must not hold an unbounded share of it.
+ */
+export const MAX_ZIP_MEMBERS = 200_000;
 
 /** `attachment` with the name in RFC 6266 / 5987 form, so non-ASCII names (中文) survive. */
 function attachment(name: string): string {
@@ -51,11 +57,10 @@ export async function sendSharedEntry(
     return sendFileBytes(entry, request, reply, deps.blobs);
   }
   const members = await zipMembers(deps.files, deps.blobs, open.share.userId, entry);
-  const size = zipSize(members);
-  if (members.length > MAX_ZIP_MEMBERS || size > ZIP_LIMIT) {
-    throw new ApiError('payload_too_large', 'this folder is too large for one zip: download its files one by one');
+  if (members.length > MAX_ZIP_MEMBERS) {
+    throw new ApiError('payload_too_large', `this folder holds more than ${MAX_ZIP_MEMBERS} entries, too many for one zip: download its folders one by one`);
   }
-  reply.header('content-type', 'application/zip').header('content-length', size).header('content-disposition', attachment(`${entry.name}.zip`));
+  reply.header('content-type', 'application/zip').header('content-length', zipSize(members)).header('content-disposition', attachment(`${entry.name}.zip`));
   if (request.method === 'HEAD') return reply.send();
   await deps.service.countDownload(open);
   return reply.send(Readable.from(zipStream(members)));

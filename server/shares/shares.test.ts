@@ -45,8 +45,12 @@ let addressCount = 1;
 const freshAddress = () => `127.0.0.${++addressCount}`;
 
 /** `POST /s/:id/unlock` from the client address `from`. */
-async function unlock(id: string, code: string | undefined, from = '127.0.0.1'): Promise<JsonResponse> {
-  const body = JSON.stringify(code === undefined ? {} : { code });
+function unlock(id: string, code: string | undefined, from = '127.0.0.1'): Promise<JsonResponse> {
+  return unlockBody(id, JSON.stringify(code === undefined ? {} : { code }), from);
+}
+
+/** `POST /s/:id/unlock` with `body` sent as it is (JSON or not). */
+async function unlockBody(id: string, body: string, from: string): Promise<JsonResponse> {
   return new Promise((resolve, reject) => {
     const request = httpRequest(`${server.api}/s/${id}/unlock`, {
       method: 'POST', localAddress: from, headers: { 'content-type': 'application/json' },
@@ -121,6 +125,93 @@ describe('owner routes', () => {
     expect(publicShareResponse.safeParse((await jsonRequest(server.api, 'GET', `/s/${share.id}`)).body).success).toBe(true);
     const bobShares = await jsonRequest(server.api, 'POST', '/shares', { headers: bob.auth, body: { path: file.path } });
     expect(errorCodeOf(bobShares)).toBe('not_found');
+  });
+});
+
+describe('hostile and mistaken input', () => {
+  test('every path, code, expiry and limit of a new link is checked: a stable code, and no link made', async () => {
+    const file = await aliceFile('guarded');
+    const linksBefore = sharesResponse.parse((await jsonRequest(server.api, 'GET', '/shares', { headers: alice.auth })).body).shares.length;
+    const create = (body: unknown) => jsonRequest(server.api, 'POST', '/shares', { headers: alice.auth, body });
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ path: '/a/../etc' }, 'invalid_path'],
+      [{ path: '/' }, 'invalid_path'],
+      [{ path: 'relative.txt' }, 'invalid_path'],
+      [{ path: `${file.path}\u0000` }, 'invalid_path'],
+      [{ path: `/${'x'.repeat(300)}` }, 'invalid_path'],
+      [{ path: 42 }, 'invalid_request'],
+      [{}, 'invalid_request'],
+      [{ path: file.path, code: 'abc' }, 'invalid_request'],
+      [{ path: file.path, code: 'ab c' }, 'invalid_request'],
+      // Full-width digits look like a code, and are not one.
+      [{ path: file.path, code: '１２３４' }, 'invalid_request'],
+      [{ path: file.path, code: 1234 }, 'invalid_request'],
+      [{ path: file.path, expiresInSeconds: 0 }, 'invalid_request'],
+      [{ path: file.path, expiresInSeconds: -60 }, 'invalid_request'],
+      [{ path: file.path, expiresInSeconds: 1.5 }, 'invalid_request'],
+      [{ path: file.path, expiresInSeconds: 366 * 86_400 }, 'invalid_request'],
+      [{ path: file.path, expiresInSeconds: '7d' }, 'invalid_request'],
+      [{ path: file.path, maxDownloads: 0 }, 'invalid_request'],
+      [{ path: file.path, maxDownloads: -1 }, 'invalid_request'],
+      [{ path: file.path, maxDownloads: 2.5 }, 'invalid_request'],
+      [{ path: file.path, maxDownloads: 1_000_001 }, 'invalid_request'],
+      [{ path: file.path, maxDownloads: '5' }, 'invalid_request'],
+    ];
+    for (const [body, code] of cases) {
+      const refused = await create(body);
+      expect([refused.status, errorCodeOf(refused)], JSON.stringify(body)).toEqual([400, code]);
+    }
+    const notJson = await fetch(`${server.api}/shares`, { method: 'POST', headers: { ...alice.auth, 'content-type': 'application/json' }, body: '{"path":' });
+    expect(notJson.status).toBe(400);
+    const after = sharesResponse.parse((await jsonRequest(server.api, 'GET', '/shares', { headers: alice.auth })).body).shares.length;
+    expect(after).toBe(linksBefore);
+  });
+
+  test('malformed link ids, codes and paths inside a share are refused before anything is looked up', async () => {
+    for (const path of ['/album-h', '/album-h/sub']) await jsonRequest(server.api, 'POST', '/files/mkdir', { headers: alice.auth, body: { path } });
+    const share = await createShare(alice, { path: '/album-h', code: 'h0st' });
+    const token = await tokenFor(share);
+    for (const id of ['short', `${'A'.repeat(21)}%2F`, `${'A'.repeat(21)}.`, 'A'.repeat(23)]) {
+      const revoke = await jsonRequest(server.api, 'DELETE', `/shares/${id}`, { headers: alice.auth });
+      expect([revoke.status, errorCodeOf(revoke)], id).toEqual([400, 'invalid_request']);
+      expect(errorCodeOf(await jsonRequest(server.api, 'POST', `/s/${id}/unlock`, { body: { code: 'h0st' } })), id).toBe('invalid_request');
+    }
+    expect(errorCodeOf(await jsonRequest(server.api, 'DELETE', `/shares/${'Z'.repeat(22)}`, { headers: alice.auth }))).toBe('share_not_found');
+
+    const address = freshAddress();
+    for (const body of [{ code: 'x'.repeat(65) }, { code: 1234 }, { code: ['h0st'] }]) {
+      const refused = await unlockBody(share.id, JSON.stringify(body), address);
+      expect([refused.status, errorCodeOf(refused)], JSON.stringify(body)).toEqual([400, 'invalid_request']);
+    }
+    expect((await unlockBody(share.id, '{"code":', address)).status).toBe(400);
+    // None of those counted as a guess: the right code still opens at once from that address.
+    expect((await unlock(share.id, 'h0st', address)).status).toBe(200);
+
+    const list = (query: string) => jsonRequest(server.api, 'GET', `/s/${share.id}/entries${query}`, { headers: { [SHARE_TOKEN_HEADER]: token } });
+    for (const [query, code] of [
+      ['?path=%2Fsub%00', 'invalid_path'], ['?path=sub', 'invalid_path'], ['?path=%2F..%2F..', 'invalid_path'],
+      ['?path=%2Fsub&path=%2F', 'invalid_request'],
+    ] as const) {
+      expect(errorCodeOf(await list(query)), query).toBe(code);
+    }
+    expect(errorCodeOf(await list('?path=%2Fnope'))).toBe('not_found');
+    expect((await list('?path=%2Fsub')).status).toBe(200);
+  });
+
+  test('the share page refuses an oversized form and a malformed code without unlocking', async () => {
+    const share = await createShare(alice, { path: (await aliceFile('page guarded')).path, code: 'pg99' });
+    const post = (body: string) => fetch(`${server.url}/s/${share.id}`, {
+      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'en' }, body,
+    });
+    const huge = await post(`code=${'a'.repeat(5000)}`);
+    expect(huge.status).toBe(413);
+    expect(huge.headers.get('set-cookie')).toBeNull();
+    for (const body of ['code=%00%00%00%00', 'code=pg9', `code=${encodeURIComponent('ｐｇ９９')}`, 'nocode=1']) {
+      const refused = await post(body);
+      expect(refused.status, body).toBe(403);
+      expect(refused.headers.get('set-cookie'), body).toBeNull();
+      expect(await refused.text(), body).toContain('Wrong extraction code');
+    }
   });
 });
 

@@ -1,10 +1,13 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Snapshot } from '../../protocol/bridge.js';
+import { jsonRequest } from '../helpers/jsonRequest.js';
 import { uploadFile } from '../helpers/uploads.js';
 import { expectNoAxeViolations, openVariant, VARIANTS } from './accessibility.js';
 import { serveFixedSnapshot } from './fixedSnapshot.js';
 import { expect, shots, test } from './fixtures.js';
+import { createShare } from './shareLinks.js';
+import type { UiWorld } from './uiHarness.js';
 
 /**
  * axe-core (WCAG 2.1 AA and best practices) on every screen of the UI, in
@@ -79,6 +82,11 @@ test('overview with a held mass delete, activity, a conflict and settings', asyn
         await expect(page.locator('.device').first()).toBeVisible();
         await page.locator('.folder-expand').first().click();
         await expect(page.locator('.folder-level .folder-choice')).toHaveCount(1);
+        // Not kept here (the choice lasts into the next variants): the tree then shows "partly kept" and "on the netdisk only".
+        const trip = page.getByRole('checkbox', { name: 'trip' });
+        if (await trip.isChecked()) await trip.click();
+        await expect(page.locator('.folder-choice[data-path="/photos/trip"] .folder-detail')).toContainText(' · ');
+        await expect(page.locator('.folder-choice[data-path="/photos"] > .folder-row .folder-detail')).toContainText(' · ');
       }
       await expectNoAxeViolations(page, `${screen} (${variant.name})`);
       await page.screenshot({ path: `${shots}/a11y-${screen}-${variant.name}.png`, fullPage: true });
@@ -114,9 +122,104 @@ test('the version history dialog, opened from activity and from a conflict', asy
       const dialog = page.getByRole('dialog');
       await expect(dialog.locator('tbody tr')).not.toHaveCount(0);
       await expectNoAxeViolations(page, `version history from ${screen} (${variant.name})`);
+      if (screen === 'activity') {
+        // After a restore: the status line, and a new current version.
+        await dialog.locator('tbody tr').last().getByRole('button').click();
+        await expect(dialog.getByRole('status')).not.toBeEmpty();
+        await expectNoAxeViolations(page, `version history after a restore (${variant.name})`);
+      }
       await page.screenshot({ path: `${shots}/a11y-versions-${screen}-${variant.name}.png` });
       await page.keyboard.press('Escape');
       await expect(dialog).toBeHidden();
+    }
+    await context.close();
+  }
+});
+
+/** Waits until the service refuses a link with `status` (an expiry passing). */
+async function untilRefused(world: UiWorld, id: string, status: number): Promise<void> {
+  await expect.poll(async () => (await jsonRequest(world.api, 'GET', `/s/${id}`)).status, { timeout: 20_000 }).toBe(status);
+}
+
+test('share links: the list with links in every state, and a refused creation', async ({ browser, world }) => {
+  const auth = world.user!.auth;
+  await jsonRequest(world.api, 'POST', '/files/mkdir', { headers: auth, body: { path: '/相册' } });
+  await uploadFile(world.api, auth, '/报告.pdf', new TextEncoder().encode('report'));
+  await uploadFile(world.api, auth, '/gone.txt', new TextEncoder().encode('soon deleted'));
+  await createShare(world, { path: '/相册', code: 'ab12', maxDownloads: 10 });
+  await createShare(world, { path: '/报告.pdf', code: null, expiresInSeconds: 7 * 86_400 });
+  const revoked = await createShare(world, { path: '/报告.pdf' });
+  await jsonRequest(world.api, 'DELETE', `/shares/${revoked.id}`, { headers: auth });
+  const expired = await createShare(world, { path: '/报告.pdf', expiresInSeconds: 1 });
+  await createShare(world, { path: '/gone.txt' });
+  await jsonRequest(world.api, 'POST', '/files/delete', { headers: auth, body: { path: '/gone.txt' } });
+  await untilRefused(world, expired.id, 410);
+  // Signs this folder in, so the UI opens on the overview.
+  await world.syncOnce();
+  const ui = await world.startUi();
+
+  for (const variant of VARIANTS) {
+    const { context, page } = await openVariant(browser, variant);
+    await page.goto(ui.url);
+    await page.getByRole('navigation').getByRole('button').nth(3).click();
+    await expect(page.locator('.share')).toHaveCount(5);
+    await expectNoAxeViolations(page, `share links (${variant.name})`);
+    await page.screenshot({ path: `${shots}/a11y-share-list-${variant.name}.png`, fullPage: true });
+
+    await page.locator('#share-path').fill('/not-there.txt');
+    await page.locator('.settings-form button[type="submit"]').click();
+    await expect(page.locator('.settings-form [role="alert"]')).toBeVisible();
+    await expectNoAxeViolations(page, `share link refused (${variant.name})`);
+    await context.close();
+  }
+});
+
+test('the service\'s share page: code prompt, wrong code, a folder, a file, and revoked and expired links', async ({ browser, world }) => {
+  const auth = world.user!.auth;
+  for (const path of ['/相册', '/相册/第一天']) await jsonRequest(world.api, 'POST', '/files/mkdir', { headers: auth, body: { path } });
+  await uploadFile(world.api, auth, '/相册/notes.txt', new TextEncoder().encode('sunny'));
+  await uploadFile(world.api, auth, '/相册/第一天/海滩.jpg', new TextEncoder().encode('beach'));
+  await uploadFile(world.api, auth, '/报告.pdf', new TextEncoder().encode('report'));
+  const folder = await createShare(world, { path: '/相册', code: 'ab12' });
+  const file = await createShare(world, { path: '/报告.pdf', code: null });
+  const revoked = await createShare(world, { path: '/报告.pdf' });
+  await jsonRequest(world.api, 'DELETE', `/shares/${revoked.id}`, { headers: auth });
+  const expired = await createShare(world, { path: '/报告.pdf', expiresInSeconds: 1 });
+  await untilRefused(world, expired.id, 410);
+
+  for (const variant of VARIANTS) {
+    // The page's language follows Accept-Language, which the context's locale sets.
+    const { context, page } = await openVariant(browser, variant);
+    const zh = variant.locale === 'zh-CN';
+    await page.goto(folder.url);
+    await expect(page.locator('html')).toHaveAttribute('lang', zh ? 'zh-CN' : 'en');
+    await expect(page.locator('#code')).toBeVisible();
+    await expectNoAxeViolations(page, `share page code prompt (${variant.name})`);
+    await page.screenshot({ path: `${shots}/a11y-share-page-code-${variant.name}.png`, fullPage: true });
+
+    await page.locator('#code').fill('zz99');
+    await page.locator('#code').press('Enter');
+    await expect(page.getByRole('alert')).toBeVisible();
+    await expectNoAxeViolations(page, `share page wrong code (${variant.name})`);
+
+    await page.locator('#code').fill('ab12');
+    await page.locator('#code').press('Enter');
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('相册');
+    await expectNoAxeViolations(page, `share page folder (${variant.name})`);
+    await page.screenshot({ path: `${shots}/a11y-share-page-folder-${variant.name}.png`, fullPage: true });
+    await page.getByRole('link', { name: '第一天/' }).click();
+    await expect(page.getByRole('link', { name: '海滩.jpg' })).toBeVisible();
+    await expectNoAxeViolations(page, `share page subfolder (${variant.name})`);
+
+    await page.goto(file.url);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('报告.pdf');
+    await expectNoAxeViolations(page, `share page file (${variant.name})`);
+
+    for (const [what, share] of [['revoked', revoked], ['expired', expired]] as const) {
+      await page.goto(share.url);
+      await expect(page.getByRole('alert')).toBeVisible();
+      await expectNoAxeViolations(page, `share page ${what} (${variant.name})`);
+      await page.screenshot({ path: `${shots}/a11y-share-page-${what}-${variant.name}.png`, fullPage: true });
     }
     await context.close();
   }

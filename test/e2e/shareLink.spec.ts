@@ -1,18 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from '@playwright/test';
-import { shareResponse, type Share } from '../../protocol/shares.js';
 import { jsonRequest } from '../helpers/jsonRequest.js';
 import { uploadFile } from '../helpers/uploads.js';
 import { expect, shots, test } from './fixtures.js';
+import { createShare } from './shareLinks.js';
 import { signInThroughPage } from './signInPage.js';
-import type { UiWorld } from './uiHarness.js';
-
-async function createShare(world: UiWorld, body: Record<string, unknown>): Promise<Share> {
-  const response = await jsonRequest(world.api, 'POST', '/shares', { headers: world.user!.auth, body });
-  expect(response.status).toBe(201);
-  return shareResponse.parse(response.body).share;
-}
 
 /** A browser context of its own: no cookie, no storage, nothing of the owner's. */
 async function recipientPage(browser: Browser, locale: string): Promise<{ page: Page; violations: string[]; close: () => Promise<void> }> {

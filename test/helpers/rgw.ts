@@ -112,20 +112,38 @@ async function startRgwOnce(): Promise<RgwInfo> {
     const osdId = (await run('ceph', ['-c', conf, 'osd', 'new', uuid])).stdout.trim();
     await run('ceph-osd', ['-c', conf, '-i', osdId, '--mkfs', '--osd-uuid', uuid]);
     await run('ceph-osd', ['-c', conf, '-i', osdId]);
-    const info: RgwInfo = {
-      dir,
-      endpoint: `http://127.0.0.1:${rgwPort}`,
-      accessKeyId: `AK${randomUUID().replaceAll('-', '').slice(0, 18).toUpperCase()}`,
-      secretAccessKey: randomUUID() + randomUUID(),
-    };
-    await startGateway(info);
-    await run('radosgw-admin', ['-c', conf, 'user', 'create', '--uid=netdisk', '--display-name=netdisk',
-      `--access-key=${info.accessKeyId}`, `--secret-key=${info.secretAccessKey}`]);
-    return info;
+    const endpoint = `http://127.0.0.1:${rgwPort}`;
+    await startGateway({ dir, endpoint });
+    return { dir, endpoint, ...await addRgwUser({ dir }, 'netdisk') };
   } catch (error) {
     await stopRgw({ dir });
     throw error;
   }
+}
+
+/** S3 keys of one RGW user. */
+export interface RgwKeys {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** Another S3 user in `info`'s RGW with fresh keys: a test that revokes them touches nobody else's. */
+export async function addRgwUser(info: Pick<RgwInfo, 'dir'>, uid: string): Promise<RgwKeys> {
+  const keys = { accessKeyId: `AK${randomUUID().replaceAll('-', '').slice(0, 18).toUpperCase()}`, secretAccessKey: randomUUID() + randomUUID() };
+  await run('radosgw-admin', ['-c', join(info.dir, 'ceph.conf'), 'user', 'create', `--uid=${uid}`, `--display-name=${uid}`,
+    `--access-key=${keys.accessKeyId}`, `--secret-key=${keys.secretAccessKey}`]);
+  return keys;
+}
+
+/** Revokes a user's S3 key, as an operator rotating it does: requests signed with it get 403 InvalidAccessKeyId. */
+export async function removeRgwKey(info: Pick<RgwInfo, 'dir'>, uid: string, accessKeyId: string): Promise<void> {
+  await run('radosgw-admin', ['-c', join(info.dir, 'ceph.conf'), 'key', 'rm', `--uid=${uid}`, `--access-key=${accessKeyId}`]);
+}
+
+/** Gives a user back a key (the same one, as an operator's fix would restore it). */
+export async function restoreRgwKey(info: Pick<RgwInfo, 'dir'>, uid: string, keys: RgwKeys): Promise<void> {
+  await run('radosgw-admin', ['-c', join(info.dir, 'ceph.conf'), 'key', 'create', `--uid=${uid}`, '--key-type=s3',
+    `--access-key=${keys.accessKeyId}`, `--secret-key=${keys.secretAccessKey}`]);
 }
 
 /** Starts (again) just the gateway, and waits until it answers HTTP. */

@@ -78,8 +78,10 @@ export interface ServiceProcess {
   api: string;
   port: number;
   child: ChildProcess;
-  /** Its stderr so far (warnings and errors: it logs at `warn`). */
+  /** Its stderr so far: startup failures and Node's own warnings. */
   stderr(): string;
+  /** Its log so far (pino's JSON lines on stdout, at `warn` and above). */
+  log(): string;
   /** SIGKILL: no graceful close, in-flight requests cut, as in a crash. */
   kill9(): Promise<void>;
   /** SIGTERM: the graceful close an operator's restart does. */
@@ -97,7 +99,7 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
   const port = options.port ?? await freePort();
   const name = options.name ?? `netdisk-server:${port}`;
   const child = spawn(process.execPath, [...options.nodeArgs ?? [], SERVER_BIN, '--host', '127.0.0.1', '--port', String(port), '--data', options.dataDir], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
       NETDISK_LOG_LEVEL: 'warn',
@@ -107,7 +109,9 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
     },
   });
   let stderr = '';
+  let log = '';
   child.stderr!.on('data', (part: Buffer) => { stderr += part.toString(); });
+  child.stdout!.on('data', (part: Buffer) => { log += part.toString(); });
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitUntilUp(`${url}/api/v1/health`, child, name);
@@ -122,6 +126,7 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
     port,
     child,
     stderr: () => stderr,
+    log: () => log,
     kill9: () => stopChild(child, 'SIGKILL'),
     stop: () => stopChild(child),
   };
