@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { ApiError } from '../errors.js';
-import type { BlobStore, ByteRange, ByteSource, ChunkVerifier, DirectReads, SmallBlob, StagingPlan } from './blobStore.js';
+import type { BlobStore, ByteRange, ByteSource, ChunkVerifier, DirectReads, SmallBlob, StagedChunk, StagingPlan } from './blobStore.js';
 import { exactBytes } from './exactLength.js';
 import { fromS3, isS3NotFound, s3StatusOf } from './s3Errors.js';
 
@@ -177,6 +177,13 @@ export class S3BlobStore implements BlobStore, DirectReads {
       if ((error as Error).name === 'NoSuchUpload') return [];
       throw fromS3(error, 'listing the stored chunks');
     }
+  }
+
+  /** A part S3 lists was verified before S3 accepted it (see writeChunk), and is durable. */
+  async confirmStaged(uploadId: string, chunks: readonly StagedChunk[]): Promise<number[]> {
+    if (chunks.length === 0) return [];
+    const stored = new Set(await this.stagedChunks(uploadId));
+    return chunks.map(({ n }) => n).filter((n) => stored.has(n)).sort((a, b) => a - b);
   }
 
   async commitStaging(uploadId: string, contentHash: string): Promise<void> {
