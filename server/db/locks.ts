@@ -29,12 +29,11 @@ export class ProcessLocks implements Locks {
 
 /**
  * PostgreSQL advisory locks, held across `work` (which may wait on the disk,
- * S3 or other queries) by a transaction on a connection of the lock pool
- * (`PgDatabase.lockPool`): a statement that waits for a lock never holds a
- * connection of the main pool, whose connections the lock holders need.
- * Requests of one node for one key first queue in this process, so a burst
- * from one user takes one connection, not one each. A node that dies (kill
- * -9, lost connection) releases its locks with its connections.
+ * S3 or other queries) by a transaction on a connection of the held-lock pool
+ * (`PgDatabase.heldLockPool`). Requests of one node for one key first queue
+ * in this process, so a burst from one user takes one connection, not one
+ * each. A node that dies (kill -9, lost connection) releases its locks with
+ * its connections.
  */
 export class PgLocks implements Locks {
   private readonly local = new ProcessLocks();

@@ -4,8 +4,10 @@ import { ADVISORY_KEY_SQL, releaseLocks } from './locks.js';
 /** PostgreSQL's codes for a transaction that lost a race and may simply be run again. */
 const RETRYABLE = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
 const MAX_ATTEMPTS = 5;
-/** Connections per node for statements that wait on advisory locks (PgDatabase.lockPool). */
-const LOCK_CONNECTIONS = 10;
+/** Connections per node for locks held across a request's work (PgDatabase.heldLockPool). */
+const HELD_LOCK_CONNECTIONS = 10;
+/** Connections per node for short transactions that take advisory locks (PgDatabase.lockPool). */
+const LOCK_CONNECTIONS = 5;
 
 // BIGINT (times in milliseconds, sizes, sequence numbers) and NUMERIC (SUM of
 // BIGINT) as JS numbers: every value the service stores stays below 2^53.
@@ -34,20 +36,27 @@ export function isUniqueViolation(error: unknown): boolean {
 export class PgDatabase implements Sql {
   readonly pool: pg.Pool;
   /**
-   * Connections for transactions that take advisory locks (db/locks.ts,
-   * content pins, throttles). Apart from the main pool, whose connections
-   * never wait for a lock: a holder can always get one to finish its work.
-   * Opened on first use; TCP keep-alive so that the database notices a node
-   * that vanished and releases its locks.
+   * Statements that may wait for an advisory lock never run on the main
+   * pool: a lock holder must always find a main connection for its work, or
+   * holders and waiters could starve each other into a deadlock. Two pools
+   * of their own, by nesting level: `heldLockPool` for locks held across a
+   * request's work (a user's quota turn, `holdingLocks`), `lockPool` for
+   * short transactions that take locks and act at once (content pins,
+   * throttles, claiming content for collection, `lockingTransaction`). Work
+   * under a held lock may take short ones, never the reverse, so neither
+   * pool can be exhausted by holders that wait for it. Opened on first use;
+   * TCP keep-alive, so that the database notices a node that vanished and
+   * releases its locks.
    */
+  readonly heldLockPool: pg.Pool;
   readonly lockPool: pg.Pool;
 
   constructor(readonly url: string, options: { maxConnections?: number } = {}) {
     this.pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10 });
+    this.heldLockPool = new pg.Pool({ connectionString: url, max: HELD_LOCK_CONNECTIONS, keepAlive: true });
     this.lockPool = new pg.Pool({ connectionString: url, max: LOCK_CONNECTIONS, keepAlive: true });
     // An idle connection the server dropped (restart, failover) must not crash the process; the pool replaces it.
-    this.pool.on('error', () => {});
-    this.lockPool.on('error', () => {});
+    for (const pool of [this.pool, this.heldLockPool, this.lockPool]) pool.on('error', () => {});
   }
 
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: readonly unknown[]): Promise<pg.QueryResult<R>> {
@@ -85,7 +94,7 @@ export class PgDatabase implements Sql {
    * settles, or when this node's connection is lost.
    */
   async holdingLocks<T>(keys: readonly string[], work: () => Promise<T>): Promise<T> {
-    return this.onLockConnection(async (client) => {
+    return onConnectionOf(this.heldLockPool, async (client) => {
       await client.query('BEGIN');
       for (const key of [...keys].sort()) await client.query(`SELECT pg_advisory_xact_lock(${ADVISORY_KEY_SQL})`, [key]);
       return work();
@@ -99,24 +108,12 @@ export class PgDatabase implements Sql {
    * may act outside the database (the caller re-checks under its locks).
    */
   async lockingTransaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
-    return this.onLockConnection(async (client) => {
+    return onConnectionOf(this.lockPool, async (client) => {
       await client.query('BEGIN');
       const value = await work({ query: (text, values) => client.query(text, values as unknown[]) });
       await client.query('COMMIT');
       return value;
     });
-  }
-
-  private async onLockConnection<T>(use: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.lockPool.connect();
-    // A connection lost while checked out errs here rather than as an uncaught event; its next statement fails.
-    const ignore = (): void => {};
-    client.on('error', ignore);
-    try {
-      return await use(client);
-    } finally {
-      await releaseLocks(client, () => client.off('error', ignore));
-    }
   }
 
   /** A dedicated connection outside the pool (LISTEN needs one that stays open). */
@@ -125,7 +122,20 @@ export class PgDatabase implements Sql {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.pool.end(), this.lockPool.end()]);
+    await Promise.all([this.pool.end(), this.heldLockPool.end(), this.lockPool.end()]);
+  }
+}
+
+/** Runs `use` on a connection of `pool`, then ends its transaction (releasing its advisory locks) and hands it back. */
+async function onConnectionOf<T>(pool: pg.Pool, use: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  // A connection lost while checked out errs here rather than as an uncaught event; its next statement fails.
+  const ignore = (): void => {};
+  client.on('error', ignore);
+  try {
+    return await use(client);
+  } finally {
+    await releaseLocks(client, () => client.off('error', ignore));
   }
 }
 
