@@ -133,7 +133,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     refreshTokens: new RefreshTokenStore(metadata.refreshTokens, now, config.refreshTtlSeconds * 1000),
     routes,
     files,
-    storage: new StorageQuota(files, metadata.uploadSessions, { ...config.limits, keepsVersions: config.versions.maxPerFile > 0 }, now),
+    storage: new StorageQuota(files, metadata.uploadSessions, metadata.locks, { ...config.limits, keepsVersions: config.versions.maxPerFile > 0 }, now),
     now,
     blobs,
     onClose: (task) => closeTasks.push(task),

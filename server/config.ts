@@ -35,6 +35,8 @@ export interface ServerConfig {
   /** Upload chunk size, a multiple of the 4 MiB block. */
   chunkSize: number;
   uploadTtlSeconds: number;
+  /** How often garbage collection runs: expired uploads, then unreferenced content past its grace period. */
+  collectIntervalSeconds: number;
   trashRetentionSeconds: number;
   /** Change-feed rows older than this may be pruned; older cursors then get 410. */
   changeRetentionSeconds: number;
@@ -91,6 +93,7 @@ export const DEFAULTS = {
   scrypt: { N: 2 ** 17, r: 8, p: 1 },
   chunkSize: 2 * BLOCK_SIZE,
   uploadTtlSeconds: 24 * 3600,
+  collectIntervalSeconds: 10 * 60,
   trashRetentionSeconds: 30 * 24 * 3600,
   changeRetentionSeconds: 90 * 24 * 3600,
   versionRetentionSeconds: 30 * 24 * 3600,
@@ -258,6 +261,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     scrypt: { ...DEFAULTS.scrypt },
     chunkSize,
     uploadTtlSeconds: intOption('NETDISK_UPLOAD_TTL', env.NETDISK_UPLOAD_TTL, DEFAULTS.uploadTtlSeconds),
+    collectIntervalSeconds: positiveOption('NETDISK_COLLECT_INTERVAL', env.NETDISK_COLLECT_INTERVAL, DEFAULTS.collectIntervalSeconds),
     trashRetentionSeconds: intOption('NETDISK_TRASH_RETENTION', env.NETDISK_TRASH_RETENTION, DEFAULTS.trashRetentionSeconds),
     changeRetentionSeconds: intOption('NETDISK_CHANGE_RETENTION', env.NETDISK_CHANGE_RETENTION, DEFAULTS.changeRetentionSeconds),
     versions: {

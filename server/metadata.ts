@@ -5,6 +5,9 @@ import { PgUserStore } from './auth/pgUserStore.js';
 import type { RefreshTokenTable } from './auth/refreshTokens.js';
 import { SqliteRefreshTokenTable } from './auth/sqliteRefreshTokens.js';
 import { SqliteUserStore, type UserStore } from './auth/userStore.js';
+import { PgThrottleStore } from './auth/pgThrottleStore.js';
+import { SqliteThrottleStore, type ThrottleStore } from './auth/throttleStore.js';
+import { PgLocks, ProcessLocks, type Locks } from './db/locks.js';
 import type { ServerConfig } from './config.js';
 import { migrate, migratePostgres, type Migration } from './db/migrate.js';
 import { PgDatabase } from './db/postgres.js';
@@ -21,6 +24,8 @@ import { SqliteFlowTable } from './oauth/sqliteFlowTable.js';
 import { PgShareStore } from './shares/pgShareStore.js';
 import { SqliteShareStore, type ShareStore } from './shares/shareStore.js';
 import { PgChallengeStore, SqliteChallengeStore, type ChallengeStore } from './uploads/challengeStore.js';
+import { ProcessContentPins, type ContentPins } from './uploads/contentPins.js';
+import { PgContentPins } from './uploads/pgContentPins.js';
 import { PgUploadSessionStore } from './uploads/pgSessionStore.js';
 import { SqliteUploadSessionStore, type UploadSessionStore } from './uploads/sessionStore.js';
 
@@ -48,8 +53,14 @@ export interface Metadata {
   identities: ProviderIdentities;
   uploadSessions: UploadSessionStore;
   shares: ShareStore;
-  /** Outstanding instant-upload possession challenges. */
+  /** Outstanding instant-upload possession challenges, and the rations they count against. */
   challenges: ChallengeStore;
+  /** Sign-in, registration, share-code and failed-proof throttles. */
+  throttles: ThrottleStore;
+  /** Per-key turns every node honours (a user's quota checks and the writes they allow). */
+  locks: Locks;
+  /** Content a commit is about to reference, which garbage collection on any node must spare. */
+  pins: ContentPins;
   /** Lets writes in flight finish, then closes the database. */
   close(): Promise<void>;
 }
@@ -93,6 +104,10 @@ function openSqliteMetadata(config: ServerConfig, migrations: readonly Migration
     uploadSessions: new SqliteUploadSessionStore(db),
     shares: new SqliteShareStore(db),
     challenges: new SqliteChallengeStore(db),
+    throttles: new SqliteThrottleStore(db),
+    // One process owns a SQLite database: its turns and pins need not leave its memory.
+    locks: new ProcessLocks(),
+    pins: new ProcessContentPins(),
     async close() {
       db.close();
     },
@@ -116,6 +131,9 @@ async function openPostgres(url: string, config: ServerConfig, migrations: reado
       uploadSessions: new PgUploadSessionStore(db),
       shares: new PgShareStore(db),
       challenges: new PgChallengeStore(db),
+      throttles: new PgThrottleStore(db),
+      locks: new PgLocks(db),
+      pins: new PgContentPins(db),
       async close() {
         await files.idle();
         await notifier.close();

@@ -1,6 +1,5 @@
 import { addressKey } from './clientAddress.js';
-import { GrowingDelay, type GrowingDelayRule } from './growingDelay.js';
-import { SlidingWindowLimiter, type WindowRule } from './rateLimiter.js';
+import type { GrowingDelayRule, Limit, ThrottleStore, WindowRule } from './throttleStore.js';
 
 export interface LoginThrottleRules {
   /** Failures of one username from one address: growing waits, for that address only. */
@@ -23,33 +22,42 @@ export const DEFAULT_LOGIN_RULES: LoginThrottleRules = {
 
 /**
  * Counts failed sign-ins per (client address, username) and per client
- * address. An attempt is counted before the password is checked, so a burst
- * of parallel guesses cannot all slip in before the first failure is
- * recorded; a success takes its count back.
+ * address, in the database (every node counts the same tries). An attempt is
+ * counted before the password is checked, so a burst of parallel guesses
+ * cannot all slip in before the first failure is recorded; a success takes
+ * its count back.
  */
 export class LoginThrottle {
-  private readonly byPair: GrowingDelay;
-  private readonly byAddress: SlidingWindowLimiter;
+  constructor(private readonly store: ThrottleStore, private readonly rules: LoginThrottleRules, private readonly now: () => number) {}
 
-  constructor(rules: LoginThrottleRules, now: () => number) {
-    this.byPair = new GrowingDelay(rules.perAddressAndUsername, now);
-    this.byAddress = new SlidingWindowLimiter(rules.perAddress, now);
+  /** Resolves to 0 once the attempt is counted, or to the milliseconds to wait (nothing counted). */
+  begin(ip: string, username: string): Promise<number> {
+    const { address, pair } = keys(ip, username);
+    const limits: Limit[] = [
+      { kind: 'delay', key: pair, rule: this.rules.perAddressAndUsername },
+      { kind: 'window', key: address, rule: this.rules.perAddress },
+    ];
+    return this.store.attempt(limits, this.now());
   }
 
-  /** Returns 0 and counts the attempt, or the milliseconds to wait (nothing counted). */
-  begin(ip: string, username: string): number {
-    const address = addressKey(ip);
-    const pair = `${address}\n${username.toLowerCase()}`;
-    const wait = Math.max(this.byPair.retryAfterMs(pair), this.byAddress.retryAfterMs(address));
-    if (wait > 0) return wait;
-    this.byPair.fail(pair);
-    this.byAddress.hit(address);
-    return 0;
+  async succeeded(ip: string, username: string): Promise<void> {
+    const { address, pair } = keys(ip, username);
+    await this.store.clearFailures(pair);
+    await this.store.forgiveOne(address);
   }
+}
 
-  succeeded(ip: string, username: string): void {
-    const address = addressKey(ip);
-    this.byPair.clear(`${address}\n${username.toLowerCase()}`);
-    this.byAddress.forgiveOne(address);
+function keys(ip: string, username: string): { address: string; pair: string } {
+  const address = addressKey(ip);
+  return { address: `login-address:${address}`, pair: `login-pair:${address}\n${username.toLowerCase()}` };
+}
+
+/** Registrations per client address, in the database like the sign-in throttle. */
+export class RegistrationThrottle {
+  constructor(private readonly store: ThrottleStore, private readonly rule: WindowRule, private readonly now: () => number) {}
+
+  /** Resolves to 0 once the registration is counted, or to the milliseconds to wait. */
+  begin(ip: string): Promise<number> {
+    return this.store.attempt([{ kind: 'window', key: `register:${addressKey(ip)}`, rule: this.rule }], this.now());
   }
 }

@@ -6,10 +6,8 @@ import {
 import type { ServerContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { defineRoute } from '../http/routes.js';
-import { addressKey } from './clientAddress.js';
-import type { LoginThrottle } from './loginThrottle.js';
+import type { LoginThrottle, RegistrationThrottle } from './loginThrottle.js';
 import type { PasswordHasher } from './passwords.js';
-import type { SlidingWindowLimiter } from './rateLimiter.js';
 import type { RefreshTokenStore } from './refreshTokens.js';
 import { tokenPair } from './tokenPairs.js';
 import type { UserStore } from './userStore.js';
@@ -20,7 +18,7 @@ export interface AuthServices {
   refreshTokens: RefreshTokenStore;
   throttle: LoginThrottle;
   /** Registration attempts per client address. */
-  registrations: SlidingWindowLimiter;
+  registrations: RegistrationThrottle;
 }
 
 const UNNAMED_DEVICE = 'unnamed device';
@@ -35,13 +33,11 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext, ser
     if (ctx.config.registration === 'closed') {
       throw new ApiError('forbidden', 'registration is closed on this service; its operator creates accounts');
     }
-    const address = addressKey(request.ip);
-    const waitMs = registrations.retryAfterMs(address);
+    const waitMs = await registrations.begin(request.ip);
     if (waitMs > 0) {
       reply.header('retry-after', String(Math.ceil(waitMs / 1000)));
       throw new ApiError('rate_limited', 'too many registrations from this address; try again later');
     }
-    registrations.hit(address);
     // Fail fast before the costly hash; the unique index still settles races.
     if (await users.usernameTaken(body.username)) throw new ApiError('username_taken', `the username "${body.username}" is taken`);
     const user = await users.createWithPassword(body.username, await passwords.hash(body.password));
@@ -53,7 +49,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext, ser
     method: 'POST', url: '/auth/login', summary: 'Sign in with username and password', auth: false,
     body: loginRequest, responses: { 200: tokenPairResponse },
   }, async ({ body, request, reply }) => {
-    const waitMs = throttle.begin(request.ip, body.username);
+    const waitMs = await throttle.begin(request.ip, body.username);
     if (waitMs > 0) {
       reply.header('retry-after', String(Math.ceil(waitMs / 1000)));
       throw new ApiError('rate_limited', 'too many failed sign-ins; try again later');
@@ -63,7 +59,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext, ser
     const valid = stored ? await passwords.verify(body.password, stored) : await passwords.verifyNothing(body.password);
     // One answer for "no such user" and "wrong password": it must not reveal which names exist.
     if (!account || !stored || !valid) throw new ApiError('invalid_credentials', 'wrong username or password');
-    throttle.succeeded(request.ip, body.username);
+    await throttle.succeeded(request.ip, body.username);
     // Told only to whoever knows the password: it reveals nothing to a guesser.
     if (account.disabled) throw new ApiError('forbidden', 'this account is disabled; ask the operator of the service');
     if (passwords.needsRehash(stored)) {

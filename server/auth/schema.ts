@@ -48,6 +48,27 @@ export const authMigrations: Migration[] = [
     id: 'auth-0003-disabled-users',
     sql: 'ALTER TABLE users ADD COLUMN disabled_at INTEGER;',
   },
+  {
+    // Throttles (sign-in, registration, share codes, failed possession proofs): hits in sliding
+    // windows, and failure counts with growing waits. In the database so that nodes share them.
+    id: 'auth-0004-throttles',
+    sql: `
+      CREATE TABLE throttle_hits (
+        key TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX throttle_hits_key ON throttle_hits(key, at);
+      CREATE INDEX throttle_hits_expires ON throttle_hits(expires_at);
+      CREATE TABLE throttle_failures (
+        key TEXT PRIMARY KEY,
+        count INTEGER NOT NULL,
+        last_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX throttle_failures_expires ON throttle_failures(expires_at);
+    `,
+  },
 ];
 
 /**
@@ -98,5 +119,24 @@ export const authPgMigrations: Migration[] = [
   {
     id: 'auth-0003-disabled-users',
     sql: 'ALTER TABLE users ADD COLUMN disabled_at BIGINT;',
+  },
+  {
+    id: 'auth-0004-throttles',
+    sql: `
+      CREATE TABLE throttle_hits (
+        key TEXT NOT NULL,
+        at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL
+      );
+      CREATE INDEX throttle_hits_key ON throttle_hits(key, at);
+      CREATE INDEX throttle_hits_expires ON throttle_hits(expires_at);
+      CREATE TABLE throttle_failures (
+        key TEXT PRIMARY KEY,
+        count BIGINT NOT NULL,
+        last_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL
+      );
+      CREATE INDEX throttle_failures_expires ON throttle_failures(expires_at);
+    `,
   },
 ];

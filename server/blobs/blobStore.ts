@@ -25,6 +25,14 @@ export interface BlobStore {
    * confirmed counts even if the service died before recording it.
    */
   stagedChunks(uploadId: string): Promise<number[] | null>;
+  /**
+   * Of chunks another process wrote to the staging area and perhaps never
+   * made durable (its machine may have crashed since), the ones the store now
+   * holds durably and intact, ascending: a local store flushes the staging
+   * file and reads each chunk back through its verifier; S3 lists its parts
+   * (a part was verified before S3 accepted it).
+   */
+  confirmStaged(uploadId: string, chunks: readonly StagedChunk[]): Promise<number[]>;
   /** Makes the assembled staging area the blob `contentHash`, atomically. */
   commitStaging(uploadId: string, contentHash: string): Promise<void>;
   /** Drops a staging area and whatever it holds (idempotent). */
@@ -54,6 +62,14 @@ export interface BlobStore {
 export interface SmallBlob {
   contentHash: string;
   bytes: Uint8Array;
+}
+
+/** A chunk to confirm: where it lies in the staging area, and the verifier its bytes must pass. */
+export interface StagedChunk {
+  n: number;
+  offset: number;
+  length: number;
+  verifier: ChunkVerifier;
 }
 
 /** What a staging area will hold. */

@@ -3,7 +3,7 @@ import { constants, mkdirSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ApiError } from '../errors.js';
-import type { BlobStore, ByteRange, ByteSource, ChunkVerifier, SmallBlob, StagingPlan } from './blobStore.js';
+import type { BlobStore, ByteRange, ByteSource, ChunkVerifier, SmallBlob, StagedChunk, StagingPlan } from './blobStore.js';
 import { DirectorySyncer, syncDirectory } from './directorySyncer.js';
 import { consumeExactly } from './exactLength.js';
 
@@ -114,6 +114,22 @@ export class LocalBlobStore implements BlobStore {
   /** A staging file's regions do not say which were written. */
   async stagedChunks(): Promise<null> {
     return null;
+  }
+
+  async confirmStaged(uploadId: string, chunks: readonly StagedChunk[]): Promise<number[]> {
+    if (chunks.length === 0) return [];
+    // Durable first: what is read back afterwards is what a crash would leave.
+    await this.flushStaging(uploadId);
+    const handle = await open(this.stagingPath(uploadId), 'r');
+    try {
+      const intact: number[] = [];
+      for (const { n, offset, length, verifier } of [...chunks].sort((a, b) => a.n - b.n)) {
+        if (await readsBack(handle, offset, length, verifier)) intact.push(n);
+      }
+      return intact;
+    } finally {
+      await handle.close();
+    }
   }
 
   async commitStaging(uploadId: string, contentHash: string): Promise<void> {
@@ -229,6 +245,23 @@ export class LocalBlobStore implements BlobStore {
   private stagingPath(uploadId: string): string {
     if (!STAGING_ID.test(uploadId)) throw new Error(`not an upload id: ${uploadId}`);
     return join(this.stagingDir, uploadId);
+  }
+}
+
+/** Whether the `length` bytes at `offset` pass `verifier`. */
+async function readsBack(handle: FileHandle, offset: number, length: number, verifier: ChunkVerifier): Promise<boolean> {
+  const buffer = Buffer.allocUnsafe(Math.min(length, WRITE_BATCH_BYTES));
+  for (let done = 0; done < length;) {
+    const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, length - done), offset + done);
+    if (bytesRead === 0) return false;
+    verifier.update(buffer.subarray(0, bytesRead));
+    done += bytesRead;
+  }
+  try {
+    verifier.finish();
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { ApiError } from '../errors.js';
-import type { BlobStore, ByteRange, ByteSource, ChunkVerifier, DirectReads, SmallBlob, StagingPlan } from './blobStore.js';
+import type { BlobStore, ByteRange, ByteSource, ChunkVerifier, DirectReads, SmallBlob, StagedChunk, StagingPlan } from './blobStore.js';
 import { exactBytes } from './exactLength.js';
 import { fromS3, isS3NotFound, s3StatusOf } from './s3Errors.js';
 
@@ -66,6 +66,9 @@ export function s3Client(settings: S3Settings, overrides: Partial<S3ClientConfig
   });
 }
 
+/** Staging manifests cached per process before the cache starts over (see S3BlobStore.manifests). */
+const MAX_CACHED_MANIFESTS = 10_000;
+
 /**
  * Blobs as objects `<prefix>blobs/<hash>`. A staging area is a multipart
  * upload to the blob's own key (so commit is CompleteMultipartUpload, with no
@@ -78,6 +81,11 @@ export function s3Client(settings: S3Settings, overrides: Partial<S3ClientConfig
 export class S3BlobStore implements BlobStore, DirectReads {
   /** Part uploads stream a request body, which cannot be replayed: the SDK must not retry them; the client re-sends the chunk. */
   private readonly partClient: S3Client;
+  /**
+   * Manifests this process read or wrote: a cache, S3 holds them. A node that
+   * only took chunks of uploads another node completed never drops their
+   * entries, so the cache is emptied once it holds MAX_CACHED_MANIFESTS.
+   */
   private readonly manifests = new Map<string, StagingManifest>();
 
   constructor(private readonly settings: S3Settings, private readonly client: S3Client = s3Client(settings)) {
@@ -119,7 +127,7 @@ export class S3BlobStore implements BlobStore, DirectReads {
       await this.abortMultipart(manifest).catch(() => {});
       throw error;
     }
-    this.manifests.set(uploadId, manifest);
+    this.remember(uploadId, manifest);
   }
 
   async writeChunk(uploadId: string, offset: number, length: number, source: ByteSource, verify: ChunkVerifier): Promise<void> {
@@ -177,6 +185,13 @@ export class S3BlobStore implements BlobStore, DirectReads {
       if ((error as Error).name === 'NoSuchUpload') return [];
       throw fromS3(error, 'listing the stored chunks');
     }
+  }
+
+  /** A part S3 lists was verified before S3 accepted it (see writeChunk), and is durable. */
+  async confirmStaged(uploadId: string, chunks: readonly StagedChunk[]): Promise<number[]> {
+    if (chunks.length === 0) return [];
+    const stored = new Set(await this.stagedChunks(uploadId));
+    return chunks.map(({ n }) => n).filter((n) => stored.has(n)).sort((a, b) => a - b);
   }
 
   async commitStaging(uploadId: string, contentHash: string): Promise<void> {
@@ -322,12 +337,17 @@ export class S3BlobStore implements BlobStore, DirectReads {
     try {
       const answer = await this.client.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: this.manifestKey(uploadId) }));
       const manifest = JSON.parse(await answer.Body!.transformToString()) as StagingManifest;
-      this.manifests.set(uploadId, manifest);
+      this.remember(uploadId, manifest);
       return manifest;
     } catch (error) {
       if (isS3NotFound(error)) return null;
       throw fromS3(error, 'finding the upload');
     }
+  }
+
+  private remember(uploadId: string, manifest: StagingManifest): void {
+    if (this.manifests.size >= MAX_CACHED_MANIFESTS) this.manifests.clear();
+    this.manifests.set(uploadId, manifest);
   }
 
   private async dropManifest(uploadId: string): Promise<void> {

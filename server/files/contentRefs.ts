@@ -11,6 +11,7 @@ export class ContentRefs {
   private readonly increment: Database.Statement;
   private readonly decrement: Database.Statement;
   private readonly collectable: Database.Statement;
+  private readonly stillCollectable: Database.Statement;
   private readonly remove: Database.Statement;
 
   constructor(db: Database.Database, private readonly now: () => number) {
@@ -28,6 +29,7 @@ export class ContentRefs {
     this.collectable = db.prepare(`
       SELECT content_hash FROM file_contents
       WHERE refcount = 0 AND unreferenced_since < ? ORDER BY unreferenced_since`).pluck();
+    this.stillCollectable = db.prepare('SELECT 1 FROM file_contents WHERE content_hash = ? AND refcount = 0 AND unreferenced_since < ?');
     this.remove = db.prepare('DELETE FROM file_contents WHERE content_hash = ? AND refcount = 0');
   }
 
@@ -50,6 +52,10 @@ export class ContentRefs {
 
   unreferencedBefore(before: number): string[] {
     return this.collectable.all(before) as string[];
+  }
+
+  isUnreferencedBefore(contentHash: string, before: number): boolean {
+    return this.stillCollectable.get(contentHash, before) !== undefined;
   }
 
   /** Drops the record of content the blob store deleted; referenced content is kept. */

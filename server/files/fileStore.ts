@@ -78,6 +78,8 @@ export interface FileStore {
    * before `before`: safe for the blob store to delete, then `forgetContent`.
    */
   collectableContent(before: number): Promise<string[]>;
+  /** Whether this content is still collectable as `collectableContent(before)` would list it (asked again just before deleting it). */
+  isCollectable(contentHash: string, before: number): Promise<boolean>;
   forgetContent(contentHash: string): Promise<void>;
   /** Deletes trash items older than `before` (and their files' versions), releasing their content. */
   purgeTrash(before: number): Promise<number>;

@@ -1,5 +1,6 @@
 import type { ServerContext } from '../context.js';
 import type { FileStore } from './fileStore.js';
+import { runPeriodically } from '../periodic.js';
 
 /** How often old trash, old versions and old change rows are dropped. */
 export const MAINTENANCE_INTERVAL_MS = 10 * 60 * 1000;
@@ -15,14 +16,7 @@ export async function runFilesMaintenance(
   return { purged, pruned, versions };
 }
 
-/** Runs maintenance periodically until the app closes; the timer never keeps the process alive. */
+/** Runs maintenance periodically until the app closes. */
 export function scheduleFilesMaintenance(files: FileStore, ctx: ServerContext, intervalMs = MAINTENANCE_INTERVAL_MS): void {
-  const timer = setInterval(() => {
-    runFilesMaintenance(files, ctx).then(
-      (counts) => ctx.log.debug(counts, 'files maintenance'),
-      (error: unknown) => ctx.log.error({ err: error }, 'files maintenance failed'),
-    );
-  }, intervalMs);
-  timer.unref();
-  ctx.onClose(() => clearInterval(timer));
+  runPeriodically(ctx, 'files maintenance', intervalMs, () => runFilesMaintenance(files, ctx));
 }

@@ -12,7 +12,8 @@ import {
 import { inSavepoint, PgCommitBatcher } from './pgCommitBatcher.js';
 import { pgTreeTables, trashRows } from './pgTreeTables.js';
 import * as tree from './treeOps.js';
-import { runAsync, type Steps, type TreeTables } from './treeOps.js';
+import type { TreeTables } from './treeOps.js';
+import { runAsync, type Steps } from '../db/steps.js';
 import { toFileVersion, VERSION_COLUMNS, type VersionRow } from './versionTable.js';
 
 const COLUMNS = 'id, path, kind, size, content_hash, rev, mtime';
@@ -181,6 +182,10 @@ export class PgFileStore implements FileStore {
     const { rows } = await this.db.query<{ content_hash: string }>(`SELECT content_hash FROM file_contents
       WHERE refcount = 0 AND unreferenced_since < $1 ORDER BY unreferenced_since`, [before]);
     return rows.map((row) => row.content_hash);
+  }
+
+  async isCollectable(contentHash: string, before: number): Promise<boolean> {
+    return (await this.one('SELECT 1 FROM file_contents WHERE content_hash = $1 AND refcount = 0 AND unreferenced_since < $2', [contentHash, before])) !== undefined;
   }
 
   async forgetContent(contentHash: string): Promise<void> {

@@ -13,7 +13,8 @@ import {
 } from './fileStore.js';
 import { TrashTable } from './trashTable.js';
 import * as tree from './treeOps.js';
-import { runSync, type TreeTables } from './treeOps.js';
+import type { TreeTables } from './treeOps.js';
+import { runSync } from '../db/steps.js';
 import { toFileVersion, VersionTable } from './versionTable.js';
 
 export interface SqliteFileStoreOptions {
@@ -192,6 +193,10 @@ export class SqliteFileStore implements FileStore {
 
   async collectableContent(before: number): Promise<string[]> {
     return this.contents.unreferencedBefore(before);
+  }
+
+  async isCollectable(contentHash: string, before: number): Promise<boolean> {
+    return this.contents.isUnreferencedBefore(contentHash, before);
   }
 
   async forgetContent(contentHash: string): Promise<void> {

@@ -7,18 +7,14 @@ import { checkRebasedLength, nameKey, rebase, toEntry, type EntryRow } from './e
 import type { FileCommit, VersionRestore } from './fileStore.js';
 import type { TrashedItem } from './trashTable.js';
 import type { VersionRow } from './versionTable.js';
+import { ask, type Maybe, type Steps } from '../db/steps.js';
 
 /**
- * The tree's write logic, written once for both databases. Each operation is
- * a generator that yields every table call's result: SQLite's tables answer
- * synchronously and `runSync` feeds the values straight back (the operation
- * stays inside the commit batcher's synchronous transaction); PostgreSQL's
- * answer with promises and `runAsync` awaits each one.
+ * The table calls the operations make, all scoped to one user except content
+ * counts. The tree's write logic is written once for both databases (see
+ * db/steps.ts): SQLite runs each operation inside the commit batcher's
+ * synchronous transaction, PostgreSQL awaits each table call.
  */
-type Maybe<T> = T | Promise<T>;
-export type Steps<T> = Generator<unknown, T, unknown>;
-
-/** The table calls the operations make, all scoped to one user except content counts. */
 export interface TreeTables {
   now(): number;
   /** Previous versions kept per file (NETDISK_MAX_VERSIONS); a replace beyond it drops the oldest. */
@@ -61,29 +57,6 @@ export interface TreeTables {
   versionsOfEntry(entryId: string): Maybe<VersionRow[]>;
   /** Deletes one version row; false when it was already gone. */
   removeVersion(versionId: string): Maybe<boolean>;
-}
-
-/** Hands a table call's result to the driver and gets it back (awaited when it was a promise). */
-function* ask<T>(value: Maybe<T>): Steps<T> {
-  // The drivers send back exactly what was yielded (awaited): a T.
-  return (yield value) as T;
-}
-
-/** Runs the steps where every table answers synchronously (SQLite). */
-export function runSync<T>(steps: Steps<T>): T {
-  let next = steps.next();
-  while (!next.done) {
-    if (next.value instanceof Promise) throw new Error('an asynchronous table call inside a synchronous transaction');
-    next = steps.next(next.value);
-  }
-  return next.value;
-}
-
-/** Runs the steps, awaiting each table call (PostgreSQL). */
-export async function runAsync<T>(steps: Steps<T>): Promise<T> {
-  let next = steps.next();
-  while (!next.done) next = steps.next(await next.value);
-  return next.value;
 }
 
 /** `ifRev` semantics: undefined = no precondition, null = must not exist, string = must be the current rev. */

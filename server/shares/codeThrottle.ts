@@ -1,5 +1,5 @@
 import { addressKey } from '../auth/clientAddress.js';
-import { SlidingWindowLimiter, type WindowRule } from '../auth/rateLimiter.js';
+import type { ThrottleStore, WindowRule } from '../auth/throttleStore.js';
 
 export interface ShareCodeRules {
   perLink: WindowRule;
@@ -18,32 +18,31 @@ export const DEFAULT_SHARE_CODE_RULES: ShareCodeRules = {
 };
 
 /**
- * Counts extraction-code attempts per link and per client address. An
- * attempt is counted before the code is checked, so parallel guesses cannot
- * slip in together; a right code takes its count back.
+ * Counts extraction-code attempts per link and per client address, in the
+ * database (every node counts the same tries). An attempt is counted before
+ * the code is checked, so parallel guesses cannot slip in together; a right
+ * code takes its count back.
  */
 export class ShareCodeThrottle {
-  private readonly byLink: SlidingWindowLimiter;
-  private readonly byIp: SlidingWindowLimiter;
+  constructor(private readonly store: ThrottleStore, private readonly rules: ShareCodeRules, private readonly now: () => number) {}
 
-  constructor(rules: ShareCodeRules, now: () => number) {
-    this.byLink = new SlidingWindowLimiter(rules.perLink, now);
-    this.byIp = new SlidingWindowLimiter(rules.perIp, now);
+  /** Resolves to 0 once the attempt is counted, or to the milliseconds to wait (nothing counted). */
+  begin(ip: string, shareId: string): Promise<number> {
+    const { link, address } = keys(ip, shareId);
+    return this.store.attempt([
+      { kind: 'window', key: link, rule: this.rules.perLink },
+      { kind: 'window', key: address, rule: this.rules.perIp },
+    ], this.now());
   }
 
-  /** Returns 0 and counts the attempt, or the milliseconds to wait (nothing counted). */
-  begin(ip: string, shareId: string): number {
-    // Like sign-in, an IPv6 client counts per /64: one host holds a whole /64 to rotate through.
-    const address = addressKey(ip);
-    const wait = Math.max(this.byLink.retryAfterMs(shareId), this.byIp.retryAfterMs(address));
-    if (wait > 0) return wait;
-    this.byLink.hit(shareId);
-    this.byIp.hit(address);
-    return 0;
+  async succeeded(ip: string, shareId: string): Promise<void> {
+    const { link, address } = keys(ip, shareId);
+    await this.store.forgiveOne(link);
+    await this.store.forgiveOne(address);
   }
+}
 
-  succeeded(ip: string, shareId: string): void {
-    this.byLink.forgiveOne(shareId);
-    this.byIp.forgiveOne(addressKey(ip));
-  }
+/** Like sign-in, an IPv6 client counts per /64: one host holds a whole /64 to rotate through. */
+function keys(ip: string, shareId: string): { link: string; address: string } {
+  return { link: `share-link:${shareId}`, address: `share-address:${addressKey(ip)}` };
 }

@@ -13,7 +13,7 @@ export const sharesModule: ServerModule = {
     const service = new ShareService({
       shares: ctx.metadata.shares,
       files: ctx.files,
-      throttle: new ShareCodeThrottle(DEFAULT_SHARE_CODE_RULES, ctx.now),
+      throttle: new ShareCodeThrottle(ctx.metadata.throttles, DEFAULT_SHARE_CODE_RULES, ctx.now),
       now: ctx.now,
       // Read per link: tests (and an operator) set the public URL after the app is built.
       get publicUrl() { return ctx.config.publicUrl; },

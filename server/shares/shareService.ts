@@ -89,10 +89,10 @@ export class ShareService {
     const open = await this.open(id);
     const expected = open.share.code;
     if (expected !== null) {
-      const waitMs = this.deps.throttle.begin(ip, id);
+      const waitMs = await this.deps.throttle.begin(ip, id);
       if (waitMs > 0) throw new ApiError('rate_limited', 'too many wrong codes; try again later', { retryAfterSeconds: Math.ceil(waitMs / 1000) });
       if (offered === undefined || !codeMatches(offered, expected)) throw new ApiError('share_code_invalid', 'wrong extraction code');
-      this.deps.throttle.succeeded(ip, id);
+      await this.deps.throttle.succeeded(ip, id);
     }
     const now = this.deps.now();
     const expiresAt = Math.min(now + SHARE_TOKEN_TTL_MS, open.share.expiresAt ?? Number.MAX_SAFE_INTEGER);

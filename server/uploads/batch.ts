@@ -49,7 +49,7 @@ export function registerBatchRoute(app: FastifyInstance, ctx: ServerContext, blo
         results[index] = { path, status: 'error', error: refusal };
       });
       const hashes = [...new Set(fitting.map(({ commit }) => commit.contentHash))];
-      const committed = await pinAll(pins, hashes, async () => {
+      const committed = await pins.whilePinned(hashes, async () => {
         if (fitting.length === 0) return [];
         // Content first, durably; only then the entries that point at it (one transaction).
         await blobs.putSmallMany(fitting.map(({ commit, bytes }) => ({ contentHash: commit.contentHash, bytes })));
@@ -95,11 +95,4 @@ async function withinQuota(
     fitting.push(file);
   }
   return fitting;
-}
-
-/** Pins every hash for the duration of `work`. */
-function pinAll<T>(pins: ContentPins, hashes: readonly string[], work: () => Promise<T>): Promise<T> {
-  const [first, ...rest] = hashes;
-  if (first === undefined) return work();
-  return pins.whilePinned(first, () => pinAll(pins, rest, work));
 }

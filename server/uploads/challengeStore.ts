@@ -1,15 +1,28 @@
 import type Database from 'better-sqlite3';
-import type { PgDatabase } from '../db/postgres.js';
+import type { WindowRule } from '../auth/throttleStore.js';
+import { numberPlaceholders, type PgDatabase } from '../db/postgres.js';
 import type { Challenge } from './challenges.js';
+
+/** How many challenges one user, and one content across users, may be given per window. */
+export interface ChallengeRations {
+  perUser: WindowRule;
+  perContent: WindowRule;
+}
 
 /**
  * Outstanding possession challenges, in the database: a challenge issued by
- * one node may be answered on another, and a restart loses none.
+ * one node may be answered on another, and a restart loses none. The rations
+ * are counted from the challenges themselves (a taken one stays, marked, until
+ * it expires), so every node counts the same ones.
  */
 export interface ChallengeStore {
-  put(challenge: Challenge): Promise<void>;
-  /** Removes and returns the user's challenge (single use, whatever the answer); undefined if unknown or another user's. */
-  take(userId: string, id: string): Promise<Challenge | undefined>;
+  /**
+   * Stores `challenge`, issued at `issuedAt`, unless its user or its content
+   * had its ration within the window: then false and nothing is stored.
+   */
+  issue(challenge: Challenge, rations: ChallengeRations, issuedAt: number): Promise<boolean>;
+  /** Marks the user's challenge taken and returns it (single use, whatever the answer); undefined if unknown, taken or another user's. */
+  take(userId: string, id: string, now: number): Promise<Challenge | undefined>;
   /** Drops challenges that expired before `now`. */
   sweep(now: number): Promise<void>;
 }
@@ -25,7 +38,7 @@ interface ChallengeRow {
   expires_at: number;
 }
 
-const INSERT = `INSERT INTO upload_challenges (id, user_id, content_hash, size, range_offset, range_length, nonce, expires_at)`;
+const COLUMNS = 'id, user_id, content_hash, size, range_offset, range_length, nonce, expires_at, issued_at';
 
 function toChallenge(row: ChallengeRow): Challenge {
   return {
@@ -34,27 +47,37 @@ function toChallenge(row: ChallengeRow): Challenge {
   };
 }
 
-function values(c: Challenge): unknown[] {
-  return [c.id, c.userId, c.contentHash, c.size, c.offset, c.length, c.nonce, c.expiresAt];
+/** The values of an issue statement, in the order of both dialects' placeholders. */
+function issueValues(c: Challenge, rations: ChallengeRations, issuedAt: number): unknown[] {
+  return [
+    c.id, c.userId, c.contentHash, c.size, c.offset, c.length, c.nonce, c.expiresAt, issuedAt,
+    c.userId, issuedAt - rations.perUser.windowMs, rations.perUser.limit,
+    c.contentHash, issuedAt - rations.perContent.windowMs, rations.perContent.limit,
+  ];
 }
+
+/** Rationed in the INSERT's own WHERE: one statement, so a request never stores a challenge its count refused. */
+const RATIONED = `
+  WHERE (SELECT COUNT(*) FROM upload_challenges WHERE user_id = ? AND issued_at > ?) < ?
+    AND (SELECT COUNT(*) FROM upload_challenges WHERE content_hash = ? AND issued_at > ?) < ?`;
 
 export class SqliteChallengeStore implements ChallengeStore {
   private readonly insert: Database.Statement;
-  private readonly takeRow: Database.Statement<[string, string], ChallengeRow>;
+  private readonly takeRow: Database.Statement<[number, string, string], ChallengeRow>;
   private readonly expired: Database.Statement<[number]>;
 
   constructor(db: Database.Database) {
-    this.insert = db.prepare(`${INSERT} VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
-    this.takeRow = db.prepare('DELETE FROM upload_challenges WHERE id = ? AND user_id = ? RETURNING *');
+    this.insert = db.prepare(`INSERT INTO upload_challenges (${COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? ${RATIONED}`);
+    this.takeRow = db.prepare('UPDATE upload_challenges SET taken_at = ? WHERE id = ? AND user_id = ? AND taken_at IS NULL RETURNING *');
     this.expired = db.prepare('DELETE FROM upload_challenges WHERE expires_at <= ?');
   }
 
-  async put(challenge: Challenge): Promise<void> {
-    this.insert.run(...values(challenge));
+  async issue(challenge: Challenge, rations: ChallengeRations, issuedAt: number): Promise<boolean> {
+    return this.insert.run(...issueValues(challenge, rations, issuedAt)).changes > 0;
   }
 
-  async take(userId: string, id: string): Promise<Challenge | undefined> {
-    const row = this.takeRow.get(id, userId);
+  async take(userId: string, id: string, now: number): Promise<Challenge | undefined> {
+    const row = this.takeRow.get(now, id, userId);
     return row && toChallenge(row);
   }
 
@@ -63,17 +86,27 @@ export class SqliteChallengeStore implements ChallengeStore {
   }
 }
 
-/** On PostgreSQL the DELETE … RETURNING is one statement: a proof sent to two nodes at once is taken by one. */
+/**
+ * On PostgreSQL taking is one conditional UPDATE: a proof sent to two nodes
+ * at once is taken by one. The rations' count and insert are one statement
+ * too, but two nodes issuing at the same instant do not see each other's
+ * uncommitted rows, so a ration may be passed by the requests in flight at
+ * that moment. A ration only decides whether a client proves possession or
+ * uploads the bytes, so that is harmless.
+ */
 export class PgChallengeStore implements ChallengeStore {
   constructor(private readonly db: PgDatabase) {}
 
-  async put(challenge: Challenge): Promise<void> {
-    await this.db.query(`${INSERT} VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, values(challenge));
+  async issue(challenge: Challenge, rations: ChallengeRations, issuedAt: number): Promise<boolean> {
+    const sql = `INSERT INTO upload_challenges (${COLUMNS})
+      SELECT $1, $2, $3, $4::bigint, $5::bigint, $6::bigint, $7, $8::bigint, $9::bigint ${numberPlaceholders(RATIONED, 10)}`;
+    return ((await this.db.query(sql, issueValues(challenge, rations, issuedAt))).rowCount ?? 0) > 0;
   }
 
-  async take(userId: string, id: string): Promise<Challenge | undefined> {
-    const row = (await this.db.query<ChallengeRow>('DELETE FROM upload_challenges WHERE id = $1 AND user_id = $2 RETURNING *', [id, userId])).rows[0];
-    return row && toChallenge(row);
+  async take(userId: string, id: string, now: number): Promise<Challenge | undefined> {
+    const { rows } = await this.db.query<ChallengeRow>(
+      'UPDATE upload_challenges SET taken_at = $1 WHERE id = $2 AND user_id = $3 AND taken_at IS NULL RETURNING *', [now, id, userId]);
+    return rows[0] && toChallenge(rows[0]);
   }
 
   async sweep(now: number): Promise<void> {

@@ -1,18 +1,13 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { PROOF_RANGE_BYTES, WHOLE_FILE_PROOF_BYTES } from '../../protocol/api.js';
-import { GrowingDelay, type GrowingDelayRule } from '../auth/growingDelay.js';
-import { SlidingWindowLimiter, type WindowRule } from '../auth/rateLimiter.js';
-import type { ChallengeStore } from './challengeStore.js';
+import type { DelayLimit, GrowingDelayRule, ThrottleStore } from '../auth/throttleStore.js';
+import type { ChallengeRations, ChallengeStore } from './challengeStore.js';
 
 const TTL_MS = 5 * 60 * 1000;
 const MINUTE = 60 * 1000;
 const DAY = 24 * 60 * MINUTE;
 
-export interface ChallengeRules {
-  /** Challenges one user may be given. */
-  perUser: WindowRule;
-  /** Challenges for one content, across all users. */
-  perContent: WindowRule;
+export interface ChallengeRules extends ChallengeRations {
   /** Wrong or stale proofs by one user for one content: growing pauses without challenges. */
   failuresPerUserAndContent: GrowingDelayRule;
   /** Wrong or stale proofs by one user, any content. */
@@ -48,32 +43,25 @@ export function challengedRange(size: number): { offset: number; length: number 
  * rationed: per user, per content, and after failed proofs. A client that is
  * out of challenges is not refused; it uploads the bytes instead, which an
  * honest client has and a guesser does not.
- * The challenges themselves live in the database (ChallengeStore), so any
- * node takes the answer to one another node issued. The rations are counted
- * per node, in memory: behind a load balancer a client gets at most the
- * number of nodes times its ration, and a refused client is never locked
- * out, it only uploads the bytes.
+ * The challenges, their rations (counted from the challenges issued) and the
+ * failed proofs all live in the database, so any node takes the answer to a
+ * challenge another node issued, and every node counts the same rations.
  */
 export class ProofChallenges {
-  private readonly perUser: SlidingWindowLimiter;
-  private readonly perContent: SlidingWindowLimiter;
-  private readonly failuresPerPair: GrowingDelay;
-  private readonly failuresPerUser: GrowingDelay;
-
-  constructor(private readonly store: ChallengeStore, private readonly now: () => number, rules: ChallengeRules = DEFAULT_CHALLENGE_RULES) {
-    this.perUser = new SlidingWindowLimiter(rules.perUser, now);
-    this.perContent = new SlidingWindowLimiter(rules.perContent, now);
-    this.failuresPerPair = new GrowingDelay(rules.failuresPerUserAndContent, now);
-    this.failuresPerUser = new GrowingDelay(rules.failuresPerUser, now);
+  constructor(
+    private readonly store: ChallengeStore,
+    private readonly throttles: ThrottleStore,
+    private readonly now: () => number,
+    private readonly rules: ChallengeRules = DEFAULT_CHALLENGE_RULES,
+  ) {
+    // A taken challenge is counted until it expires and is swept: a longer window would forget some.
+    if (rules.perUser.windowMs > TTL_MS || rules.perContent.windowMs > TTL_MS) throw new RangeError('challenge ration windows may not outlast a challenge');
   }
 
   /** A new challenge, or undefined when this user or content has had its ration: upload the bytes then. */
   async issue(userId: string, contentHash: string, size: number): Promise<Challenge | undefined> {
-    const rationed = this.perUser.retryAfterMs(userId) > 0 || this.perContent.retryAfterMs(contentHash) > 0
-      || this.failuresPerUser.retryAfterMs(userId) > 0 || this.failuresPerPair.retryAfterMs(`${userId}\n${contentHash}`) > 0;
-    if (rationed) return undefined;
-    this.perUser.hit(userId);
-    this.perContent.hit(contentHash);
+    const now = this.now();
+    if (await this.throttles.waitFor(this.failureLimits(userId, contentHash), now) > 0) return undefined;
     const challenge: Challenge = {
       id: randomBytes(16).toString('hex'),
       userId,
@@ -81,30 +69,39 @@ export class ProofChallenges {
       size,
       ...challengedRange(size),
       nonce: randomBytes(16).toString('hex'),
-      expiresAt: this.now() + TTL_MS,
+      expiresAt: now + TTL_MS,
     };
-    await this.store.put(challenge);
-    return challenge;
+    return await this.store.issue(challenge, this.rules, now) ? challenge : undefined;
   }
 
-  /** Single use: the challenge is gone after this, whatever the answer turns out to be. */
+  /** Single use: the challenge is spent after this, whatever the answer turns out to be. */
   async take(userId: string, id: string): Promise<Challenge | undefined> {
-    const challenge = await this.store.take(userId, id);
-    return challenge && challenge.expiresAt > this.now() ? challenge : undefined;
+    const now = this.now();
+    const challenge = await this.store.take(userId, id, now);
+    return challenge && challenge.expiresAt > now ? challenge : undefined;
   }
 
   /** Counts a wrong, unknown, stale or reused proof against the user and the content. */
-  failed(userId: string, contentHash: string): void {
-    this.failuresPerPair.fail(`${userId}\n${contentHash}`);
-    this.failuresPerUser.fail(userId);
+  async failed(userId: string, contentHash: string): Promise<void> {
+    const now = this.now();
+    for (const limit of this.failureLimits(userId, contentHash)) await this.throttles.fail(limit, now);
   }
 
   /** A right proof: the user's earlier failures for this content were honest mistakes (a file changed meanwhile). */
-  succeeded(userId: string, contentHash: string): void {
-    this.failuresPerPair.clear(`${userId}\n${contentHash}`);
+  async succeeded(userId: string, contentHash: string): Promise<void> {
+    await this.throttles.clearFailures(pairKey(userId, contentHash));
   }
 
   sweep(): Promise<void> {
     return this.store.sweep(this.now());
   }
+
+  private failureLimits(userId: string, contentHash: string): DelayLimit[] {
+    return [
+      { kind: 'delay', key: pairKey(userId, contentHash), rule: this.rules.failuresPerUserAndContent },
+      { kind: 'delay', key: `proof-user:${userId}`, rule: this.rules.failuresPerUser },
+    ];
+  }
 }
+
+const pairKey = (userId: string, contentHash: string): string => `proof-pair:${userId}\n${contentHash}`;

@@ -1,62 +1,71 @@
 /**
  * Keeps garbage collection off content that a commit is about to reference.
  * Collection lists unreferenced content, then deletes it; a commit landing in
- * between would point at a deleted blob. So a commit pins its hash while it
- * runs, and collection skips any hash pinned now or touched since its pass
- * began (the listing may predate that commit). One process only: a service
- * spread over several processes needs the same check in the database.
+ * between would point at a deleted blob (or keep a deleted copy instead of its
+ * own staged one). So a commit pins its hashes while it runs, and collection
+ * claims a hash before deleting it: a pinned hash is skipped, and a commit of
+ * a claimed one waits until the deletion is done, then stores it anew.
+ *
+ * Two adapters: in this process on SQLite, where one process owns the
+ * database (ProcessContentPins), and rows in the database on PostgreSQL, so
+ * collection on one node spares what another node is committing
+ * (PgContentPins).
  */
-export class ContentPins {
-  private readonly pinned = new Map<string, number>();
-  private readonly touchedAt = new Map<string, number>();
-  /** Hashes being deleted right now; a commit of one waits until it is gone, then stores it anew. */
-  private readonly collecting = new Map<string, Promise<void>>();
-  private clock = 0;
+export interface ContentPins {
+  /** Runs `work` with `hashes` pinned; first waits while any of them is being collected. */
+  whilePinned<T>(hashes: readonly string[], work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `collect` with `contentHash` claimed, unless it is pinned now (then
+   * false, `collect` not run). `collect` re-checks that the content is still
+   * collectable (a commit may have referenced it since it was listed), deletes
+   * it and says whether it did; commits of the hash wait until it settles.
+   */
+  collect(contentHash: string, collect: () => Promise<boolean>): Promise<boolean>;
+  /** Drops what a crashed holder left behind (pins on PostgreSQL outlive their node until they expire). */
+  sweep(): Promise<void>;
+}
 
-  async whilePinned<T>(contentHash: string, work: () => Promise<T>): Promise<T> {
-    for (let running = this.collecting.get(contentHash); running; running = this.collecting.get(contentHash)) await running;
-    this.pinned.set(contentHash, (this.pinned.get(contentHash) ?? 0) + 1);
-    this.touchedAt.set(contentHash, ++this.clock);
+/** Content pins of this process: the service on SQLite, which one process serves. */
+export class ProcessContentPins implements ContentPins {
+  private readonly pinned = new Map<string, number>();
+  /** Hashes being collected right now; a commit of one waits until it is gone. */
+  private readonly collecting = new Map<string, Promise<void>>();
+
+  async whilePinned<T>(hashes: readonly string[], work: () => Promise<T>): Promise<T> {
+    const unique = [...new Set(hashes)];
+    // Pinned only once none is being collected: all in one synchronous step after the last wait.
+    for (let running = this.anyCollecting(unique); running; running = this.anyCollecting(unique)) await running;
+    for (const hash of unique) this.pinned.set(hash, (this.pinned.get(hash) ?? 0) + 1);
     try {
       return await work();
     } finally {
-      const count = (this.pinned.get(contentHash) ?? 1) - 1;
-      if (count === 0) this.pinned.delete(contentHash);
-      else this.pinned.set(contentHash, count);
-      this.touchedAt.set(contentHash, ++this.clock);
+      for (const hash of unique) {
+        const count = (this.pinned.get(hash) ?? 1) - 1;
+        if (count === 0) this.pinned.delete(hash);
+        else this.pinned.set(hash, count);
+      }
     }
   }
 
-  /** Marks the start of a collection pass; pass the mark to `mayCollect`. */
-  beginPass(): number {
-    return ++this.clock;
-  }
-
-  mayCollect(contentHash: string, passMark: number): boolean {
-    if (this.pinned.has(contentHash)) return false;
-    return (this.touchedAt.get(contentHash) ?? 0) < passMark;
-  }
-
-  /**
-   * Runs `remove` if `mayCollect` allows, holding off commits of the same
-   * hash until it is done: the check and the deletion are one step, so a
-   * commit never references content being deleted. False when skipped.
-   */
-  async collect(contentHash: string, passMark: number, remove: () => Promise<void>): Promise<boolean> {
-    if (!this.mayCollect(contentHash, passMark)) return false;
-    const running = remove();
-    const settled = running.then(() => {}, () => {});
-    this.collecting.set(contentHash, settled);
+  async collect(contentHash: string, collect: () => Promise<boolean>): Promise<boolean> {
+    if (this.pinned.has(contentHash) || this.collecting.has(contentHash)) return false;
+    let done!: () => void;
+    this.collecting.set(contentHash, new Promise<void>((resolve) => { done = resolve; }));
     try {
-      await running;
+      return await collect();
     } finally {
       this.collecting.delete(contentHash);
+      done();
     }
-    return true;
   }
 
-  /** Forgets touches older than the pass, which no later pass needs. */
-  endPass(passMark: number): void {
-    for (const [hash, at] of this.touchedAt) if (at < passMark && !this.pinned.has(hash)) this.touchedAt.delete(hash);
+  async sweep(): Promise<void> {}
+
+  private anyCollecting(hashes: readonly string[]): Promise<void> | undefined {
+    for (const hash of hashes) {
+      const running = this.collecting.get(hash);
+      if (running) return running;
+    }
+    return undefined;
   }
 }

@@ -10,7 +10,6 @@ import { openServerMetadata, queryServerDb } from '../../test/helpers/serverDb.j
 import type { Metadata } from '../metadata.js';
 import { ProofChallenges } from './challenges.js';
 import { StorageQuota } from './quota.js';
-import { ContentPins } from './contentPins.js';
 import { CONTENT_GRACE_MS, collectGarbage, type GarbageDeps } from './garbage.js';
 import { Uploads } from './uploads.js';
 
@@ -31,11 +30,11 @@ describeEachBlobStore('garbage collection', ({ place }) => {
     metadata = await openServerMetadata(server, now);
     const { files } = metadata;
     const blobs = place().store(server.config);
-    const pins = new ContentPins();
-    const challenges = new ProofChallenges(metadata.challenges, now);
+    const { pins } = metadata;
+    const challenges = new ProofChallenges(metadata.challenges, metadata.throttles, now);
     const sessions = metadata.uploadSessions;
     const uploads = new Uploads({
-      files, blobs, sessions, challenges, pins, quota: new StorageQuota(files, sessions, server.config.limits, now),
+      files, blobs, sessions, challenges, pins, quota: new StorageQuota(files, sessions, metadata.locks, server.config.limits, now),
       chunkSize: server.config.chunkSize, uploadTtlSeconds: server.config.uploadTtlSeconds, now,
     });
     deps = { uploads, files, blobs, pins, challenges, now };
@@ -98,11 +97,11 @@ describeEachBlobStore('garbage collection', ({ place }) => {
     await deps.files.purgeTrash(clock + 1);
     clock += CONTENT_GRACE_MS + 1;
     const hash = entry.contentHash!;
-    await deps.pins.whilePinned(hash, async () => {
+    await deps.pins.whilePinned([hash], async () => {
       await collectGarbage(deps);
       expect(await deps.blobs.has(hash)).toBe(true);
     });
-    // Touched during the pass that just ran, but not during the next one.
+    // Unpinned, the next pass collects it.
     expect((await collectGarbage(deps)).blobs).toBe(1);
   });
 
@@ -136,7 +135,7 @@ describeEachBlobStore('garbage collection', ({ place }) => {
     const sessions = metadata.uploadSessions;
     const passAt = (at: number): GarbageDeps => ({ ...deps, now: () => at, uploads: new Uploads({
       files: deps.files, blobs: deps.blobs, sessions, challenges: deps.challenges, pins: deps.pins,
-      quota: new StorageQuota(deps.files, sessions, server.config.limits, () => at),
+      quota: new StorageQuota(deps.files, sessions, metadata.locks, server.config.limits, () => at),
       chunkSize: server.config.chunkSize, uploadTtlSeconds: server.config.uploadTtlSeconds, now: () => at,
     }) });
     await collectGarbage(passAt(Date.now()));

@@ -6,7 +6,6 @@ import type { Uploads } from './uploads.js';
 
 /** Unreferenced content is kept this long, so that an upload about to commit it still finds it. */
 export const CONTENT_GRACE_MS = 60 * 60 * 1000;
-export const COLLECT_INTERVAL_MS = 10 * 60 * 1000;
 
 export interface GarbageDeps {
   uploads: Uploads;
@@ -25,21 +24,24 @@ export interface Collected {
 /**
  * One collection pass: expired upload sessions with their staged bytes (and
  * staging areas no session owns), then content that no entry or trash item
- * references, no live upload session will commit, and no commit has pinned.
+ * references, no live upload session will commit, and no commit (on any
+ * node) has pinned. Each hash is checked again once claimed: the listing
+ * may predate a commit that references it now.
  */
 export async function collectGarbage(deps: GarbageDeps): Promise<Collected> {
   await deps.challenges.sweep();
+  await deps.pins.sweep();
   const sessions = await deps.uploads.collectExpired();
-  const pass = deps.pins.beginPass();
+  const before = deps.now() - CONTENT_GRACE_MS;
   let blobs = 0;
-  for (const contentHash of await deps.files.collectableContent(deps.now() - CONTENT_GRACE_MS)) {
-    if (await deps.uploads.willCommit(contentHash)) continue;
-    const removed = await deps.pins.collect(contentHash, pass, async () => {
+  for (const contentHash of await deps.files.collectableContent(before)) {
+    const removed = await deps.pins.collect(contentHash, async () => {
+      if (!(await deps.files.isCollectable(contentHash, before)) || await deps.uploads.willCommit(contentHash)) return false;
       await deps.blobs.delete(contentHash);
       await deps.files.forgetContent(contentHash);
+      return true;
     });
     if (removed) blobs += 1;
   }
-  deps.pins.endPass(pass);
   return { sessions, blobs };
 }

@@ -1,9 +1,9 @@
 import type { ServerModule } from '../app.js';
 import { registerBatchRoute } from './batch.js';
 import { ProofChallenges } from './challenges.js';
-import { ContentPins } from './contentPins.js';
 import { registerDownloadRoute } from './download.js';
-import { COLLECT_INTERVAL_MS, collectGarbage } from './garbage.js';
+import { collectGarbage } from './garbage.js';
+import { runPeriodically } from '../periodic.js';
 import { registerUploadRoutes } from './routes.js';
 import { uploadMigrations, uploadPgMigrations } from './schema.js';
 import { Uploads } from './uploads.js';
@@ -13,8 +13,8 @@ export const uploadsModule: ServerModule = {
   migrations: { sqlite: uploadMigrations, postgres: uploadPgMigrations },
   register(app, ctx) {
     const { store: blobs, directReads, maxChunks } = ctx.blobs;
-    const pins = new ContentPins();
-    const challenges = new ProofChallenges(ctx.metadata.challenges, ctx.now);
+    const { pins } = ctx.metadata;
+    const challenges = new ProofChallenges(ctx.metadata.challenges, ctx.metadata.throttles, ctx.now);
     const uploads = new Uploads({
       files: ctx.files,
       blobs,
@@ -31,16 +31,9 @@ export const uploadsModule: ServerModule = {
     registerBatchRoute(app, ctx, blobs, pins);
     registerDownloadRoute(app, ctx, blobs, directReads);
 
+    // Registered first, so it runs last on close: after the collection timer stopped.
+    ctx.onClose(() => uploads.flushPending());
     const garbage = { uploads, files: ctx.files, blobs, pins, challenges, now: ctx.now };
-    let running: Promise<unknown> = Promise.resolve();
-    const timer = setInterval(() => {
-      running = collectGarbage(garbage).catch((error: unknown) => ctx.log.error({ err: error }, 'garbage collection failed'));
-    }, COLLECT_INTERVAL_MS);
-    timer.unref();
-    ctx.onClose(async () => {
-      clearInterval(timer);
-      await running;
-      await uploads.flushPending();
-    });
+    runPeriodically(ctx, 'garbage collection', ctx.config.collectIntervalSeconds * 1000, () => collectGarbage(garbage));
   },
 };

@@ -1,7 +1,11 @@
 import type { PgDatabase } from '../db/postgres.js';
-import { toRow, toSession, type SessionRow, type UploadSession, type UploadSessionStore } from './sessionStore.js';
+import { toRow, toSession, type SessionRow, type UploadSession, type UploadSessionStore, type WrittenChunk } from './sessionStore.js';
 
-/** Upload sessions on PostgreSQL: any node may take the next chunk of a session another node opened. */
+/**
+ * Upload sessions on PostgreSQL: any node may take the next chunk of a
+ * session another node opened, and complete it. A chunk written but not yet
+ * durable is a row naming its writer (`written_by`), NULL once durable.
+ */
 export class PgUploadSessionStore implements UploadSessionStore {
   constructor(private readonly db: PgDatabase) {}
 
@@ -19,16 +23,32 @@ export class PgUploadSessionStore implements UploadSessionStore {
   }
 
   async received(id: string): Promise<number[]> {
-    return (await this.db.query<{ n: number }>('SELECT n FROM upload_chunks WHERE upload_id = $1 ORDER BY n', [id])).rows.map((row) => row.n);
+    return (await this.db.query<{ n: number }>('SELECT n FROM upload_chunks WHERE upload_id = $1 AND written_by IS NULL ORDER BY n', [id])).rows.map((row) => row.n);
   }
 
   /** One statement: chunks marked by two nodes at once both land; a chunk of a deleted session marks nothing. */
   async markReceived(id: string, ns: readonly number[]): Promise<boolean> {
     const { rows } = await this.db.query<{ live: boolean }>(`
       WITH session AS (SELECT id FROM upload_sessions WHERE id = $1 FOR SHARE),
-      marked AS (INSERT INTO upload_chunks (upload_id, n) SELECT session.id, n FROM session, unnest($2::int[]) AS n ON CONFLICT DO NOTHING)
+      marked AS (INSERT INTO upload_chunks (upload_id, n) SELECT session.id, n FROM session, unnest($2::int[]) AS n
+        ON CONFLICT (upload_id, n) DO UPDATE SET written_by = NULL)
       SELECT EXISTS (SELECT 1 FROM session) AS live`, [id, ns]);
     return rows[0]!.live;
+  }
+
+  async markWritten(id: string, n: number, writer: string): Promise<void> {
+    await this.db.query(`INSERT INTO upload_chunks (upload_id, n, written_by) SELECT id, $2, $3 FROM upload_sessions WHERE id = $1
+      ON CONFLICT DO NOTHING`, [id, n, writer]);
+  }
+
+  async written(id: string): Promise<WrittenChunk[]> {
+    const { rows } = await this.db.query<{ n: number; written_by: string }>(
+      'SELECT n, written_by FROM upload_chunks WHERE upload_id = $1 AND written_by IS NOT NULL ORDER BY n', [id]);
+    return rows.map((row) => ({ n: row.n, writer: row.written_by }));
+  }
+
+  async dropWritten(id: string, ns: readonly number[]): Promise<void> {
+    await this.db.query('DELETE FROM upload_chunks WHERE upload_id = $1 AND n = ANY($2::int[]) AND written_by IS NOT NULL', [id, ns]);
   }
 
   async delete(id: string): Promise<void> {

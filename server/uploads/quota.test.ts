@@ -7,7 +7,8 @@ import { errorBodySchema } from '../../protocol/errors.js';
 import { hashBytes, possessionProof } from '../../protocol/contentHash.js';
 import { signUp, type SignedUpUser } from '../../test/helpers/accounts.js';
 import { errorCodeOf, jsonRequest } from '../../test/helpers/jsonRequest.js';
-import { startTestServer, type TestServer } from '../../test/helpers/testServer.js';
+import { testDatabase } from '../../test/helpers/testDatabase.js';
+import { startSecondNode, startTestServer, type TestServer } from '../../test/helpers/testServer.js';
 import { createUpload, uploadFile, uploadRequest } from '../../test/helpers/uploads.js';
 
 const KIB = 1024;
@@ -110,5 +111,34 @@ describe('per-user storage quota and upload caps', () => {
     const results = batchUploadResponse.parse(batch.body).results;
     expect(results.map((r) => (r.status === 'done' ? 'done' : r.error.code))).toEqual(['done', 'quota_exceeded', 'done']);
     expect((await storage(user))?.usedBytes).toBe(1000 * KIB);
+  });
+});
+
+/** Two service processes on one PostgreSQL database: one SQLite database has one process. */
+describe.skipIf(testDatabase === 'sqlite')('the quota across two nodes', () => {
+  let server: TestServer;
+  let second: { api: string; close(): Promise<void> };
+  beforeAll(async () => {
+    server = await startTestServer((config) => {
+      config.limits = { ...config.limits, quotaBytes: QUOTA, maxUploadSessions: 100, maxPendingUploadBytes: 100 * QUOTA };
+    });
+    second = await startSecondNode(server);
+  });
+  afterAll(async () => {
+    await second.close();
+    await server.close();
+  });
+
+  it('is not over-committed by uploads opened on both nodes at once', async () => {
+    const user = await signUp(server.api);
+    const size = 300 * KIB;
+    const answers = await Promise.all(Array.from({ length: 16 }, (_, i) =>
+      createUpload(i % 2 === 0 ? server.api : second.api, user.auth, uploadRequest(`/race-${i}.bin`, randomBytes(size)))));
+    const statuses = answers.map((answer) => answer.status);
+    // Three fit in the quota, whichever node took them; every other one is refused for it.
+    expect(statuses.filter((status) => status === 201)).toHaveLength(Math.floor(QUOTA / size));
+    expect(answers.filter((answer) => answer.status !== 201).map(errorCodeOf)).toEqual(Array(16 - Math.floor(QUOTA / size)).fill('quota_exceeded'));
+    const usage = meResponse.parse((await jsonRequest(second.api, 'GET', '/me', { headers: user.auth })).body).storage!;
+    expect(usage.reservedBytes).toBeLessThanOrEqual(QUOTA);
   });
 });

@@ -1,3 +1,4 @@
+import type { Locks } from '../db/locks.js';
 import { ApiError } from '../errors.js';
 import type { FileStore } from '../files/fileStore.js';
 import type { UploadSessionStore } from './sessionStore.js';
@@ -22,16 +23,15 @@ export interface StorageUsage {
  * Per-user storage quota and the caps on uploads in progress. An upload
  * session reserves its declared size when it opens; completing turns the
  * reservation into used bytes, aborting or expiring releases it. Checks and
- * the writes they allow run one at a time per user in this process, so two
- * requests cannot both take the last free bytes. Processes sharing a database
- * do not share that turn: together they may overshoot by what is in flight.
+ * the writes they allow run one at a time per user, on every node sharing
+ * the database (`Locks`: in process on SQLite, an advisory lock on
+ * PostgreSQL), so two requests cannot both take the last free bytes.
  */
 export class StorageQuota {
-  private readonly turns = new Map<string, Promise<unknown>>();
-
   constructor(
     private readonly files: FileStore,
     private readonly sessions: UploadSessionStore,
+    private readonly locks: Locks,
     private readonly limits: QuotaLimits,
     private readonly now: () => number,
   ) {}
@@ -41,16 +41,9 @@ export class StorageQuota {
     return { usedBytes, reservedBytes: open.bytes, quotaBytes: this.limits.quotaBytes };
   }
 
-  /** Runs `work` (checks and the writes they allow) after any earlier work of this user has finished. */
+  /** Runs `work` (checks and the writes they allow) after any earlier work of this user, on any node, has finished. */
   exclusive<T>(userId: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.turns.get(userId) ?? Promise.resolve();
-    const mine = previous.then(work, work);
-    const settled = mine.then(() => {}, () => {});
-    this.turns.set(userId, settled);
-    void settled.then(() => {
-      if (this.turns.get(userId) === settled) this.turns.delete(userId);
-    });
-    return mine;
+    return this.locks.exclusive(`quota:${userId}`, work);
   }
 
   /**

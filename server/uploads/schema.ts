@@ -46,6 +46,18 @@ export const uploadMigrations: Migration[] = [
       CREATE INDEX upload_challenges_expires ON upload_challenges(expires_at);
     `,
   },
+  {
+    // Challenge rations are counted from the challenges issued (a taken one is kept, marked, until it
+    // expires), so every node counts the same. What PostgreSQL adds in this step (chunk writers, content
+    // pins) SQLite keeps in the memory of the one process that owns its database.
+    id: 'uploads-0003-shared-state',
+    sql: `
+      ALTER TABLE upload_challenges ADD COLUMN issued_at INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE upload_challenges ADD COLUMN taken_at INTEGER;
+      CREATE INDEX upload_challenges_user ON upload_challenges(user_id, issued_at);
+      CREATE INDEX upload_challenges_content ON upload_challenges(content_hash, issued_at);
+    `,
+  },
 ];
 
 /** The same steps on PostgreSQL (sizes and times in BIGINT). */
@@ -91,6 +103,27 @@ export const uploadPgMigrations: Migration[] = [
         expires_at BIGINT NOT NULL
       );
       CREATE INDEX upload_challenges_expires ON upload_challenges(expires_at);
+    `,
+  },
+  {
+    // Also: a chunk written to staging but not yet durable names the process that wrote it (written_by;
+    // NULL once durable), so any node completes the upload; and content pins, which keep collection on
+    // any node off content a commit on another is about to reference (see pgContentPins.ts).
+    id: 'uploads-0003-shared-state',
+    sql: `
+      ALTER TABLE upload_challenges ADD COLUMN issued_at BIGINT NOT NULL DEFAULT 0;
+      ALTER TABLE upload_challenges ADD COLUMN taken_at BIGINT;
+      CREATE INDEX upload_challenges_user ON upload_challenges(user_id, issued_at);
+      CREATE INDEX upload_challenges_content ON upload_challenges(content_hash, issued_at);
+      ALTER TABLE upload_chunks ADD COLUMN written_by TEXT;
+      CREATE TABLE content_pins (
+        pin_id TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        PRIMARY KEY (pin_id, content_hash)
+      );
+      CREATE INDEX content_pins_content ON content_pins(content_hash, expires_at);
+      CREATE INDEX content_pins_expires ON content_pins(expires_at);
     `,
   },
 ];

@@ -24,8 +24,22 @@ export interface UploadSessionStore {
   get(userId: string, id: string): Promise<UploadSession | null>;
   /** Chunk indexes durably received, ascending. */
   received(id: string): Promise<number[]>;
-  /** Marks durably written chunks received, in one transaction; false when the session is gone (aborted or collected meanwhile). */
+  /**
+   * Marks durably written chunks received, in one transaction (no longer
+   * merely written); false when the session is gone (aborted or collected meanwhile).
+   */
   markReceived(id: string, ns: readonly number[]): Promise<boolean>;
+  /**
+   * Records chunk `n` written to staging by process `writer` but not yet
+   * durable (a crash of its machine may lose it): listed to clients so that
+   * they do not send it again, until `markReceived` or `dropWritten`. A
+   * received chunk stays received; nothing is recorded for a session that is gone.
+   */
+  markWritten(id: string, n: number, writer: string): Promise<void>;
+  /** Chunks written and not yet durable, with the process that wrote each, ascending. */
+  written(id: string): Promise<WrittenChunk[]>;
+  /** Forgets written chunks whose bytes turned out to be lost; received ones stay. */
+  dropWritten(id: string, ns: readonly number[]): Promise<void>;
   delete(id: string): Promise<void>;
   /** Ids of sessions that expired before `now`. */
   expired(now: number): Promise<string[]>;
@@ -35,6 +49,11 @@ export interface UploadSessionStore {
   exists(id: string): Promise<boolean>;
   /** Whether any session not yet expired at `now` uploads `contentHash`. */
   anyFor(contentHash: string, now: number): Promise<boolean>;
+}
+
+export interface WrittenChunk {
+  n: number;
+  writer: string;
 }
 
 export interface SessionRow {
@@ -85,7 +104,16 @@ export function toSession(row: SessionRow): UploadSession {
   };
 }
 
+/**
+ * Sessions in the service's SQLite database. Chunks written but not yet
+ * durable are kept in this object's memory: one process owns a SQLite
+ * database, so no other needs to see them, and a row per chunk would cost a
+ * commit (an fsync on the event loop's thread) per chunk; a restart forgets
+ * them, and the client sends them again.
+ */
 export class SqliteUploadSessionStore implements UploadSessionStore {
+  /** Upload id -> chunk n -> writer. */
+  private readonly writtenChunks = new Map<string, Map<number, string>>();
   private readonly insert: Database.Statement;
   private readonly select: Database.Statement<[string, string], SessionRow>;
   private readonly selectReceived: Database.Statement<[string], number>;
@@ -131,11 +159,37 @@ export class SqliteUploadSessionStore implements UploadSessionStore {
   }
 
   async markReceived(id: string, ns: readonly number[]): Promise<boolean> {
-    return this.markAll(id, ns);
+    const alive = this.markAll(id, ns);
+    this.forgetWritten(id, ns);
+    return alive;
+  }
+
+  async markWritten(id: string, n: number, writer: string): Promise<void> {
+    if (this.sessionExists.get(id) === undefined) return;
+    let chunks = this.writtenChunks.get(id);
+    if (!chunks) this.writtenChunks.set(id, (chunks = new Map()));
+    if (!chunks.has(n)) chunks.set(n, writer);
+  }
+
+  async written(id: string): Promise<WrittenChunk[]> {
+    const received = new Set(this.selectReceived.all(id));
+    return [...this.writtenChunks.get(id) ?? []].filter(([n]) => !received.has(n)).map(([n, writer]) => ({ n, writer })).sort((a, b) => a.n - b.n);
+  }
+
+  async dropWritten(id: string, ns: readonly number[]): Promise<void> {
+    this.forgetWritten(id, ns);
   }
 
   async delete(id: string): Promise<void> {
     this.remove.run(id);
+    this.writtenChunks.delete(id);
+  }
+
+  private forgetWritten(id: string, ns: readonly number[]): void {
+    const chunks = this.writtenChunks.get(id);
+    if (!chunks) return;
+    for (const n of ns) chunks.delete(n);
+    if (chunks.size === 0) this.writtenChunks.delete(id);
   }
 
   async expired(now: number): Promise<string[]> {

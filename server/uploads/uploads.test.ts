@@ -285,8 +285,9 @@ describeEachBlobStore('uploads', ({ place }) => {
       }));
       expect(wrong.status).toBe(403);
       expect(errorCodeOf(wrong)).toBe('proof_invalid');
-      // A wrong answer changes nothing but the challenge it spent.
-      expect(await stateOf(server.config, place())).toEqual(withoutChallenge(before, challenge.id));
+      // A wrong answer changes nothing but the challenge it spent and the failure it counts.
+      const after = await stateOf(server.config, place());
+      expect(after).toEqual(afterWrongProof(before, after, challenge.id));
       expect((await download(server.api, bob.auth, '/copy.bin')).status).toBe(404);
 
       // A challenge is single use: even the right answer is refused after a wrong one.
@@ -356,8 +357,26 @@ function inline(path: string, bytes: Buffer): { path: string; contentHash: strin
 }
 
 /** `state` as it is once challenge `id` is spent: a challenge is single use, answered right or wrong. */
-function withoutChallenge(state: ServiceState, id: string): ServiceState {
-  const challenges = state.rows.upload_challenges ?? [];
-  expect(challenges.some((row) => (JSON.parse(row) as { id: string }).id === id)).toBe(true);
-  return { ...state, rows: { ...state.rows, upload_challenges: challenges.filter((row) => (JSON.parse(row) as { id: string }).id !== id) } };
+/**
+ * `before` as a wrong proof of challenge `id` leaves it (as `after` shows):
+ * that challenge marked taken, and one failure counted for its user with
+ * that content and one for its user; nothing else.
+ */
+function afterWrongProof(before: ServiceState, after: ServiceState, id: string): ServiceState {
+  const parse = (row: string) => JSON.parse(row) as Record<string, unknown>;
+  const challengeOf = (state: ServiceState) => (state.rows.upload_challenges ?? []).find((row) => parse(row).id === id);
+  const spent = parse(challengeOf(after)!);
+  expect(spent.taken_at).not.toBeNull();
+  expect({ ...spent, taken_at: null }).toEqual(parse(challengeOf(before)!));
+  const { user_id: userId, content_hash: contentHash } = spent as { user_id: string; content_hash: string };
+  const counted = (after.rows.throttle_failures ?? []).filter((row) => !(before.rows.throttle_failures ?? []).includes(row)).map(parse);
+  expect(counted.map((row) => [row.key, Number(row.count)]).sort()).toEqual([[`proof-pair:${userId}\n${contentHash}`, 1], [`proof-user:${userId}`, 1]]);
+  return {
+    ...before,
+    rows: {
+      ...before.rows,
+      upload_challenges: (before.rows.upload_challenges ?? []).map((row) => (parse(row).id === id ? challengeOf(after)! : row)),
+      throttle_failures: after.rows.throttle_failures ?? [],
+    },
+  };
 }

@@ -60,7 +60,7 @@ export class Uploads {
     const commit = { path: request.path, size: request.size, contentHash: request.contentHash, mtime: request.mtime, ifRev: request.ifRev, device };
 
     if (request.size === 0) {
-      const entry = await this.deps.pins.whilePinned(request.contentHash, async () => {
+      const entry = await this.deps.pins.whilePinned([request.contentHash], async () => {
         await blobs.putSmall(request.contentHash, new Uint8Array());
         await files.registerContent(request.contentHash, 0);
         return files.commitFile(userId, commit);
@@ -74,14 +74,14 @@ export class Uploads {
     }
     if (request.proof) {
       const { proof } = request;
-      const entry = await this.deps.quota.exclusive(userId, () => this.deps.pins.whilePinned(request.contentHash, async () => {
+      const entry = await this.deps.quota.exclusive(userId, () => this.deps.pins.whilePinned([request.contentHash], async () => {
         await this.deps.quota.checkFits(userId, request.size - await this.replacedBytes(userId, request.path));
         // Asked again under the pin: collection may have deleted the content since the lookup above.
         if (!(await files.hasContent(request.contentHash)) || !(await this.proofHolds(userId, request.contentHash, request.size, proof))) {
-          this.deps.challenges.failed(userId, request.contentHash);
+          await this.deps.challenges.failed(userId, request.contentHash);
           throw new ApiError('proof_invalid', 'the possession proof is wrong, expired or already used; create the upload again');
         }
-        this.deps.challenges.succeeded(userId, request.contentHash);
+        await this.deps.challenges.succeeded(userId, request.contentHash);
         return files.commitFile(userId, commit);
       }));
       return { status: 200, body: { status: 'done', entry } };
@@ -172,14 +172,14 @@ export class Uploads {
   async complete(userId: string, id: string, device: string | null = null): Promise<Entry> {
     const session = await this.session(userId, id);
     return this.exclusively(`${id}/complete`, 'this upload is being completed by another request', async () => {
-      await this.pending.flush(id);
+      await this.pending.settle(session);
       await this.adoptStaged(session);
       const received = await this.deps.sessions.received(id);
       if (received.length < chunkCount(session)) {
         throw new ApiError('upload_incomplete', `${received.length} of ${chunkCount(session)} chunks were received`, { received });
       }
       const { files, blobs } = this.deps;
-      const entry = await this.deps.pins.whilePinned(session.contentHash, async () => {
+      const entry = await this.deps.pins.whilePinned([session.contentHash], async () => {
         // Already stored (a retry after a failed commit, or the same bytes uploaded meanwhile): keep that copy.
         if (await blobs.has(session.contentHash)) await blobs.abortStaging(id);
         else await blobs.commitStaging(id, session.contentHash);
@@ -286,10 +286,11 @@ export class Uploads {
     return session;
   }
 
-  /** Chunks durably received plus those written and waiting for a flush, ascending. */
+  /** Chunks durably received plus those written and waiting for a flush (by any node), ascending. */
   private async received(id: string): Promise<number[]> {
+    const [durable, written] = await Promise.all([this.deps.sessions.received(id), this.pending.list(id)]);
     // A Set: a chunk being marked by a flush may briefly be in both lists.
-    return [...new Set([...await this.deps.sessions.received(id), ...this.pending.list(id)])].sort((a, b) => a - b);
+    return [...new Set([...durable, ...written])].sort((a, b) => a - b);
   }
 
   private notFound(): ApiError {

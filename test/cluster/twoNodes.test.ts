@@ -3,8 +3,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, type TestContext } from 'vitest';
-import { changesResponse, createUploadResponse, entryResponse, latestCursorResponse, tokenPairResponse, uploadStatusSchema } from '../../protocol/api.js';
-import { possessionProof } from '../../protocol/contentHash.js';
+import pg from 'pg';
+import { changesResponse, createUploadResponse, entryResponse, latestCursorResponse, meResponse, tokenPairResponse, uploadStatusSchema } from '../../protocol/api.js';
+import { blockCount, contentHashOfBlocks, hashBytes, possessionProof } from '../../protocol/contentHash.js';
+import { shareResponse } from '../../protocol/shares.js';
 import { signUp, type SignedUpUser } from '../helpers/accounts.js';
 import { createBucket } from '../helpers/blobBackends.js';
 import { databaseInUse, startCluster, type Cluster } from '../helpers/cluster.js';
@@ -17,7 +19,7 @@ import { serviceBuildMissing } from '../helpers/serviceProcess.js';
 import { sharedPostgres } from '../helpers/sharedPostgres.js';
 import { sharedRgw } from '../helpers/sharedRgw.js';
 import { localTree, normalized, openDevices, remoteTree, sha256, syncInOrder } from '../helpers/syncDevices.js';
-import { chunkOf, createUpload, download, putChunk, uploadRequest } from '../helpers/uploads.js';
+import { chunkOf, createUpload, download, putChunk, uploadFile, uploadRequest } from '../helpers/uploads.js';
 import { startQqStandin, type QqStandin } from '../qqStandin/standin.js';
 
 /**
@@ -219,3 +221,181 @@ describe.skipIf(missing)('two service nodes on one PostgreSQL and one content st
     }
   });
 });
+
+const MIB = 1024 * 1024;
+/** Small enough that a few sessions fill it, big enough for a three-chunk upload. */
+const LOCAL_QUOTA = 64 * MIB;
+
+/**
+ * Two nodes on one PostgreSQL database that share one local data folder for
+ * content (as on one machine, or one network mount): what each node used to
+ * keep in its own memory (chunks not yet flushed, content pins, throttles,
+ * the quota turn) must be shared through the database. Node A collects
+ * garbage every second, node B at the default interval (10 minutes).
+ */
+describe.skipIf(missing)('two nodes sharing one local data folder and one PostgreSQL database', () => {
+  let postgres: PostgresInfo;
+  let databaseUrl: string;
+  let cluster: Cluster;
+  let a: string;
+  let b: string;
+
+  beforeAll(async () => {
+    postgres = await sharedPostgres();
+    databaseUrl = await createDatabase(postgres);
+    cluster = await startCluster({
+      nodes: 2,
+      loadBalancer: true,
+      env: { NETDISK_DATABASE_URL: databaseUrl, NETDISK_QUOTA_BYTES: String(LOCAL_QUOTA) },
+      nodeEnv: [{ NETDISK_COLLECT_INTERVAL: '1' }, {}],
+    });
+    [a, b] = cluster.nodes.map((node) => node.api) as [string, string];
+    if (!(await databaseInUse(databaseUrl))) notShared = 'this build ignores NETDISK_DATABASE_URL (no PostgreSQL adapters yet): each node kept its own state';
+  }, 120_000);
+
+  afterAll(async () => {
+    await cluster?.stop();
+    if (databaseUrl) await dropDatabase(postgres, databaseUrl);
+  });
+
+  beforeEach((context: TestContext) => {
+    if (notShared) context.skip(notShared);
+  });
+
+  /** One statement on the nodes' database. */
+  async function sql<R extends pg.QueryResultRow>(text: string, values: readonly unknown[] = []): Promise<R[]> {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      return (await client.query<R>(text, [...values])).rows;
+    } finally {
+      await client.end();
+    }
+  }
+
+  it('completes on either node an upload whose chunks went to both, and either lists them all', async () => {
+    const user = await signUp(cluster.api);
+    for (const [name, completeOn] of [['on-a', () => a], ['on-b', () => b]] as const) {
+      const bytes = randomBytes(2 * 8 * MIB + 12345);
+      const created = (await createUpload(a, user.auth, uploadRequest(`/split-${name}.bin`, bytes))).created;
+      if (created?.status !== 'upload') throw new Error('expected an upload session');
+      expect(created.chunkCount).toBe(3);
+      for (const [n, node] of [[0, b], [1, a], [2, b]] as const) {
+        expect((await putChunk(node, user.auth, created.uploadId, n, chunkOf(bytes, created.chunkSize, n))).status).toBe(200);
+      }
+      for (const node of [a, b]) {
+        const status = await jsonRequest(node, 'GET', `/uploads/${created.uploadId}`, { headers: user.auth });
+        expect(uploadStatusSchema.parse(status.body).received).toEqual([0, 1, 2]);
+      }
+      const completed = await jsonRequest(completeOn(), 'POST', `/uploads/${created.uploadId}/complete`, { headers: user.auth });
+      expect(completed.status).toBe(200);
+      const back = await download(name === 'on-a' ? b : a, user.auth, `/split-${name}.bin`);
+      expect(sha256(back.bytes)).toBe(sha256(bytes));
+    }
+  }, 60_000);
+
+  it('counts failed sign-ins on both nodes against one throttle', async () => {
+    const user = await signUp(cluster.api);
+    // The nodes trust the loopback as a proxy: the forwarded address is the client's, and this test's own.
+    const from = { 'x-forwarded-for': '198.51.100.7' };
+    const attempt = (node: string) => jsonRequest(node, 'POST', '/auth/login', {
+      headers: from, body: { username: user.user.username, password: 'not the password' },
+    });
+    // Four failures, alternating nodes: each node alone saw two.
+    for (const node of [a, b, a, b]) expect(errorCodeOf(await attempt(node))).toBe('invalid_credentials');
+    // The fifth and sixth at once, one per node: the fifth is the last free one, whichever node counts it first.
+    const [onA, onB] = await Promise.all([attempt(a), attempt(b)]);
+    expect([errorCodeOf(onA), errorCodeOf(onB)].sort()).toEqual(['invalid_credentials', 'rate_limited']);
+    const refused = onA.status === 429 ? onA : onB;
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('counts wrong share codes on both nodes against one limit per link', async () => {
+    const owner = await signUp(cluster.api);
+    await uploadFile(a, owner.auth, '/shared.txt', Buffer.from('shared through two nodes'));
+    const { share } = shareResponse.parse((await jsonRequest(a, 'POST', '/shares', { headers: owner.auth, body: { path: '/shared.txt', code: 'k3y5' } })).body);
+    const guess = (node: string, code: string) => jsonRequest(node, 'POST', `/s/${share.id}/unlock`, {
+      headers: { 'x-forwarded-for': '198.51.100.8' }, body: { code },
+    });
+    // Ten wrong codes per link per 15 minutes, alternating nodes: five on each.
+    for (let i = 0; i < 10; i++) expect(errorCodeOf(await guess(i % 2 === 0 ? a : b, `w${String(i).padStart(3, '0')}`))).toBe('share_code_invalid');
+    for (const node of [a, b]) expect(errorCodeOf(await guess(node, 'k3y5'))).toBe('rate_limited');
+  });
+
+  it('does not collect on node A content that node B is committing', async () => {
+    const owner = await signUp(cluster.api);
+    const other = await signUp(cluster.api);
+    /** Content stored by an upload whose commit was refused (a folder took its path): registered, unreferenced. */
+    const unreferenced = async (name: string, bytes: Buffer): Promise<string> => {
+      const created = (await createUpload(a, owner.auth, uploadRequest(`/${name}`, bytes, { ifRev: null }))).created;
+      if (created?.status !== 'upload') throw new Error('expected an upload session');
+      await putChunk(a, owner.auth, created.uploadId, 0, bytes);
+      expect((await jsonRequest(b, 'POST', '/files/mkdir', { headers: owner.auth, body: { path: `/${name}` } })).status).toBe(200);
+      expect(errorCodeOf(await jsonRequest(a, 'POST', `/uploads/${created.uploadId}/complete`, { headers: owner.auth }))).toBe('not_a_file');
+      return created.uploadId;
+    };
+    const kept = randomBytes(64 * 1024);
+    const control = randomBytes(64 * 1024);
+    await unreferenced('kept.bin', kept);
+    await unreferenced('control.bin', control);
+    const keptHash = hashBytes(kept).contentHash;
+    const controlHash = hashBytes(control).contentHash;
+
+    // The other user proves possession of the kept content on node B; its commit waits behind a lock this test holds.
+    expect((await jsonRequest(a, 'POST', '/files/mkdir', { headers: other.auth, body: { path: '/first' } })).status).toBe(200);
+    const asked = createUploadResponse.parse((await jsonRequest(a, 'POST', '/uploads', { headers: other.auth, body: uploadRequest('/copy.bin', kept) })).body);
+    if (asked.status !== 'challenge') throw new Error('expected a challenge');
+    const { id, offset, length, nonce } = asked.challenge;
+    const proof = { id, value: possessionProof(nonce, kept.subarray(offset, offset + length)) };
+    const blocker = new pg.Client({ connectionString: databaseUrl });
+    await blocker.connect();
+    let proven: Promise<Awaited<ReturnType<typeof jsonRequest>>> | undefined;
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT 1 FROM file_feeds WHERE user_id = $1 FOR UPDATE', [other.user.id]);
+      proven = jsonRequest(b, 'POST', '/uploads', { headers: other.auth, body: uploadRequest('/copy.bin', kept, { proof }) });
+      await until(async () => (await sql("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).length > 0);
+
+      // Both contents now look an hour unreferenced, the kept one listed first; node A collects within a second or two.
+      await sql('UPDATE file_contents SET unreferenced_since = CASE WHEN content_hash = $1 THEN 1 ELSE 2 END WHERE content_hash IN ($1, $2)', [keptHash, controlHash]);
+      await until(async () => (await sql('SELECT 1 FROM file_contents WHERE content_hash = $1', [controlHash])).length === 0);
+    } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+    }
+    // The pass that collected the control content came to the kept one first, and spared it.
+    const answer = await proven!;
+    expect(answer.status).toBe(200);
+    expect(createUploadResponse.parse(answer.body).status).toBe('done');
+    expect(sha256((await download(a, other.auth, '/copy.bin')).bytes)).toBe(sha256(kept));
+    expect(await sql('SELECT refcount FROM file_contents WHERE content_hash = $1', [keptHash])).toEqual([{ refcount: 1 }]);
+  }, 60_000);
+
+  it('does not over-commit the quota when uploads open on both nodes at once', async () => {
+    // Several users at once, each racing their own uploads on both nodes: each is one chance for the nodes to interleave.
+    const users = await Promise.all(Array.from({ length: 6 }, () => signUp(cluster.api)));
+    const size = 20 * MIB;
+    const fits = Math.floor(LOCAL_QUOTA / size);
+    const tries = 12;
+    const request = (user: number, i: number) => ({ path: `/race-${i}.bin`, size, ...fakeHashes(size, user * tries + i), mtime: 0 });
+    const answers = await Promise.all(users.map((user, u) => Promise.all(Array.from({ length: tries }, (_, i) =>
+      jsonRequest(i % 2 === 0 ? a : b, 'POST', '/uploads', { headers: user.auth, body: request(u, i) })))));
+    for (const [u, mine] of answers.entries()) {
+      expect(mine.filter((answer) => answer.status === 201), `user ${u}`).toHaveLength(fits);
+      expect(mine.filter((answer) => answer.status !== 201).map(errorCodeOf)).toEqual(Array(tries - fits).fill('quota_exceeded'));
+      const usage = meResponse.parse((await jsonRequest(b, 'GET', '/me', { headers: users[u]!.auth })).body).storage!;
+      expect(usage.reservedBytes).toBe(fits * size);
+    }
+  }, 60_000);
+});
+
+/** Polls `check` every 100 ms until it holds (the test's own timeout bounds it). */
+async function until(check: () => Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
+/** Block digests and content hash for a `size`-byte file that is never sent (`seed` makes each distinct). */
+function fakeHashes(size: number, seed: number): { contentHash: string; blockHashes: string[] } {
+  const blockHashes = Array.from({ length: blockCount(size) }, (_, i) => sha256(`${seed}/${i}`));
+  return { contentHash: contentHashOfBlocks(blockHashes), blockHashes };
+}

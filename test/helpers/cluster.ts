@@ -18,6 +18,8 @@ export interface ClusterOptions {
    * one node may use (the in-memory state is per process).
    */
   env?: NodeJS.ProcessEnv;
+  /** More environment for node `i` alone (e.g. a short collection interval on one node). */
+  nodeEnv?: readonly NodeJS.ProcessEnv[];
   /** Node flags for every node (profiling). */
   nodeArgs?: readonly string[];
 }
@@ -58,7 +60,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     NETDISK_REGISTRATIONS_PER_HOUR: '1000000',
     ...options.env,
   };
-  const start = (i: number) => startServiceProcess({ dataDir, env, port: ports[i]!, name: `node ${'ABCDEFGH'[i] ?? i}`, ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}) });
+  const start = (i: number) => startServiceProcess({ dataDir, env: { ...env, ...options.nodeEnv?.[i] }, port: ports[i]!, name: `node ${'ABCDEFGH'[i] ?? i}`, ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}) });
   const nodes: ServiceProcess[] = [];
   let loadBalancer: LoadBalancer | undefined;
   const stop = async () => {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { allMigrations } from '../../server/app.js';
+import { numberPlaceholders } from '../../server/db/postgres.js';
 import { DATABASE_FILE, openMetadata, type Metadata } from '../../server/metadata.js';
 import type { TestServer } from './testServer.js';
 
@@ -32,8 +33,7 @@ export async function queryDatabase(
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
-      let n = 0;
-      return (await client.query(sql.replace(/\?/g, () => `$${++n}`), [...params])).rows as Record<string, unknown>[];
+      return (await client.query(numberPlaceholders(sql), [...params])).rows as Record<string, unknown>[];
     } finally {
       await client.end();
     }

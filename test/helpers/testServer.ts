@@ -48,6 +48,20 @@ export async function restartTestServer(server: TestServer, options: BuildOption
   return listenTestServer(server.config, options, Number(new URL(server.url).port), server.config.dataDir);
 }
 
+/**
+ * Another service process on `server`'s database and data folder, as a
+ * second node behind a load balancer would be: PostgreSQL only (one process
+ * owns a SQLite database). Close it before `server`, which drops the database.
+ */
+export async function startSecondNode(server: TestServer, options: BuildOptions = {}): Promise<{ api: string; close(): Promise<void> }> {
+  if (server.config.databaseUrl === undefined) throw new Error('a second node needs PostgreSQL');
+  const app = await buildApp({ ...server.config }, { logger: false, ...options });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('server did not bind a TCP port');
+  return { api: `http://127.0.0.1:${address.port}/api/v1`, close: () => app.close() };
+}
+
 async function listenTestServer(config: ServerConfig, options: BuildOptions, port: number, dataDir: string): Promise<TestServer> {
   const app = await buildApp(config, { logger: false, ...options });
   await app.listen({ host: '127.0.0.1', port });

@@ -19,7 +19,9 @@ import { S3_MAX_PARTS } from '../../server/blobs/s3Limits.js';
 import { SqliteFileStore } from '../../server/files/sqliteFileStore.js';
 import { ProofChallenges } from '../../server/uploads/challenges.js';
 import { SqliteChallengeStore } from '../../server/uploads/challengeStore.js';
-import { ContentPins } from '../../server/uploads/contentPins.js';
+import { ProcessContentPins } from '../../server/uploads/contentPins.js';
+import { SqliteThrottleStore } from '../../server/auth/throttleStore.js';
+import { ProcessLocks } from '../../server/db/locks.js';
 import { CONTENT_GRACE_MS, collectGarbage } from '../../server/uploads/garbage.js';
 import { StorageQuota } from '../../server/uploads/quota.js';
 import { SqliteUploadSessionStore } from '../../server/uploads/sessionStore.js';
@@ -230,8 +232,8 @@ describe.skipIf(rgwMissing() !== undefined)('the S3 blob store against Ceph RGW'
       const files = new SqliteFileStore(db, { now });
       const sessions = new SqliteUploadSessionStore(db);
       const uploads = new Uploads({
-        files, blobs: new S3BlobStore(settings), sessions, challenges: new ProofChallenges(new SqliteChallengeStore(db), now), pins: new ContentPins(),
-        quota: new StorageQuota(files, sessions, server.config.limits, now),
+        files, blobs: new S3BlobStore(settings), sessions, challenges: new ProofChallenges(new SqliteChallengeStore(db), new SqliteThrottleStore(db), now), pins: new ProcessContentPins(),
+        quota: new StorageQuota(files, sessions, new ProcessLocks(), server.config.limits, now),
         chunkSize: server.config.chunkSize, uploadTtlSeconds: server.config.uploadTtlSeconds, maxChunks: S3_MAX_PARTS, now,
       });
       const size = S3_MAX_PARTS * server.config.chunkSize + 1;
@@ -344,12 +346,12 @@ describe.skipIf(rgwMissing() !== undefined)('the S3 blob store against Ceph RGW'
       const bob = await signUp(server.api);
       // Collection and Bob's instant upload in one process, sharing the pins, as in the service.
       const store = new S3BlobStore(settings);
-      const pins = new ContentPins();
-      const challenges = new ProofChallenges(new SqliteChallengeStore(db), now);
+      const pins = new ProcessContentPins();
+      const challenges = new ProofChallenges(new SqliteChallengeStore(db), new SqliteThrottleStore(db), now);
       const files = new SqliteFileStore(db, { now });
       const sessions = new SqliteUploadSessionStore(db);
       const uploads = new Uploads({
-        files, blobs: store, sessions, challenges, pins, quota: new StorageQuota(files, sessions, server.config.limits, now),
+        files, blobs: store, sessions, challenges, pins, quota: new StorageQuota(files, sessions, new ProcessLocks(), server.config.limits, now),
         chunkSize: server.config.chunkSize, uploadTtlSeconds: server.config.uploadTtlSeconds, now,
       });
       // Round 0: collection starts first; 1: the commit starts first; 2: the commit arrives while S3 is deleting the object.
