@@ -1,12 +1,13 @@
 import type { Activity, EngineEvent, EngineIssue, EngineState, Transfer } from '../../protocol/engine.js';
-import { systemClock, type Clock } from '../clock.js';
+import type { Clock } from '../clock.js';
 import type { StateStore } from '../db/stateStore.js';
 import { SyncError, isSyncError } from '../errors.js';
 import type { Hasher } from '../hash/hasher.js';
 import { IgnoreRules } from '../local/ignore.js';
+import type { LocalFs } from '../local/localFs.js';
 import { Scanner } from '../local/scanner.js';
 import type { LocalTrash } from '../local/trash.js';
-import { LocalWatcher } from '../local/watcher.js';
+import type { WatchFolder } from '../local/watcher.js';
 import type { RemoteStore } from '../remote/remoteStore.js';
 import { DEFAULT_MASS_DELETE_LIMIT, isMassDelete, type MassDeleteLimit } from '../sync/massDelete.js';
 import { agreedBase, type SyncOp } from '../sync/ops.js';
@@ -23,12 +24,24 @@ import { RemoteObserver } from './remoteObserver.js';
 import { RoundPlanner, type RoundPlan } from './roundPlanner.js';
 import { TransferRunner, type TransferOp } from './transferRunner.js';
 
+/**
+ * Everything the engine reaches outside itself. Production wires node:fs,
+ * chokidar, the system clock and the HTTP store (app/syncClient.ts); the
+ * simulation suite (test/sim) wires in-memory worlds and a virtual clock.
+ */
 export interface SyncEnginePorts {
   remote: RemoteStore;
   state: StateStore;
   hasher: Hasher;
   trash: LocalTrash;
-  clock?: Clock;
+  /** The file system the sync folder is on. */
+  fs: LocalFs;
+  /** Builds the folder's watcher (while `run` watches). */
+  watch: WatchFolder;
+  /** Every wait and timer: backoffs, the safety scan, rate limits. */
+  clock: Clock;
+  /** Uniform in [0, 1): the jitter of backoffs and retries. */
+  random: () => number;
 }
 
 export interface SyncEngineOptions {
@@ -133,6 +146,8 @@ export class SyncEngine {
   private wake: (() => void) | null = null;
   /** The pending look-again after a lasting failure (see WAIT_CODES). */
   private laterWait: AbortController | null = null;
+  /** While `run` runs: aborted by `stop` to end the long poll and the safety scan's wait at once. */
+  private runStop: AbortController | null = null;
   private dirty = true;
   /** A watcher feeds the planner's change tracker: rounds may be incremental. */
   private watching = false;
@@ -140,10 +155,10 @@ export class SyncEngine {
   private deletionsSettled: () => Promise<void> = async () => {};
 
   constructor(private readonly ports: SyncEnginePorts, private readonly options: SyncEngineOptions) {
-    this.clock = ports.clock ?? systemClock;
-    this.paths = new LocalPaths(options.root, { platform: options.platform });
-    this.rules = new IgnoreRules(options.root);
-    const scanner = new Scanner(options.root, { rules: this.rules, platform: options.platform });
+    this.clock = ports.clock;
+    this.paths = new LocalPaths(options.root, { platform: options.platform, fs: ports.fs });
+    this.rules = new IgnoreRules(options.root, ports.fs);
+    const scanner = new Scanner(options.root, { rules: this.rules, platform: options.platform, fs: ports.fs });
     this.remoteObserver = new RemoteObserver(ports.remote, ports.state);
     this.planner = new RoundPlanner(new LocalObserver(scanner, ports.hasher, ports.state, this.paths, 8), this.remoteObserver, ports.state, {
       root: options.root,
@@ -171,11 +186,13 @@ export class SyncEngine {
       upload: this.uploadBucket,
       download: this.downloadBucket,
       clock: this.clock,
+      host: options.host,
       chunkConcurrency: options.chunkConcurrency ?? 3,
       onBytes: (jobId, bytes) => this.tracker.bytes(jobId, bytes),
     }, ports.state.jobs, this.tracker, this.clock, {
       fileConcurrency: options.fileConcurrency ?? 4,
       backoff: options.backoff ?? DEFAULT_BACKOFF,
+      random: ports.random,
     });
     // A crash left these running; their finished chunks stay finished.
     ports.state.jobs.requeueRunningJobs(this.clock.now());
@@ -237,6 +254,7 @@ export class SyncEngine {
   /** Ends `run` (or the current sync) cleanly. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.runStop?.abort();
     this.roundController?.abort(new SyncError('aborted', 'stopped'));
     this.trigger();
   }
@@ -260,7 +278,7 @@ export class SyncEngine {
       } catch (error) {
         // A transient failure to observe either side (network, 5xx) is worth another round after a pause, not the end of the sync.
         if (!isSyncError(error) || !error.retryable || ++failedRounds >= backoff.maxAttempts) throw error;
-        await this.clock.sleep(backoffDelay(backoff, failedRounds), controller.signal);
+        await this.clock.sleep(backoffDelay(backoff, failedRounds, this.ports.random), controller.signal);
         continue;
       } finally {
         this.roundController = null;
@@ -283,7 +301,7 @@ export class SyncEngine {
   async run(): Promise<void> {
     const watchOptions = this.options.watch ?? {};
     const { changes } = this.planner;
-    const watcher = new LocalWatcher(this.options.root, {
+    const watcher = this.ports.watch(this.options.root, {
       rules: this.rules,
       onEvent: (path, realPath) => changes.markLocal(path, realPath),
       onChange: (change) => {
@@ -310,8 +328,11 @@ export class SyncEngine {
     this.watching = true;
     this.deletionsSettled = () => watcher.deletionsSettled(MAX_DELETION_WAIT_MS);
     const fullScanMs = watchOptions.fullScanIntervalMs ?? DEFAULT_FULL_SCAN_INTERVAL_MS;
-    const safetyScan = fullScanMs > 0 ? setInterval(() => this.syncNow(), fullScanMs) : null;
-    const polling = this.pollRemote(watchOptions.pollWaitSeconds ?? 60);
+    // Ends the long poll and the safety scan's wait when the loop ends.
+    const running = new AbortController();
+    this.runStop = running;
+    const safetyScan = fullScanMs > 0 ? this.everyInterval(fullScanMs, running.signal, () => this.syncNow()) : Promise.resolve();
+    const polling = this.pollRemote(watchOptions.pollWaitSeconds ?? 60, running.signal);
     let failuresInARow = 0;
     try {
       while (!this.stopped) {
@@ -330,18 +351,19 @@ export class SyncEngine {
           if (isSyncError(error) && (error.code === 'signed_out' || error.code === 'sync_root_missing')) throw error;
           failuresInARow += 1;
           this.dirty = true;
-          await this.clock.sleep(backoffDelay(this.options.backoff ?? DEFAULT_BACKOFF, failuresInARow)).catch(() => {});
+          await this.clock.sleep(backoffDelay(this.options.backoff ?? DEFAULT_BACKOFF, failuresInARow, this.ports.random)).catch(() => {});
         }
       }
     } finally {
       this.laterWait?.abort();
       this.watching = false;
       this.deletionsSettled = async () => {};
-      if (safetyScan) clearInterval(safetyScan);
       // Also when the loop ended by throwing (sync_root_missing): the long poll must end too, or run() never returns.
       this.stopped = true;
+      running.abort();
+      this.runStop = null;
       await watcher.close();
-      await polling;
+      await Promise.all([polling, safetyScan]);
       // A later run() starts afresh, e.g. after the user signed out and in again.
       this.stopped = false;
     }
@@ -353,7 +375,7 @@ export class SyncEngine {
     const wait = new AbortController();
     this.laterWait = wait;
     const { maxMs } = this.options.backoff ?? DEFAULT_BACKOFF;
-    this.clock.sleep(maxMs / 2 + Math.random() * (maxMs / 2), wait.signal).then(() => this.trigger(), () => {});
+    this.clock.sleep(maxMs / 2 + this.ports.random() * (maxMs / 2), wait.signal).then(() => this.trigger(), () => {});
   }
 
   private trigger(): void {
@@ -361,25 +383,33 @@ export class SyncEngine {
     this.wake?.();
   }
 
-  /** Long-polls the change feed; any change marks the engine dirty. */
-  private async pollRemote(waitSeconds: number): Promise<void> {
-    let failures = 0;
-    while (!this.stopped) {
-      const controller = new AbortController();
-      const stopWatch = setInterval(() => { if (this.stopped) controller.abort(); }, 250);
+  /** Calls `tick` every `ms` on the clock until `signal` ends it. */
+  private async everyInterval(ms: number, signal: AbortSignal, tick: () => void): Promise<void> {
+    while (!signal.aborted) {
       try {
-        if (await this.remoteObserver.waitForChanges(waitSeconds, controller.signal)) this.trigger();
+        await this.clock.sleep(ms, signal);
+      } catch {
+        return;
+      }
+      tick();
+    }
+  }
+
+  /** Long-polls the change feed until `signal` ends it; any change marks the engine dirty. */
+  private async pollRemote(waitSeconds: number, signal: AbortSignal): Promise<void> {
+    let failures = 0;
+    while (!this.stopped && !signal.aborted) {
+      try {
+        if (await this.remoteObserver.waitForChanges(waitSeconds, signal)) this.trigger();
         failures = 0;
       } catch (error) {
-        if (this.stopped) break;
+        if (this.stopped || signal.aborted) break;
         if (isSyncError(error) && error.code === 'signed_out') {
           this.setState('signed_out');
           break;
         }
         failures += 1;
-        await this.clock.sleep(backoffDelay(this.options.backoff ?? DEFAULT_BACKOFF, failures)).catch(() => {});
-      } finally {
-        clearInterval(stopWatch);
+        await this.clock.sleep(backoffDelay(this.options.backoff ?? DEFAULT_BACKOFF, failures, this.ports.random), signal).catch(() => {});
       }
     }
   }

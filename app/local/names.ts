@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkPath } from '../../protocol/paths.js';
 import { CASE_PROBE_PREFIX } from './ignore.js';
+import { nodeLocalFs, type LocalFs } from './localFs.js';
 
 const WINDOWS_RESERVED_CHARS = /[<>:"\\|?*]/;
 const WINDOWS_DEVICE_NAMES = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
@@ -76,18 +76,18 @@ function preferNfcThenCodeUnits(a: string, b: string): number {
  * lower-case probe file and looking it up in upper case. When the folder is
  * read-only the platform's usual default is assumed.
  */
-export async function probeCaseInsensitive(dir: string): Promise<boolean> {
+export async function probeCaseInsensitive(dir: string, fs: LocalFs = nodeLocalFs): Promise<boolean> {
   const name = `${CASE_PROBE_PREFIX}${randomBytes(6).toString('hex')}`;
   const probe = join(dir, name);
   try {
-    await writeFile(probe, '', { flag: 'wx' });
+    await fs.writeFile(probe, '', { flag: 'wx' });
   } catch {
     return process.platform === 'darwin' || process.platform === 'win32';
   }
   try {
-    const [lower, upper] = await Promise.all([lstat(probe), lstat(join(dir, name.toUpperCase())).catch(() => null)]);
+    const [lower, upper] = await Promise.all([fs.lstat(probe), fs.lstat(join(dir, name.toUpperCase())).catch(() => null)]);
     return upper !== null && upper.ino === lower.ino && upper.dev === lower.dev;
   } finally {
-    await rm(probe, { force: true });
+    await fs.rm(probe, { force: true });
   }
 }

@@ -1,17 +1,16 @@
-import { lstatSync, type Dirent, type Stats } from 'node:fs';
-import { lstat, readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { joinPath, parentOf, ROOT } from '../../protocol/paths.js';
 import { SyncError } from '../errors.js';
 import { errnoCode, syncErrorFromFs } from '../fsErrors.js';
 import type { LocalNode } from '../model.js';
 import type { IgnoreRules } from './ignore.js';
+import { nodeLocalFs, type LocalDirent, type LocalFs, type LocalStats } from './localFs.js';
 import { findNameClashes, invalidNameReason, probeCaseInsensitive } from './names.js';
 
 export type ScanIssueCode = 'symlink' | 'invalid_name' | 'case_clash' | 'unreadable';
 
 /** The observation of one file or folder from its lstat (no content hash yet). */
-export function localNodeOf(drivePath: string, stats: Stats): LocalNode {
+export function localNodeOf(drivePath: string, stats: LocalStats): LocalNode {
   const folder = stats.isDirectory();
   return {
     path: drivePath,
@@ -56,6 +55,8 @@ export interface ScannerOptions {
   caseInsensitive?: boolean;
   /** Whose file-name rules apply (default: this process's platform); tests inject 'win32'. */
   platform?: NodeJS.Platform;
+  /** The file system walked (default: node:fs). */
+  fs?: LocalFs;
 }
 
 /** One path to look at again: its drive path and its spelling on disk relative to the root. */
@@ -72,12 +73,14 @@ export class Scanner {
   private caseInsensitive: boolean | undefined;
   /** lstat calls made so far: what a watcher event costs, counted (tests prove an edit costs O(changed)). */
   statCalls = 0;
+  private readonly fs: LocalFs;
 
   constructor(
     private readonly root: string,
     private readonly options: ScannerOptions,
   ) {
     this.caseInsensitive = options.caseInsensitive;
+    this.fs = options.fs ?? nodeLocalFs;
   }
 
   async scan(signal?: AbortSignal): Promise<ScanResult> {
@@ -97,7 +100,7 @@ export class Scanner {
   exists(realPath: string): boolean {
     this.statCalls++;
     try {
-      lstatSync(join(this.root, realPath));
+      this.fs.lstatSync(join(this.root, realPath));
       return true;
     } catch {
       return false;
@@ -106,17 +109,17 @@ export class Scanner {
 
   private async walk(start: WalkTask[], signal: AbortSignal | undefined): Promise<ScanResult> {
     await this.requireRoot();
-    this.caseInsensitive ??= await probeCaseInsensitive(this.root);
+    this.caseInsensitive ??= await probeCaseInsensitive(this.root, this.fs);
     const platform = this.options.platform ?? process.platform;
-    const walk = new Walk(this.root, this.options.rules, this.caseInsensitive, platform, signal, () => this.statCalls++);
+    const walk = new Walk(this.fs, this.root, this.options.rules, this.caseInsensitive, platform, signal, () => this.statCalls++);
     await walk.run(this.options.concurrency ?? 32, start);
     return walk.result;
   }
 
   private async requireRoot(): Promise<void> {
-    let stats: Stats;
+    let stats: LocalStats;
     try {
-      stats = await lstat(this.root);
+      stats = await this.fs.lstat(this.root);
     } catch (error) {
       if (errnoCode(error) === 'ENOENT') throw new SyncError('sync_root_missing', `the sync folder ${this.root} is missing`, { path: this.root });
       throw syncErrorFromFs(error, this.root);
@@ -127,11 +130,11 @@ export class Scanner {
 
 type WalkTask =
   | { kind: 'folder'; drivePath: string; realPath: string }
-  | { kind: 'entry'; parent: string; parentReal: string; dirent: Dirent }
+  | { kind: 'entry'; parent: string; parentReal: string; dirent: LocalDirent }
   | { kind: 'path'; drivePath: string; realPath: string };
 
 /** What the walk knows of an entry's type before its lstat: a directory entry, or nothing yet. */
-type EntryType = Pick<Dirent, 'isDirectory' | 'isSymbolicLink' | 'isFile'>;
+type EntryType = Pick<LocalDirent, 'isDirectory' | 'isSymbolicLink' | 'isFile'>;
 
 /**
  * One scan: a queue of small tasks (list a folder, stat an entry) drained by a
@@ -147,6 +150,7 @@ class Walk {
   private failure: { error: unknown } | null = null;
 
   constructor(
+    private readonly fs: LocalFs,
     private readonly root: string,
     private readonly rules: IgnoreRules,
     private readonly caseInsensitive: boolean,
@@ -216,9 +220,9 @@ class Walk {
   }
 
   private async folder(drivePath: string, realPath: string): Promise<void> {
-    let entries: Dirent[];
+    let entries: LocalDirent[];
     try {
-      entries = await readdir(join(this.root, realPath), { withFileTypes: true });
+      entries = await this.fs.readdirEntries(join(this.root, realPath));
     } catch (error) {
       if (errnoCode(error) === 'ENOENT') return;
       this.issue(drivePath, 'unreadable', `cannot list ${drivePath}: ${(error as Error).message}`);
@@ -243,7 +247,7 @@ class Walk {
       const parentReal = dirname(realPath) === '.' ? '' : dirname(realPath);
       let names: string[];
       try {
-        names = await readdir(join(this.root, parentReal));
+        names = await this.fs.readdir(join(this.root, parentReal));
       } catch (error) {
         if (errnoCode(error) === 'ENOENT') return;
         throw syncErrorFromFs(error, join(this.root, parentReal));
@@ -254,7 +258,7 @@ class Walk {
   }
 
   /** `known`: the lstat already taken (a watcher's path); a listed entry is stat-ed here. */
-  private async entry(drivePath: string, realPath: string, dirent: EntryType, known?: Stats): Promise<void> {
+  private async entry(drivePath: string, realPath: string, dirent: EntryType, known?: LocalStats): Promise<void> {
     const isFolder = dirent.isDirectory();
     if (this.rules.isIgnored(drivePath, isFolder)) return;
     if (dirent.isSymbolicLink()) {
@@ -278,14 +282,14 @@ class Walk {
   }
 
   /** The entry's lstat; null (reported unless simply gone) when it cannot be read. */
-  private lstat(drivePath: string, realPath: string): Stats | null {
+  private lstat(drivePath: string, realPath: string): LocalStats | null {
     this.countStat();
     try {
       // Synchronous on purpose: from the page cache lstatSync is 4-5x cheaper
       // than a promise round trip through the thread pool (bench:restart over
       // 100k files: 3.5 s of main-thread time in async lstat), and one entry's
       // call blocks the loop for microseconds.
-      return lstatSync(join(this.root, realPath));
+      return this.fs.lstatSync(join(this.root, realPath));
     } catch (error) {
       const code = errnoCode(error);
       if (code !== 'ENOENT' && code !== 'ENOTDIR') this.issue(drivePath, 'unreadable', `cannot read ${drivePath}: ${(error as Error).message}`);

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { hashBytes } from '../../protocol/contentHash.js';
 import { MAX_BATCH_FILE_BYTES, MAX_BATCH_FILES } from '../../protocol/api.js';
 import { SyncError } from '../errors.js';
@@ -68,12 +67,13 @@ async function send(ctx: TransferContext, batch: readonly { index: number; file:
 
 async function readSmallFile(ctx: TransferContext, op: UploadOp): Promise<BatchFile> {
   const abs = ctx.paths.abs(op.path);
+  const { fs } = ctx.paths;
   const changed = new SyncError('file_changed', `${op.path} changed while it was being uploaded; it will be sent again`, { path: op.path, retryable: false });
-  if (!sameLocalState(await statLocal(abs, op.path), op.local)) throw changed;
+  if (!sameLocalState(await statLocal(fs, abs, op.path), op.local)) throw changed;
   // Deleted or renamed between the stat and the read: a stale plan, like any other change.
-  const content = await readFile(abs).catch((error: unknown) => { throw errnoCode(error) === 'ENOENT' ? changed : syncErrorFromFs(error, abs); });
+  const content = await fs.readFile(abs).catch((error: unknown) => { throw errnoCode(error) === 'ENOENT' ? changed : syncErrorFromFs(error, abs); });
   const { contentHash } = hashBytes(content);
-  if (contentHash !== op.local.contentHash || !sameLocalState(await statLocal(abs, op.path), op.local)) throw changed;
+  if (contentHash !== op.local.contentHash || !sameLocalState(await statLocal(fs, abs, op.path), op.local)) throw changed;
   return { path: op.path, content, contentHash, mtime: op.local.mtime, ifRev: op.ifRev };
 }
 
