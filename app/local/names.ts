@@ -74,9 +74,14 @@ function preferNfcThenCodeUnits(a: string, b: string): number {
 /**
  * Whether the file system holding `dir` folds case, found by creating a
  * lower-case probe file and looking it up in upper case. When the folder is
- * read-only the platform's usual default is assumed.
+ * read-only the platform's usual default is assumed. A probe left by a
+ * process that died mid-probe is removed first: ignored by the sync, it
+ * would otherwise stay in the user's folder for ever (found by the
+ * simulation, test/sim: a crash between the probe's create and remove).
  */
 export async function probeCaseInsensitive(dir: string, fs: LocalFs = nodeLocalFs): Promise<boolean> {
+  const leftovers = await fs.readdir(dir).then((names) => names.filter((n) => n.startsWith(CASE_PROBE_PREFIX)), () => []);
+  for (const leftover of leftovers) await fs.rm(join(dir, leftover), { force: true }).catch(() => {});
   const name = `${CASE_PROBE_PREFIX}${randomBytes(6).toString('hex')}`;
   const probe = join(dir, name);
   try {

@@ -154,4 +154,11 @@ describe('names', () => {
     const { readdir } = await import('node:fs/promises');
     expect(await readdir(root)).toEqual([]);
   });
+
+  it('removes a probe left behind by a process that died mid-probe', async () => {
+    const { readdir, writeFile } = await import('node:fs/promises');
+    await writeFile(join(root, '.netdisk-case-probe-0123456789ab'), '');
+    await probeCaseInsensitive(root);
+    expect(await readdir(root)).toEqual([]);
+  });
 });
