@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { hashBytes } from '../../protocol/contentHash.js';
 import { isSameOrBelow } from '../../protocol/paths.js';
+import type Database from 'better-sqlite3';
 import { SqliteStateStore } from '../../app/db/sqliteStateStore.js';
 import { SyncEngine } from '../../app/engine/syncEngine.js';
 import { StateDirTrash } from '../../app/local/trash.js';
@@ -41,13 +42,34 @@ const SAFETY_SCAN_MS = 10 * 60 * 1000;
 const POLL_WAIT_SECONDS = 300;
 
 /**
+ * State databases reused from one history to the next, emptied in between:
+ * opening one (schema, prepared statements) cost most of a short history's
+ * CPU time. Emptied, a database is what a fresh one is (rows, and the
+ * AUTOINCREMENT counters), so a history does not depend on the ones before.
+ */
+const spareStores: SqliteStateStore[] = [];
+
+function freshStore(): SqliteStateStore {
+  const store = spareStores.pop();
+  if (!store) return SqliteStateStore.open(':memory:');
+  // The handle is private to the store; only this pool reaches in, to empty it.
+  const db = (store as unknown as { database: Database.Database }).database;
+  const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).pluck().all() as string[];
+  db.transaction(() => {
+    for (const table of tables) db.exec(`DELETE FROM "${table}"`);
+    db.exec('DELETE FROM sqlite_sequence');
+  })();
+  return store;
+}
+
+/**
  * One simulated computer: its own disk (MemoryFs), its state database (real
  * SQLite in memory, kept across crashes as a disk would keep it), and an engine
  * that runs in watch mode until the device crashes.
  */
 export class SimDevice {
   readonly fs: MemoryFs;
-  readonly state = SqliteStateStore.open(':memory:');
+  readonly state = freshStore();
   owner: Owner = { alive: false };
   watcher: SimWatcher | null = null;
   engine: SyncEngine | null = null;
@@ -225,7 +247,10 @@ export class World {
         failures.push(`(4) ${item.by} deleted ${item.path} at the service, which no user deleted, moved or replaced`);
       }
     }
-    for (const device of this.devices) device.crash();
+    for (const device of this.devices) {
+      device.crash();
+      spareStores.push(device.state);
+    }
     return { failures, log: this.logLines, steps: this.steps };
   }
 
