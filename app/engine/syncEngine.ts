@@ -10,6 +10,8 @@ import type { LocalTrash } from '../local/trash.js';
 import type { WatchFolder } from '../local/watcher.js';
 import type { RemoteStore } from '../remote/remoteStore.js';
 import { DEFAULT_MASS_DELETE_LIMIT, isMassDelete, type MassDeleteLimit } from '../sync/massDelete.js';
+import type { LocalNode } from '../model.js';
+import { conflictedCopyName } from '../sync/conflictName.js';
 import { agreedBase, type SyncOp } from '../sync/ops.js';
 import { mergeSetAside, type SetAsideFinding, type UnsyncableEntry } from '../sync/unsyncable.js';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from '../transfer/backoff.js';
@@ -119,6 +121,27 @@ const DISK_ISSUES: ReadonlySet<string> = new Set(['disk_full', 'io_error', 'serv
 const WAIT_CODES: ReadonlySet<string> = new Set(['disk_full', 'service_full']);
 
 /**
+ * A name the service refused because another entry in its folder differs
+ * from it only by case (made on another device; this disk keeps case apart):
+ * the local entry is moved aside to a conflicted copy's name, which the next
+ * round sends up, instead of being refused again every round while no other
+ * device ever gets it. Found by the simulation (test/sim): one device's
+ * folder `/d`, another's file `/D`.
+ */
+function caseClashAside(op: SyncOp, error: SyncError): { path: string; local: LocalNode } | null {
+  if (error.detail.serviceCode !== 'case_conflict') return null;
+  switch (op.type) {
+    case 'uploadFile':
+    case 'mkdirRemote':
+      return { path: op.path, local: op.local };
+    case 'moveRemote':
+      return { path: op.to, local: op.local };
+    default:
+      return null;
+  }
+}
+
+/**
  * The sync engine's facade: plain data out (typed events, summaries), a few
  * commands in. One control loop decides; hashing, disk and network run
  * elsewhere and report back. Every round observes both sides, plans from the
@@ -148,6 +171,8 @@ export class SyncEngine {
   private laterWait: AbortController | null = null;
   /** While `run` runs: aborted by `stop` to end the long poll and the safety scan's wait at once. */
   private runStop: AbortController | null = null;
+  /** Told when `run` finished a sync (or gave up on one): the long poll waits for that after it saw news. */
+  private syncEnded: (() => void)[] = [];
   private dirty = true;
   /** A watcher feeds the planner's change tracker: rounds may be incremental. */
   private watching = false;
@@ -352,6 +377,8 @@ export class SyncEngine {
           failuresInARow += 1;
           this.dirty = true;
           await this.clock.sleep(backoffDelay(this.options.backoff ?? DEFAULT_BACKOFF, failuresInARow, this.ports.random)).catch(() => {});
+        } finally {
+          for (const told of this.syncEnded.splice(0)) told();
         }
       }
     } finally {
@@ -395,12 +422,31 @@ export class SyncEngine {
     }
   }
 
+  /** Resolves when `run` next finishes a sync, or when `signal` ends the wait. */
+  private nextSyncEnd(signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (signal.aborted) return resolve();
+      const done = () => {
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      signal.addEventListener('abort', done, { once: true });
+      this.syncEnded.push(done);
+    });
+  }
+
   /** Long-polls the change feed until `signal` ends it; any change marks the engine dirty. */
   private async pollRemote(waitSeconds: number, signal: AbortSignal): Promise<void> {
     let failures = 0;
     while (!this.stopped && !signal.aborted) {
       try {
-        if (await this.remoteObserver.waitForChanges(waitSeconds, signal)) this.trigger();
+        if (await this.remoteObserver.waitForChanges(waitSeconds, signal)) {
+          this.trigger();
+          // The feed is ahead of the stored cursor until a sync pulls it: a poll before that
+          // answers at once, and again, and again (found by the simulation, test/sim: a hot
+          // loop of requests for as long as a round runs or backs off).
+          await this.nextSyncEnd(signal);
+        }
         failures = 0;
       } catch (error) {
         if (this.stopped || signal.aborted) break;
@@ -442,9 +488,14 @@ export class SyncEngine {
 
     const failures: SyncFailure[] = [];
     let succeeded = 0;
-    const fail = (path: string, error: unknown) => {
+    /** Local entries whose names the service refused as case clashes: they move aside (see caseClashAside). */
+    const asides: { path: string; local: LocalNode }[] = [];
+    const fail = (op: SyncOp, error: unknown) => {
+      const path = 'path' in op ? op.path : op.from;
       const e = this.classify(error);
       if (e.code === 'signed_out' || e.code === 'aborted') throw e;
+      const aside = caseClashAside(op, e);
+      if (aside) asides.push(aside);
       // Every upload fails alike when the netdisk is full: one issue says so, not one per file.
       if (e.detail.serviceCode === 'quota_exceeded') {
         this.report({ code: 'quota_exceeded', message: 'the netdisk is full: uploads wait until files are deleted (and the trash emptied) or the quota is raised' });
@@ -461,7 +512,7 @@ export class SyncEngine {
         this.record(await this.executor.run(op, signal));
         succeeded += 1;
       } catch (error) {
-        fail('path' in op ? op.path : op.from, error);
+        fail(op, error);
       }
     }
     if (transferOps.length > 0) {
@@ -477,15 +528,24 @@ export class SyncEngine {
           this.record({ at: this.clock.now(), action: 'downloaded', path: op.path });
           succeeded += 1;
         },
-        failed: (op, error) => fail(op.path, error),
+        failed: (op, error) => fail(op, error),
       }, signal).catch((error: unknown) => { throw this.classify(error); });
+    }
+    for (const { path, local } of asides) {
+      try {
+        this.record(await this.executor.moveAside(path, conflictedCopyName(path, this.options.host, new Date(this.clock.now())), local));
+        succeeded += 1;
+      } catch (error) {
+        const e = this.classify(error);
+        failures.push({ path, code: e.code, message: e.message });
+      }
     }
     for (const op of deletes) {
       try {
         this.record(await this.executor.run(op, signal));
         succeeded += 1;
       } catch (error) {
-        fail(op.path, error);
+        fail(op, error);
       }
     }
     if (held > 0 && this.massDeleteConfirmed) this.massDeleteConfirmed = false;

@@ -37,6 +37,7 @@ export class Scheduler {
     const count = this.waiting;
     if (count === 0) return null;
     const [gate] = this.gates.splice(pick % count, 1);
+    if (process.env.SIM_DEBUG) console.log('release', gate!.label);
     this.version++;
     gate!.release();
     return gate!.label;

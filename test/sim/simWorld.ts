@@ -135,6 +135,7 @@ export class SimDevice {
     });
     this.engine = engine;
     engine.on((event) => {
+      if (process.env.SIM_DEBUG && event.type !== 'progress') console.log(this.name, JSON.stringify(event));
       if (event.type === 'issue' && owner.alive) world.log(`${this.name} issue ${event.issue.code} ${event.issue.path ?? ''}: ${event.issue.message}`);
     });
     engine.run().catch((error: unknown) => {
