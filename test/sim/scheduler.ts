@@ -18,6 +18,12 @@ export class Scheduler {
   private gates: Gate[] = [];
   /** Bumped on every gate opened or passed: `settle` waits until it stops moving. */
   private version = 0;
+  /**
+   * Every call let through, in order: what "the same history" means. The case
+   * probe's random file name (app/local/names.ts) is the one name not chosen
+   * by the history; it never changes what happens, so it is masked.
+   */
+  readonly trace: string[] = [];
 
   gate(owner: Owner, label: string): Promise<void> {
     if (!owner.alive) return new Promise<void>(() => {});
@@ -37,6 +43,7 @@ export class Scheduler {
     const count = this.waiting;
     if (count === 0) return null;
     const [gate] = this.gates.splice(pick % count, 1);
+    this.trace.push(gate!.label.replace(/netdisk-case-probe-[0-9a-f]+/gi, 'netdisk-case-probe-*'));
     if (process.env.SIM_DEBUG) console.log('release', gate!.label);
     this.version++;
     gate!.release();

@@ -196,6 +196,8 @@ export interface Outcome {
   failures: string[];
   log: string[];
   steps: number;
+  /** Every file-system call and request let through, in order. */
+  trace: string[];
 }
 
 /**
@@ -229,7 +231,8 @@ export class World {
   async play(history: History, options: { healBudgetSteps?: number } = {}): Promise<Outcome> {
     for (const device of this.devices) device.start();
     await this.scheduler.settle();
-    for (const action of history.actions) await this.apply(action);
+    // Actions name devices by number; a history with fewer devices wraps the number around.
+    for (const action of history.actions) await this.apply('device' in action ? { ...action, device: action.device % this.devices.length } : action);
     const failures: string[] = [];
     const current = this.userVersionsOnDevices();
     this.healed = true;
@@ -252,7 +255,7 @@ export class World {
       device.crash();
       spareStores.push(device.state);
     }
-    return { failures, log: this.logLines, steps: this.steps };
+    return { failures, log: this.logLines, steps: this.steps, trace: this.scheduler.trace };
   }
 
   private async apply(action: Action): Promise<void> {
