@@ -105,7 +105,15 @@ describe('simulation', () => {
   }
 
   it('plays the same history the same way twice: same calls in the same order, same log, same trees', async () => {
-    const samples = fc.sample(history, { seed: 7, numRuns: 5 });
+    const faulty: History = {
+      devices: 2,
+      actions: [
+        { type: 'write', device: 0, path: '/a', large: false }, { type: 'write', device: 1, path: '/b', large: true },
+        { type: 'remoteFault', device: 0, mode: '5xx', count: 3 }, { type: 'remoteFault', device: 1, mode: 'timeout', count: 3 },
+        { type: 'step', count: 40 }, { type: 'crash', device: 1 }, { type: 'write', device: 1, path: '/a', large: false }, { type: 'step', count: 40 },
+      ],
+    };
+    const samples = [{ seed: 3, history: faulty }, ...fc.sample(history, { seed: 7, numRuns: 10 })];
     for (const sample of samples) {
       const runs = [];
       for (let i = 0; i < 2; i++) {
