@@ -108,6 +108,8 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
     logger: options.logger ?? { level: config.logLevel },
     bodyLimit: JSON_BODY_LIMIT,
     forceCloseConnections: false,
+    // request.ip (every per-address throttle) reads X-Forwarded-For only from these peers.
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     ...serverTimeouts(config),
   });
   closeConnectionsWhenAnswered(app);

@@ -47,12 +47,20 @@ describe('server config', () => {
     ]);
   });
 
+  it('believes X-Forwarded-For only from the proxies NETDISK_TRUST_PROXY names', () => {
+    expect(loadConfig([], {}).trustedProxies).toEqual([]);
+    expect(loadConfig([], { NETDISK_TRUST_PROXY: ' 127.0.0.1, ::1,10.0.0.0/8 ' }).trustedProxies).toEqual(['127.0.0.1', '::1', '10.0.0.0/8']);
+  });
+
   it.each([
     { NETDISK_REGISTRATION: 'invite-only' },
     { NETDISK_REQUEST_TIMEOUT: '0' },
     { NETDISK_REQUEST_TIMEOUT: '10', NETDISK_HEADERS_TIMEOUT: '20' },
     { NETDISK_QUOTA_BYTES: '-1' },
     { NETDISK_MAX_UPLOAD_SESSIONS: '0' },
+    { NETDISK_TRUST_PROXY: 'loadbalancer.local' },
+    { NETDISK_TRUST_PROXY: '10.0.0.0/33' },
+    { NETDISK_TRUST_PROXY: '127.0.0.1/8/8' },
   ])('refuses %j with a ConfigError', (env) => {
     expect(() => loadConfig([], env)).toThrow(ConfigError);
   });

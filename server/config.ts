@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { HELP_FLAG, type CliFlags } from '../protocol/cliFlags.js';
@@ -35,6 +36,13 @@ export interface ServerConfig {
   oauth: OAuthConfig;
   /** `open`: anyone may register; `closed`: accounts are made with `netdisk-server users add`. */
   registration: 'open' | 'closed';
+  /**
+   * Proxies (addresses or CIDR ranges) whose X-Forwarded-For is believed, e.g.
+   * the load balancer in front of several nodes; empty: the header is ignored,
+   * the peer address is the client's (a client could otherwise pick its own
+   * address and escape every per-address throttle).
+   */
+  trustedProxies: string[];
   /** Time limits that end slow or stalled requests, so they cannot hold the service's connections. */
   timeouts: {
     /** A request whose body is still arriving after this long is answered 408 and closed. */
@@ -104,6 +112,21 @@ function oauthOption(env: NodeJS.ProcessEnv): OAuthConfig {
     if (error instanceof OAuthConfigError) throw new ConfigError(error.message);
     throw error;
   }
+}
+
+/** NETDISK_TRUST_PROXY: comma-separated IPv4/IPv6 addresses or CIDR ranges. */
+function trustedProxiesOption(value: string | undefined): string[] {
+  if (value === undefined || value.trim() === '') return [];
+  return value.split(',').map((item) => item.trim()).map((item) => {
+    const [address = '', prefix, extra] = item.split('/');
+    const family = isIP(address);
+    const bits = family === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+    if (family === 0 || !prefixOk || extra !== undefined) {
+      throw new ConfigError(`NETDISK_TRUST_PROXY takes addresses or CIDR ranges separated by commas, got "${item}"`);
+    }
+    return item;
+  });
 }
 
 function registrationOption(value: string | undefined): 'open' | 'closed' {
@@ -218,6 +241,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     changeRetentionSeconds: intOption('NETDISK_CHANGE_RETENTION', env.NETDISK_CHANGE_RETENTION, DEFAULTS.changeRetentionSeconds),
     oauth: oauthOption(env),
     registration: registrationOption(env.NETDISK_REGISTRATION),
+    trustedProxies: trustedProxiesOption(env.NETDISK_TRUST_PROXY),
     timeouts: timeoutsOption(env),
     limits: {
       quotaBytes: intOption('NETDISK_QUOTA_BYTES', env.NETDISK_QUOTA_BYTES, DEFAULTS.quotaBytes),

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { SyncError } from '../errors.js';
-import { JOB_STATES, type ChunkProgress, type Job, type JobError, type JobPayload, type JobQueueStore, type JobState, type NewJob } from './stateStore.js';
+import { type Job, type JobError, type JobPayload, type JobQueueStore, type JobState, type NewJob } from './stateStore.js';
 
 interface JobRow {
   id: number;
@@ -35,7 +35,6 @@ function toJob(row: JobRow): Job {
 export class JobTable implements JobQueueStore {
   private readonly insertJob: Database.Statement;
   private readonly insertChunk: Database.Statement;
-  private readonly claim: Database.Statement;
   private readonly finish: Database.Statement;
   private readonly start: Database.Statement;
   private readonly requeue: Database.Statement;
@@ -47,18 +46,13 @@ export class JobTable implements JobQueueStore {
   private readonly selectJob: Database.Statement;
   private readonly selectAll: Database.Statement;
   private readonly selectInStates: Database.Statement;
-  private readonly countByState: Database.Statement;
   private readonly chunkDone: Database.Statement;
   private readonly selectPending: Database.Statement;
-  private readonly countChunks: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
     this.insertJob = db.prepare(`INSERT INTO jobs (kind, path, payload, state, next_attempt_at, created_at, updated_at)
       VALUES (?, ?, ?, 'queued', ?, ?, ?) RETURNING *`);
     this.insertChunk = db.prepare(`INSERT INTO job_chunks (job_id, n, state) VALUES (?, ?, 'pending')`);
-    this.claim = db.prepare(`UPDATE jobs SET state = 'running', attempts = attempts + 1, updated_at = @now
-      WHERE id IN (SELECT id FROM jobs WHERE state = 'queued' AND next_attempt_at <= @now ORDER BY next_attempt_at, id LIMIT @limit)
-      RETURNING *`);
     this.finish = db.prepare(`UPDATE jobs SET state = @state, last_error_code = @code, last_error_message = @message, updated_at = @now
       WHERE id = @id AND state = 'running'`);
     this.start = db.prepare(`UPDATE jobs SET state = 'running', attempts = attempts + 1, updated_at = @now
@@ -73,10 +67,8 @@ export class JobTable implements JobQueueStore {
     this.selectJob = db.prepare('SELECT * FROM jobs WHERE id = ?');
     this.selectAll = db.prepare('SELECT * FROM jobs ORDER BY id');
     this.selectInStates = db.prepare('SELECT * FROM jobs WHERE state IN (SELECT value FROM json_each(?)) ORDER BY id');
-    this.countByState = db.prepare('SELECT state, count(*) AS n FROM jobs GROUP BY state');
     this.chunkDone = db.prepare(`UPDATE job_chunks SET state = 'done' WHERE job_id = ? AND n = ?`);
     this.selectPending = db.prepare(`SELECT n FROM job_chunks WHERE job_id = ? AND state = 'pending' ORDER BY n`).pluck();
-    this.countChunks = db.prepare(`SELECT count(*) AS total, coalesce(sum(state = 'done'), 0) AS done FROM job_chunks WHERE job_id = ?`);
   }
 
   enqueueJobs(jobs: readonly NewJob[], now: number): Job[] {
@@ -85,11 +77,6 @@ export class JobTable implements JobQueueStore {
       for (let n = 0; n < (job.chunkCount ?? 0); n++) this.insertChunk.run(row.id, n);
       return toJob(row);
     }))();
-  }
-
-  claimJobs(limit: number, now: number): Job[] {
-    const rows = this.claim.all({ now, limit }) as JobRow[];
-    return rows.map(toJob).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.id - b.id);
   }
 
   startJob(id: number, now: number): void {
@@ -102,10 +89,6 @@ export class JobTable implements JobQueueStore {
 
   failJob(id: number, error: JobError, now: number): void {
     this.settle(id, 'failed', error, now);
-  }
-
-  blockJob(id: number, error: JobError, now: number): void {
-    this.settle(id, 'blocked', error, now);
   }
 
   rescheduleJob(id: number, nextAttemptAt: number, error: JobError, now: number): void {
@@ -148,12 +131,6 @@ export class JobTable implements JobQueueStore {
     return (rows as JobRow[]).map(toJob);
   }
 
-  jobCounts(): Record<JobState, number> {
-    const counts = Object.fromEntries(JOB_STATES.map((state) => [state, 0])) as Record<JobState, number>;
-    for (const row of this.countByState.all() as { state: JobState; n: number }[]) counts[row.state] = row.n;
-    return counts;
-  }
-
   markChunkDone(jobId: number, n: number): void {
     if (this.chunkDone.run(jobId, n).changes === 0) {
       throw new SyncError('internal', `job ${jobId} has no chunk ${n}`);
@@ -164,11 +141,7 @@ export class JobTable implements JobQueueStore {
     return this.selectPending.all(jobId) as number[];
   }
 
-  chunkProgress(jobId: number): ChunkProgress {
-    return this.countChunks.get(jobId) as ChunkProgress;
-  }
-
-  private settle(id: number, state: 'done' | 'failed' | 'blocked', error: JobError | null, now: number): void {
+  private settle(id: number, state: 'done' | 'failed', error: JobError | null, now: number): void {
     const result = this.finish.run({ id, state, code: error?.code ?? null, message: error?.message ?? null, now });
     if (result.changes === 0) throw notRunning(id);
   }

@@ -205,25 +205,25 @@ describe('SqliteStateStore: remote changes and cursor', () => {
 describe('SqliteStateStore: jobs', () => {
   const err = { code: 'network', message: 'reset' };
 
-  it('claims due jobs oldest first and counts attempts', () => {
+  it('starts the jobs a plan asks for, counts attempts, requeues with the error and keeps failed ones', () => {
     const [a, b, c] = store.jobs.enqueueJobs([
       { kind: 'upload', path: '/a', payload: { ifRev: null } },
       { kind: 'download', path: '/b', payload: {} },
       { kind: 'upload', path: '/c', payload: {} },
     ], 100);
-    expect(store.jobs.jobCounts()).toEqual({ queued: 3, running: 0, done: 0, failed: 0, blocked: 0 });
-    const claimed = store.jobs.claimJobs(2, 100);
-    expect(claimed.map((j) => j.id)).toEqual([a!.id, b!.id]);
-    expect(claimed[0]).toMatchObject({ state: 'running', attempts: 1, payload: { ifRev: null } });
+    expect(store.jobs.listJobs(['queued']).map((j) => j.id)).toEqual([a!.id, b!.id, c!.id]);
+    store.jobs.startJob(b!.id, 100);
+    store.jobs.startJob(a!.id, 100);
+    expect(store.jobs.getJob(a!.id)).toMatchObject({ state: 'running', attempts: 1, payload: { ifRev: null } });
     store.jobs.rescheduleJob(a!.id, 500, err, 110);
-    expect(store.jobs.claimJobs(5, 200).map((j) => j.id)).toEqual([c!.id]);
-    const retried = store.jobs.claimJobs(5, 500);
-    expect(retried).toMatchObject([{ id: a!.id, attempts: 2, lastError: err }]);
+    expect(store.jobs.getJob(a!.id)).toMatchObject({ state: 'queued', nextAttemptAt: 500, lastError: err });
+    store.jobs.startJob(a!.id, 500);
+    expect(store.jobs.getJob(a!.id)).toMatchObject({ state: 'running', attempts: 2 });
     store.jobs.completeJob(a!.id, 510);
     store.jobs.failJob(b!.id, { code: 'not_found', message: 'gone' }, 520);
-    store.jobs.blockJob(c!.id, { code: 'invalid_name', message: 'bad' }, 530);
-    expect(store.jobs.jobCounts()).toEqual({ queued: 0, running: 0, done: 1, failed: 1, blocked: 1 });
-    expect(store.jobs.listJobs(['failed', 'blocked']).map((j) => j.path)).toEqual(['/b', '/c']);
+    expect(() => store.jobs.startJob(a!.id, 530)).toThrow(/done or gone/);
+    expect(store.jobs.listJobs(['failed']).map((j) => j.path)).toEqual(['/b']);
+    expect(store.jobs.listJobs(['queued']).map((j) => j.path)).toEqual(['/c']);
     expect(store.jobs.pruneDoneJobs()).toBe(1);
     expect(store.jobs.getJob(a!.id)).toBeNull();
   });
@@ -236,26 +236,25 @@ describe('SqliteStateStore: jobs', () => {
 
   it('resumes after a crash: running jobs requeue, done chunks and the upload session survive', () => {
     const [job] = store.jobs.enqueueJobs([{ kind: 'upload', path: '/big', payload: { op: 'uploadFile' } }], 1);
-    store.jobs.claimJobs(1, 1);
+    store.jobs.startJob(job!.id, 1);
     store.jobs.setJobPayload(job!.id, { op: 'uploadFile', uploadId: 'u-1' }, 2, 4);
     store.jobs.markChunkDone(job!.id, 0);
     store.jobs.markChunkDone(job!.id, 2);
     reopen();
     expect(store.jobs.requeueRunningJobs(3)).toBe(1);
-    const [resumed] = store.jobs.claimJobs(1, 3);
-    expect(resumed).toMatchObject({ id: job!.id, attempts: 2, payload: { uploadId: 'u-1' } });
+    expect(store.jobs.getJob(job!.id)).toMatchObject({ state: 'queued', attempts: 1, payload: { uploadId: 'u-1' } });
     expect(store.jobs.pendingChunks(job!.id)).toEqual([1, 3]);
-    expect(store.jobs.chunkProgress(job!.id)).toEqual({ done: 2, total: 4 });
     expect(() => store.jobs.markChunkDone(job!.id, 9)).toThrow(/no chunk 9/);
   });
 
   it('restarts chunk state with a new session and drops chunks with their job', () => {
     const [job] = store.jobs.enqueueJobs([{ kind: 'download', path: '/d', payload: {}, chunkCount: 3 }], 1);
     store.jobs.markChunkDone(job!.id, 1);
+    expect(store.jobs.pendingChunks(job!.id)).toEqual([0, 2]);
     store.jobs.setJobPayload(job!.id, { uploadId: 'u-2' }, 2, 2);
-    expect(store.jobs.chunkProgress(job!.id)).toEqual({ done: 0, total: 2 });
+    expect(store.jobs.pendingChunks(job!.id)).toEqual([0, 1]);
     store.jobs.removeJobs([job!.id]);
-    expect(store.jobs.chunkProgress(job!.id)).toEqual({ done: 0, total: 0 });
+    expect(store.jobs.pendingChunks(job!.id)).toEqual([]);
     expect(() => store.jobs.setJobPayload(job!.id, {}, 3)).toThrow(/does not exist/);
   });
 });

@@ -69,8 +69,8 @@ export interface TreeStore {
   markConverged(): void;
 }
 
-export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'blocked';
-export const JOB_STATES: readonly JobState[] = ['queued', 'running', 'done', 'failed', 'blocked'];
+/** (The table's CHECK still admits 'blocked', a state nothing sets any more.) */
+export type JobState = 'queued' | 'running' | 'done' | 'failed';
 
 /** Whatever the executor needs to resume (the planned op, an upload's `uploadId`); stored as JSON. */
 export type JobPayload = Record<string, unknown>;
@@ -101,24 +101,15 @@ export interface Job {
   updatedAt: number;
 }
 
-export interface ChunkProgress {
-  done: number;
-  total: number;
-}
-
 export interface JobQueueStore {
   enqueueJobs(jobs: readonly NewJob[], now: number): Job[];
-  /** Marks up to `limit` due queued jobs running (oldest first) and counts the attempt. */
-  claimJobs(limit: number, now: number): Job[];
   /** Marks one job running (an attempt) whatever its queue position: the engine runs the jobs its plan asks for. */
   startJob(id: number, now: number): void;
   completeJob(id: number, now: number): void;
-  /** Back to the queue, to be claimed again at `nextAttemptAt`. */
+  /** Back to the queue, to be started again from `nextAttemptAt`. */
   rescheduleJob(id: number, nextAttemptAt: number, error: JobError, now: number): void;
   /** Gives up: retrying cannot help. */
   failJob(id: number, error: JobError, now: number): void;
-  /** Waits for the user (e.g. an invalid name or a mass-delete confirmation). */
-  blockJob(id: number, error: JobError, now: number): void;
   /** Jobs a crash left running go back to the queue; their done chunks stay done. */
   requeueRunningJobs(now: number): number;
   /**
@@ -127,13 +118,11 @@ export interface JobQueueStore {
    */
   setJobPayload(id: number, payload: JobPayload, now: number, chunkCount?: number): void;
   removeJobs(ids: readonly number[]): void;
-  /** Removes done jobs; failed and blocked ones stay for the user to see. */
+  /** Removes done jobs; failed ones stay for the user to see. */
   pruneDoneJobs(): number;
   getJob(id: number): Job | null;
   listJobs(states?: readonly JobState[]): Job[];
-  jobCounts(): Record<JobState, number>;
   markChunkDone(jobId: number, n: number): void;
   /** Chunk numbers not done yet, ascending. */
   pendingChunks(jobId: number): number[];
-  chunkProgress(jobId: number): ChunkProgress;
 }

@@ -8,7 +8,7 @@ import type { Hasher } from '../hash/hasher.js';
 import { IgnoreRules } from '../local/ignore.js';
 import { Scanner } from '../local/scanner.js';
 import { LocalObserver } from './localObserver.js';
-import { LocalPaths } from './localPaths.js';
+import { LocalPaths } from '../local/localPaths.js';
 
 /** Real hashing on this thread, counting the files it was asked for. */
 class CountingHasher implements Hasher {

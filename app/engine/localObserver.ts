@@ -4,9 +4,9 @@ import { SyncError, isSyncError } from '../errors.js';
 import type { Hasher } from '../hash/hasher.js';
 import type { Scanner, ScanIssue, ScanResult, ScanTarget } from '../local/scanner.js';
 import type { LocalNode } from '../model.js';
-import { runParallel } from '../transfer/parallel.js';
+import { runParallel } from '../base/parallel.js';
 import { outermost } from './dirtyPaths.js';
-import type { LocalPaths } from './localPaths.js';
+import type { LocalPaths } from '../local/localPaths.js';
 
 export interface LocalObservation {
   nodes: Map<string, LocalNode>;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { FreedesktopTrash, StateDirTrash, type LocalTrash } from '../local/trash.js';
 import { LocalOps } from './localOps.js';
-import { LocalPaths, statLocal } from './localPaths.js';
+import { LocalPaths, statLocal } from '../local/localPaths.js';
 import { nodeLocalFs } from '../local/localFs.js';
 
 let dir: string;

@@ -5,7 +5,7 @@ import { localNodeOf } from '../local/scanner.js';
 import type { LocalFs } from '../local/localFs.js';
 import type { LocalTrash } from '../local/trash.js';
 import type { LocalNode } from '../model.js';
-import { sameLocalState, statLocal, type LocalPaths } from './localPaths.js';
+import { sameLocalState, statLocal, type LocalPaths } from '../local/localPaths.js';
 
 /**
  * The local file-system side of planned operations. Each re-checks its

@@ -2,10 +2,10 @@ import type { Clock } from '../clock.js';
 import type { Job, JobQueueStore } from '../db/stateStore.js';
 import { SyncError, isSyncError } from '../errors.js';
 import type { LocalNode, RemoteNode } from '../model.js';
-import { backoffDelay, type BackoffPolicy } from '../transfer/backoff.js';
+import { backoffDelay, type BackoffPolicy } from '../base/backoff.js';
 import { isSmallUpload, uploadSmallFiles } from '../transfer/batchUploader.js';
 import { downloadFile, type DownloadOp } from '../transfer/downloader.js';
-import { runParallel } from '../transfer/parallel.js';
+import { runParallel } from '../base/parallel.js';
 import { removeOrphanPartials } from '../transfer/partialFiles.js';
 import type { TransferContext } from '../transfer/transferContext.js';
 import { uploadFile, type UploadOp } from '../transfer/uploader.js';
@@ -67,7 +67,7 @@ export class TransferRunner {
 
   /** One job per op: the existing one for its path when there is one. */
   private jobsFor(ops: readonly TransferOp[]): Job[] {
-    const existing = new Map(this.jobs.listJobs(['queued', 'running', 'failed', 'blocked']).map((job) => [`${job.kind}:${job.path}`, job]));
+    const existing = new Map(this.jobs.listJobs(['queued', 'running', 'failed']).map((job) => [`${job.kind}:${job.path}`, job]));
     const now = this.clock.now();
     const wanted = ops.map((op) => `${KIND[op.type]}:${op.path}`);
     const reused = new Set<number>();

@@ -2,10 +2,10 @@ import { hashBytes } from '../../protocol/contentHash.js';
 import { MAX_BATCH_FILE_BYTES, MAX_BATCH_FILES } from '../../protocol/api.js';
 import { SyncError } from '../errors.js';
 import { errnoCode, syncErrorFromFs } from '../fsErrors.js';
-import { sameLocalState, statLocal } from '../engine/localPaths.js';
+import { sameLocalState, statLocal } from '../local/localPaths.js';
 import type { RemoteNode } from '../model.js';
 import type { BatchFile } from '../remote/remoteStore.js';
-import { runParallel } from './parallel.js';
+import { runParallel } from '../base/parallel.js';
 import type { TransferContext } from './transferContext.js';
 import type { UploadOp } from './uploader.js';
 

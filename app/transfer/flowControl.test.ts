@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../clock.js';
-import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
-import { RateMeter } from './rateMeter.js';
+import { backoffDelay, DEFAULT_BACKOFF } from '../base/backoff.js';
+import { RateMeter } from '../base/rateMeter.js';
 import { TokenBucket } from './tokenBucket.js';
 
 /** A clock whose sleeps advance time instantly and are recorded. */

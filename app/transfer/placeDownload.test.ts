@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashBytes, type ContentDigest } from '../../protocol/contentHash.js';
 import { systemClock } from '../clock.js';
-import { LocalPaths, statLocal } from '../engine/localPaths.js';
+import { LocalPaths, statLocal } from '../local/localPaths.js';
 import { nodeLocalFs } from '../local/localFs.js';
 import type { Hasher } from '../hash/hasher.js';
 import type { LocalNode, RemoteNode } from '../model.js';

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { JobQueueStore } from '../db/stateStore.js';
-import type { LocalPaths } from '../engine/localPaths.js';
+import type { LocalPaths } from '../local/localPaths.js';
 import type { Hasher } from '../hash/hasher.js';
 import type { RemoteStore } from '../remote/remoteStore.js';
 import type { TokenBucket } from './tokenBucket.js';

@@ -1,12 +1,12 @@
 import { Readable } from 'node:stream';
 import { SyncError, isSyncError } from '../errors.js';
 import type { Job } from '../db/stateStore.js';
-import { sameLocalState, statLocal } from '../engine/localPaths.js';
+import { sameLocalState, statLocal } from '../local/localPaths.js';
 import type { LocalFileHandle } from '../local/localFs.js';
 import type { LocalNode, RemoteNode } from '../model.js';
 import { atPath } from '../remote/remoteErrors.js';
 import type { ChunkBody, CreateUploadRequest, UploadStatus } from '../remote/remoteStore.js';
-import { runParallel } from './parallel.js';
+import { runParallel } from '../base/parallel.js';
 import { throttle } from './throttle.js';
 import type { TransferContext } from './transferContext.js';
 

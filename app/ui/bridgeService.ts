@@ -10,7 +10,7 @@ import {
 } from '../../protocol/bridge.js';
 import type { EngineIssue, Progress } from '../../protocol/engine.js';
 import { checkEntryPath } from '../../protocol/paths.js';
-import { LocalPaths } from '../engine/localPaths.js';
+import { LocalPaths } from '../local/localPaths.js';
 import { isSyncError, SyncError } from '../errors.js';
 import { IGNORE_FILE_NAME } from '../local/ignore.js';
 import type { SyncClient } from '../syncClient.js';
