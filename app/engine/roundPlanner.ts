@@ -72,13 +72,22 @@ export class RoundPlanner {
       const observed = await this.localObserver.observePaths(work.observe, signal);
       for (const issue of observed.issues) this.options.onIssue(issue);
       observedRoots = observed.roots;
+      if (state.count('local') === 0 && state.count('base') > 0) {
+        // The paths the watcher named leave the local tree empty: a rename's old name may have gone
+        // before the event of its new name came (or that event was lost). Only a walk of the whole
+        // folder may call it empty and stop the sync (found by the simulation, test/sim).
+        const walked = await this.localObserver.observe(signal);
+        for (const issue of walked.issues) this.options.onIssue(issue);
+        local = walked.nodes;
+      }
     }
     const pulled = await this.remoteObserver.pull(signal);
     for (const refused of pulled.refused) this.options.onRefused(refused);
     const planOptions = { host: this.options.host, now };
     const none = { ops: [], baseSize: 0, setAside: null, scope: [] };
 
-    if (work.fullPlan || pulled.relisted) {
+    // `local` is set when the whole folder was walked: plan all of it then.
+    if (work.fullPlan || pulled.relisted || local !== undefined) {
       // Neither side changed since a plan came out empty: skip loading the base
       // and remote trees (a restart over 100k unchanged files stays far lower in memory).
       if (state.converged()) return none;

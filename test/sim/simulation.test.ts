@@ -97,6 +97,21 @@ const REGRESSIONS: { name: string; seed: number; history: History }[] = [
       ],
     },
   },
+  {
+    // host-a renamed its only folder /e to /a; a round that saw /e gone before the event of /a took the
+    // folder for emptied (an unmounted disk) and stopped syncing for good with sync_root_missing.
+    name: 'renaming the only entry of the folder does not read as an emptied folder',
+    seed: 0,
+    history: {
+      devices: 2,
+      actions: [
+        { type: 'mkdir', device: 0, path: '/e' },
+        { type: 'step', count: 21 },
+        { type: 'move', device: 0, from: '/e', to: '/a' },
+        { type: 'write', device: 1, path: '/a', large: true },
+      ],
+    },
+  },
 ];
 
 describe('simulation', () => {
