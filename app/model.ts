@@ -62,3 +62,19 @@ export interface RefusedRemoteEntry {
 }
 
 export type Tree<N> = ReadonlyMap<string, N>;
+
+/**
+ * Selective sync, per remote folder:
+ * - `leaving`: excluded by the user, but the local copy is still here; the
+ *   engine uploads local edits inside, then moves the copy to the trash and
+ *   turns the rule into `excluded`;
+ * - `excluded`: this computer does not keep the folder (nor anything below);
+ * - `kept`: a top-level folder kept on purpose, so "sync new folders: no"
+ *   does not take it for a new one before its first download.
+ */
+export type FolderRuleState = 'leaving' | 'excluded' | 'kept';
+
+export interface FolderRule {
+  path: string;
+  state: FolderRuleState;
+}

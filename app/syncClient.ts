@@ -10,7 +10,7 @@ import { SyncEngine, type SyncEngineOptions } from './engine/syncEngine.js';
 import { PiscinaHasher } from './hash/piscinaHasher.js';
 import { nodeLocalFs } from './local/localFs.js';
 import { FreedesktopTrash, StateDirTrash, type LocalTrash } from './local/trash.js';
-import { chokidarWatch } from './local/watcher.js';
+import { nodeWatch } from './local/watcher.js';
 import { HttpRemoteStore } from './remote/httpRemoteStore.js';
 
 export interface SyncClientOptions {
@@ -46,7 +46,7 @@ export class SyncClient {
   ) {
     this.engine = new SyncEngine({
       remote, state, hasher, trash,
-      fs: nodeLocalFs, watch: chokidarWatch, clock: systemClock, random: Math.random,
+      fs: nodeLocalFs, watch: nodeWatch, clock: systemClock, random: Math.random,
     }, engineOptions);
   }
 

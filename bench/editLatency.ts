@@ -2,9 +2,10 @@
  * Edit-to-remote latency of a small file while a client watches
  * (`engine.run()` in its own process): from the write on disk to the new
  * content in the service's change feed, read by a long poll as the same
- * user. Cases: the edited file sits in a folder of 10 and of 100,000 files
- * (NETDISK_BENCH_LATENCY_FILES, comma-separated); an edit must cost the same
- * whatever the folder holds (≤ 1.2 × the smallest case). Baselines in the
+ * user. Cases (NETDISK_BENCH_LATENCY_FILES, default `10,100000,100000:flat`):
+ * 10 files, 100,000 in folders of 100, and 100,000 in one folder, the edited
+ * file in the first folder; an edit must cost the same whatever the folder
+ * holds (≤ 1.2 × the first case). Baselines in the
  * same run: the watcher's design floor (debounce + stability wait) and the
  * round trip of a direct HTTP batch upload. Also prints the watching
  * process's peak RSS per case. NETDISK_BENCH_DIR picks the disk,
@@ -19,10 +20,10 @@ import { hashBytes } from '../protocol/contentHash.js';
 import { DEFAULT_DEBOUNCE_MS, DEFAULT_STABILITY_MS } from '../app/local/watcher.js';
 import { registerUser, spawnService } from './support/service.js';
 import { loadNote, median, quantile } from './support/stats.js';
-import { runWatchCase, signInProbe, type WatchCaseResult } from './support/watchCase.js';
+import { parseWatchCases, runWatchCase, signInProbe, type WatchCaseResult } from './support/watchCase.js';
 
 const BENCH_DIR = process.env.NETDISK_BENCH_DIR ?? tmpdir();
-const CASES = (process.env.NETDISK_BENCH_LATENCY_FILES ?? '10,100000').split(',').map(Number);
+const CASES = parseWatchCases(process.env.NETDISK_BENCH_LATENCY_FILES ?? '10,100000,100000:flat');
 const EDITS = Number(process.env.NETDISK_BENCH_EDITS ?? 20);
 const TARGET_MEDIAN_MS = 700;
 const TARGET_GROWTH = 1.2;
@@ -48,14 +49,14 @@ try {
   console.log(`edit-to-remote latency, ${EDITS} edits of a 1 KiB file per case, watcher debounce ${DEFAULT_DEBOUNCE_MS} ms + stability ${DEFAULT_STABILITY_MS} ms`);
   console.log(`direct HTTP batch upload round trip: median ${ms(median(direct))}, p95 ${ms(quantile(direct, 0.95))}`);
   const results: WatchCaseResult[] = [];
-  for (const files of CASES) {
-    console.log(`${files} files: setting up (initial sync in a fresh process), ${loadNote()}`);
-    const r = await runWatchCase(service.url, work, files, EDITS);
+  for (const watchCase of CASES) {
+    console.log(`${watchCase.label}: setting up (initial sync in a fresh process), ${loadNote()}`);
+    const r = await runWatchCase(service.url, work, watchCase, EDITS);
     results.push(r);
     const smallest = median(results[0]!.latenciesMs);
     const m = median(r.latenciesMs);
-    console.log(`watching ${r.files} files: median ${ms(m)}, p90 ${ms(quantile(r.latenciesMs, 0.9))}, max ${ms(Math.max(...r.latenciesMs))}; `
-      + `ratio to ${results[0]!.files} files ${(m / smallest).toFixed(2)} (target ≤ ${TARGET_GROWTH}), median/floor ${(m / floor).toFixed(2)}, `
+    console.log(`watching ${r.case.label}: median ${ms(m)}, p90 ${ms(quantile(r.latenciesMs, 0.9))}, max ${ms(Math.max(...r.latenciesMs))}; `
+      + `ratio to ${results[0]!.case.files} files ${(m / smallest).toFixed(2)} (target ≤ ${TARGET_GROWTH}), median/floor ${(m / floor).toFixed(2)}, `
       + `${m <= TARGET_MEDIAN_MS ? 'OK' : 'SLOW'} (target ≤ ${ms(TARGET_MEDIAN_MS)}); watching peak RSS ${r.watchingPeakRssMiB.toFixed(0)} MiB; `
       + `initial sync ${r.initialSyncSeconds.toFixed(1)} s, peak RSS ${r.initialSyncPeakRssMiB.toFixed(0)} MiB; ${loadNote()}`);
   }

@@ -4,7 +4,7 @@ import { checkEntryPath, checkPath, isSameOrBelow, nameOf, type PathCheck } from
 /** Wire contract v1: the zod schemas both client and service validate against. */
 export const API_PREFIX = '/api/v1';
 
-const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits');
+export const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits');
 
 /** A path field checked (and NFC-normalized) by `check`; refusals carry the `invalid_path` code. */
 function pathField(check: (value: unknown) => PathCheck) {

@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { sessionSchema, storageUsageSchema } from './api.js';
+import { drivePath, entryPath, sessionSchema, storageUsageSchema } from './api.js';
 import { activitySchema, engineEventSchema, engineStateSchema, issueSchema, progressSchema, transferSchema } from './engine.js';
+import { folderListingSchema } from './folders.js';
 import { createShareRequest, shareIdSchema, shareSchema } from './shares.js';
+import { fileVersionsSchema, restoreVersionRequest } from './versions.js';
 
 /**
  * The UI contract: the one typed API the renderer gets, served by the Electron
@@ -138,6 +140,16 @@ export const bridgeCommands = {
   createShare: { args: createShareRequest.strict(), result: shareSchema },
   listShares: { args: none, result: z.array(shareSchema) },
   revokeShare: { args: z.object({ id: shareIdSchema }).strict(), result: shareSchema },
+  /** Selective sync: the remote folders directly inside `path` (the root: the top level), their sizes and whether this computer keeps them. */
+  listFolders: { args: z.object({ path: drivePath }).strict(), result: folderListingSchema },
+  /** Keeps a remote folder here (downloaded by the next round) or lets it go (local edits are uploaded first; nothing is deleted on the service). */
+  setFolderKept: { args: z.object({ path: entryPath, keep: z.boolean() }).strict(), result: none },
+  /** Whether new top-level folders on the service are synced here. */
+  setSyncNewFolders: { args: z.object({ sync: z.boolean() }).strict(), result: none },
+  /** A file's version history at the service (drive path), newest first. */
+  listVersions: { args: z.object({ path: entryPath }).strict(), result: fileVersionsSchema },
+  /** Makes a version the file's content again (the sync then downloads it); answers the history as it now is. */
+  restoreVersion: { args: restoreVersionRequest.strict(), result: fileVersionsSchema },
 } as const satisfies Record<string, { args: z.ZodType; result: z.ZodType }>;
 
 export type BridgeCommandName = keyof typeof bridgeCommands;

@@ -46,6 +46,7 @@ export const ERROR_CODES = [
   'share_entry_deleted',
   'share_code_invalid',
   'share_locked',
+  'version_not_found',
 ] as const;
 
 export const errorCodeSchema = z.enum(ERROR_CODES);
@@ -115,4 +116,5 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   share_code_invalid: 403,
   /** The link needs its code first: no share token, or one that expired. */
   share_locked: 401,
+  version_not_found: 404,
 };

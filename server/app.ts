@@ -1,5 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { healthResponse, MAX_CHANGES_WAIT_SECONDS } from '../protocol/api.js';
 import { AccessTokens } from './auth/accessTokens.js';
@@ -8,16 +7,13 @@ import { RefreshTokenStore } from './auth/refreshTokens.js';
 import { loadSigningKeys } from './auth/signingKeys.js';
 import type { ServerConfig } from './config.js';
 import type { ServerContext } from './context.js';
-import type { Migration } from './db/migrate.js';
-import { openSqlite } from './db/sqlite.js';
 import { filesModule } from './files/module.js';
 import { oauthModule } from './oauth/module.js';
 import { uploadsModule } from './uploads/module.js';
 import { sharesModule } from './shares/module.js';
 import { openBlobStore } from './blobs/openBlobStore.js';
-import { SqliteFileStore } from './files/sqliteFileStore.js';
 import { StorageQuota } from './uploads/quota.js';
-import { SqliteUploadSessionStore } from './uploads/sessionStore.js';
+import { openMetadata, type ModuleMigrations } from './metadata.js';
 import { installErrorHandling } from './http/errorHandler.js';
 import { defineRoute, JSON_BODY_LIMIT, type RouteRegistry } from './http/routes.js';
 import { openApiDocument } from './http/openapi.js';
@@ -30,9 +26,9 @@ export interface BuildOptions {
   now?: () => number;
 }
 
-/** A feature module: its schema steps and its routes. */
+/** A feature module: its schema steps (in SQLite's and PostgreSQL's dialect) and its routes. */
 export interface ServerModule {
-  migrations: readonly Migration[];
+  migrations: ModuleMigrations;
   register(app: FastifyInstance, ctx: ServerContext): void | Promise<void>;
 }
 
@@ -44,13 +40,13 @@ const MODULES: ServerModule[] = [
   sharesModule,
 ];
 
-/** Every module's schema steps, in order: the service and the admin command open the database with them. */
-export function allMigrations(): Migration[] {
-  return MODULES.flatMap((m) => m.migrations);
+/** Every module's schema steps, in order: the service, `migrate` and the admin command open the database with them. */
+export function allMigrations(): ModuleMigrations {
+  return {
+    sqlite: MODULES.flatMap((m) => m.migrations.sqlite),
+    postgres: MODULES.flatMap((m) => m.migrations.postgres),
+  };
 }
-
-/** The service's SQLite database, in the data folder. */
-export const DATABASE_FILE = 'netdisk.sqlite';
 
 /** How long a graceful close lets requests in flight finish before it cuts their connections. */
 export const SHUTDOWN_GRACE_MS = 10_000;
@@ -120,24 +116,24 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
 
   // The content store first: a missing bucket or refused credentials stop the start before anything is opened.
   const blobs = await openBlobStore(config);
-  const db = openSqlite(join(config.dataDir, DATABASE_FILE), allMigrations());
+  const now = options.now ?? Date.now;
+  const metadata = await openMetadata(config, allMigrations(), now);
   const closeTasks: (() => void | Promise<void>)[] = [];
   const routes: RouteRegistry = [];
-  const now = options.now ?? Date.now;
-  const files = new SqliteFileStore(db, { now });
+  const { files } = metadata;
   const ctx: ServerContext = {
     config,
-    db,
+    metadata,
     log: app.log,
     accessTokens: new AccessTokens(loadSigningKeys(config.dataDir, config.jwt.secret), {
       issuer: config.jwt.issuer,
       audience: config.jwt.audience,
       ttlSeconds: config.jwt.accessTtlSeconds,
     }),
-    refreshTokens: new RefreshTokenStore(db, now, config.refreshTtlSeconds * 1000),
+    refreshTokens: new RefreshTokenStore(metadata.refreshTokens, now, config.refreshTtlSeconds * 1000),
     routes,
     files,
-    storage: new StorageQuota(files, new SqliteUploadSessionStore(db), config.limits, now),
+    storage: new StorageQuota(files, metadata.uploadSessions, { ...config.limits, keepsVersions: config.versions.maxPerFile > 0 }, now),
     now,
     blobs,
     onClose: (task) => closeTasks.push(task),
@@ -150,7 +146,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
 
   app.addHook('onClose', async () => {
     for (const task of closeTasks.reverse()) await task();
-    db.close();
+    await metadata.close();
   });
   return app;
 }

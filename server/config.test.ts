@@ -52,7 +52,14 @@ describe('server config', () => {
     expect(loadConfig([], { NETDISK_TRUST_PROXY: ' 127.0.0.1, ::1,10.0.0.0/8 ' }).trustedProxies).toEqual(['127.0.0.1', '::1', '10.0.0.0/8']);
   });
 
+  it('keeps previous versions 30 days and 100 per file unless NETDISK_VERSION_RETENTION / NETDISK_MAX_VERSIONS say otherwise', () => {
+    expect(loadConfig([], {}).versions).toEqual({ retentionSeconds: 30 * 24 * 3600, maxPerFile: 100 });
+    expect(loadConfig([], { NETDISK_VERSION_RETENTION: '60', NETDISK_MAX_VERSIONS: '0' }).versions).toEqual({ retentionSeconds: 60, maxPerFile: 0 });
+  });
+
   it.each([
+    { NETDISK_MAX_VERSIONS: 'many' },
+    { NETDISK_VERSION_RETENTION: '-5' },
     { NETDISK_REGISTRATION: 'invite-only' },
     { NETDISK_REQUEST_TIMEOUT: '0' },
     { NETDISK_REQUEST_TIMEOUT: '10', NETDISK_HEADERS_TIMEOUT: '20' },

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { HELP_FLAG, type CliFlags } from '../protocol/cliFlags.js';
 import { BLOCK_SIZE } from '../protocol/contentHash.js';
 import type { S3Settings } from './blobs/s3BlobStore.js';
+import { isPostgresUrl } from './db/postgres.js';
 import { S3_MAX_PART_BYTES, S3_MIN_PART_BYTES } from './blobs/s3Limits.js';
 import { loadOAuthConfig, OAuthConfigError, type OAuthConfig } from './oauth/oauthConfig.js';
 
@@ -13,6 +14,11 @@ export interface ServerConfig {
   port: number;
   /** Holds the SQLite database, blobs, upload staging and the signing keys. */
   dataDir: string;
+  /**
+   * NETDISK_DATABASE_URL: a postgres:// URL puts the metadata on PostgreSQL,
+   * shared by several nodes; absent, it lives in SQLite in the data folder.
+   */
+  databaseUrl?: string;
   /** The URL clients and OAuth providers reach this service at. */
   publicUrl: string;
   logLevel: string;
@@ -32,6 +38,8 @@ export interface ServerConfig {
   trashRetentionSeconds: number;
   /** Change-feed rows older than this may be pruned; older cursors then get 410. */
   changeRetentionSeconds: number;
+  /** Previous versions of replaced files: kept this long after they were replaced, and at most this many per file. */
+  versions: { retentionSeconds: number; maxPerFile: number };
   /** Sign-in providers (QQ, OpenID Connect issuers); none configured means password sign-in only. */
   oauth: OAuthConfig;
   /** `open`: anyone may register; `closed`: accounts are made with `netdisk-server users add`. */
@@ -85,6 +93,8 @@ export const DEFAULTS = {
   uploadTtlSeconds: 24 * 3600,
   trashRetentionSeconds: 30 * 24 * 3600,
   changeRetentionSeconds: 90 * 24 * 3600,
+  versionRetentionSeconds: 30 * 24 * 3600,
+  maxVersionsPerFile: 100,
   // Node's own default; at 300 s an 8 MiB chunk still arrives at 28 KiB/s.
   requestTimeoutSeconds: 300,
   headersTimeoutSeconds: 30,
@@ -191,7 +201,17 @@ function blobsOption(flags: Flags, env: NodeJS.ProcessEnv, chunkSize: number): B
   };
 }
 
-/** Builds the config from defaults, then environment (NETDISK_*), then command-line flags. */
+/**
+ * NETDISK_DATABASE_URL, environment only (no flag): the URL may carry a
+ * password, and a command line is visible to every user in `ps`.
+ */
+function databaseUrlOption(env: NodeJS.ProcessEnv): { databaseUrl?: string } {
+  const url = env.NETDISK_DATABASE_URL;
+  if (url === undefined || url === '') return {};
+  if (!isPostgresUrl(url)) throw new ConfigError('NETDISK_DATABASE_URL must be a postgres:// or postgresql:// URL (leave it unset for SQLite in the data folder)');
+  return { databaseUrl: url };
+}
+
 /** The command-line flags: what `loadConfig` parses and what `--help` lists (protocol/cliFlags.ts). */
 export const SERVER_FLAGS = {
   host: { type: 'string', value: 'HOST', description: `address to listen on (NETDISK_HOST, default ${DEFAULTS.host})` },
@@ -225,6 +245,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     host,
     port,
     dataDir: resolve(values.data ?? env.NETDISK_DATA ?? DEFAULTS.dataDir),
+    ...databaseUrlOption(env),
     publicUrl: values['public-url'] ?? env.NETDISK_PUBLIC_URL ?? `http://${urlHost}:${port}`,
     logLevel: values['log-level'] ?? env.NETDISK_LOG_LEVEL ?? DEFAULTS.logLevel,
     jwt: {
@@ -239,6 +260,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     uploadTtlSeconds: intOption('NETDISK_UPLOAD_TTL', env.NETDISK_UPLOAD_TTL, DEFAULTS.uploadTtlSeconds),
     trashRetentionSeconds: intOption('NETDISK_TRASH_RETENTION', env.NETDISK_TRASH_RETENTION, DEFAULTS.trashRetentionSeconds),
     changeRetentionSeconds: intOption('NETDISK_CHANGE_RETENTION', env.NETDISK_CHANGE_RETENTION, DEFAULTS.changeRetentionSeconds),
+    versions: {
+      retentionSeconds: intOption('NETDISK_VERSION_RETENTION', env.NETDISK_VERSION_RETENTION, DEFAULTS.versionRetentionSeconds),
+      maxPerFile: intOption('NETDISK_MAX_VERSIONS', env.NETDISK_MAX_VERSIONS, DEFAULTS.maxVersionsPerFile),
+    },
     oauth: oauthOption(env),
     registration: registrationOption(env.NETDISK_REGISTRATION),
     trustedProxies: trustedProxiesOption(env.NETDISK_TRUST_PROXY),

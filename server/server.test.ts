@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TEST_PASSWORD } from '../test/helpers/accounts.js';
+import { dropTestDatabase, freshDatabaseUrl } from '../test/helpers/testDatabase.js';
+import { allMigrations } from './app.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -62,6 +64,31 @@ describe('netdisk-server (the built binary)', () => {
     }
     expect(stderr).not.toMatch(/error/i);
   });
+
+  it('migrate applies the schema steps to an empty database, prints them, and then finds nothing to do', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'netdisk-migrate-'));
+    dirs.push(data);
+    // The run's database: the data folder's SQLite, or in the PostgreSQL run a fresh database.
+    const databaseUrl = await freshDatabaseUrl();
+    const env = { ...process.env, ...(databaseUrl ? { NETDISK_DATABASE_URL: databaseUrl } : {}) };
+    try {
+      const migrate = () => new Promise<{ code: number | null; stdout: string }>((resolve) => {
+        const child = spawn(process.execPath, ['bin/netdisk-server.js', 'migrate', '--data', data], { stdio: ['ignore', 'pipe', 'inherit'], env });
+        let stdout = '';
+        child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+        child.once('exit', (code) => resolve({ code, stdout }));
+      });
+      const first = await migrate();
+      expect(first.code).toBe(0);
+      const ids = [...allMigrations().sqlite].map((step) => step.id);
+      expect(first.stdout).toContain(`applied ${ids.length} step(s)`);
+      for (const id of ids) expect(first.stdout).toContain(`  ${id}\n`);
+      const again = await migrate();
+      expect([again.code, again.stdout.trim()]).toEqual([0, expect.stringMatching(/is up to date$/)]);
+    } finally {
+      await dropTestDatabase(databaseUrl);
+    }
+  }, 90_000);
 
   it('refuses a bad flag with a usage message and exit code 2', async () => {
     const child = spawn(process.execPath, ['bin/netdisk-server.js', '--port', 'nope'], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,15 +1,20 @@
 import { text } from 'node:stream/consumers';
 import { runUsersCommand } from './admin/usersCommand.js';
-import { buildApp } from './app.js';
+import { allMigrations, buildApp } from './app.js';
 import { describeFlags, helpRequested } from '../protocol/cliFlags.js';
 import { ConfigError, loadConfig, SERVER_FLAGS } from './config.js';
+import { migrateMetadata } from './metadata.js';
 
 /** `netdisk-server --help`: the flags from the table `loadConfig` parses. */
 const USAGE = `usage: netdisk-server [options]
+       netdisk-server migrate [--data DIR]
        netdisk-server users add|list|disable|enable|reset-password USERNAME [--data DIR]
 
 Runs the netdisk service. Flags win over the NETDISK_* environment (the README lists every variable).
-\`users\` manages accounts in the data folder (passwords are read from stdin), e.g. with NETDISK_REGISTRATION=closed.
+Metadata lives in SQLite in the data folder, or in PostgreSQL when NETDISK_DATABASE_URL=postgres://… is set
+(environment only: the URL may hold a password). The service applies pending schema migrations at start;
+\`migrate\` applies them and exits (e.g. once before starting several nodes).
+\`users\` manages accounts in the database (passwords are read from stdin), e.g. with NETDISK_REGISTRATION=closed.
 
 ${describeFlags(SERVER_FLAGS)}
 `;
@@ -26,6 +31,10 @@ export async function main(argv: readonly string[]): Promise<void> {
       err: (line) => process.stderr.write(line),
       env: process.env,
     });
+    return;
+  }
+  if (argv[0] === 'migrate' && !helpRequested(argv)) {
+    process.exitCode = await runMigrate(argv.slice(1));
     return;
   }
   if (helpRequested(argv)) {
@@ -68,4 +77,22 @@ export async function main(argv: readonly string[]): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   await app.listen({ host: config.host, port: config.port });
   app.log.info({ dataDir: config.dataDir }, `netdisk-server listening on ${config.publicUrl}`);
+}
+
+/** `netdisk-server migrate`: applies the pending schema steps to the configured database, prints their ids, exits. */
+async function runMigrate(argv: readonly string[]): Promise<number> {
+  let config;
+  try {
+    config = loadConfig(argv);
+  } catch (error) {
+    if (!(error instanceof ConfigError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS'))) throw error;
+    process.stderr.write(`netdisk-server migrate: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const applied = await migrateMetadata(config, allMigrations());
+  const where = config.databaseUrl ? 'PostgreSQL (NETDISK_DATABASE_URL)' : config.dataDir;
+  process.stdout.write(applied.length === 0
+    ? `netdisk-server migrate: ${where} is up to date\n`
+    : `netdisk-server migrate: applied ${applied.length} step(s) to ${where}:\n${applied.map((id) => `  ${id}\n`).join('')}`);
+  return 0;
 }

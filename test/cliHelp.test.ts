@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ACCOUNT_COMMANDS, ACCOUNT_FLAGS, SYNC_FLAGS } from '../app/cli/args.js';
+import { FOLDERS_FLAGS } from '../app/cli/foldersArgs.js';
 import type { CliFlags } from '../protocol/cliFlags.js';
 import { SERVER_FLAGS } from '../server/config.js';
 
@@ -50,7 +51,7 @@ describe('--help of the built binaries', () => {
     expect(status).toBe(0);
     expect(stdout).toMatch(/^usage: netdisk-sync --server URL --folder DIR/);
     expectEveryFlag(stdout, SYNC_FLAGS);
-    for (const command of Object.keys(ACCOUNT_COMMANDS)) expect(stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    for (const command of [...Object.keys(ACCOUNT_COMMANDS), 'share', 'folders']) expect(stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     const documented = documentedFlags(cliDoc, '## Sync');
     expect(documented).toContain('--upload-limit');
     for (const flag of documented) expect(stdout, flag).toContain(flag);
@@ -66,6 +67,18 @@ describe('--help of the built binaries', () => {
     const documented = documentedFlags(cliDoc, '## Sign in');
     expect(documented).toContain('--provider');
     for (const documentedFlag of documented) expect(stdout, documentedFlag).toContain(documentedFlag);
+  });
+
+  it.each([['--help'], ['-h'], ['list', '--json', '-h']])('netdisk-sync folders %s prints its actions and flags, exits 0', (...args) => {
+    const { status, stdout, stderr } = run('netdisk-sync', ['folders', ...args]);
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/^usage: netdisk-sync folders /);
+    for (const action of ['list [PATH]', 'exclude PATH', 'include PATH', 'new-folders yes|no']) expect(stdout).toContain(action);
+    expectEveryFlag(stdout, FOLDERS_FLAGS);
+    const documented = documentedFlags(cliDoc, '## Selective sync');
+    expect(documented).toContain('--state');
+    for (const flag of documented) expect(stdout, flag).toContain(flag);
   });
 
   it('a wrong flag still fails with exit code 2 and the usage on stderr', () => {

@@ -7,7 +7,7 @@ import { userSchema } from '../protocol/api.js';
 import { cli } from './helpers/cliProcess.js';
 import { jsonRequest } from './helpers/jsonRequest.js';
 import { clickThroughQq, loopbackOutcome, startProviderWorld, type ProviderWorld } from './helpers/providerSignIn.js';
-import { withServerDb } from './helpers/serverDb.js';
+import { queryServerDb } from './helpers/serverDb.js';
 
 const AUTHORIZE_URL = /http:\/\/127\.0\.0\.1:\d+\/api\/v1\/auth\/oauth\/qq\/authorize\?\S+/;
 
@@ -61,8 +61,7 @@ describe('netdisk-sync login --provider qq, whoami, sync, logout', () => {
     const sync = await cli([...target, '--once']);
     expect(sync.stderr).toContain('in sync');
     expect(sync.code).toBe(0);
-    const stored = withServerDb(world.server, (db) => db.prepare('SELECT size FROM file_entries WHERE user_id = ? AND path = ?')
-      .get(user.id, '/from-cli.txt')) as { size: number } | undefined;
+    const [stored] = await queryServerDb(world.server, 'SELECT size FROM file_entries WHERE user_id = ? AND path = ?', [user.id, '/from-cli.txt']);
     expect(stored?.size).toBe('synced after a QQ sign-in\n'.length);
 
     const refreshToken = Object.values(JSON.parse(readFileSync(credentialsFile, 'utf8')) as Record<string, string>)[0]!;

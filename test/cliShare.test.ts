@@ -1,12 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHARE_TOKEN_HEADER, shareSchema, sharesResponse, unlockShareResponse } from '../protocol/shares.js';
-import { signUp, TEST_PASSWORD, type SignedUpUser } from './helpers/accounts.js';
-import { cli } from './helpers/cliProcess.js';
+import type { SignedUpUser } from './helpers/accounts.js';
+import { cli, signedInCli, type CliAccount } from './helpers/cliProcess.js';
 import { errorCodeOf, jsonRequest } from './helpers/jsonRequest.js';
-import { startTestServer, type TestServer } from './helpers/testServer.js';
+import type { TestServer } from './helpers/testServer.js';
 import { uploadFile } from './helpers/uploads.js';
 
 /** `netdisk-sync share` against the real service. Runs the compiled CLI: needs `npx tsc -b`. */
@@ -14,19 +12,14 @@ describe('netdisk-sync share', () => {
   let server: TestServer;
   let alice: SignedUpUser;
   let folder: string;
-  const account = () => ['--server', server.url, '--folder', folder];
+  let signedIn: CliAccount;
+  const account = () => signedIn.flags();
 
   beforeAll(async () => {
-    server = await startTestServer();
-    alice = await signUp(server.api);
-    folder = mkdtempSync(join(tmpdir(), 'netdisk-cli-share-'));
-    const login = await cli(['login', ...account(), '--username', alice.user.username, '--password', TEST_PASSWORD]);
-    expect(login.code, login.stderr).toBe(0);
+    signedIn = await signedInCli('netdisk-cli-share-');
+    ({ server, user: alice, folder } = signedIn);
   });
-  afterAll(async () => {
-    await server?.close();
-    rmSync(folder, { recursive: true, force: true });
-  });
+  afterAll(() => signedIn?.close());
 
   it('prints a link and code for a path in the sync folder; the link serves the file; list and revoke', async () => {
     await uploadFile(server.api, alice.auth, '/report.txt', new TextEncoder().encode('quarterly numbers'));

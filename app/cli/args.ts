@@ -2,7 +2,9 @@ import { parseArgs } from 'node:util';
 import { describeFlags, HELP_FLAG, helpRequested, type CliFlags } from '../../protocol/cliFlags.js';
 import { kilobytesToBytes } from '../../protocol/units.js';
 import { resolveStateDir } from '../clientAccount.js';
+import { FOLDERS_COMMAND, FOLDERS_FLAGS, parseFoldersArgs, type FoldersArgs } from './foldersArgs.js';
 import { parseShareArgs, SHARE_COMMAND, SHARE_FLAGS, type ShareArgs } from './shareArgs.js';
+import { isVersionCommand, parseVersionArgs, VERSION_COMMANDS, type VersionArgs } from './versionArgs.js';
 
 export interface CliArgs {
   server: string;
@@ -39,7 +41,7 @@ export interface AccountArgs {
 }
 
 /** `help`: --help or -h was given; `usage` is the text for that command. */
-export type CliCommand = { command: 'sync'; args: CliArgs } | AccountArgs | ShareArgs | { command: 'help'; usage: string };
+export type CliCommand = { command: 'sync'; args: CliArgs } | AccountArgs | ShareArgs | FoldersArgs | VersionArgs | { command: 'help'; usage: string };
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -101,17 +103,31 @@ function isAccountCommand(word: string | undefined): word is AccountArgs['comman
   return word !== undefined && Object.hasOwn(ACCOUNT_COMMANDS, word);
 }
 
+const FOLDERS_ACTIONS = `  list [PATH]          the folders in PATH (default: the top level) with their sizes and whether they are kept
+  exclude PATH         stop keeping PATH here: local edits inside are uploaded first, then the
+                       local copy goes to the trash; nothing is deleted on the service
+  include PATH         keep PATH here again (the next sync downloads it)
+  new-folders yes|no   whether new top-level folders on the service are synced here
+PATH is a folder inside the sync folder or a drive path such as /photos.`;
+
 const EXIT_CODES = 'Exit codes: 0 done (in sync), 1 not in sync yet, 2 usage, 3 not signed in, 4 failed, 5 a full or failing disk.\n';
 
 /** `netdisk-sync --help`, or `netdisk-sync COMMAND --help` for an account command: generated from the tables above. */
-export function usage(command: 'sync' | 'share' | AccountArgs['command'] = 'sync'): string {
+export function usage(command: 'sync' | 'share' | 'folders' | AccountArgs['command'] | VersionArgs['command'] = 'sync'): string {
   if (command === 'share') {
     return `usage: netdisk-sync ${SHARE_COMMAND.synopsis}\n\n${SHARE_COMMAND.summary}\n\n${describeFlags(SHARE_FLAGS)}\n\n${EXIT_CODES}`;
+  }
+  if (command === 'folders') {
+    return `usage: netdisk-sync ${FOLDERS_COMMAND.synopsis}\n\n${FOLDERS_COMMAND.summary}\n\n${FOLDERS_ACTIONS}\n\n${describeFlags(FOLDERS_FLAGS)}\n\n${EXIT_CODES}`;
+  }
+  if (isVersionCommand(command)) {
+    const { synopsis, summary, flags } = VERSION_COMMANDS[command];
+    return `usage: netdisk-sync ${synopsis}\n\n${summary}\n\n${describeFlags(flags)}\n\n${EXIT_CODES}`;
   }
   if (command !== 'sync') {
     return `usage: netdisk-sync ${ACCOUNT_COMMANDS[command].synopsis}\n\n${ACCOUNT_COMMANDS[command].summary}\n\n${describeFlags(ACCOUNT_FLAGS)}\n\n${EXIT_CODES}`;
   }
-  const listed = { ...ACCOUNT_COMMANDS, share: SHARE_COMMAND };
+  const listed = { ...ACCOUNT_COMMANDS, share: SHARE_COMMAND, folders: FOLDERS_COMMAND, ...VERSION_COMMANDS };
   const names = Object.keys(listed);
   const width = Math.max(...names.map((name) => name.length)) + 2;
   const commands = Object.entries(listed).map(([name, { summary }]) => `  ${name.padEnd(width)}${summary}`).join('\n');
@@ -131,7 +147,7 @@ ${EXIT_CODES}`;
 /** The usage of the command `argv` names: an account command's, or the sync command's. */
 export function usageFor(argv: readonly string[]): string {
   const [first] = argv;
-  if (first === 'share') return usage('share');
+  if (first === 'share' || first === 'folders' || isVersionCommand(first)) return usage(first);
   return usage(isAccountCommand(first) ? first : 'sync');
 }
 
@@ -202,11 +218,13 @@ function signInProvider(value: string | undefined): SignInProvider {
   throw new UsageError(`--provider takes qq, oidc:<name> or password, got "${value}"`);
 }
 
-/** `login`, `logout`, `whoami` and `share` as their first word; anything else is the sync command. */
+/** `login`, `logout`, `whoami`, `share`, `folders`, `versions` and `restore` as their first word; anything else is the sync command. */
 export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): CliCommand {
   if (helpRequested(argv)) return { command: 'help', usage: usageFor(argv) };
   const [first, ...rest] = argv;
   if (first === 'share') return parseShareArgs(rest, (flag) => serverUrl(flag, env), (message) => new UsageError(message));
+  if (first === 'folders') return parseFoldersArgs(rest, (message) => new UsageError(message));
+  if (isVersionCommand(first)) return parseVersionArgs(first, rest, (flag) => serverUrl(flag, env), (message) => new UsageError(message));
   if (!isAccountCommand(first)) return { command: 'sync', args: parseCliArgs(argv, env) };
   const values = parseFlags(rest, ACCOUNT_FLAGS);
   const server = serverUrl(values.server, env);

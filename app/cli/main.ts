@@ -8,7 +8,9 @@ import { EXIT } from './exitCodes.js';
 import { askPassword } from './passwordPrompt.js';
 import { jsonReporter, terminalReporter, type Reporter } from './reporter.js';
 import { serveUi, type SyncLocation } from './uiCommand.js';
+import { runFoldersCommand } from './foldersCommand.js';
 import { runShareCommand } from './shareCommand.js';
+import { runVersionCommand } from './versionCommand.js';
 
 /** Sign-in failures leave the folder signed out: scripts see them as "not signed in". */
 const SIGNED_OUT_CODES: ReadonlySet<string> = new Set(['signed_out', 'sign_in_failed', 'sign_in_timeout']);
@@ -141,8 +143,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     return EXIT.ok;
   }
   if (command.command === 'sync') return syncCommand(command.args);
-  if (command.command === 'share') {
-    return runShareCommand(command, { out: process.stdout, say: (message) => process.stderr.write(`${message}\n`) }).catch(exitCodeFor);
-  }
+  const io = { out: process.stdout, say: (message: string) => process.stderr.write(`${message}\n`) };
+  if (command.command === 'share') return runShareCommand(command, io).catch(exitCodeFor);
+  if (command.command === 'folders') return runFoldersCommand(command, io).catch(exitCodeFor);
+  if ('versionId' in command) return runVersionCommand(command, io).catch(exitCodeFor);
   return accountCommand(command);
 }

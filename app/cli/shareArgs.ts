@@ -52,14 +52,14 @@ export function parseDuration(value: string, fail: (message: string) => Error): 
  * absolute on this disk) maps to its place in the drive; otherwise an
  * absolute PATH is taken as a drive path ("/docs/a.txt").
  */
-export function drivePathOf(path: string, folder: string | undefined, fail: (message: string) => Error): string {
+export function drivePathOf(path: string, folder: string | undefined, fail: (message: string) => Error, command = 'share'): string {
   let candidate = path;
   if (folder !== undefined) {
     const inside = relative(resolve(folder), resolve(path));
     if (inside !== '' && !inside.startsWith('..') && !isAbsolute(inside)) candidate = `/${inside.split(sep).join('/')}`;
   }
   const checked = checkEntryPath(candidate);
-  if (!checked.ok) throw fail(`share takes a path inside the sync folder or a drive path such as /docs/a.txt, got "${path}": ${checked.reason}`);
+  if (!checked.ok) throw fail(`${command} takes a path inside the sync folder or a drive path such as /docs/a.txt, got "${path}": ${checked.reason}`);
   return checked.path;
 }
 

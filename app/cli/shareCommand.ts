@@ -1,16 +1,7 @@
 import type { Share } from '../../protocol/shares.js';
-import { ClientAccount, openStateStore } from '../clientAccount.js';
-import { SyncError } from '../errors.js';
-import { HttpRemoteStore } from '../remote/httpRemoteStore.js';
 import type { RemoteShares } from '../remote/remoteShares.js';
-import { EXIT } from './exitCodes.js';
 import type { ShareArgs } from './shareArgs.js';
-
-export interface ShareIo {
-  /** Results a script may read. */
-  out: NodeJS.WritableStream;
-  say: (message: string) => void;
-}
+import { withSignedInRemote, type CommandIo } from './signedInRemote.js';
 
 function when(ms: number | null): string {
   return ms === null ? 'never' : new Date(ms).toISOString();
@@ -21,7 +12,7 @@ function describe(share: Share): string {
   return [share.id, share.state, share.path ?? `(deleted) ${share.name}`, `code ${share.code ?? '-'}`, `downloads ${share.downloads}${limit}`, `expires ${when(share.expiresAt)}`].join('\t');
 }
 
-async function act(shares: RemoteShares, args: ShareArgs, io: ShareIo): Promise<void> {
+async function act(shares: RemoteShares, args: ShareArgs, io: CommandIo): Promise<void> {
   const print = (text: string, value: unknown) => io.out.write(args.json ? `${JSON.stringify(value)}\n` : `${text}\n`);
   switch (args.action.kind) {
     case 'create': {
@@ -48,14 +39,6 @@ async function act(shares: RemoteShares, args: ShareArgs, io: ShareIo): Promise<
 }
 
 /** `netdisk-sync share`: the signed-in account's share links. Failures leave as errors for the caller to map. */
-export async function runShareCommand(args: ShareArgs, io: ShareIo): Promise<number> {
-  const state = openStateStore(args.stateDir);
-  try {
-    const account = await ClientAccount.open({ server: args.server, state, stateDir: args.stateDir, warn: (message) => io.say(`warning: ${message}`) });
-    if (!(await account.resume())) throw new SyncError('signed_out', 'not signed in: run `netdisk-sync login` first');
-    await act(new HttpRemoteStore(account.api, account.session), args, io);
-    return EXIT.ok;
-  } finally {
-    state.close();
-  }
+export function runShareCommand(args: ShareArgs, io: CommandIo): Promise<number> {
+  return withSignedInRemote(args, io, (remote) => act(remote, args, io));
 }

@@ -71,6 +71,10 @@ export class JobTable implements JobQueueStore {
     this.selectPending = db.prepare(`SELECT n FROM job_chunks WHERE job_id = ? AND state = 'pending' ORDER BY n`).pluck();
   }
 
+  atomically<T>(work: () => T): T {
+    return this.db.transaction(work)();
+  }
+
   enqueueJobs(jobs: readonly NewJob[], now: number): Job[] {
     return this.db.transaction(() => jobs.map((job) => {
       const row = this.insertJob.get(job.kind, job.path, JSON.stringify(job.payload), now, now, now) as JobRow;

@@ -72,6 +72,14 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX base_inode ON base (inode);
   CREATE INDEX base_remote_id ON base (remote_id);
   `,
+  // Selective sync: the remote folders this computer does not keep (or is
+  // letting go of) and the top-level ones it keeps on purpose (folderRules.ts).
+  `
+  CREATE TABLE folder_rules (
+    path TEXT PRIMARY KEY,
+    state TEXT NOT NULL CHECK (state IN ('leaving', 'excluded', 'kept'))
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Brings the database to the newest schema, one transaction per step. */

@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Entry } from '../../protocol/api.js';
-import { nameOf } from '../../protocol/paths.js';
+import { nameOf, ROOT } from '../../protocol/paths.js';
 import type { BaseNode, LocalNode, RemoteChange, RemoteNode } from '../model.js';
 import { toRemoteNode } from '../remote/remoteNode.js';
 import { SCHEMA_VERSION } from './schema.js';
 import { SqliteStateStore } from './sqliteStateStore.js';
+import type { TreeWrite } from './stateStore.js';
 
 const H1 = '1'.repeat(64);
 const H2 = '2'.repeat(64);
@@ -277,5 +278,15 @@ describe('SqliteStateStore: reads for incremental rounds', () => {
     expect(store.withInode('base', '1:/d/x').map((n) => n.path)).toEqual(['/d/x']);
     expect(store.withRemoteId('base', 'id:/d b').map((n) => n.path)).toEqual(['/d b']);
     expect(store.withRemoteId('remote', 'id:/d b')).toEqual([]);
+  });
+
+  it('lists a folder\'s own entries in path order, jumping over each subfolder\'s subtree', () => {
+    const paths = ['/d', '/d b', '/d/a', '/d/a/x', '/d/a/y', '/d/a/y/z', '/d/a b', '/d/a.txt', '/d/b', '/d/c', '/d/c/1', '/e'];
+    store.write(paths.map((path): TreeWrite => ({ tree: 'local', op: 'upsert', node: local(path) })));
+    // "/d/a b" and "/d/a.txt" sort between "/d/a" and "/d/a/…": a child's subtree is skipped, its later siblings are not.
+    expect([...store.children('local', '/d')].map((n) => n.path)).toEqual(['/d/a', '/d/a b', '/d/a.txt', '/d/b', '/d/c']);
+    expect([...store.children('local', ROOT)].map((n) => n.path)).toEqual(['/d', '/d b', '/e']);
+    expect([...store.children('local', '/d/a/y')].map((n) => n.path)).toEqual(['/d/a/y/z']);
+    expect([...store.children('local', '/d/b')]).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { ROOT, parentOf } from '../../protocol/paths.js';
 import type { BaseNode, LocalNode, RefusedRemoteEntry, RemoteChange, RemoteNode } from '../model.js';
 import { isSqliteStorageFailure, syncErrorFromFs } from '../fsErrors.js';
+import { FolderRuleTable } from './folderRules.js';
 import { JobTable } from './jobTable.js';
 import { migrate } from './schema.js';
 import type { StateStore, TreeName, TreeNodes, TreeWrite } from './stateStore.js';
@@ -19,6 +20,7 @@ const CONVERGED_KEY = 'sync.converged';
  */
 export class SqliteStateStore implements StateStore {
   readonly jobs: JobTable;
+  readonly folderRules: FolderRuleTable;
   private readonly trees: { [T in TreeName]: TreeTable<TreeNodes[T]> };
   private readonly getKv: Database.Statement;
   private readonly setKv: Database.Statement;
@@ -46,6 +48,7 @@ export class SqliteStateStore implements StateStore {
 
   private constructor(private readonly database: Database.Database, file: string) {
     this.jobs = withStorageFailures(new JobTable(database), file);
+    this.folderRules = withStorageFailures(new FolderRuleTable(database, CONVERGED_KEY), file);
     this.trees = { base: baseTable(database), local: localTable(database), remote: remoteTable(database) };
     this.getKv = database.prepare('SELECT value FROM kv WHERE key = ?').pluck();
     this.setKv = database.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
@@ -73,6 +76,10 @@ export class SqliteStateStore implements StateStore {
 
   below<T extends TreeName>(tree: T, path: string): IterableIterator<TreeNodes[T]> {
     return this.trees[tree].below(path);
+  }
+
+  children<T extends TreeName>(tree: T, path: string): IterableIterator<TreeNodes[T]> {
+    return this.trees[tree].children(path);
   }
 
   count(tree: TreeName): number {

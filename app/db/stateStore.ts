@@ -1,3 +1,4 @@
+import type { FolderRuleStore } from './folderRules.js';
 import type { BaseNode, LocalNode, RefusedRemoteEntry, RemoteChange, RemoteNode } from '../model.js';
 
 /**
@@ -7,6 +8,8 @@ import type { BaseNode, LocalNode, RefusedRemoteEntry, RemoteChange, RemoteNode 
  */
 export interface StateStore extends TreeStore {
   readonly jobs: JobQueueStore;
+  /** Selective sync: the remote folders this computer does not keep. */
+  readonly folderRules: FolderRuleStore;
   getSetting(key: string): string | null;
   setSetting(key: string, value: string): void;
   close(): void;
@@ -40,6 +43,8 @@ export interface TreeStore {
   node<T extends TreeName>(tree: T, path: string): TreeNodes[T] | undefined;
   /** The nodes strictly below `path`, streamed in path order. */
   below<T extends TreeName>(tree: T, path: string): IterableIterator<TreeNodes[T]>;
+  /** The nodes directly in folder `path`, streamed in path order (a folder's entries, not its subtree). */
+  children<T extends TreeName>(tree: T, path: string): IterableIterator<TreeNodes[T]>;
   count(tree: TreeName): number;
   /** Local and base nodes recorded with this device:inode (where a local rename went). */
   withInode<T extends 'local' | 'base'>(tree: T, inode: string): TreeNodes[T][];
@@ -102,6 +107,12 @@ export interface Job {
 }
 
 export interface JobQueueStore {
+  /**
+   * Runs `work` as one transaction (the calls inside, job and tree writes
+   * alike, become savepoints of it): settling a batch of files costs one
+   * commit, not several per file. All or nothing, like every other write here.
+   */
+  atomically<T>(work: () => T): T;
   enqueueJobs(jobs: readonly NewJob[], now: number): Job[];
   /** Marks one job running (an attempt) whatever its queue position: the engine runs the jobs its plan asks for. */
   startJob(id: number, now: number): void;

@@ -56,6 +56,32 @@ export class TreeTable<N extends { path: string }> {
     for (const row of this.belowStmt.iterate(belowBounds(path)) as IterableIterator<Record<string, unknown>>) yield this.fromRow(row);
   }
 
+  /**
+   * The nodes directly in folder `path`, in path order. A subfolder's subtree
+   * is one contiguous range of the primary key ([sub + '/', sub + '0')), so
+   * the read jumps over it with one index seek: a folder costs its entries,
+   * not its subtree.
+   */
+  *children(path: string): IterableIterator<N> {
+    const { lo, hi } = belowBounds(path);
+    let from = lo;
+    for (;;) {
+      let skipTo: string | null = null;
+      for (const row of this.belowStmt.iterate({ lo: from, hi }) as IterableIterator<Record<string, unknown>>) {
+        const slash = (row.path as string).indexOf('/', lo.length);
+        if (slash === -1) {
+          yield this.fromRow(row);
+          continue;
+        }
+        // Leaving the loop ends the statement's iteration; the next read starts past this child's subtree.
+        skipTo = `${(row.path as string).slice(0, slash)}0`;
+        break;
+      }
+      if (skipTo === null) return;
+      from = skipTo;
+    }
+  }
+
   count(): number {
     return this.countStmt.get() as number;
   }

@@ -47,20 +47,48 @@ afterEach(() => {
 describe('LocalObserver', () => {
   it('hashes a file again only when its size, mtime or inode moved', async () => {
     for (const name of ['a', 'b', 'c']) writeFileSync(join(root, name), `content of ${name}`);
-    const first = await observer.observe(new AbortController().signal);
+    await observer.observe(new AbortController().signal);
     expect(hasher.hashed).toHaveLength(3);
-    expect(first.nodes.get('/a')?.contentHash).toBe(hashBytes(Buffer.from('content of a')).contentHash);
+    const first = state.loadLocal();
+    expect(first.get('/a')?.contentHash).toBe(hashBytes(Buffer.from('content of a')).contentHash);
 
     hasher.hashed.length = 0;
-    const second = await observer.observe(new AbortController().signal);
+    await observer.observe(new AbortController().signal);
     expect(hasher.hashed).toEqual([]);
-    expect([...second.nodes.values()].map((n) => n.contentHash)).toEqual([...first.nodes.values()].map((n) => n.contentHash));
+    expect(state.loadLocal()).toEqual(first);
 
     writeFileSync(join(root, 'b'), 'a longer new content of b');
-    const third = await observer.observe(new AbortController().signal);
+    await observer.observe(new AbortController().signal);
     expect(hasher.hashed).toEqual([join(root, 'b')]);
-    expect(third.nodes.get('/b')?.contentHash).toBe(hashBytes(Buffer.from('a longer new content of b')).contentHash);
-    expect(state.loadLocal().get('/b')?.contentHash).toBe(third.nodes.get('/b')?.contentHash);
+    expect(state.node('local', '/b')?.contentHash).toBe(hashBytes(Buffer.from('a longer new content of b')).contentHash);
+  });
+
+  it('records the disk folder by folder: new, edited, moved and deleted entries, a folder turned into a file', async () => {
+    const signal = new AbortController().signal;
+    mkdirSync(join(root, 'a/deep/er'), { recursive: true });
+    writeFileSync(join(root, 'a/deep/er/x'), 'x');
+    writeFileSync(join(root, 'a/keep'), 'keep');
+    mkdirSync(join(root, 'gone/inner'), { recursive: true });
+    writeFileSync(join(root, 'gone/inner/y'), 'y');
+    mkdirSync(join(root, 'becomes-file'));
+    writeFileSync(join(root, 'becomes-file/z'), 'z');
+    writeFileSync(join(root, 'a b'), 'sorts between /a and /a/...');
+    await observer.observe(signal);
+    const recorded = () => [...state.loadLocal().values()].map((n) => `${n.path} ${n.kind}`).sort();
+    const onDisk = async () => [...(await scanner.scan()).nodes.values()].map((n) => `${n.path} ${n.kind}`).sort();
+    expect(recorded()).toEqual(await onDisk());
+
+    rmSync(join(root, 'gone'), { recursive: true });
+    rmSync(join(root, 'becomes-file'), { recursive: true });
+    writeFileSync(join(root, 'becomes-file'), 'now a file');
+    writeFileSync(join(root, 'a/deep/er/x'), 'edited x');
+    mkdirSync(join(root, 'a/deep/er/new/newer'), { recursive: true });
+    writeFileSync(join(root, 'a/deep/er/new/newer/w'), 'w');
+    hasher.hashed.length = 0;
+    await observer.observe(signal);
+    expect(recorded()).toEqual(await onDisk());
+    expect(hasher.hashed.sort()).toEqual([join(root, 'a/deep/er/new/newer/w'), join(root, 'a/deep/er/x'), join(root, 'becomes-file')]);
+    expect(state.node('local', '/becomes-file')?.contentHash).toBe(hashBytes(Buffer.from('now a file')).contentHash);
   });
 
   it('sees an edit that keeps the size and the mtime (utimes, coarse clocks), by its ctime', async () => {
@@ -68,20 +96,21 @@ describe('LocalObserver', () => {
     const stamp = new Date('2024-01-02T03:04:05Z');
     writeFileSync(file, 'version 1');
     utimesSync(file, stamp, stamp);
-    const first = await observer.observe(new AbortController().signal);
+    await observer.observe(new AbortController().signal);
+    const first = state.node('local', '/same');
     writeFileSync(file, 'version 2');
     utimesSync(file, stamp, stamp);
     hasher.hashed.length = 0;
-    const second = await observer.observe(new AbortController().signal);
-    expect(second.nodes.get('/same')?.mtime).toBe(first.nodes.get('/same')?.mtime);
+    await observer.observe(new AbortController().signal);
+    expect(state.node('local', '/same')?.mtime).toBe(first?.mtime);
     expect(hasher.hashed).toEqual([file]);
-    expect(second.nodes.get('/same')?.contentHash).toBe(hashBytes(Buffer.from('version 2')).contentHash);
+    expect(state.node('local', '/same')?.contentHash).toBe(hashBytes(Buffer.from('version 2')).contentHash);
   });
 
   it('hashes once more after an upgrade from rows that have no ctime, then trusts the cache again', async () => {
     writeFileSync(join(root, 'old'), 'kept');
-    const first = await observer.observe(new AbortController().signal);
-    const { ctime: _dropped, ...withoutCtime } = first.nodes.get('/old')!;
+    await observer.observe(new AbortController().signal);
+    const { ctime: _dropped, ...withoutCtime } = state.node('local', '/old')!;
     state.write([{ tree: 'local', op: 'upsert', node: withoutCtime }]);
     hasher.hashed.length = 0;
     await observer.observe(new AbortController().signal);
@@ -106,11 +135,10 @@ describe('LocalObserver', () => {
     writeFileSync(join(root, 'big', 'new'), 'added');
     rmSync(join(root, 'big', 'f7'));
     const targets = ['f500', 'new', 'f7'].map((name) => ({ path: `/big/${name}`, realPath: `big/${name}` }));
-    const seen = await observer.observePaths(targets, signal);
+    await observer.observePaths(targets, signal);
     // One lstat per path, and one more for the deleted file's folder (still there).
     expect(scanner.statCalls).toBe(4);
     expect(hasher.hashed.sort()).toEqual([join(root, 'big', 'f500'), join(root, 'big', 'new')]);
-    expect([...seen.nodes.keys()].sort()).toEqual(['/big/f500', '/big/new']);
     expect(state.node('local', '/big/f500')?.contentHash).toBe(hashBytes(Buffer.from('edited')).contentHash);
     expect(state.node('local', '/big/new')?.contentHash).toBe(hashBytes(Buffer.from('added')).contentHash);
     expect(state.node('local', '/big/f7')).toBeUndefined();

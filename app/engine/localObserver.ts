@@ -2,14 +2,13 @@ import { ROOT, isSameOrBelow, parentOf } from '../../protocol/paths.js';
 import type { StateStore, TreeWrite } from '../db/stateStore.js';
 import { SyncError, isSyncError } from '../errors.js';
 import type { Hasher } from '../hash/hasher.js';
-import type { Scanner, ScanIssue, ScanResult, ScanTarget } from '../local/scanner.js';
+import type { FolderListing, Scanner, ScanIssue, ScanResult, ScanTarget } from '../local/scanner.js';
 import type { LocalNode } from '../model.js';
 import { runParallel } from '../base/parallel.js';
 import { outermost } from './dirtyPaths.js';
 import type { LocalPaths } from '../local/localPaths.js';
 
 export interface LocalObservation {
-  nodes: Map<string, LocalNode>;
   issues: ScanIssue[];
 }
 
@@ -18,7 +17,10 @@ export interface LocalObservation {
  * (same size, mtime, inode and ctime) keep their recorded hash; only the rest go to
  * the hashing pool. A file that is still moving while hashed stays unhashed
  * (the planner waits for it), and contents below an unreadable folder keep
- * their last observation instead of reading as deletions.
+ * their last observation instead of reading as deletions. What was recorded
+ * before is streamed from the database, never loaded whole, and the result
+ * is the local tree in the database: the walk is the only whole-tree
+ * structure a full observation holds.
  */
 export class LocalObserver {
   constructor(
@@ -29,10 +31,21 @@ export class LocalObserver {
     private readonly hashConcurrency: number,
   ) {}
 
+  /**
+   * The full walk. Each folder, once listed, is compared with its recorded
+   * entries (read through the index, jumping over subfolders' subtrees) and
+   * let go: only the differences are kept until they are hashed and written.
+   * A folder that cannot be listed is not compared, so what it held stays.
+   */
   async observe(signal: AbortSignal): Promise<LocalObservation> {
-    const scan = await this.scanner.scan(signal);
+    const differences = new Differences();
+    const compareFolder = (listing: FolderListing) => {
+      differences.compare(new Map(listing.nodes.map((node) => [node.path, node])), this.state.children('local', listing.path), () => false);
+    };
+    const scan = await this.scanner.scanFolders(compareFolder, signal);
     this.paths.setRealPaths(scan.realPaths);
-    return this.record(scan, this.state.loadLocal(), signal);
+    await this.recordDifferences(differences, signal);
+    return { issues: scan.issues };
   }
 
   /**
@@ -40,18 +53,18 @@ export class LocalObserver {
    * watcher event costs is the changed paths' stats, not the folder's. A path
    * whose parent the local tree does not know is looked at from its nearest
    * known ancestor, so a new folder is never recorded without its parent.
-   * Returns only the nodes at and below the targets.
+   * Returns the roots it looked at.
    */
   async observePaths(targets: readonly ScanTarget[], signal: AbortSignal): Promise<LocalObservation & { roots: string[] }> {
     const looked = outermost(targets.map((target) => this.knownParentOf(target)));
     const scan = await this.scanner.scanPaths(looked, signal);
     const roots = outermost(looked.map((root) => this.goneFrom(root, scan)));
     this.paths.rememberBelow(roots.map((root) => root.path), scan.realPaths);
-    const previous = new Map<string, LocalNode>();
+    const previous: LocalNode[] = [];
     for (const { path } of roots) {
       const node = this.state.node('local', path);
-      if (node) previous.set(path, node);
-      for (const below of this.state.below('local', path)) previous.set(below.path, below);
+      if (node) previous.push(node);
+      previous.push(...this.state.below('local', path));
     }
     return { ...(await this.record(scan, previous, signal)), roots: roots.map((root) => root.path) };
   }
@@ -81,24 +94,18 @@ export class LocalObserver {
     return { path, realPath };
   }
 
-  /** Hashes what changed since `previous` and writes the differences to the local tree. */
-  private async record(scan: ScanResult, previous: ReadonlyMap<string, LocalNode>, signal: AbortSignal): Promise<LocalObservation> {
+  /** Hashes what changed since `previous` (the recorded nodes the walk covers) and writes the differences to the local tree. */
+  private async record(scan: ScanResult, previous: Iterable<LocalNode>, signal: AbortSignal): Promise<LocalObservation> {
     const unreadable = scan.issues.filter((issue) => issue.code === 'unreadable').map((issue) => issue.path);
-    const nodes = scan.nodes;
-    for (const [path, node] of previous) {
-      if (!nodes.has(path) && unreadable.some((folder) => isSameOrBelow(path, folder) && path !== folder)) nodes.set(path, node);
-    }
+    const differences = new Differences();
+    // Below an unreadable folder the contents are unknown, not gone: they keep their last observation.
+    differences.compare(scan.nodes, previous, (path) => unreadable.some((folder) => isSameOrBelow(path, folder) && path !== folder));
+    await this.recordDifferences(differences, signal);
+    return { issues: scan.issues };
+  }
 
-    // The previous observation is in memory already: one map lookup per file
-    // instead of one query each (a restart over 100k files does this 100k times).
-    const toHash: LocalNode[] = [];
-    for (const node of nodes.values()) {
-      if (node.kind !== 'file' || node.contentHash !== null) continue;
-      const before = previous.get(node.path);
-      if (before?.kind === 'file' && before.contentHash !== null && sameVersion(before, node)) node.contentHash = before.contentHash;
-      else toHash.push(node);
-    }
-    await runParallel(toHash, this.hashConcurrency, async (node, taskSignal) => {
+  private async recordDifferences(differences: Differences, signal: AbortSignal): Promise<void> {
+    await runParallel(differences.toHash, this.hashConcurrency, async ({ node }, taskSignal) => {
       try {
         node.contentHash = (await this.hasher.hashFile(this.paths.abs(node.path), taskSignal)).contentHash;
       } catch (error) {
@@ -107,17 +114,55 @@ export class LocalObserver {
         throw error;
       }
     }, signal);
-
-    const writes: TreeWrite[] = [];
-    for (const node of nodes.values()) {
-      const before = previous.get(node.path);
-      if (!before || !sameObservation(before, node)) writes.push({ tree: 'local', op: 'upsert', node });
-    }
-    for (const path of previous.keys()) {
-      if (!nodes.has(path)) writes.push({ tree: 'local', op: 'delete', path });
-    }
+    const writes = differences.writes();
     if (writes.length > 0) this.state.write(writes);
-    return { nodes, issues: scan.issues };
+  }
+}
+
+/** What a walk found different from the recorded local tree: the files to hash, the nodes to write, the paths gone. */
+class Differences {
+  /** Files to hash, with what was recorded for them (undefined: new). */
+  readonly toHash: { node: LocalNode; before: LocalNode | undefined }[] = [];
+  private readonly upserts: LocalNode[] = [];
+  private readonly deletes: string[] = [];
+
+  /**
+   * Compares walked nodes with the recorded ones they stand for (read once,
+   * in any order); consumes `walked`, so what is left in it is new. `keep`:
+   * a recorded path the walk did not see that is unknown rather than gone.
+   */
+  compare(walked: Map<string, LocalNode>, previous: Iterable<LocalNode>, keep: (path: string) => boolean): void {
+    for (const before of previous) {
+      const node = walked.get(before.path);
+      if (node) {
+        walked.delete(before.path);
+        this.compareNode(node, before);
+      } else if (!keep(before.path)) {
+        this.deletes.push(before.path);
+      }
+    }
+    for (const node of walked.values()) this.compareNode(node, undefined);
+    walked.clear();
+  }
+
+  /** The writes, once the files are hashed (one that could not be stays unhashed: the planner waits for it). */
+  writes(): TreeWrite[] {
+    for (const { node, before } of this.toHash) if (!before || !sameObservation(before, node)) this.upserts.push(node);
+    // Deletes first: a folder that became a file is deleted with its subtree, then recorded as the file.
+    return [
+      ...this.deletes.map((path): TreeWrite => ({ tree: 'local', op: 'delete', path })),
+      ...this.upserts.map((node): TreeWrite => ({ tree: 'local', op: 'upsert', node })),
+    ];
+  }
+
+  private compareNode(node: LocalNode, before: LocalNode | undefined): void {
+    // What a folder held is compared when the folder is listed; a folder that is now a file is not listed.
+    if (before?.kind === 'folder' && node.kind === 'file') this.deletes.push(before.path);
+    if (node.kind === 'file' && node.contentHash === null) {
+      if (before?.kind === 'file' && before.contentHash !== null && sameVersion(before, node)) node.contentHash = before.contentHash;
+      else return void this.toHash.push({ node, before });
+    }
+    if (!before || !sameObservation(before, node)) this.upserts.push(node);
   }
 }
 

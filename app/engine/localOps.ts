@@ -5,7 +5,7 @@ import { localNodeOf } from '../local/scanner.js';
 import type { LocalFs } from '../local/localFs.js';
 import type { LocalTrash } from '../local/trash.js';
 import type { LocalNode } from '../model.js';
-import { sameLocalState, statLocal, type LocalPaths } from '../local/localPaths.js';
+import { placedNode, sameLocalState, statLocal, type LocalPaths } from '../local/localPaths.js';
 
 /**
  * The local file-system side of planned operations. Each re-checks its
@@ -67,7 +67,7 @@ export class LocalOps {
     await this.fs.mkdir(dirname(target), { recursive: true }).catch((error: unknown) => { throw syncErrorFromFs(error, target); });
     await this.fs.rename(source, target).catch((error: unknown) => { throw syncErrorFromFs(error, source); });
     this.paths.forget(from, expect.kind);
-    return { ...(await this.require(to)), contentHash: expect.contentHash };
+    return placedNode(await this.require(to), expect, expect.contentHash);
   }
 
   private async require(path: string): Promise<LocalNode> {

@@ -2,7 +2,7 @@ import type { Activity } from '../../protocol/engine.js';
 import type { StateStore, TreeWrite } from '../db/stateStore.js';
 import type { LocalNode } from '../model.js';
 import type { RemoteStore } from '../remote/remoteStore.js';
-import { agreedBase, type SyncOp } from '../sync/ops.js';
+import { agreedBase, sameContent, type SyncOp } from '../sync/ops.js';
 import type { LocalOps } from './localOps.js';
 
 type TreeOp = Exclude<SyncOp, { type: 'uploadFile' } | { type: 'downloadFile' }>;
@@ -50,11 +50,15 @@ export class OpExecutor {
       }
       case 'moveLocal': {
         const node = await this.local.move(op.from, op.to, op.expectLocal);
+        // The base follows the move; it takes the remote entry only if both hold the same thing.
+        // A file edited and then moved on the service arrives moved but not edited yet: its base
+        // keeps the old content, so the next plan downloads the edit instead of uploading the old one.
+        const agreed = sameContent(node, op.remote) ? [{ tree: 'base', op: 'upsert', node: agreedBase(node, op.remote) } as const] : [];
         this.write(
           { tree: 'local', op: 'move', from: op.from, to: op.to },
           { tree: 'local', op: 'upsert', node },
-          { tree: 'base', op: 'move', from: op.from, to: op.to },
-          { tree: 'base', op: 'upsert', node: agreedBase(node, op.remote) },
+          { tree: 'base', op: 'move', from: op.basePath ?? op.from, to: op.to },
+          ...agreed,
         );
         return { at, action: 'moved_local', path: op.to, otherPath: op.from };
       }

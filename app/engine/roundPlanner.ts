@@ -3,8 +3,10 @@ import type { ScanIssue } from '../local/scanner.js';
 import type { RefusedRemoteEntry } from '../model.js';
 import type { SyncOp } from '../sync/ops.js';
 import { planSync, type SyncTrees } from '../sync/planner.js';
+import { keepLeavingOps, opPaths, type Selection } from '../sync/selective.js';
 import { setAsideUnsyncable, type SetAsideFinding } from '../sync/unsyncable.js';
 import { ChangeTracker, type RoundWork } from './changeTracker.js';
+import type { SelectionFinding } from './folderSelection.js';
 import { checkRootNotEmptied, type LocalObserver } from './localObserver.js';
 import type { RemoteObserver } from './remoteObserver.js';
 import { loadScopedTrees } from './scopedTrees.js';
@@ -15,6 +17,8 @@ export interface RoundPlan {
   baseSize: number;
   /** What the plan set aside as unsyncable here; null when no plan was made (nothing changed). */
   setAside: SetAsideFinding | null;
+  /** What the folder rules (selective sync) did to the plan; null when no plan was made. */
+  selection: SelectionFinding | null;
 }
 
 export interface RoundPlannerOptions {
@@ -25,6 +29,8 @@ export interface RoundPlannerOptions {
   onRefused: (entry: RefusedRemoteEntry) => void;
   /** Why a remote path cannot exist on this computer, null when it can (LocalPaths.ownReason). */
   unsyncableReason: (path: string) => string | null;
+  /** Applies the selective-sync folder rules to the trees (FolderSelection.apply). */
+  select: (trees: SyncTrees, now: number) => Selection;
 }
 
 /**
@@ -52,7 +58,7 @@ export class RoundPlanner {
     try {
       const plan = await this.planWork(work, signal, now);
       // Not done yet: the next round plans the same again (and whatever the ops create, like a conflicted copy).
-      if (plan.ops.length > 0) this.changes.markPlan([...plan.scope, ...plan.ops.flatMap(pathsOf)]);
+      if (plan.ops.length > 0) this.changes.markPlan([...plan.scope, ...plan.ops.flatMap(opPaths)]);
       return plan;
     } catch (error) {
       this.changes.putBack(work);
@@ -62,12 +68,12 @@ export class RoundPlanner {
 
   private async planWork(work: RoundWork, signal: AbortSignal, now: number): Promise<RoundPlan & { scope: string[] }> {
     const { state } = this;
-    let local;
     let observedRoots: string[] = [];
+    /** An incremental round that had to walk the whole folder plans the whole trees, as a full round does. */
+    let walkedAll = false;
     if (work.fullScan) {
       const observed = await this.localObserver.observe(signal);
       for (const issue of observed.issues) this.options.onIssue(issue);
-      local = observed.nodes;
     } else if (work.observe.length > 0) {
       const observed = await this.localObserver.observePaths(work.observe, signal);
       for (const issue of observed.issues) this.options.onIssue(issue);
@@ -78,28 +84,25 @@ export class RoundPlanner {
         // folder may call it empty and stop the sync (found by the simulation, test/sim).
         const walked = await this.localObserver.observe(signal);
         for (const issue of walked.issues) this.options.onIssue(issue);
-        local = walked.nodes;
+        walkedAll = true;
       }
     }
     const pulled = await this.remoteObserver.pull(signal);
     for (const refused of pulled.refused) this.options.onRefused(refused);
-    const planOptions = { host: this.options.host, now };
-    const none = { ops: [], baseSize: 0, setAside: null, scope: [] };
+    const none = { ops: [], baseSize: 0, setAside: null, selection: null, scope: [] };
 
-    // `local` is set when the whole folder was walked: plan all of it then.
-    if (work.fullPlan || pulled.relisted || local !== undefined) {
+    if (work.fullPlan || pulled.relisted || walkedAll) {
       // Neither side changed since a plan came out empty: skip loading the base
       // and remote trees (a restart over 100k unchanged files stays far lower in memory).
       if (state.converged()) return none;
-      local ??= state.loadLocal();
+      const local = state.loadLocal();
       const base = state.loadBase();
       checkRootNotEmptied(local.size, base.size, this.options.root);
-      const { trees, unsyncable } = setAsideUnsyncable({ base, local, remote: state.loadRemote() }, this.options.unsyncableReason);
-      const ops = planSync(trees, planOptions);
-      if (ops.length === 0) state.markConverged();
+      const planned = this.planTrees({ base, local, remote: state.loadRemote() }, null, now);
+      if (planned.ops.length === 0) state.markConverged();
       // Paths a full plan deferred (a move waiting for its folder) have no op to name them: plan everything again.
       else this.changes.requestFullPlan();
-      return { ops, baseSize: base.size, setAside: { entries: unsyncable, scope: null }, scope: [] };
+      return { ...planned, baseSize: base.size, scope: [] };
     }
 
     const roots = [...work.plan, ...observedRoots, ...pulled.paths];
@@ -107,20 +110,16 @@ export class RoundPlanner {
     const baseSize = state.count('base');
     if (observedRoots.length > 0) checkRootNotEmptied(state.count('local'), baseSize, this.options.root);
     const scoped: SyncTrees & { roots: string[] } = loadScopedTrees(state, roots);
-    const { trees, unsyncable } = setAsideUnsyncable(scoped, this.options.unsyncableReason);
-    return { ops: planSync(trees, planOptions), baseSize, setAside: { entries: unsyncable, scope: scoped.roots }, scope: scoped.roots };
+    return { ...this.planTrees(scoped, scoped.roots, now), baseSize, scope: scoped.roots };
   }
-}
 
-/** The paths an op touches or creates. */
-function pathsOf(op: SyncOp): string[] {
-  switch (op.type) {
-    case 'moveLocal':
-    case 'moveRemote':
-      return [op.from, op.to];
-    case 'conflict':
-      return [op.path, op.conflictPath];
-    default:
-      return [op.path];
+  /** Plans `trees` (whole: `scope` null) without the unsyncable entries and as the folder rules say. */
+  private planTrees(trees: SyncTrees, scope: readonly string[] | null, now: number): Pick<RoundPlan, 'ops' | 'setAside' | 'selection'> {
+    const { trees: syncable, unsyncable } = setAsideUnsyncable(trees, this.options.unsyncableReason);
+    const selection = this.options.select(syncable, now);
+    // Local entries moved out of an excluded folder's way go first, alone: a local rename into that name then
+    // shows up, next round, as a rename to the conflicted copy (replayed remotely), not as a deletion.
+    const ops = selection.ops.length > 0 ? selection.ops : keepLeavingOps(planSync(selection.trees, { host: this.options.host, now }), selection.leaving);
+    return { ops, setAside: { entries: unsyncable, scope }, selection: { selection, ops, scope } };
   }
 }

@@ -17,6 +17,8 @@ import { mergeSetAside, type SetAsideFinding, type UnsyncableEntry } from '../sy
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from '../base/backoff.js';
 import { partialDirOf } from '../transfer/partialFiles.js';
 import { TokenBucket } from '../transfer/tokenBucket.js';
+import { FolderChoices } from './folderChoices.js';
+import { FolderSelection } from './folderSelection.js';
 import { LocalObserver } from './localObserver.js';
 import { LocalOps } from './localOps.js';
 import { LocalPaths } from '../local/localPaths.js';
@@ -28,7 +30,7 @@ import { TransferRunner, type TransferOp } from './transferRunner.js';
 
 /**
  * Everything the engine reaches outside itself. Production wires node:fs,
- * chokidar, the system clock and the HTTP store (app/syncClient.ts); the
+ * the folder watcher, the system clock and the HTTP store (app/syncClient.ts); the
  * simulation suite (test/sim) wires in-memory worlds and a virtual clock.
  */
 export interface SyncEnginePorts {
@@ -148,6 +150,9 @@ function caseClashAside(op: SyncOp, error: SyncError): { path: string; local: Lo
  * three trees, and executes; rounds repeat until a plan is empty.
  */
 export class SyncEngine {
+  /** Selective sync: which remote folders this computer keeps; a change starts a round. */
+  readonly folders: FolderChoices;
+  private readonly selection: FolderSelection;
   private readonly listeners = new Set<Listener>();
   private readonly clock: Clock;
   private readonly paths: LocalPaths;
@@ -185,6 +190,8 @@ export class SyncEngine {
     this.rules = new IgnoreRules(options.root, ports.fs);
     const scanner = new Scanner(options.root, { rules: this.rules, platform: options.platform, fs: ports.fs });
     this.remoteObserver = new RemoteObserver(ports.remote, ports.state);
+    this.selection = new FolderSelection(ports.state, this.paths, ports.trash);
+    this.folders = new FolderChoices(ports.state, () => this.trigger());
     this.planner = new RoundPlanner(new LocalObserver(scanner, ports.hasher, ports.state, this.paths, 8), this.remoteObserver, ports.state, {
       root: options.root,
       host: options.host,
@@ -195,6 +202,7 @@ export class SyncEngine {
         path: refused.path,
       }),
       unsyncableReason: (path) => this.paths.ownReason(path),
+      select: (trees, now) => this.selection.apply(trees, options.host, now),
     });
     this.executor = new OpExecutor(ports.remote, new LocalOps(this.paths, ports.trash), ports.state, () => this.clock.now());
     this.tracker = new ProgressTracker(() => this.clock.now(),
@@ -358,7 +366,10 @@ export class SyncEngine {
     this.runStop = running;
     const safetyScan = fullScanMs > 0 ? this.everyInterval(fullScanMs, running.signal, () => this.syncNow()) : Promise.resolve();
     const polling = this.pollRemote(watchOptions.pollWaitSeconds ?? 60, running.signal);
+    const backoff = this.options.backoff ?? DEFAULT_BACKOFF;
     let failuresInARow = 0;
+    /** Syncs in a row that ended without converging. */
+    let unsettled = 0;
     try {
       while (!this.stopped) {
         if (this.paused || !this.dirty) {
@@ -370,13 +381,17 @@ export class SyncEngine {
         try {
           const summary = await this.syncOnce();
           failuresInARow = 0;
-          if (summary.failures.some((f) => WAIT_CODES.has(f.code))) this.retryLater();
+          // A sync that gave up before converging (failures that outlasted their retries, a plan gone stale
+          // again and again) looks again after a growing pause: no file or feed event may ever come to say so.
+          unsettled = summary.converged ? 0 : unsettled + 1;
+          if (summary.failures.some((f) => WAIT_CODES.has(f.code))) this.retryLater(backoff.maxMs / 2 + this.ports.random() * (backoff.maxMs / 2));
+          else if (unsettled > 0) this.retryLater(backoffDelay(backoff, unsettled, this.ports.random));
         } catch (error) {
           if (this.stopped || this.paused) continue;
           if (isSyncError(error) && (error.code === 'signed_out' || error.code === 'sync_root_missing')) throw error;
           failuresInARow += 1;
           this.dirty = true;
-          await this.clock.sleep(backoffDelay(this.options.backoff ?? DEFAULT_BACKOFF, failuresInARow, this.ports.random)).catch(() => {});
+          await this.clock.sleep(backoffDelay(backoff, failuresInARow, this.ports.random)).catch(() => {});
         } finally {
           for (const told of this.syncEnded.splice(0)) told();
         }
@@ -396,13 +411,12 @@ export class SyncEngine {
     }
   }
 
-  /** Starts another sync after half to all of `backoff.maxMs` (jittered, so many clients do not return at once); one wait at a time. */
-  private retryLater(): void {
+  /** Starts another sync after `delayMs`; one wait at a time (a lasting failure waits half to all of `backoff.maxMs`, jittered, so many clients do not return at once). */
+  private retryLater(delayMs: number): void {
     this.laterWait?.abort();
     const wait = new AbortController();
     this.laterWait = wait;
-    const { maxMs } = this.options.backoff ?? DEFAULT_BACKOFF;
-    this.clock.sleep(maxMs / 2 + this.ports.random() * (maxMs / 2), wait.signal).then(() => this.trigger(), () => {});
+    this.clock.sleep(delayMs, wait.signal).then(() => this.trigger(), () => {});
   }
 
   private trigger(): void {
@@ -465,11 +479,19 @@ export class SyncEngine {
     this.setState('scanning');
     // The mass-delete guard must see a whole rm -rf in one plan, not its first events.
     if (this.watching) await this.deletionsSettled();
+    this.selection.markChanges(this.planner.changes);
     let plan: RoundPlan;
     try {
       plan = await this.planner.plan(signal, this.watching, this.clock.now());
     } catch (error) {
       throw this.classify(error);
+    }
+    // A folder whose local copy cannot go yet (say, the trash refused it) stays `leaving`; the rest of the round goes on.
+    if (plan.selection) {
+      await this.selection.settle(plan.selection).catch((error: unknown) => {
+        const e = this.classify(error);
+        this.report({ code: e.code, message: e.message, ...(e.detail.path === undefined ? {} : { path: e.detail.path }) });
+      });
     }
     this.reportSetAside(plan.setAside);
     const { ops } = plan;

@@ -97,51 +97,73 @@ export class TransferRunner {
   private async runOne(op: TransferOp, job: Job, handlers: TransferHandlers, signal: AbortSignal): Promise<void> {
     this.tracker.active(job.id);
     const current = () => this.jobs.getJob(job.id) ?? job;
-    await this.withRetries([job], signal, async () => {
+    await this.withRetries(() => [job], signal, async () => {
       if (op.type === 'uploadFile') handlers.uploaded(op, await uploadFile(this.ctx, current(), op, signal));
       else handlers.downloaded(op, await downloadFile(this.ctx, current(), op, signal));
       this.settleDone(job);
     }, (failure) => this.settleFailed(job, op, failure, handlers));
   }
 
+  /**
+   * Each batch's files are settled (job and trees) in one transaction as its
+   * answer arrives; a retry after a network failure sends only the files not
+   * settled yet.
+   */
   private async runSmallUploads(items: { op: UploadOp; job: Job }[], handlers: TransferHandlers, signal: AbortSignal): Promise<void> {
     for (const item of items) this.tracker.active(item.job.id);
-    await this.withRetries(items.map((item) => item.job), signal, async () => {
-      const outcomes = await uploadSmallFiles(this.ctx, items.map((item) => item.op), signal);
-      outcomes.forEach((outcome, i) => {
-        const { op, job } = items[i]!;
-        if (outcome.ok) {
-          this.settleDone(job);
-          handlers.uploaded(op, outcome.node);
-        } else {
-          this.settleFailed(job, { type: 'uploadFile', ...op }, outcome.error, handlers);
-        }
-      });
-    }, (failure) => {
-      for (const { op, job } of items) this.settleFailed(job, { type: 'uploadFile', ...op }, failure, handlers);
-    });
+    let unsettled = items;
+    const settled = new Set<Job>();
+    await this.withRetries(() => unsettled.map((item) => item.job), signal, async () => {
+      const attempt = unsettled;
+      try {
+        await uploadSmallFiles(this.ctx, attempt.map((item) => item.op), signal, (answered) => {
+          this.jobs.atomically(() => {
+            for (const { index, outcome } of answered) {
+              const { op, job } = attempt[index]!;
+              if (outcome.ok) {
+                this.settleDone(job);
+                handlers.uploaded(op, outcome.node);
+              } else {
+                this.settleFailed(job, { type: 'uploadFile', ...op }, outcome.error, handlers);
+              }
+            }
+          });
+          // Only once committed: a rolled-back settlement leaves its files to the next attempt.
+          for (const { index } of answered) settled.add(attempt[index]!.job);
+        });
+      } finally {
+        unsettled = attempt.filter((item) => !settled.has(item.job));
+      }
+    }, (failure) => this.jobs.atomically(() => {
+      for (const { op, job } of unsettled) this.settleFailed(job, { type: 'uploadFile', ...op }, failure, handlers);
+    }));
   }
 
   /**
    * Runs `attempt` (which settles its jobs) until it succeeds, fails for
-   * good, or runs out of tries; then `giveUp` settles them as failed.
+   * good, or runs out of tries; then `giveUp` settles the ones left as failed.
+   * `jobs` are those the next attempt is for.
    */
-  private async withRetries(jobs: readonly Job[], signal: AbortSignal, attempt: () => Promise<void>, giveUp: (failure: SyncError) => void): Promise<void> {
+  private async withRetries(jobs: () => readonly Job[], signal: AbortSignal, attempt: () => Promise<void>, giveUp: (failure: SyncError) => void): Promise<void> {
     for (let n = 1; ; n++) {
       try {
-        for (const job of jobs) this.jobs.startJob(job.id, this.clock.now());
+        this.jobs.atomically(() => {
+          for (const job of jobs()) this.jobs.startJob(job.id, this.clock.now());
+        });
         await attempt();
         return;
       } catch (error) {
         if (signal.aborted) {
-          for (const job of jobs) this.tracker.finished(job.id, { state: 'paused' });
+          for (const job of jobs()) this.tracker.finished(job.id, { state: 'paused' });
           throw signal.reason;
         }
         const failure = isSyncError(error) ? error : new SyncError('internal', error instanceof Error ? error.message : String(error), { cause: error });
         if (failure.retryable && n < this.options.backoff.maxAttempts) {
           const delay = backoffDelay(this.options.backoff, n, this.options.random);
           const now = this.clock.now();
-          for (const job of jobs) this.jobs.rescheduleJob(job.id, now + delay, { code: failure.code, message: failure.message }, now);
+          this.jobs.atomically(() => {
+            for (const job of jobs()) this.jobs.rescheduleJob(job.id, now + delay, { code: failure.code, message: failure.message }, now);
+          });
           await this.clock.sleep(delay, signal);
           continue;
         }

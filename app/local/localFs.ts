@@ -30,7 +30,11 @@ export interface LocalDirent {
 
 /** An open file: positional reads and writes, as node's FileHandle does them. */
 export interface LocalFileHandle {
+  /** The opened file's own stats (fstat): the inode opened, whatever is at its path now. */
+  stat(): Promise<LocalStats>;
   read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+  /** All of the opened file's bytes. */
+  readFile(): Promise<Uint8Array>;
   write(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
   truncate(length: number): Promise<void>;
   sync(): Promise<void>;
@@ -55,7 +59,12 @@ export interface LocalFs {
   readFile(path: string): Promise<Uint8Array>;
   /** `flag: 'wx'` fails with EEXIST when the file exists. */
   writeFile(path: string, data: string | Uint8Array, options?: { flag?: 'w' | 'wx'; mode?: number }): Promise<void>;
-  open(path: string, flags: 'r' | 'r+' | 'a'): Promise<LocalFileHandle>;
+  /**
+   * `'r'`, `'r+'`, `'a'` as node takes them, or node's numeric open flags
+   * (`fs.constants`) for a read-only open with O_NOFOLLOW (ELOOP on a
+   * symlink) and O_NONBLOCK (no wait on a FIFO).
+   */
+  open(path: string, flags: 'r' | 'r+' | 'a' | number): Promise<LocalFileHandle>;
   /** Copies a file or folder with its timestamps, refusing to overwrite (a move across devices). */
   copyTree(from: string, to: string): Promise<void>;
 }

@@ -196,3 +196,17 @@ export function sameLocalState(now: LocalNode | null, expected: LocalNode | null
   return now.size === expected.size && now.mtime === expected.mtime && now.inode === expected.inode
     && (now.ctime === undefined || expected.ctime === undefined || now.ctime === expected.ctime);
 }
+
+/**
+ * The node the sync just renamed or linked into place, with `contentHash` only
+ * if it is still the version that was hashed (`hashed`, stat-ed before): a
+ * rename or link keeps size, mtime and inode (only the status-change time
+ * moves), so a difference is a user's write that landed after the check. Its
+ * hash is then unknown (null) until the next observation hashes it: pairing
+ * the new stat with the old hash would make every later look trust the old
+ * hash, and the write would never be synced.
+ */
+export function placedNode(placed: LocalNode, hashed: LocalNode, contentHash: string | null): LocalNode {
+  const same = placed.kind === hashed.kind && placed.size === hashed.size && placed.mtime === hashed.mtime && placed.inode === hashed.inode;
+  return { ...placed, contentHash: placed.kind === 'file' && same ? contentHash : null };
+}

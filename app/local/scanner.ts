@@ -59,6 +59,12 @@ export interface ScannerOptions {
   fs?: LocalFs;
 }
 
+/** One listed folder: its drive path and what it holds (an empty folder, or one gone meanwhile, holds nothing). */
+export interface FolderListing {
+  path: string;
+  nodes: LocalNode[];
+}
+
 /** One path to look at again: its drive path and its spelling on disk relative to the root. */
 export interface ScanTarget {
   path: string;
@@ -88,6 +94,17 @@ export class Scanner {
   }
 
   /**
+   * The same walk, handing each folder's entries to `onFolder` as soon as it
+   * is listed instead of gathering the whole tree: memory follows the widest
+   * folder, not the folder count. A folder that cannot be listed is reported
+   * as an 'unreadable' issue and not handed over (its contents are unknown).
+   * The result's `nodes` stays empty.
+   */
+  async scanFolders(onFolder: (listing: FolderListing) => void, signal?: AbortSignal): Promise<ScanResult> {
+    return this.walk([{ kind: 'folder', drivePath: ROOT, realPath: '' }], signal, onFolder);
+  }
+
+  /**
    * Looks at just these paths (and, for a folder, its subtree): what an
    * incremental round does with the watcher's events. A path that is gone
    * yields no node; the caller reads that as deleted.
@@ -107,11 +124,11 @@ export class Scanner {
     }
   }
 
-  private async walk(start: WalkTask[], signal: AbortSignal | undefined): Promise<ScanResult> {
+  private async walk(start: WalkTask[], signal: AbortSignal | undefined, onFolder?: (listing: FolderListing) => void): Promise<ScanResult> {
     await this.requireRoot();
     this.caseInsensitive ??= await probeCaseInsensitive(this.root, this.fs);
     const platform = this.options.platform ?? process.platform;
-    const walk = new Walk(this.fs, this.root, this.options.rules, this.caseInsensitive, platform, signal, () => this.statCalls++);
+    const walk = new Walk(this.fs, this.root, this.options.rules, this.caseInsensitive, platform, signal, () => this.statCalls++, onFolder);
     await walk.run(this.options.concurrency ?? 32, start);
     return walk.result;
   }
@@ -130,16 +147,19 @@ export class Scanner {
 
 type WalkTask =
   | { kind: 'folder'; drivePath: string; realPath: string }
-  | { kind: 'entry'; parent: string; parentReal: string; dirent: LocalDirent }
   | { kind: 'path'; drivePath: string; realPath: string };
+
+/** Taken tasks the walk queue may hold before it is compacted. */
+const COMPACT_AFTER_TASKS = 4096;
 
 /** What the walk knows of an entry's type before its lstat: a directory entry, or nothing yet. */
 type EntryType = Pick<LocalDirent, 'isDirectory' | 'isSymbolicLink' | 'isFile'>;
 
 /**
- * One scan: a queue of small tasks (list a folder, stat an entry) drained by a
- * fixed number of workers. Queued tasks are plain objects, not pending
- * promises, so 100k entries cost little memory and no garbage-collector storm.
+ * One scan: a queue of small tasks (list a folder and stat its entries, or
+ * look at one path) drained by a fixed number of workers. Queued tasks are
+ * plain objects, not pending promises, so 100k entries cost little memory
+ * and no garbage-collector storm.
  */
 class Walk {
   readonly result: ScanResult = { nodes: new Map(), realPaths: new Map(), issues: [] };
@@ -157,6 +177,8 @@ class Walk {
     private readonly platform: NodeJS.Platform,
     private readonly signal: AbortSignal | undefined,
     private readonly countStat: () => void,
+    /** Where listed folders go; without it, every node goes into `result.nodes`. */
+    private readonly onFolder?: (listing: FolderListing) => void,
   ) {}
 
   async run(workers: number, start: readonly WalkTask[]): Promise<void> {
@@ -191,9 +213,6 @@ class Walk {
     switch (task.kind) {
       case 'folder':
         return this.folder(task.drivePath, task.realPath);
-      case 'entry':
-        return this.entry(joinPath(task.parent, task.dirent.name.normalize('NFC')),
-          task.parentReal === '' ? task.dirent.name : `${task.parentReal}/${task.dirent.name}`, task.dirent);
       case 'path':
         return this.path(task.drivePath, task.realPath);
     }
@@ -205,11 +224,17 @@ class Walk {
   }
 
   // A moving head instead of Array#shift, which is O(n) on a long queue.
+  // The queue rarely runs dry during a walk (each folder refills it), so the
+  // tasks already taken are cut off once they are half of it rather than
+  // kept until the walk ends.
   private take(): WalkTask | undefined {
     if (this.head === this.tasks.length) return undefined;
     const task = this.tasks[this.head++];
     if (this.head === this.tasks.length) {
       this.tasks.length = 0;
+      this.head = 0;
+    } else if (this.head >= COMPACT_AFTER_TASKS && this.head * 2 >= this.tasks.length) {
+      this.tasks.splice(0, this.head);
       this.head = 0;
     }
     return task;
@@ -219,19 +244,30 @@ class Walk {
     for (const wake of this.sleeping.splice(0)) wake();
   }
 
+  /** Lists a folder and stats its entries (synchronous stats: see `lstat`), then queues its subfolders. */
   private async folder(drivePath: string, realPath: string): Promise<void> {
     let entries: LocalDirent[];
     try {
       entries = await this.fs.readdirEntries(join(this.root, realPath));
     } catch (error) {
-      if (errnoCode(error) === 'ENOENT') return;
+      // Gone since its parent was listed: it holds nothing now.
+      if (errnoCode(error) === 'ENOENT') return this.listed(drivePath, []);
       this.issue(drivePath, 'unreadable', `cannot list ${drivePath}: ${(error as Error).message}`);
       return;
     }
     const skipped = this.skipClashes(drivePath, entries.map((e) => e.name));
+    const nodes: LocalNode[] = [];
     for (const dirent of entries) {
-      if (!skipped.has(dirent.name)) this.push({ kind: 'entry', parent: drivePath, parentReal: realPath, dirent });
+      if (skipped.has(dirent.name)) continue;
+      const node = this.entry(joinPath(drivePath, dirent.name.normalize('NFC')), realPath === '' ? dirent.name : `${realPath}/${dirent.name}`, dirent);
+      if (node) nodes.push(node);
     }
+    this.listed(drivePath, nodes);
+  }
+
+  private listed(drivePath: string, nodes: LocalNode[]): void {
+    if (this.onFolder) this.onFolder({ path: drivePath, nodes });
+    else for (const node of nodes) this.result.nodes.set(node.path, node);
   }
 
   /**
@@ -254,31 +290,36 @@ class Walk {
       }
       if (this.skipClashes(parentOf(drivePath), names).has(name)) return;
     }
-    await this.entry(drivePath, realPath, stats, stats);
+    const node = this.entry(drivePath, realPath, stats, stats);
+    if (node) this.result.nodes.set(drivePath, node);
   }
 
-  /** `known`: the lstat already taken (a watcher's path); a listed entry is stat-ed here. */
-  private async entry(drivePath: string, realPath: string, dirent: EntryType, known?: LocalStats): Promise<void> {
+  /**
+   * The node for one entry (null when it is not synced: ignored, a link, not
+   * a file or folder, a bad name, gone); a folder is queued to be listed.
+   * `known`: the lstat already taken (a watcher's path); a listed entry is stat-ed here.
+   */
+  private entry(drivePath: string, realPath: string, dirent: EntryType, known?: LocalStats): LocalNode | null {
     const isFolder = dirent.isDirectory();
-    if (this.rules.isIgnored(drivePath, isFolder)) return;
+    if (this.rules.isIgnored(drivePath, isFolder)) return null;
     if (dirent.isSymbolicLink()) {
       this.issue(drivePath, 'symlink', `${drivePath} is a symbolic link; links are not followed or synced`);
-      return;
+      return null;
     }
     if (!isFolder && !dirent.isFile()) {
       this.issue(drivePath, 'unreadable', `${drivePath} is neither a file nor a folder`);
-      return;
+      return null;
     }
     const invalid = invalidNameReason(basename(realPath), this.platform);
     if (invalid) {
       this.issue(drivePath, 'invalid_name', `${drivePath} cannot be synced: ${invalid}`);
-      return;
+      return null;
     }
     const stats = known ?? this.lstat(drivePath, realPath);
-    if (!stats) return;
-    this.result.nodes.set(drivePath, localNodeOf(drivePath, stats));
+    if (!stats) return null;
     if (realPath !== drivePath.slice(1)) this.result.realPaths.set(drivePath, realPath);
     if (isFolder) this.push({ kind: 'folder', drivePath, realPath });
+    return localNodeOf(drivePath, stats);
   }
 
   /** The entry's lstat; null (reported unless simply gone) when it cannot be read. */

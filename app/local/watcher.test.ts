@@ -1,8 +1,10 @@
+import fs from 'node:fs';
 import { appendFile, mkdir, mkdtemp, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SyncError } from '../errors.js';
 import { IgnoreRules } from './ignore.js';
 import { translateWatchError } from './watchErrors.js';
@@ -14,7 +16,7 @@ let changes: LocalChange[];
 let errors: SyncError[];
 let waiters: { test: (c: LocalChange) => boolean; resolve: () => void }[];
 
-async function startWatcher(debounceMs = 60, stabilityMs = 120): Promise<void> {
+async function startWatcher(debounceMs = 60, stabilityMs = 120, largeFolderEntries?: number): Promise<void> {
   const rules = new IgnoreRules(root);
   await rules.load();
   watcher = new LocalWatcher(root, {
@@ -26,6 +28,7 @@ async function startWatcher(debounceMs = 60, stabilityMs = 120): Promise<void> {
       waiters = waiters.filter((w) => (w.test(change) ? (w.resolve(), false) : true));
     },
     onError: (error) => errors.push(error),
+    ...(largeFolderEntries === undefined ? {} : { largeFolderEntries }),
   });
   await watcher.start();
 }
@@ -143,6 +146,142 @@ describe('LocalWatcher', () => {
     await changeOf('/app.log'); // newly included: chokidar had not tracked it, so it is 'created'
     await flush();
     expect(of('/copy.bak')).toEqual([]);
+  });
+});
+
+/** Writes `count` small files f0..f<count-1> into `folder`. */
+async function fill(folder: string, count: number): Promise<void> {
+  await mkdir(folder, { recursive: true });
+  for (let i = 0; i < count; i++) await writeFile(join(folder, `f${i}`), `file ${i}`);
+}
+
+/**
+ * Counts the readdir, lstat and stat calls on entries of `folder` (and
+ * readdirs of it) made through node:fs/promises, which is how chokidar and
+ * readdirp read a folder again: patched on the shared module object, then
+ * synced into the ES module bindings they imported.
+ */
+function countFolderReads(folder: string): { calls: () => number; reset: () => void; restore: () => void } {
+  const promises = fs.promises as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const originals = new Map<string, (...args: unknown[]) => unknown>();
+  let calls = 0;
+  for (const name of ['readdir', 'lstat', 'stat']) {
+    const original = promises[name]!;
+    originals.set(name, original);
+    promises[name] = (...args: unknown[]) => {
+      const path = String(args[0]);
+      if (path.startsWith(folder + sep) || (name === 'readdir' && path === folder)) calls++;
+      return original.apply(fs.promises, args);
+    };
+  }
+  syncBuiltinESMExports();
+  return {
+    calls: () => calls,
+    reset: () => { calls = 0; },
+    restore: () => {
+      for (const [name, original] of originals) promises[name] = original;
+      syncBuiltinESMExports();
+    },
+  };
+}
+
+describe('LocalWatcher in large folders', () => {
+  it('watches a folder above the threshold itself: edits, adds, deletes, renames and subfolders in it', async () => {
+    const big = join(root, 'big');
+    await fill(big, 10);
+    await fill(join(big, 'sub'), 1);
+    await startWatcher(60, 120, 5);
+    await appendFile(join(big, 'f1'), ' more');
+    await writeFile(join(big, 'new.txt'), 'new');
+    await unlink(join(big, 'f2'));
+    await rename(join(big, 'f3'), join(big, 'f3-renamed'));
+    await rename(join(big, 'f4'), join(root, 'moved-out'));
+    await writeFile(join(big, 'sub/inner.txt'), 'inner');
+    await Promise.all([
+      changeOf('/big/f1', 'changed'), changeOf('/big/new.txt', 'created'), changeOf('/big/f2', 'deleted'),
+      changeOf('/big/f3', 'deleted'), changeOf('/big/f3-renamed', 'created'),
+      changeOf('/big/f4', 'deleted'), changeOf('/moved-out', 'created'), changeOf('/big/sub/inner.txt', 'created'),
+    ]);
+
+    // A new subfolder gets a watch of its own (and is reported again once it is up).
+    await mkdir(join(big, 'newsub'));
+    await vi.waitFor(() => expect(of('/big/newsub')).toEqual(['created', 'created']), { timeout: 10_000 });
+    await writeFile(join(big, 'newsub/x.txt'), 'x');
+    await changeOf('/big/newsub/x.txt', 'created');
+
+    // A subfolder that goes away is unwatched; one that comes back is watched again.
+    await rm(join(big, 'sub'), { recursive: true });
+    await changeOf('/big/sub', 'deleted');
+    await mkdir(join(big, 'sub'));
+    await vi.waitFor(() => expect(of('/big/sub')).toEqual(['deleted', 'created', 'created']), { timeout: 10_000 });
+    await writeFile(join(big, 'sub/again.txt'), 'again');
+    await changeOf('/big/sub/again.txt', 'created');
+    await flush();
+    expect(of('/big/f1')).toEqual(['changed']);
+    expect(of('/big/sub/inner.txt')).toEqual(['created', 'deleted']);
+    expect(errors).toEqual([]);
+  });
+
+  it('watches a large sync root itself, and folders in it through chokidar', async () => {
+    await fill(root, 8);
+    await mkdir(join(root, 'small'));
+    await startWatcher(60, 120, 5);
+    await appendFile(join(root, 'f0'), ' more');
+    await writeFile(join(root, 'small/a.txt'), 'a');
+    await Promise.all([changeOf('/f0', 'changed'), changeOf('/small/a.txt', 'created')]);
+    expect(errors).toEqual([]);
+  });
+
+  it('an edit in a large folder costs the same reads whatever the folder holds', async () => {
+    const editCost = async (files: number, largeFolderEntries: number, until: (calls: number) => boolean): Promise<number> => {
+      const folder = join(root, `folder-${files}-${largeFolderEntries}`);
+      await fill(folder, files);
+      await startWatcher(60, 120, largeFolderEntries);
+      const reads = countFolderReads(folder);
+      try {
+        await appendFile(join(folder, 'f1'), ' edited');
+        await changeOf(`/${relativeName(folder)}/f1`, 'changed');
+        await flush();
+        await vi.waitFor(() => expect(until(reads.calls())).toBe(true), { timeout: 10_000 });
+        return reads.calls();
+      } finally {
+        reads.restore();
+        await watcher.close();
+      }
+    };
+    const relativeName = (folder: string) => folder.slice(root.length + 1);
+    // Watched by chokidar (below the threshold): each event re-reads the whole folder.
+    expect(await editCost(400, 1000, (calls) => calls >= 400)).toBeGreaterThanOrEqual(400);
+    // Above the threshold: a handful of lstats of the edited file, at 40 entries as at 400.
+    const small = await editCost(40, 20, () => true);
+    const large = await editCost(400, 20, () => true);
+    expect(small).toBeLessThanOrEqual(6);
+    expect(large).toBeLessThanOrEqual(6);
+  });
+
+  it('takes a folder that grows past the threshold away from chokidar', async () => {
+    const folder = join(root, 'growing');
+    await mkdir(folder);
+    await startWatcher(60, 120, 10);
+    await fill(folder, 30);
+    await changeOf('/growing/f29', 'created');
+    const reads = countFolderReads(folder);
+    try {
+      // Laying the watches out again takes a moment: edit until an edit is cheap.
+      await vi.waitFor(async () => {
+        reads.reset();
+        await appendFile(join(folder, 'f0'), '.');
+        const edits = of('/growing/f0').length;
+        await vi.waitFor(() => expect(of('/growing/f0').length).toBeGreaterThan(edits), { timeout: 5000 });
+        await flush();
+        expect(reads.calls()).toBeLessThanOrEqual(6);
+      }, { timeout: 20_000, interval: 200 });
+    } finally {
+      reads.restore();
+    }
+    await writeFile(join(folder, 'late.txt'), 'late');
+    await changeOf('/growing/late.txt', 'created');
+    expect(errors).toEqual([]);
   });
 });
 

@@ -1,11 +1,11 @@
 import type { Stats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
 import { ROOT } from '../../protocol/paths.js';
 import type { SyncError } from '../errors.js';
 import { errnoCode } from '../fsErrors.js';
 import { IGNORE_FILE_NAME, type IgnoreRules } from './ignore.js';
+import { DEFAULT_LARGE_FOLDER_ENTRIES, WatchLayout, type TreeEvent } from './watchLayout.js';
 import { translateWatchError } from './watchErrors.js';
 
 /**
@@ -38,12 +38,13 @@ export interface LocalWatcherOptions {
   debounceMs?: number;
   /** Gap between the two equal size+mtime readings that say a file is no longer being written. */
   stabilityMs?: number;
+  /** Folders with more entries are watched without chokidar (watchLayout.ts). */
+  largeFolderEntries?: number;
 }
 
-type ChokidarEvent = 'add' | 'addDir' | 'change' | 'unlink' | 'unlinkDir';
 
 interface Pending {
-  firstEvent: ChokidarEvent;
+  firstEvent: TreeEvent;
   /** The latest event was an unlink: the path is counted in `pendingDeletes`. */
   deleting: boolean;
   timer: NodeJS.Timeout;
@@ -64,8 +65,8 @@ export interface FolderWatcher {
 /** Builds the watcher of a folder. */
 export type WatchFolder = (root: string, options: LocalWatcherOptions) => FolderWatcher;
 
-/** The production watcher: chokidar, folder watches only. */
-export const chokidarWatch: WatchFolder = (root, options) => new LocalWatcher(root, options);
+/** The production watcher: LocalWatcher (folders watched through chokidar, or a plain fs.watch for a large one). */
+export const nodeWatch: WatchFolder = (root, options) => new LocalWatcher(root, options);
 
 /**
  * Quiet time after a path's last event before it is looked at. Together with
@@ -82,18 +83,22 @@ const NEW_FOLDER_LATE_LOOK_MS = 1000;
 export const DEFAULT_STABILITY_MS = 350;
 
 /**
- * Watches the sync root with chokidar and reports each path once it has
- * settled: events are debounced and coalesced per path, and a file is only
- * reported when two readings of its size and mtime `stabilityMs` apart agree.
- * chokidar watches folders only; files are seen through their folder's watch.
- * A new folder's report stands for its subtree: files written into it before
- * its watch was up are not reported one by one (the engine walks the folder).
+ * Watches the sync root and reports each path once it has settled: events
+ * are debounced and coalesced per path, and a file is only reported when two
+ * readings of its size and mtime `stabilityMs` apart agree. Folders are
+ * watched, files are seen through their folder's watch; which folder is
+ * watched how (chokidar, or a plain fs.watch for a large one) is the
+ * WatchLayout's business. A new folder's report stands for its subtree:
+ * files written into it before its watch was up are not reported one by one
+ * (the engine walks the folder).
  */
 export class LocalWatcher implements FolderWatcher {
   private readonly pending = new Map<string, Pending>();
   private readonly debounceMs: number;
   private readonly stabilityMs: number;
-  private chokidar: FSWatcher | undefined;
+  /** The watch layout, and while it is being laid out anew the next one too (both report meanwhile). */
+  private layouts: WatchLayout[] = [];
+  private relayingOut = false;
   private closed = false;
   /** Paths whose latest event is an unlink and that have not settled yet. */
   private pendingDeletes = 0;
@@ -106,44 +111,11 @@ export class LocalWatcher implements FolderWatcher {
     this.stabilityMs = options.stabilityMs ?? DEFAULT_STABILITY_MS;
   }
 
-  /** Resolves once the initial directory walk is done and changes are being reported. */
-  start(): Promise<void> {
-    const watcher = watch(this.root, {
-      ignoreInitial: true,
-      followSymlinks: false,
-      // Our own stabilization replaces awaitWriteFinish; 'atomic' would hide
-      // editor backup names (`x~`) that the scanner syncs: one set of rules only.
-      awaitWriteFinish: false,
-      atomic: false,
-      // Files are left to their folder's watch (below): chokidar would give
-      // every file an fs.watch of its own, which at 100,000 files costs about
-      // 280 MiB of heap and half a minute to start (bench/README.md).
-      ignored: (absPath: string, stats?: Stats) => (stats?.isFile() ?? false) || this.ignored(absPath, stats?.isDirectory() ?? false),
-    });
-    this.chokidar = watcher;
-    for (const event of ['add', 'addDir', 'change', 'unlink', 'unlinkDir'] as const) {
-      watcher.on(event, (absPath: string) => this.observe(event, absPath));
-    }
-    // chokidar reports a new folder before its watch on it is up; a file
-    // written in between has no event of its own. The folder is reported
-    // once more a little later (the engine walks it again) to catch it.
-    watcher.on('addDir', (absPath: string) => {
-      const late = setTimeout(() => this.observe('addDir', absPath), NEW_FOLDER_LATE_LOOK_MS);
-      late.unref();
-    });
-    // A folder's fs.watch names the child that changed (Linux inotify, macOS
-    // and Windows alike): that is how files are watched, one watch per folder.
-    // 'rename' is an entry appearing or going away, 'change' a write.
-    watcher.on('raw', (eventType: string, name: string | null, details: unknown) => {
-      const watchedPath = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
-      if (!name || typeof watchedPath !== 'string') return;
-      const absPath = join(watchedPath, name);
-      // Whether the name is a file or a folder is not known yet: the ignore rules are applied when it settles.
-      if (eventType === 'rename') this.observe('add', absPath, true, true);
-      else this.observe('change', absPath, false, true);
-    });
-    watcher.on('error', (error: unknown) => this.options.onError(translateWatchError(error, this.root)));
-    return new Promise((resolve) => watcher.once('ready', () => resolve()));
+  /** Resolves once every folder is watched and changes are being reported. */
+  async start(): Promise<void> {
+    const layout = this.newLayout();
+    this.layouts = [layout];
+    await layout.start();
   }
 
   async close(): Promise<void> {
@@ -151,7 +123,59 @@ export class LocalWatcher implements FolderWatcher {
     for (const entry of this.pending.values()) clearTimeout(entry.timer);
     this.pending.clear();
     this.pendingDeletes = 0;
-    await this.chokidar?.close();
+    await Promise.all(this.layouts.map((layout) => layout.close()));
+    this.layouts = [];
+  }
+
+  private newLayout(): WatchLayout {
+    return new WatchLayout(this.root, this.options.largeFolderEntries ?? DEFAULT_LARGE_FOLDER_ENTRIES, {
+      event: (event, absPath) => {
+        this.observe(event, absPath);
+        // chokidar reports a new folder before its watch on it is up; a file
+        // written in between has no event of its own.
+        if (event === 'addDir') this.lookAgainLater(absPath);
+      },
+      // A folder's fs.watch names the child that changed (Linux inotify, macOS
+      // and Windows alike): that is how files are watched, one watch per folder.
+      // 'rename' is an entry appearing or going away, 'change' a write.
+      // Whether the name is a file or a folder is not known yet: the ignore rules are applied when it settles.
+      raw: (folder, eventType, name) => {
+        const absPath = join(folder, name);
+        if (eventType === 'rename') this.observe('add', absPath, true, true);
+        else this.observe('change', absPath, false, true);
+      },
+      newFolder: (absPath) => this.lookAgainLater(absPath),
+      grown: () => void this.relayout(),
+      error: (error) => this.options.onError(error),
+      isIgnored: (absPath, isFolder) => this.ignored(absPath, isFolder),
+    });
+  }
+
+  /** Reports a new folder once more a little later (the engine walks it again), to catch files written before its watch was up. */
+  private lookAgainLater(absPath: string): void {
+    const late = setTimeout(() => this.observe('addDir', absPath), NEW_FOLDER_LATE_LOOK_MS);
+    late.unref();
+  }
+
+  /**
+   * A folder outgrew chokidar: every watch is laid out anew (a walk over the
+   * folders, once per folder that crosses the threshold). The new layout is
+   * up before the old one closes, so no event falls between the two.
+   */
+  private async relayout(): Promise<void> {
+    if (this.relayingOut || this.closed) return;
+    this.relayingOut = true;
+    try {
+      const next = this.newLayout();
+      this.layouts.push(next);
+      await next.start();
+      if (this.closed) return;
+      const old = this.layouts.filter((layout) => layout !== next);
+      this.layouts = [next];
+      await Promise.all(old.map((layout) => layout.close()));
+    } finally {
+      this.relayingOut = false;
+    }
   }
 
   /** Relative to the root with POSIX separators, as spelled on disk; null outside the root (or the root itself). */
@@ -172,7 +196,7 @@ export class LocalWatcher implements FolderWatcher {
   }
 
   /** `mayDelete`: the event may mean the path is gone (an unlink, or a folder watch's rename). */
-  private observe(event: ChokidarEvent, absPath: string, mayDelete = event === 'unlink' || event === 'unlinkDir', kindUnknown = false): void {
+  private observe(event: TreeEvent, absPath: string, mayDelete = event === 'unlink' || event === 'unlinkDir', kindUnknown = false): void {
     if (this.closed) return;
     const path = this.drivePath(absPath);
     if (path === null || (!kindUnknown && this.options.rules.isIgnored(path, event === 'addDir' || event === 'unlinkDir'))) return;
@@ -230,6 +254,7 @@ export class LocalWatcher implements FolderWatcher {
       stats = null;
     }
     if (this.closed || entry.generation !== generation) return;
+    for (const layout of this.layouts) layout.settled(absPath, stats);
     if (stats?.isFile()) {
       const reading = { size: stats.size, mtimeMs: stats.mtimeMs };
       const last = entry.lastReading;
@@ -253,7 +278,7 @@ export class LocalWatcher implements FolderWatcher {
     if (!this.closed) this.options.onChange({ path, realPath: this.realPath(absPath)!, reason });
   }
 
-  private async reasonFor(path: string, firstEvent: ChokidarEvent, stats: Stats | null): Promise<LocalChangeReason> {
+  private async reasonFor(path: string, firstEvent: TreeEvent, stats: Stats | null): Promise<LocalChangeReason> {
     if (path === `${ROOT}${IGNORE_FILE_NAME}` && (await this.options.rules.load())) return 'ignore_rules_changed';
     if (!stats) return 'deleted';
     return firstEvent === 'add' || firstEvent === 'addDir' ? 'created' : 'changed';

@@ -236,6 +236,20 @@ describe('HttpRemoteStore against the real service', () => {
     expect((await buffer((await remote.download('/small.txt')).body)).toString()).toBe('hello batch');
   });
 
+  it('lists a file\'s versions and restores one; refusals keep their service codes', async () => {
+    const put = (text: string) => remote.batchUpload([{ path: '/v.txt', content: Buffer.from(text), contentHash: hashBytes(Buffer.from(text)).contentHash, mtime: 1 }]);
+    await put('first');
+    await put('second');
+    const history = await remote.listVersions('/v.txt');
+    expect(history.path).toBe('/v.txt');
+    expect(history.versions.map((v) => [v.current, v.size, v.device])).toEqual([[true, 6, 'unnamed device'], [false, 5, 'unnamed device']]);
+    const restored = await remote.restoreVersion({ path: '/v.txt', versionId: history.versions[1]!.versionId });
+    expect(restored).toMatchObject({ path: '/v.txt', contentHash: hashBytes(Buffer.from('first')).contentHash });
+    expect((await buffer((await remote.download('/v.txt')).body)).toString()).toBe('first');
+    expect((await failure(remote.listVersions('/none.txt'))).detail.serviceCode).toBe('not_found');
+    expect((await failure(remote.restoreVersion({ path: '/v.txt', versionId: '0'.repeat(32) }))).detail.serviceCode).toBe('version_not_found');
+  });
+
   it('reads the change feed, wakes a long poll on a change, and aborts a long poll', async () => {
     const own = await signedInStore(server.url, server.api);
     const initial = await own.changes(0);
@@ -400,6 +414,19 @@ describe('HttpRemoteStore against a service that answers about other paths', () 
     expect(await failure(store.batchUpload([file('/a.txt'), file('/b.txt')]))).toMatchObject(malformed);
     // In order, the same answer is taken.
     expect((await store.batchUpload([file('/b.txt'), file('/a.txt')])).map((result) => result.ok && result.node.path)).toEqual(['/b.txt', '/a.txt']);
+  });
+
+  it('refuses a version history of another file, or with a malformed version', async () => {
+    const version = { versionId: 'a'.repeat(32), size: 1, contentHash: hashBytes(Buffer.from('x')).contentHash, mtime: 1, writtenAt: 1, device: 'pc', current: true };
+    service.scripted.set('GET /files/versions', () => ({ entry: fileEntry('/other.txt', Buffer.from('x')), versions: [version] }));
+    const malformed = { code: 'service', detail: { status: 200, retryable: false } };
+    expect(await failure(store.listVersions('/asked.txt'))).toMatchObject(malformed);
+    service.scripted.set('GET /files/versions', () => ({ entry: fileEntry('/asked.txt', Buffer.from('x')), versions: [{ ...version, versionId: '../x' }] }));
+    expect(await failure(store.listVersions('/asked.txt'))).toMatchObject(malformed);
+    service.scripted.set('POST /files/versions/restore', () => ({ entry: fileEntry('/elsewhere.txt', Buffer.from('x')) }));
+    expect(await failure(store.restoreVersion({ path: '/asked.txt', versionId: 'a'.repeat(32) }))).toMatchObject(malformed);
+    service.scripted.set('GET /files/versions', () => ({ entry: fileEntry('/asked.txt', Buffer.from('x')), versions: [version] }));
+    expect(await store.listVersions('/asked.txt')).toEqual({ path: '/asked.txt', versions: [version] });
   });
 
   it('sets apart a refused change of a feed page and still moves the cursor past it', async () => {

@@ -8,6 +8,7 @@ import {
 import { ERROR_STATUS, errorCodeSchema } from '../../protocol/errors.js';
 import { possessionProof } from '../../protocol/contentHash.js';
 import { shareResponse, sharesResponse, type CreateShareRequest, type Share } from '../../protocol/shares.js';
+import { versionsResponse, type FileVersions, type RestoreVersionRequest } from '../../protocol/versions.js';
 import type { TokenSession } from '../auth/tokenSession.js';
 import { SyncError } from '../errors.js';
 import type { RemoteNode } from '../model.js';
@@ -20,14 +21,15 @@ import type {
   Listing, PutChunkOptions, RemoteStore, UploadStart, UploadStatus,
 } from './remoteStore.js';
 import type { RemoteShares } from './remoteShares.js';
+import type { RemoteVersions } from './remoteVersions.js';
 
 /** Extra silence a long poll may see beyond its wait before the socket counts as dead. */
 const LONG_POLL_GRACE_MS = 30_000;
 
 type AuthorizedRequest = Omit<ApiRequest, 'accessToken'>;
 
-/** `RemoteStore` (and the share links) over the service's HTTP API, signed in through a `TokenSession`. */
-export class HttpRemoteStore implements RemoteStore, RemoteShares {
+/** `RemoteStore` (and the share links and version history) over the service's HTTP API, signed in through a `TokenSession`. */
+export class HttpRemoteStore implements RemoteStore, RemoteShares, RemoteVersions {
   constructor(private readonly api: ApiClient, private readonly session: TokenSession) {}
 
   async me(signal?: AbortSignal): Promise<User> {
@@ -180,6 +182,17 @@ export class HttpRemoteStore implements RemoteStore, RemoteShares {
 
   async revokeShare(id: string, signal?: AbortSignal): Promise<Share> {
     return (await this.call({ method: 'DELETE', path: `/shares/${encodeURIComponent(id)}`, signal }, shareResponse)).share;
+  }
+
+  async listVersions(path: string, signal?: AbortSignal): Promise<FileVersions> {
+    const { entry, versions } = await this.call({ method: 'GET', path: '/files/versions', searchParams: { path }, signal }, versionsResponse);
+    // The history must be of the file asked about: a service that answers another's is refused.
+    const node = atPath(toRemoteNode(entry), path);
+    return { path: node.path, versions };
+  }
+
+  restoreVersion(request: RestoreVersionRequest, signal?: AbortSignal): Promise<RemoteNode> {
+    return this.entry({ method: 'POST', path: '/files/versions/restore', json: request, signal }, request.path);
   }
 
   private call<S extends z.ZodType>(request: AuthorizedRequest, schema: S): Promise<z.output<S>> {

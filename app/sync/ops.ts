@@ -22,8 +22,13 @@ export type SyncOp =
   | { type: 'deleteRemote'; path: string; kind: NodeKind; ifRev: string }
   /** A local rename or move, replayed on the service; `local` is the node at `to`. */
   | { type: 'moveRemote'; from: string; to: string; ifRev: string; local: LocalNode }
-  /** A remote rename or move, replayed locally; `remote` is the node at `to`. */
-  | { type: 'moveLocal'; from: string; to: string; expectLocal: LocalNode; remote: RemoteNode }
+  /**
+   * A remote rename or move, replayed locally; `remote` is the node at `to`.
+   * `basePath`: where the base holds the entry when that is not `from` (both
+   * sides moved it; the local move is undone to follow the service's, see
+   * the planner's planConcurrentMoves).
+   */
+  | { type: 'moveLocal'; from: string; to: string; expectLocal: LocalNode; remote: RemoteNode; basePath?: string }
   | { type: 'mkdirLocal'; path: string; remote: RemoteNode }
   | { type: 'mkdirRemote'; path: string; local: LocalNode }
   /**
@@ -37,6 +42,11 @@ export type SyncOp =
   | { type: 'removeBase'; path: string };
 
 export type SyncOpType = SyncOp['type'];
+
+/** Same kind and, for files, same content: what "unchanged" means, whatever the rev or mtime. */
+export function sameContent(a: { kind: NodeKind; contentHash: string | null }, b: { kind: NodeKind; contentHash: string | null }): boolean {
+  return a.kind === b.kind && (a.kind === 'folder' || a.contentHash === b.contentHash);
+}
 
 /** The base entry recording that `local` and `remote` hold the same thing. */
 export function agreedBase(local: LocalNode, remote: RemoteNode): BaseNode {

@@ -1,7 +1,7 @@
 import { ROOT, parentOf } from '../../protocol/paths.js';
 import type { BaseNode, LocalNode, NodeKind, RemoteNode, Tree } from '../model.js';
 import { conflictedCopyName } from './conflictName.js';
-import { agreedBase, type SyncOp } from './ops.js';
+import { agreedBase, sameContent, type SyncOp } from './ops.js';
 
 export interface SyncTrees {
   base: Tree<BaseNode>;
@@ -37,15 +37,6 @@ export function planSync(trees: SyncTrees, options: PlanOptions): SyncOp[] {
 
 type Side = 'same' | 'changed' | 'deleted';
 
-interface Content {
-  kind: NodeKind;
-  contentHash: string | null;
-}
-
-/** Same kind and, for files, same content: what "unchanged" means, whatever the rev or mtime. */
-function sameContent(a: Content, b: Content): boolean {
-  return a.kind === b.kind && (a.kind === 'folder' || a.contentHash === b.contentHash);
-}
 
 function sameBase(a: BaseNode, b: BaseNode): boolean {
   return a.path === b.path && a.kind === b.kind && a.size === b.size && a.contentHash === b.contentHash
@@ -140,9 +131,43 @@ class Plan {
       if (this.isHeld(path)) continue;
       const base = this.base.get(path)!;
       const localTo = base.inode === null ? undefined : localByInode.get(base.inode);
-      if (!this.local.has(path) && localTo?.length === 1) this.planLocalMove(base, localTo[0]!);
-      else if (!this.remote.has(path) && remoteById.has(base.remoteId)) this.planRemoteMove(base, remoteById.get(base.remoteId)!);
+      const movedLocally = !this.local.has(path) && localTo?.length === 1 ? localTo[0]! : undefined;
+      const movedRemotely = this.remote.has(path) ? undefined : remoteById.get(base.remoteId);
+      if (movedLocally !== undefined && movedRemotely !== undefined) this.planConcurrentMoves(base, movedLocally, movedRemotely);
+      else if (movedLocally !== undefined) this.planLocalMove(base, movedLocally);
+      else if (movedRemotely !== undefined) this.planRemoteMove(base, movedRemotely);
     }
+  }
+
+  /**
+   * The rule for concurrent moves: both sides moved or renamed the same
+   * synced entry (say, one folder renamed to two names on two devices). The
+   * first move to reach the service wins: the service already holds it, so
+   * this side undoes its own move and follows, its entry moving locally to the
+   * service's path with everything inside it (content added inside meanwhile
+   * comes along, and later plans sync it at the new place). Nothing is
+   * deleted and nothing is duplicated. A follow happens only when it can
+   * happen now: the local entry unchanged (a file also edited here is a new
+   * file), nothing at the service's path here, and that path's folder synced
+   * and present here. It never waits for a folder this plan creates (that
+   * folder may be where the entry itself went locally, a wait on itself);
+   * then both places stay, each with its content, path by path.
+   * Both sides choosing the same path is agreement, settled path by path.
+   */
+  private planConcurrentMoves(base: BaseNode, localPath: string, remotePath: string): void {
+    if (localPath === remotePath) return;
+    const moved = this.remote.get(remotePath)!;
+    const local = this.local.get(localPath)!;
+    if (moved.kind !== base.kind || local.kind !== base.kind) return;
+    if (isUnhashed(local)) {
+      this.hold(base.path, localPath, remotePath);
+      return;
+    }
+    const parent = parentOf(remotePath);
+    const placeReady = parent === ROOT || (this.base.has(parent) && this.localFolderReady(parent));
+    if (!sameContent(local, base) || this.local.has(remotePath) || this.isHeld(remotePath) || !placeReady) return;
+    this.hold(base.path, localPath, remotePath);
+    this.moves.push({ type: 'moveLocal', from: localPath, to: remotePath, expectLocal: local, remote: moved, basePath: base.path });
   }
 
   private planLocalMove(base: BaseNode, to: string): void {

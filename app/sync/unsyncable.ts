@@ -47,12 +47,14 @@ export function setAsideUnsyncable(trees: SyncTrees, reasonOf: (path: string) =>
     tops.add(path);
     unsyncable.push({ path, reason });
   }
-  if (tops.size === 0) return { trees, unsyncable };
+  return { trees: hideSubtrees(trees, tops), unsyncable };
+}
+
+/** The trees without `tops` and everything below them (as they were when `tops` is empty). */
+export function hideSubtrees(trees: SyncTrees, tops: ReadonlySet<string>): SyncTrees {
+  if (tops.size === 0) return trees;
   const hidden = (path: string) => hasAncestorIn(path, tops);
-  return {
-    trees: { base: new HidingTree(trees.base, hidden), local: new HidingTree(trees.local, hidden), remote: new HidingTree(trees.remote, hidden) },
-    unsyncable,
-  };
+  return { base: new HidingTree(trees.base, hidden), local: new HidingTree(trees.local, hidden), remote: new HidingTree(trees.remote, hidden) };
 }
 
 /** A read-only tree without the paths `hidden` names. */
@@ -68,7 +70,7 @@ class HidingTree<N> extends TreeView<N> {
 }
 
 /** Whether `path` or one of its ancestors is in `tops`. */
-function hasAncestorIn(path: string, tops: ReadonlySet<string>): boolean {
+export function hasAncestorIn(path: string, tops: ReadonlySet<string>): boolean {
   for (let p = path; p !== ROOT; p = parentOf(p)) {
     if (tops.has(p)) return true;
   }

@@ -1,8 +1,11 @@
+import { constants } from 'node:fs';
 import { hashBytes } from '../../protocol/contentHash.js';
 import { MAX_BATCH_FILE_BYTES, MAX_BATCH_FILES } from '../../protocol/api.js';
 import { SyncError } from '../errors.js';
 import { errnoCode, syncErrorFromFs } from '../fsErrors.js';
-import { sameLocalState, statLocal } from '../local/localPaths.js';
+import { sameLocalState } from '../local/localPaths.js';
+import type { LocalFileHandle } from '../local/localFs.js';
+import { localNodeOf } from '../local/scanner.js';
 import type { RemoteNode } from '../model.js';
 import type { BatchFile } from '../remote/remoteStore.js';
 import { runParallel } from '../base/parallel.js';
@@ -18,64 +21,104 @@ export type BatchOutcome = { ok: true; node: RemoteNode } | { ok: false; error: 
 
 /** Files read from disk at once while a batch is assembled. */
 const READ_CONCURRENCY = 16;
+/**
+ * Batch requests in flight at once: while the service stores and commits one,
+ * the next is read, encoded and received, so neither side waits for the
+ * other. Memory holds this many batches at most, not every file of the round.
+ */
+const BATCHES_IN_FLIGHT = 2;
+
+/** Told the outcomes of some files (by their index in `ops`) as soon as they are known. */
+export type SettleBatch = (answered: readonly { index: number; outcome: BatchOutcome }[]) => void;
 
 /**
  * Uploads small files inline, many per request; the service commits each
  * request in one transaction and answers per file. Each file is read once,
- * checked against the hash the plan saw, and stat'ed again after reading.
- * Batches are cut from the planned sizes and read one at a time, the next
- * one while the current one is on the wire, so memory holds two batches at
- * most, not every file of the round.
+ * checked against the hash the plan saw, and stat'ed after reading. Batches
+ * are cut from the planned sizes; each one's outcomes go to `settle` as soon
+ * as its answer arrives, so a failure later in the round (or a crash) does not
+ * lose the record of what the service already committed.
  */
-export async function uploadSmallFiles(ctx: TransferContext, ops: readonly UploadOp[], signal: AbortSignal): Promise<BatchOutcome[]> {
-  const outcomes: BatchOutcome[] = new Array(ops.length);
-  const read = async (indexes: readonly number[]) => {
-    const ready: { index: number; file: BatchFile }[] = [];
-    await runParallel(indexes, READ_CONCURRENCY, async (index) => {
-      const op = ops[index]!;
-      try {
-        ready.push({ index, file: await readSmallFile(ctx, op) });
-      } catch (error) {
-        outcomes[index] = { ok: false, error: error instanceof SyncError ? error : syncErrorFromFs(error, op.path) };
-      }
-    }, signal);
-    return ready.sort((a, b) => a.index - b.index);
-  };
+/** What batch uploads use of the transfer context. */
+export type BatchContext = Pick<TransferContext, 'remote' | 'paths' | 'upload'>;
+
+export async function uploadSmallFiles(ctx: BatchContext, ops: readonly UploadOp[], signal: AbortSignal, settle: SettleBatch): Promise<void> {
   const planned = [...batches(ops.map((op, index) => ({ index, bytes: op.local.size })))];
-  let next = planned.length > 0 ? read(planned[0]!.map((item) => item.index)) : null;
-  for (let b = 0; next; b++) {
-    const batch = await next;
-    next = b + 1 < planned.length ? read(planned[b + 1]!.map((item) => item.index)) : null;
-    // The read ahead must not be left running (or rejecting unheard) when this send fails.
-    try {
-      if (batch.length > 0) await send(ctx, batch, outcomes, signal);
-    } catch (error) {
-      await next?.catch(() => {});
-      throw error;
+  let next = 0;
+  let failure: { error: unknown } | null = null;
+  // After a failure no batch starts, but those in flight are not cut: the
+  // service may be committing them, and their answers are worth settling.
+  const lane = async () => {
+    while (failure === null && next < planned.length) {
+      const batch = planned[next++]!;
+      try {
+        await uploadBatch(ctx, ops, batch.map((item) => item.index), signal, settle);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
-  }
-  return outcomes;
+  };
+  await Promise.all(Array.from({ length: Math.min(BATCHES_IN_FLIGHT, planned.length) }, lane));
+  if (failure) throw (failure as { error: unknown }).error;
 }
 
-async function send(ctx: TransferContext, batch: readonly { index: number; file: BatchFile }[], outcomes: BatchOutcome[], signal: AbortSignal): Promise<void> {
-  await ctx.upload.take(batch.reduce((sum, item) => sum + item.file.content.length, 0), signal);
-  const results = await ctx.remote.batchUpload(batch.map((item) => item.file), signal);
-  results.forEach((result, i) => {
-    outcomes[batch[i]!.index] = result.ok ? { ok: true, node: result.node } : { ok: false, error: result.error };
-  });
+async function uploadBatch(ctx: BatchContext, ops: readonly UploadOp[], indexes: readonly number[], signal: AbortSignal, settle: SettleBatch): Promise<void> {
+  const ready: { index: number; file: BatchFile }[] = [];
+  const unreadable: { index: number; outcome: BatchOutcome }[] = [];
+  await runParallel(indexes, READ_CONCURRENCY, async (index) => {
+    const op = ops[index]!;
+    try {
+      ready.push({ index, file: await readSmallFile(ctx, op) });
+    } catch (error) {
+      unreadable.push({ index, outcome: { ok: false, error: error instanceof SyncError ? error : syncErrorFromFs(error, op.path) } });
+    }
+  }, signal);
+  if (unreadable.length > 0) settle(unreadable);
+  if (ready.length === 0) return;
+  ready.sort((a, b) => a.index - b.index);
+  await ctx.upload.take(ready.reduce((sum, item) => sum + item.file.content.length, 0), signal);
+  const results = await ctx.remote.batchUpload(ready.map((item) => item.file), signal);
+  settle(results.map((result, i) => ({ index: ready[i]!.index, outcome: result.ok ? { ok: true, node: result.node } : { ok: false, error: result.error } })));
 }
 
-async function readSmallFile(ctx: TransferContext, op: UploadOp): Promise<BatchFile> {
+/** No symlink followed, and no wait on a FIFO that took the file's place: fstat then tells it is not the planned file. */
+const OPEN_PLAIN_FILE = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+
+/**
+ * The file as the plan saw it, or `file_changed`: opened once, fstat'ed
+ * (same size, mtime, inode and ctime as planned) before its bytes are read,
+ * and its bytes hashed against the planned hash, so a change made during the
+ * read shows too. Four calls (open, fstat, read, close) where a stat, a
+ * readFile and another stat took six.
+ */
+async function readSmallFile(ctx: BatchContext, op: UploadOp): Promise<BatchFile> {
   const abs = ctx.paths.abs(op.path);
   const { fs } = ctx.paths;
   const changed = new SyncError('file_changed', `${op.path} changed while it was being uploaded; it will be sent again`, { path: op.path, retryable: false });
-  if (!sameLocalState(await statLocal(fs, abs, op.path), op.local)) throw changed;
-  // Deleted or renamed between the stat and the read: a stale plan, like any other change.
-  const content = await fs.readFile(abs).catch((error: unknown) => { throw errnoCode(error) === 'ENOENT' ? changed : syncErrorFromFs(error, abs); });
-  const { contentHash } = hashBytes(content);
-  if (contentHash !== op.local.contentHash || !sameLocalState(await statLocal(fs, abs, op.path), op.local)) throw changed;
-  return { path: op.path, content, contentHash, mtime: op.local.mtime, ifRev: op.ifRev };
+  let handle: LocalFileHandle;
+  try {
+    handle = await fs.open(abs, OPEN_PLAIN_FILE);
+  } catch (error) {
+    // Deleted, renamed or replaced by a symlink since the plan: a stale plan, like any other change.
+    if (STALE_OPEN.has(errnoCode(error) ?? '')) throw changed;
+    throw syncErrorFromFs(error, abs);
+  }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile() || !sameLocalState(localNodeOf(op.path, stats), op.local)) throw changed;
+    const content = await handle.readFile();
+    const { contentHash } = hashBytes(content);
+    if (contentHash !== op.local.contentHash) throw changed;
+    return { path: op.path, content, contentHash, mtime: op.local.mtime, ifRev: op.ifRev };
+  } catch (error) {
+    throw error instanceof SyncError ? error : syncErrorFromFs(error, abs);
+  } finally {
+    await handle.close();
+  }
 }
+
+/** What opening the planned file answers when something else is at its path now. */
+const STALE_OPEN: ReadonlySet<string> = new Set(['ENOENT', 'ENOTDIR', 'ELOOP']);
 
 function* batches<T extends { bytes: number }>(items: readonly T[]): Generator<T[]> {
   let current: T[] = [];

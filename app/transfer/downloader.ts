@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { SyncError } from '../errors.js';
 import { errnoCode, syncErrorFromFs } from '../fsErrors.js';
 import type { Job } from '../db/stateStore.js';
-import { sameLocalState, statLocal } from '../local/localPaths.js';
+import { placedNode, sameLocalState, statLocal } from '../local/localPaths.js';
 import type { LocalFileHandle, LocalFs } from '../local/localFs.js';
 import { conflictedCopyName } from '../sync/conflictName.js';
 import type { LocalNode, RemoteNode } from '../model.js';
@@ -110,6 +110,8 @@ export async function placeDownload(ctx: Pick<TransferContext, 'paths' | 'hasher
   const mtime = new Date(op.remote.mtime);
   // The service's mtime is a hint from another machine: one this disk cannot store (out of its range) leaves the download's own.
   await fs.utimes(partial, mtime, mtime).catch((error: unknown) => { if (errnoCode(error) !== 'EINVAL') throw error; });
+  const downloaded = await statLocal(fs, partial, op.path);
+  if (!downloaded) throw new SyncError('file_changed', `the download of ${op.path} vanished before it was placed`, { path: op.path, retryable: true });
   try {
     if (op.expectLocal?.kind === 'file') await setAsideReplaced(ctx, op, op.expectLocal, target, `${partial}.replaced`);
     if (op.expectLocal?.kind === 'folder') {
@@ -128,7 +130,7 @@ export async function placeDownload(ctx: Pick<TransferContext, 'paths' | 'hasher
   }
   const placed = await statLocal(fs, target, op.path);
   if (!placed) throw new SyncError('file_changed', `${op.path} vanished right after the download`, { path: op.path, retryable: false });
-  return { ...placed, contentHash: op.remote.contentHash };
+  return placedNode(placed, downloaded, op.remote.contentHash);
 }
 
 /**

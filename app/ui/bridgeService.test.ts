@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BridgeEvent, Snapshot } from '../../protocol/bridge.js';
 import { signUp, TEST_PASSWORD, type SignedUpUser } from '../../test/helpers/accounts.js';
+import { eventually } from '../../test/helpers/syncDevices.js';
 import { startTestServer, type TestServer } from '../../test/helpers/testServer.js';
 import { uploadFile } from '../../test/helpers/uploads.js';
 import type { Share } from '../../protocol/shares.js';
+import type { FileVersions } from '../../protocol/versions.js';
 import { FileCredentialStore } from '../auth/fileCredentialStore.js';
 import { SyncClient } from '../syncClient.js';
 import { BridgeError, BridgeService } from './bridgeService.js';
@@ -92,6 +94,51 @@ describe('BridgeService over a real client and service', () => {
     expect(made).toMatchObject({ path: '/a.txt', code: 'br1d', maxDownloads: 2, state: 'active', url: `${server.url}/s/${made.id}` });
     expect((await service.call('listShares', undefined) as Share[]).map((share) => share.id)).toEqual([made.id]);
     expect(await service.call('revokeShare', { id: made.id })).toMatchObject({ id: made.id, state: 'revoked' });
+  });
+
+  it('lists the folders with sizes, keeps and lets go of one through the watching engine; bad paths are refused before acting', async () => {
+    const { service, client } = await openService();
+    await fetch(`${server.api}/files/mkdir`, { method: 'POST', headers: { ...user.auth, 'content-type': 'application/json' }, body: JSON.stringify({ path: '/photos' }) });
+    await uploadFile(server.api, user.auth, '/photos/one.jpg', new TextEncoder().encode('one'));
+    await service.call('signInWithPassword', { username: user.user.username, password: TEST_PASSWORD });
+    const photos = join(root, 'folder', 'photos', 'one.jpg');
+    await eventually(async () => expect(existsSync(photos)).toBe(true), 20_000);
+    expect(await service.call('listFolders', { path: '/' })).toEqual({
+      path: '/', syncNewFolders: true,
+      folders: [{ path: '/photos', name: 'photos', size: 3, files: 1, hasFolders: false, state: 'kept' }],
+    });
+    await expect(service.call('listFolders', { path: '../etc' })).rejects.toMatchObject({ code: 'invalid_request' });
+    await expect(service.call('setFolderKept', { path: '/', keep: false })).rejects.toMatchObject({ code: 'invalid_request' });
+    await expect(service.call('setFolderKept', { path: '/photos', keep: 'no' })).rejects.toMatchObject({ code: 'invalid_request' });
+    await expect(service.call('setFolderKept', { path: '/nowhere', keep: false })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(service.call('setSyncNewFolders', { sync: 1 })).rejects.toMatchObject({ code: 'invalid_request' });
+    expect(client.state.folderRules.rules()).toEqual([]);
+
+    await service.call('setFolderKept', { path: '/photos', keep: false });
+    await eventually(async () => expect(existsSync(photos)).toBe(false), 20_000);
+    expect(await service.call('listFolders', { path: '/' })).toMatchObject({ folders: [{ path: '/photos', state: 'excluded' }] });
+    await service.call('setFolderKept', { path: '/photos', keep: true });
+    await eventually(async () => expect(existsSync(photos)).toBe(true), 20_000);
+    await service.call('setSyncNewFolders', { sync: false });
+    expect(await service.call('listFolders', { path: '/' })).toMatchObject({ syncNewFolders: false });
+  });
+
+  it('lists and restores a file\'s versions for the signed-in account; bad arguments never reach the service', async () => {
+    const { service } = await openService();
+    await expect(service.call('listVersions', { path: '/v.txt' })).rejects.toMatchObject({ code: 'signed_out' });
+    await service.call('signInWithPassword', { username: user.user.username, password: TEST_PASSWORD });
+    await expect(service.call('listVersions', { path: '/../etc/passwd' })).rejects.toMatchObject({ code: 'invalid_request' });
+    await expect(service.call('listVersions', { path: '/v.txt', extra: 1 })).rejects.toMatchObject({ code: 'invalid_request' });
+    await expect(service.call('restoreVersion', { path: '/v.txt', versionId: 'not-an-id' })).rejects.toMatchObject({ code: 'invalid_request' });
+    await expect(service.call('listVersions', { path: '/v.txt' })).rejects.toMatchObject({ detail: { serviceCode: 'not_found' } });
+
+    await uploadFile(server.api, user.auth, '/v.txt', new TextEncoder().encode('one'));
+    await uploadFile(server.api, user.auth, '/v.txt', new TextEncoder().encode('two!'));
+    const before = await service.call('listVersions', { path: '/v.txt' }) as FileVersions;
+    expect(before.versions.map((v) => [v.current, v.size])).toEqual([[true, 4], [false, 3]]);
+    const after = await service.call('restoreVersion', { path: '/v.txt', versionId: before.versions[1]!.versionId }) as FileVersions;
+    expect(after.versions.map((v) => [v.current, v.size])).toEqual([[true, 3], [false, 4], [false, 3]]);
+    expect(after.versions[0]!.device).toMatch(/^netdisk-sync on /);
   });
 
   it('shows the storage quota, and a full netdisk as one issue, not one per file or per round', async () => {
@@ -244,3 +291,4 @@ describe('stored settings', () => {
     }
   });
 });
+

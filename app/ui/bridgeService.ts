@@ -116,6 +116,12 @@ export class BridgeService {
       createShare: (request) => this.client.remote.createShare(request),
       listShares: () => this.client.remote.listShares(),
       revokeShare: ({ id }) => this.client.remote.revokeShare(id),
+      listVersions: ({ path }) => this.client.remote.listVersions(path),
+      // The engine learns of the restore from the change feed and downloads it like any remote edit.
+      restoreVersion: async (request) => {
+        await this.client.remote.restoreVersion(request);
+        return this.client.remote.listVersions(request.path);
+      },
       confirmMassDelete: async () => {
         this.client.engine.confirmMassDelete();
         this.massDelete = null;
@@ -127,6 +133,12 @@ export class BridgeService {
         await this.options.openPath(this.localPath(path));
       },
       keepConflictVersion: ({ id, keep }) => this.keepConflictVersion(id, keep),
+      listFolders: async ({ path }) => this.client.engine.folders.list(path),
+      setFolderKept: async ({ path, keep }) => {
+        if (keep) this.client.engine.folders.include(path);
+        else this.client.engine.folders.exclude(path);
+      },
+      setSyncNewFolders: async ({ sync }) => this.client.engine.folders.setSyncNewFolders(sync),
     };
   }
 

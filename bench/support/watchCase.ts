@@ -14,8 +14,33 @@ import type { WatchChildMessage } from './watchChild.js';
 const CHILD = fileURLToPath(new URL('./watchChild.js', import.meta.url));
 const PASSWORD = 'bench password 1234';
 
-export interface WatchCaseResult {
+/** A folder to watch: `files` small files, `perFolder` to a folder (`files` for one flat folder). */
+export interface WatchCase {
   files: number;
+  perFolder: number;
+  /** `100000 files in folders of 100` / `100000 files in one folder`. */
+  label: string;
+}
+
+/** Files per folder in a case's realistic tree. */
+const TREE_FOLDER_FILES = 100;
+
+/**
+ * `10,100000,100000:flat`: each item is a number of files, spread over
+ * folders of 100 (a realistic tree) or, with `:flat`, all in one folder.
+ */
+export function parseWatchCases(spec: string): WatchCase[] {
+  return spec.split(',').map((item) => {
+    const [count, shape] = item.trim().split(':');
+    const files = Number(count);
+    if (!Number.isInteger(files) || files <= 0 || (shape !== undefined && shape !== 'flat')) throw new Error(`bad case "${item}": want N or N:flat`);
+    const flat = shape === 'flat' || files <= TREE_FOLDER_FILES;
+    return { files, perFolder: flat ? files : TREE_FOLDER_FILES, label: `${files} files ${flat ? 'in one folder' : `in folders of ${TREE_FOLDER_FILES}`}` };
+  });
+}
+
+export interface WatchCaseResult {
+  case: WatchCase;
   initialSyncSeconds: number;
   initialSyncPeakRssMiB: number;
   /** Edit on disk to the new content in the change feed, per edit. */
@@ -81,17 +106,20 @@ class WatchChild {
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * `files` small files in one folder, synced by one process (`syncOnce`, spawn
- * to exit timed), then watched by a fresh one; `edits` edits of one file in that folder, each timed from the write to
- * its content in the change feed. NETDISK_BENCH_SNAPSHOT=<file> writes a heap
- * snapshot of the watching process after the edits.
+ * The case's small files, synced by one process (`syncOnce`, spawn to exit
+ * timed), then watched by a fresh one; `edits` edits of one file in the first
+ * folder (the only one when flat), each timed from the write to its content
+ * in the change feed. NETDISK_BENCH_SNAPSHOT=<file> writes a heap snapshot of
+ * the watching process after the edits.
  */
-export async function runWatchCase(serviceUrl: string, work: string, files: number, edits: number): Promise<WatchCaseResult> {
-  const username = `watch-${files}-${randomBytes(3).toString('hex')}`;
-  const folder = join(work, `folder-${files}`);
-  const stateDir = join(work, `state-${files}`);
+export async function runWatchCase(serviceUrl: string, work: string, watchCase: WatchCase, edits: number): Promise<WatchCaseResult> {
+  const { files, perFolder } = watchCase;
+  const name = `${files}-${perFolder}`;
+  const username = `watch-${name}-${randomBytes(3).toString('hex')}`;
+  const folder = join(work, `folder-${name}`);
+  const stateDir = join(work, `state-${name}`);
   mkdirSync(folder);
-  writeSmallFiles(folder, files, 0, 4096, files);
+  writeSmallFiles(folder, files, 0, 4096, perFolder);
   await registerUser(serviceUrl, username, PASSWORD);
   const target = { server: serviceUrl, folder, stateDir, username };
   await signInFolder(target, PASSWORD);
@@ -116,10 +144,10 @@ export async function runWatchCase(serviceUrl: string, work: string, files: numb
     child.send('rss');
     const rss = await child.next('rss');
     if (process.env.NETDISK_BENCH_SNAPSHOT) {
-      child.send(`snapshot ${process.env.NETDISK_BENCH_SNAPSHOT}-${files}.heapsnapshot`);
+      child.send(`snapshot ${process.env.NETDISK_BENCH_SNAPSHOT}-${name}.heapsnapshot`);
       console.log(`heap snapshot: ${(await child.next('snapshot')).file}`);
     }
-    return { files, initialSyncSeconds: synced.wallSeconds, initialSyncPeakRssMiB: synced.maxRssMiB, latenciesMs, watchingPeakRssMiB: rss.peakRssMiB };
+    return { case: watchCase, initialSyncSeconds: synced.wallSeconds, initialSyncPeakRssMiB: synced.maxRssMiB, latenciesMs, watchingPeakRssMiB: rss.peakRssMiB };
   } finally {
     child.send('stop');
     await child.exited;

@@ -1,13 +1,16 @@
+import { useState } from 'react';
 import type { BridgeApi, Snapshot } from '../../protocol/bridge.js';
 import { BusyButton } from './BusyButton.js';
 import { ErrorNotice } from './ErrorNotice.js';
 import { formatTime } from './format.js';
 import { useI18n } from './i18n.js';
 import { useCommand } from './useCommand.js';
+import { VersionHistoryDialog } from './VersionHistoryDialog.js';
 
 export function ConflictsScreen({ bridge, snapshot }: { bridge: BridgeApi; snapshot: Snapshot }) {
   const { t, language } = useI18n();
   const command = useCommand();
+  const [historyOf, setHistoryOf] = useState<string | null>(null);
   const canOpen = snapshot.shell === 'desktop';
   const open = (path: string) => void command.run(() => bridge.openPath({ path }));
   return (
@@ -22,7 +25,10 @@ export function ConflictsScreen({ bridge, snapshot }: { bridge: BridgeApi; snaps
               <dl className="versions">
                 <div>
                   <dt>{t('conflicts.original')}</dt>
-                  <dd><code>{conflict.path}</code> {canOpen ? <button type="button" onClick={() => open(conflict.path)}>{t('conflicts.open')}</button> : null}</dd>
+                  <dd>
+                    <code>{conflict.path}</code> {canOpen ? <button type="button" onClick={() => open(conflict.path)}>{t('conflicts.open')}</button> : null}
+                    {' '}<button type="button" className="history-button" aria-label={t('versions.openFor', { path: conflict.path })} onClick={() => setHistoryOf(conflict.path)}>{t('versions.open')}</button>
+                  </dd>
                 </div>
                 <div>
                   <dt>{t('conflicts.copy')}</dt>
@@ -44,6 +50,7 @@ export function ConflictsScreen({ bridge, snapshot }: { bridge: BridgeApi; snaps
           ))}
         </ul>
       )}
+      {historyOf === null ? null : <VersionHistoryDialog bridge={bridge} path={historyOf} onClose={() => setHistoryOf(null)} />}
     </section>
   );
 }

@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import type { BridgeApi, Device, Language, Snapshot } from '../../protocol/bridge.js';
 import { BusyButton } from './BusyButton.js';
 import { ErrorNotice } from './ErrorNotice.js';
+import { FolderChoicesSection } from './FolderChoices.js';
 import { bytesToKilobytes, kilobytesToBytes } from '../../protocol/units.js';
 import { formatBytes, formatTime } from './format.js';
 import { useI18n } from './i18n.js';
@@ -129,6 +130,8 @@ export function SettingsScreen({ bridge, snapshot }: { bridge: BridgeApi; snapsh
         </div>
         {save.error ? <ErrorNotice error={save.error} onDismiss={save.clearError} /> : null}
       </form>
+
+      <FolderChoicesSection bridge={bridge} engineState={snapshot.engine.state} />
 
       <h2 className="section-title">{t('settings.account')}</h2>
       {snapshot.session.username ? <p>{t('overview.signedInAs', { name: snapshot.session.username })}</p> : null}

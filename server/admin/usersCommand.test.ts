@@ -14,7 +14,8 @@ async function users(server: TestServer, argv: string[], stdin = ''): Promise<{ 
     readStdin: async () => stdin,
     out: (text) => { out += text; },
     err: (text) => { err += text; },
-    env: {},
+    // The service's own database: its data folder's SQLite, or the PostgreSQL database the test server was given.
+    env: server.config.databaseUrl ? { NETDISK_DATABASE_URL: server.config.databaseUrl } : {},
   });
   return { code, out, err };
 }

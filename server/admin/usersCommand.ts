@@ -1,14 +1,11 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { passwordSchema, usernameSchema } from '../../protocol/api.js';
-import { allMigrations, DATABASE_FILE } from '../app.js';
+import { allMigrations } from '../app.js';
 import { PasswordHasher } from '../auth/passwords.js';
 import { RefreshTokenStore } from '../auth/refreshTokens.js';
-import { UserStore } from '../auth/userStore.js';
 import { loadConfig } from '../config.js';
-import { openSqlite } from '../db/sqlite.js';
 import { isApiError } from '../errors.js';
+import { openMetadata, type Metadata } from '../metadata.js';
 
 export const USERS_USAGE = `usage: netdisk-server users <command> [--data ./netdisk-data]
   add <username>             create a password account (password: first line of stdin)
@@ -42,28 +39,27 @@ async function readPassword(io: CommandIo): Promise<string> {
 
 /**
  * `netdisk-server users …`: the operator's way to manage accounts, the only
- * one when NETDISK_REGISTRATION=closed. Works on the data folder directly; a
+ * one when NETDISK_REGISTRATION=closed. Works on the database directly (the data folder's SQLite, or NETDISK_DATABASE_URL); a
  * running service sees a disable or password reset within LIVE_SESSION_CACHE_MS.
  * Passwords come from stdin, never from arguments (which `ps` shows to anyone).
  * Returns the exit code.
  */
 export async function runUsersCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  let db;
+  let metadata: Metadata | undefined;
   try {
     const { values, positionals } = parseArgs({ args: [...argv], options: { data: { type: 'string' } }, allowPositionals: true, strict: true });
     const [command, name, ...extra] = positionals;
     if (command === undefined || extra.length > 0) throw new UsageError('');
     if (!COMMANDS.has(command)) throw new UsageError(`unknown command "${command}"`);
     const config = loadConfig(values.data === undefined ? [] : ['--data', values.data], io.env);
-    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-    db = openSqlite(join(config.dataDir, DATABASE_FILE), allMigrations());
-    const users = new UserStore(db, Date.now);
-    const sessions = new RefreshTokenStore(db, Date.now, config.refreshTtlSeconds * 1000);
+    metadata = await openMetadata(config, allMigrations(), Date.now);
+    const { users } = metadata;
+    const sessions = new RefreshTokenStore(metadata.refreshTokens, Date.now, config.refreshTtlSeconds * 1000);
     const passwords = new PasswordHasher(config.scrypt);
 
     if (command === 'list') {
       if (name !== undefined) throw new UsageError('list takes no username');
-      for (const { user, disabled } of users.list()) {
+      for (const { user, disabled } of await users.list()) {
         io.out(`${user.username}\t${disabled ? 'disabled' : 'active'}\t${new Date(user.createdAt).toISOString()}\t${user.id}\n`);
       }
       return 0;
@@ -72,26 +68,26 @@ export async function runUsersCommand(argv: readonly string[], io: CommandIo): P
     if (command === 'add') {
       const username = usernameSchema.safeParse(name);
       if (!username.success) throw new UsageError(username.error.issues[0]?.message ?? 'invalid username');
-      const user = users.createWithPassword(username.data, await passwords.hash(await readPassword(io)));
+      const user = await users.createWithPassword(username.data, await passwords.hash(await readPassword(io)));
       io.out(`added ${user.username} (${user.id})\n`);
       return 0;
     }
-    const account = users.findByUsername(name);
+    const account = await users.findByUsername(name);
     if (!account) throw new UsageError(`no account named "${name}"`);
     const { user } = account;
     switch (command) {
       case 'disable':
-        users.setDisabled(user.id, true);
-        sessions.revokeAllOf(user.id);
+        await users.setDisabled(user.id, true);
+        await sessions.revokeAllOf(user.id);
         io.out(`disabled ${user.username}; its devices are signed out\n`);
         return 0;
       case 'enable':
-        users.setDisabled(user.id, false);
+        await users.setDisabled(user.id, false);
         io.out(`enabled ${user.username}\n`);
         return 0;
       case 'reset-password':
-        users.updatePasswordHash(user.id, await passwords.hash(await readPassword(io)));
-        sessions.revokeAllOf(user.id);
+        await users.updatePasswordHash(user.id, await passwords.hash(await readPassword(io)));
+        await sessions.revokeAllOf(user.id);
         io.out(`new password set for ${user.username}; its devices are signed out\n`);
         return 0;
       default:
@@ -104,6 +100,6 @@ export async function runUsersCommand(argv: readonly string[], io: CommandIo): P
     io.err(USERS_USAGE);
     return 2;
   } finally {
-    db?.close();
+    await metadata?.close();
   }
 }

@@ -3,7 +3,7 @@ import { decodeJwt, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { signUp, type SignedUpUser } from '../../test/helpers/accounts.js';
 import { errorCodeOf, jsonRequest } from '../../test/helpers/jsonRequest.js';
-import { withServerDb } from '../../test/helpers/serverDb.js';
+import { queryServerDb } from '../../test/helpers/serverDb.js';
 import { startTestServer, type TestServer } from '../../test/helpers/testServer.js';
 import { AccessTokens, type AccessTokenOptions } from './accessTokens.js';
 import { loadSigningKeys, type SigningKeyRing } from './signingKeys.js';
@@ -116,7 +116,7 @@ describe('bearer access tokens on a protected route', () => {
   test('a valid token of a deleted account gets 401 unauthorized on /me', async () => {
     const doomed = await signUp(server.api);
     expect((await me(doomed.auth)).status).toBe(200);
-    withServerDb(server, (db) => db.prepare('DELETE FROM users WHERE id = ?').run(doomed.user.id));
+    await queryServerDb(server, 'DELETE FROM users WHERE id = ?', [doomed.user.id]);
     const response = await me(doomed.auth);
     expect(response.status).toBe(401);
     expect(errorCodeOf(response)).toBe('unauthorized');

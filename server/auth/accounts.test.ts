@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { meResponse, registerResponse, tokenPairResponse } from '../../protocol/api.js';
 import { signUp, TEST_PASSWORD, uniqueUsername } from '../../test/helpers/accounts.js';
 import { errorCodeOf, jsonRequest } from '../../test/helpers/jsonRequest.js';
-import { countRows, withServerDb } from '../../test/helpers/serverDb.js';
+import { countRows, queryServerDb } from '../../test/helpers/serverDb.js';
 import { startTestServer, type TestServer } from '../../test/helpers/testServer.js';
 import { parseStoredHash, PasswordHasher } from './passwords.js';
 import { KEY_FILE_NAME } from './signingKeys.js';
@@ -47,13 +47,13 @@ describe('password accounts', () => {
   test('usernames are unique regardless of case, and a refused register stores nothing', async () => {
     const username = uniqueUsername('Erin');
     await signUp(server.api, username);
-    const users = countRows(server, 'users');
-    const links = countRows(server, 'user_auth');
+    const users = await countRows(server, 'users');
+    const links = await countRows(server, 'user_auth');
     const again = await jsonRequest(server.api, 'POST', '/auth/register', { body: { username: username.toUpperCase(), password: 'another password' } });
     expect(again.status).toBe(409);
     expect(errorCodeOf(again)).toBe('username_taken');
-    expect(countRows(server, 'users')).toBe(users);
-    expect(countRows(server, 'user_auth')).toBe(links);
+    expect(await countRows(server, 'users')).toBe(users);
+    expect(await countRows(server, 'user_auth')).toBe(links);
   });
 
   test('a login with the name in another case finds the account', async () => {
@@ -71,11 +71,11 @@ describe('password accounts', () => {
     ['password not a string', { username: 'gina-number', password: 12345678 }],
     ['not an object', ['gina', 'long enough password']],
   ])('register refuses %s with invalid_request and stores nothing', async (_label, body) => {
-    const users = countRows(server, 'users');
+    const users = await countRows(server, 'users');
     const response = await jsonRequest(server.api, 'POST', '/auth/register', { body });
     expect(response.status).toBe(400);
     expect(errorCodeOf(response)).toBe('invalid_request');
-    expect(countRows(server, 'users')).toBe(users);
+    expect(await countRows(server, 'users')).toBe(users);
   });
 
   test('malformed JSON and malformed login bodies are invalid_request', async () => {
@@ -101,18 +101,18 @@ describe('password accounts', () => {
 
   test('a refused login starts no session', async () => {
     const { user } = await signUp(server.api);
-    const before = countRows(server, 'refresh_tokens');
+    const before = await countRows(server, 'refresh_tokens');
     await jsonRequest(server.api, 'POST', '/auth/login', { body: { username: user.username, password: 'not the password' } });
-    expect(countRows(server, 'refresh_tokens')).toBe(before);
+    expect(await countRows(server, 'refresh_tokens')).toBe(before);
   });
 
   test('the stored password is an scrypt hash with the configured cost, and a provider link exists', async () => {
     const { user } = await signUp(server.api);
     const { N, r, p } = server.config.scrypt;
-    const row = withServerDb(server, (db) => db.prepare('SELECT password_hash FROM users WHERE id = ?').get(user.id) as { password_hash: string });
-    expect(row.password_hash).not.toContain(TEST_PASSWORD);
-    expect(row.password_hash).toMatch(new RegExp(`^scrypt\\$${N}\\$${r}\\$${p}\\$[A-Za-z0-9_-]{22}\\$[A-Za-z0-9_-]{43}$`));
-    const link = withServerDb(server, (db) => db.prepare('SELECT provider, provider_id FROM user_auth WHERE user_id = ?').all(user.id));
+    const [row] = await queryServerDb(server, 'SELECT password_hash FROM users WHERE id = ?', [user.id]) as { password_hash: string }[];
+    expect(row!.password_hash).not.toContain(TEST_PASSWORD);
+    expect(row!.password_hash).toMatch(new RegExp(`^scrypt\\$${N}\\$${r}\\$${p}\\$[A-Za-z0-9_-]{22}\\$[A-Za-z0-9_-]{43}$`));
+    const link = await queryServerDb(server, 'SELECT provider, provider_id FROM user_auth WHERE user_id = ?', [user.id]);
     expect(link).toEqual([{ provider: 'password', provider_id: user.id }]);
   });
 
@@ -131,17 +131,17 @@ describe('password accounts', () => {
   test('a password stored at another cost is rehashed at the configured cost on sign-in', async () => {
     const { user } = await signUp(server.api);
     const oldHash = await new PasswordHasher({ N: 2 ** 10, r: 4, p: 1 }).hash(TEST_PASSWORD);
-    const storedHash = () => withServerDb(server, (db) => db.prepare('SELECT password_hash FROM users WHERE id = ?').pluck().get(user.id) as string);
-    withServerDb(server, (db) => db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(oldHash, user.id));
+    const storedHash = async () => (await queryServerDb(server, 'SELECT password_hash FROM users WHERE id = ?', [user.id]))[0]!.password_hash as string;
+    await queryServerDb(server, 'UPDATE users SET password_hash = ? WHERE id = ?', [oldHash, user.id]);
 
     const login = await jsonRequest(server.api, 'POST', '/auth/login', { body: { username: user.username, password: TEST_PASSWORD } });
     expect(login.status).toBe(200);
-    const rehashed = storedHash();
+    const rehashed = await storedHash();
     expect(parseStoredHash(rehashed).cost).toEqual(server.config.scrypt);
 
     // A failed sign-in leaves the stored hash alone.
     await jsonRequest(server.api, 'POST', '/auth/login', { body: { username: user.username, password: 'not the password' } });
-    expect(storedHash()).toBe(rehashed);
+    expect(await storedHash()).toBe(rehashed);
   });
 
   test('the generated signing key file is private (0600)', () => {
@@ -228,10 +228,10 @@ describe('registration limits', () => {
   test('NETDISK_REGISTRATION=closed: register is 403 forbidden and creates nothing', async () => {
     const server = await startTestServer((config) => { config.registration = 'closed'; });
     try {
-      const users = countRows(server, 'users');
+      const users = await countRows(server, 'users');
       const response = await jsonRequest(server.api, 'POST', '/auth/register', { body: { username: uniqueUsername('closed'), password: TEST_PASSWORD } });
       expect([response.status, errorCodeOf(response)]).toEqual([403, 'forbidden']);
-      expect(countRows(server, 'users')).toBe(users);
+      expect(await countRows(server, 'users')).toBe(users);
     } finally {
       await server.close();
     }

@@ -14,11 +14,11 @@ export class LiveSessionCache {
   constructor(private readonly now: () => number, private readonly ttlMs = LIVE_SESSION_CACHE_MS) {}
 
   /** True when `lookup` (or a recent answer of it) says the session is live. Only "live" is cached. */
-  isLive(userId: string, sessionId: string, lookup: () => boolean): boolean {
+  async isLive(userId: string, sessionId: string, lookup: () => Promise<boolean>): Promise<boolean> {
     const at = this.now();
     const cached = this.confirmed.get(sessionId);
     if (cached && cached.userId === userId && cached.until > at) return true;
-    if (!lookup()) {
+    if (!(await lookup())) {
       this.confirmed.delete(sessionId);
       return false;
     }

@@ -1,17 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type Database from 'better-sqlite3';
 import { ApiError } from '../errors.js';
 import { LiveSessionCache } from './liveSessionCache.js';
-
-interface TokenRow {
-  id: string;
-  user_id: string;
-  family_id: string;
-  device_name: string;
-  expires_at: number;
-  used_at: number | null;
-  revoked_at: number | null;
-}
 
 export interface IssuedRefreshToken {
   /** The opaque secret handed to the client once; only its hash is stored. */
@@ -28,9 +17,47 @@ export interface SessionRow {
   lastUsedAt: number;
 }
 
-type RotateOutcome = { kind: 'rotated'; issued: IssuedRefreshToken } | { kind: 'reused' } | { kind: 'invalid' };
+/** One token row to store. */
+export interface NewTokenRow {
+  id: string;
+  userId: string;
+  familyId: string;
+  tokenHash: string;
+  deviceName: string;
+  at: number;
+  expiresAt: number;
+}
 
-function hashToken(token: string): string {
+/** What rotating a token did: the family it belonged to is revoked on reuse. */
+export type RotateOutcome =
+  | { kind: 'rotated'; userId: string; familyId: string }
+  | { kind: 'reused'; familyId: string }
+  | { kind: 'invalid' };
+
+/**
+ * The `refresh_tokens` table, on SQLite or PostgreSQL. `rotate` is the one
+ * operation that must be atomic against a concurrent rotation of the same
+ * token (on any node): it reads the token, marks it used and stores its
+ * successor, or revokes the family when the token was already used.
+ */
+export interface RefreshTokenTable {
+  insert(row: NewTokenRow): Promise<void>;
+  /** `successor` is stored (in the rotated token's family, user and device) only when the outcome is `rotated`. */
+  rotate(tokenHash: string, at: number, successor: Omit<NewTokenRow, 'userId' | 'familyId' | 'deviceName'>): Promise<RotateOutcome>;
+  familyOf(tokenHash: string): Promise<string | undefined>;
+  revokeFamily(familyId: string, at: number): Promise<void>;
+  revokeUserFamily(userId: string, familyId: string, at: number): Promise<void>;
+  revokeUser(userId: string, at: number): Promise<void>;
+  pruneExpired(userId: string, at: number): Promise<void>;
+  /** A family is live while it holds a token that is neither used, revoked nor expired. */
+  liveSessions(userId: string, at: number): Promise<SessionRow[]>;
+  /** Live: not revoked and not expired. Used rows count, the newest being unused: rotation keeps a session live. */
+  familyLive(userId: string, familyId: string, at: number): Promise<boolean>;
+  /** The device name a family was started with; undefined for an unknown family (or another user's). */
+  deviceName(userId: string, familyId: string): Promise<string | undefined>;
+}
+
+export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
@@ -40,84 +67,50 @@ function hashToken(token: string): string {
  * two parties hold the family's tokens, so the whole family is revoked.
  */
 export class RefreshTokenStore {
-  private readonly insert: Database.Statement<[string, string, string, string, string, number, number, number]>;
-  private readonly byHash: Database.Statement<[string], TokenRow>;
-  private readonly markUsed: Database.Statement<[{ at: number; id: string }]>;
-  private readonly revokeFamily: Database.Statement<[number, string]>;
-  private readonly revokeUserFamily: Database.Statement<[number, string, string]>;
-  private readonly revokeUser: Database.Statement<[number, string]>;
-  private readonly pruneExpired: Database.Statement<[string, number]>;
-  private readonly liveSessions: Database.Statement<[{ at: number; userId: string }], SessionRow>;
-  private readonly liveFamily: Database.Statement<[{ at: number; userId: string; familyId: string }], number>;
-  private readonly rotateAtomically: (token: string) => RotateOutcome;
   private readonly live: LiveSessionCache;
 
-  constructor(db: Database.Database, private readonly now: () => number, private readonly ttlMs: number) {
+  constructor(private readonly table: RefreshTokenTable, private readonly now: () => number, private readonly ttlMs: number) {
     this.live = new LiveSessionCache(now);
-    this.insert = db.prepare(`INSERT INTO refresh_tokens
-      (id, user_id, family_id, token_hash, device_name, created_at, last_used_at, expires_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
-    this.byHash = db.prepare('SELECT * FROM refresh_tokens WHERE token_hash = ?');
-    this.markUsed = db.prepare('UPDATE refresh_tokens SET used_at = @at, last_used_at = @at WHERE id = @id AND used_at IS NULL AND revoked_at IS NULL');
-    this.revokeFamily = db.prepare('UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL');
-    this.revokeUserFamily = db.prepare('UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND user_id = ? AND revoked_at IS NULL');
-    this.revokeUser = db.prepare('UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL');
-    this.pruneExpired = db.prepare('DELETE FROM refresh_tokens WHERE user_id = ? AND expires_at <= ?');
-    // A family is live while it holds a token that is neither used, revoked nor expired.
-    this.liveSessions = db.prepare(`SELECT family_id AS id, device_name AS deviceName,
-        MIN(created_at) AS createdAt, MAX(last_used_at) AS lastUsedAt
-      FROM refresh_tokens WHERE user_id = @userId
-      GROUP BY family_id, device_name
-      HAVING SUM(used_at IS NULL AND revoked_at IS NULL AND expires_at > @at) > 0
-      ORDER BY createdAt, id`);
-    // Live: not revoked and not expired. Used rows count, the newest being unused: rotation keeps a session live.
-    this.liveFamily = db.prepare<[{ at: number; userId: string; familyId: string }], number>(`SELECT 1 FROM refresh_tokens
-      WHERE family_id = @familyId AND user_id = @userId AND revoked_at IS NULL AND expires_at > @at LIMIT 1`).pluck();
-    // IMMEDIATE takes the write lock before the read, so two rotations of one token serialize.
-    const rotate = db.transaction((token: string): RotateOutcome => {
-      const at = this.now();
-      const row = this.byHash.get(hashToken(token));
-      if (!row || row.expires_at <= at) return { kind: 'invalid' };
-      if (row.used_at !== null || row.revoked_at !== null || this.markUsed.run({ at, id: row.id }).changes !== 1) {
-        this.revoke(row.family_id, at);
-        return { kind: 'reused' };
-      }
-      return { kind: 'rotated', issued: this.issue(row.user_id, row.family_id, row.device_name, at) };
-    });
-    this.rotateAtomically = (token) => rotate.immediate(token);
   }
 
   /** Starts a device session (a new family) and returns its first token. */
-  startSession(userId: string, deviceName: string): IssuedRefreshToken {
+  async startSession(userId: string, deviceName: string): Promise<IssuedRefreshToken> {
     const at = this.now();
-    this.pruneExpired.run(userId, at);
-    return this.issue(userId, randomUUID(), deviceName, at);
+    await this.table.pruneExpired(userId, at);
+    const token = newToken();
+    const familyId = randomUUID();
+    await this.table.insert({ id: randomUUID(), userId, familyId, tokenHash: hashToken(token), deviceName, at, expiresAt: at + this.ttlMs });
+    return { token, userId, familyId };
   }
 
   /** Retires `token` and returns its successor; throws `refresh_token_reused` or `unauthorized`. */
-  rotate(token: string): IssuedRefreshToken {
-    const outcome = this.rotateAtomically(token);
-    if (outcome.kind === 'rotated') return outcome.issued;
+  async rotate(token: string): Promise<IssuedRefreshToken> {
+    const at = this.now();
+    const successor = newToken();
+    const outcome = await this.table.rotate(hashToken(token), at, { id: randomUUID(), tokenHash: hashToken(successor), at, expiresAt: at + this.ttlMs });
+    if (outcome.kind === 'rotated') return { token: successor, userId: outcome.userId, familyId: outcome.familyId };
     if (outcome.kind === 'reused') {
+      this.live.forget(outcome.familyId);
       throw new ApiError('refresh_token_reused', 'this refresh token was already used; its session has been signed out');
     }
     throw new ApiError('unauthorized', 'the refresh token is unknown or expired; sign in again');
   }
 
   /** Signs out the session `token` belongs to; an unknown token is already signed out. */
-  revokeSessionOf(token: string): void {
-    const row = this.byHash.get(hashToken(token));
-    if (row) this.revoke(row.family_id, this.now());
+  async revokeSessionOf(token: string): Promise<void> {
+    const familyId = await this.table.familyOf(hashToken(token));
+    if (familyId !== undefined) await this.revokeFamilyOf(familyId);
   }
 
   /** Signs out a session by its id, e.g. one started with a replayed sign-in code. */
-  revokeFamilyOf(familyId: string): void {
-    this.revoke(familyId, this.now());
+  async revokeFamilyOf(familyId: string): Promise<void> {
+    await this.table.revokeFamily(familyId, this.now());
+    this.live.forget(familyId);
   }
 
   /** Signs out every session of a user (disabled, or given a new password by the operator). */
-  revokeAllOf(userId: string): void {
-    this.revokeUser.run(this.now(), userId);
+  async revokeAllOf(userId: string): Promise<void> {
+    await this.table.revokeUser(userId, this.now());
     this.live.clear();
   }
 
@@ -126,31 +119,29 @@ export class RefreshTokenStore {
    * signed out nor revoked for reuse, and has not expired. Asked on every
    * authenticated request; see LiveSessionCache for what is cached.
    */
-  isLive(userId: string, familyId: string): boolean {
-    return this.live.isLive(userId, familyId, () => this.liveFamily.get({ at: this.now(), userId, familyId }) !== undefined);
+  isLive(userId: string, familyId: string): Promise<boolean> {
+    return this.live.isLive(userId, familyId, () => this.table.familyLive(userId, familyId, this.now()));
   }
 
   /** Signs out one of `userId`'s sessions; false if it has no such live session. */
-  revokeSession(userId: string, familyId: string): boolean {
-    const live = this.listSessions(userId).some((session) => session.id === familyId);
+  async revokeSession(userId: string, familyId: string): Promise<boolean> {
+    const live = (await this.listSessions(userId)).some((session) => session.id === familyId);
     if (!live) return false;
-    this.revokeUserFamily.run(this.now(), familyId, userId);
+    await this.table.revokeUserFamily(userId, familyId, this.now());
     this.live.forget(familyId);
     return true;
   }
 
-  listSessions(userId: string): SessionRow[] {
-    return this.liveSessions.all({ at: this.now(), userId });
+  /** The device name a session was started with (what version history says wrote a file); null for an unknown session. */
+  async deviceName(userId: string, familyId: string): Promise<string | null> {
+    return (await this.table.deviceName(userId, familyId)) ?? null;
   }
 
-  private revoke(familyId: string, at: number): void {
-    this.revokeFamily.run(at, familyId);
-    this.live.forget(familyId);
+  listSessions(userId: string): Promise<SessionRow[]> {
+    return this.table.liveSessions(userId, this.now());
   }
+}
 
-  private issue(userId: string, familyId: string, deviceName: string, at: number): IssuedRefreshToken {
-    const token = randomBytes(32).toString('base64url');
-    this.insert.run(randomUUID(), userId, familyId, hashToken(token), deviceName, at, at, at + this.ttlMs);
-    return { token, userId, familyId };
-  }
+function newToken(): string {
+  return randomBytes(32).toString('base64url');
 }

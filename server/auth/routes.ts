@@ -43,8 +43,8 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext, ser
     }
     registrations.hit(address);
     // Fail fast before the costly hash; the unique index still settles races.
-    if (users.usernameTaken(body.username)) throw new ApiError('username_taken', `the username "${body.username}" is taken`);
-    const user = users.createWithPassword(body.username, await passwords.hash(body.password));
+    if (await users.usernameTaken(body.username)) throw new ApiError('username_taken', `the username "${body.username}" is taken`);
+    const user = await users.createWithPassword(body.username, await passwords.hash(body.password));
     reply.code(201);
     return { user };
   });
@@ -58,7 +58,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext, ser
       reply.header('retry-after', String(Math.ceil(waitMs / 1000)));
       throw new ApiError('rate_limited', 'too many failed sign-ins; try again later');
     }
-    const account = users.findByUsername(body.username);
+    const account = await users.findByUsername(body.username);
     const stored = account?.passwordHash;
     const valid = stored ? await passwords.verify(body.password, stored) : await passwords.verifyNothing(body.password);
     // One answer for "no such user" and "wrong password": it must not reveal which names exist.
@@ -67,18 +67,18 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext, ser
     // Told only to whoever knows the password: it reveals nothing to a guesser.
     if (account.disabled) throw new ApiError('forbidden', 'this account is disabled; ask the operator of the service');
     if (passwords.needsRehash(stored)) {
-      users.updatePasswordHash(account.user.id, await passwords.hash(body.password));
+      await users.updatePasswordHash(account.user.id, await passwords.hash(body.password));
     }
-    return tokenPair(ctx.accessTokens, refreshTokens.startSession(account.user.id, body.deviceName ?? UNNAMED_DEVICE), account.user);
+    return tokenPair(ctx.accessTokens, await refreshTokens.startSession(account.user.id, body.deviceName ?? UNNAMED_DEVICE), account.user);
   });
 
   defineRoute(app, ctx, {
     method: 'POST', url: '/auth/refresh', summary: 'Trade a refresh token for a new pair (the old one dies)', auth: false,
     body: refreshRequest, responses: { 200: tokenPairResponse },
   }, async ({ body }) => {
-    const issued = refreshTokens.rotate(body.refreshToken);
-    const user = users.findById(issued.userId);
-    if (!user || users.isDisabled(user.id)) throw new ApiError('unauthorized', 'the account no longer exists or is disabled');
+    const issued = await refreshTokens.rotate(body.refreshToken);
+    const user = await users.findById(issued.userId);
+    if (!user || await users.isDisabled(user.id)) throw new ApiError('unauthorized', 'the account no longer exists or is disabled');
     return tokenPair(ctx.accessTokens, issued, user);
   });
 
@@ -86,14 +86,14 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext, ser
     method: 'POST', url: '/auth/logout', summary: 'Sign out the session of a refresh token', auth: false,
     body: logoutRequest, responses: { 204: null },
   }, async ({ body, reply }) => {
-    refreshTokens.revokeSessionOf(body.refreshToken);
+    await refreshTokens.revokeSessionOf(body.refreshToken);
     return reply.code(204).send();
   });
 
   defineRoute(app, ctx, {
     method: 'GET', url: '/me', summary: 'The signed-in user', auth: true, responses: { 200: meResponse },
   }, async ({ userId }) => {
-    const user = users.findById(userId);
+    const user = await users.findById(userId);
     if (!user) throw new ApiError('unauthorized', 'the account no longer exists');
     return { user, storage: await ctx.storage.usage(userId) };
   });
@@ -102,7 +102,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext, ser
     method: 'GET', url: '/auth/sessions', summary: 'Signed-in devices of this user', auth: true,
     responses: { 200: sessionsResponse },
   }, async ({ userId, sessionId }) => ({
-    sessions: refreshTokens.listSessions(userId).map((session) => ({ ...session, current: session.id === sessionId })),
+    sessions: (await refreshTokens.listSessions(userId)).map((session) => ({ ...session, current: session.id === sessionId })),
   }));
 
   defineRoute(app, ctx, {
@@ -110,7 +110,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ServerContext, ser
     params: sessionIdParams, responses: { 204: null },
   }, async ({ userId, params, reply }) => {
     // Another user's session is answered exactly like a missing one.
-    if (!refreshTokens.revokeSession(userId, params.id)) throw new ApiError('not_found', 'no such session');
+    if (!await refreshTokens.revokeSession(userId, params.id)) throw new ApiError('not_found', 'no such session');
     return reply.code(204).send();
   });
 }

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { sessionsResponse, tokenPairResponse, type TokenPair } from '../../protocol/api.js';
 import { signUp, TEST_PASSWORD } from '../../test/helpers/accounts.js';
 import { errorCodeOf, jsonRequest } from '../../test/helpers/jsonRequest.js';
-import { countRows, withServerDb } from '../../test/helpers/serverDb.js';
+import { countRows, queryServerDb } from '../../test/helpers/serverDb.js';
 import { startTestServer, type TestServer } from '../../test/helpers/testServer.js';
 import { LIVE_SESSION_CACHE_MS } from './liveSessionCache.js';
 
@@ -67,11 +67,11 @@ describe('refresh tokens and device sessions', () => {
   });
 
   test('an unknown or expired refresh token is unauthorized and changes nothing', async () => {
-    const rows = countRows(server, 'refresh_tokens');
+    const rows = await countRows(server, 'refresh_tokens');
     const unknown = await refresh('A'.repeat(43));
     expect(unknown.status).toBe(401);
     expect(errorCodeOf(unknown)).toBe('unauthorized');
-    expect(countRows(server, 'refresh_tokens')).toBe(rows);
+    expect(await countRows(server, 'refresh_tokens')).toBe(rows);
 
     const account = await signUp(server.api);
     now += server.config.refreshTtlSeconds * 1000;
@@ -91,7 +91,7 @@ describe('refresh tokens and device sessions', () => {
 
   test('refresh tokens are stored only as their SHA-256', async () => {
     const account = await signUp(server.api);
-    const stored = withServerDb(server, (db) => db.prepare('SELECT * FROM refresh_tokens WHERE user_id = ?').all(account.user.id)) as Record<string, unknown>[];
+    const stored = await queryServerDb(server, 'SELECT * FROM refresh_tokens WHERE user_id = ?', [account.user.id]);
     expect(stored).toHaveLength(1);
     expect(stored[0]!.token_hash).toBe(createHash('sha256').update(account.refreshToken).digest('hex'));
     expect(JSON.stringify(stored)).not.toContain(account.refreshToken);
@@ -200,7 +200,7 @@ describe('access tokens end with their session, at once', () => {
       const account = await signUp(own.api);
       const ask = () => jsonRequest(own.api, 'GET', '/me', { headers: account.auth });
       expect((await ask()).status).toBe(200);
-      withServerDb(own, (db) => db.prepare('UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ?').run(now, account.user.id));
+      await queryServerDb(own, 'UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ?', [now, account.user.id]);
       now += LIVE_SESSION_CACHE_MS + 1;
       const response = await ask();
       expect(response.status).toBe(401);

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import type { User } from '../../protocol/api.js';
 import { ApiError } from '../errors.js';
 
-interface UserRow {
+export interface UserRow {
   id: string;
   username: string;
   display_name: string;
@@ -25,12 +25,32 @@ export interface AccountSummary {
   disabled: boolean;
 }
 
-function toUser(row: UserRow): User {
+export function toUser(row: UserRow): User {
   return { id: row.id, username: row.username, displayName: row.display_name, createdAt: row.created_at };
 }
 
 /** The `users` table (usernames are unique regardless of case) and its `user_auth` links. */
-export class UserStore {
+export interface UserStore {
+  usernameTaken(username: string): Promise<boolean>;
+  /** Creates a password account; throws `username_taken` if the name exists in any case. */
+  createWithPassword(username: string, passwordHash: string): Promise<User>;
+  updatePasswordHash(id: string, passwordHash: string): Promise<void>;
+  findById(id: string): Promise<User | undefined>;
+  findByUsername(username: string): Promise<UserWithPassword | undefined>;
+  isDisabled(id: string): Promise<boolean>;
+  setDisabled(id: string, disabled: boolean): Promise<void>;
+  list(): Promise<AccountSummary[]>;
+}
+
+export function usernameTakenError(username: string): ApiError {
+  return new ApiError('username_taken', `the username "${username}" is taken`);
+}
+
+export function toAccount(row: UserRow): UserWithPassword {
+  return { user: toUser(row), passwordHash: row.password_hash, disabled: row.disabled_at !== null };
+}
+
+export class SqliteUserStore implements UserStore {
   private readonly insertUser: Database.Statement<[string, string, string, string | null, number]>;
   private readonly insertAuth: Database.Statement<[string, string, string, number]>;
   private readonly setPasswordHash: Database.Statement<[string, string]>;
@@ -49,12 +69,11 @@ export class UserStore {
     this.setDisabledAt = db.prepare('UPDATE users SET disabled_at = ? WHERE id = ?');
   }
 
-  usernameTaken(username: string): boolean {
+  async usernameTaken(username: string): Promise<boolean> {
     return this.byUsername.get(username) !== undefined;
   }
 
-  /** Creates a password account; throws `username_taken` if the name exists in any case. */
-  createWithPassword(username: string, passwordHash: string): User {
+  async createWithPassword(username: string, passwordHash: string): Promise<User> {
     const id = randomUUID();
     const createdAt = this.now();
     try {
@@ -64,36 +83,36 @@ export class UserStore {
       })();
     } catch (error) {
       if (error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE') {
-        throw new ApiError('username_taken', `the username "${username}" is taken`);
+        throw usernameTakenError(username);
       }
       throw error;
     }
     return { id, username, displayName: username, createdAt };
   }
 
-  updatePasswordHash(id: string, passwordHash: string): void {
+  async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
     this.setPasswordHash.run(passwordHash, id);
   }
 
-  findById(id: string): User | undefined {
+  async findById(id: string): Promise<User | undefined> {
     const row = this.byId.get(id);
     return row && toUser(row);
   }
 
-  findByUsername(username: string): UserWithPassword | undefined {
+  async findByUsername(username: string): Promise<UserWithPassword | undefined> {
     const row = this.byUsername.get(username);
-    return row && { user: toUser(row), passwordHash: row.password_hash, disabled: row.disabled_at !== null };
+    return row && toAccount(row);
   }
 
-  isDisabled(id: string): boolean {
+  async isDisabled(id: string): Promise<boolean> {
     return (this.byId.get(id)?.disabled_at ?? null) !== null;
   }
 
-  setDisabled(id: string, disabled: boolean): void {
+  async setDisabled(id: string, disabled: boolean): Promise<void> {
     this.setDisabledAt.run(disabled ? this.now() : null, id);
   }
 
-  list(): AccountSummary[] {
+  async list(): Promise<AccountSummary[]> {
     return this.all.all().map((row) => ({ user: toUser(row), disabled: row.disabled_at !== null }));
   }
 }

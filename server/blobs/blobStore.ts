@@ -38,11 +38,22 @@ export interface BlobStore {
   sweepStaging(olderThan: number, owned: (uploadId: string) => Promise<boolean>): Promise<number>;
   /** Stores a small blob in one step, durably (idempotent). */
   putSmall(contentHash: string, bytes: Uint8Array): Promise<void>;
+  /**
+   * `putSmall` for many blobs at once; resolves once every one is durable
+   * (rejects if any failed: some may then be stored, which is harmless for
+   * content-addressed blobs). Lets a store share its flushes among them.
+   */
+  putSmallMany(blobs: readonly SmallBlob[]): Promise<void>;
   has(contentHash: string): Promise<boolean>;
   /** The blob's bytes, or the inclusive byte range `[start, end]` of them; `not_found` if absent. */
   read(contentHash: string, range?: ByteRange): Promise<NodeJS.ReadableStream>;
   /** Removes a blob (idempotent). */
   delete(contentHash: string): Promise<void>;
+}
+
+export interface SmallBlob {
+  contentHash: string;
+  bytes: Uint8Array;
 }
 
 /** What a staging area will hold. */

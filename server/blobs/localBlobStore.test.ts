@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BLOCK_SIZE, ContentHasher, hashBytes, sha256Hex } from '../../protocol/contentHash.js';
 import type { BlobStore, ChunkVerifier, StagingPlan } from './blobStore.js';
+import { syncDirectory } from './directorySyncer.js';
 import { LocalBlobStore } from './localBlobStore.js';
 
 /** A staging plan for `size` bytes; the local store only uses the size. */
@@ -112,6 +113,82 @@ describe('LocalBlobStore', () => {
     await store.delete(contentHash);
     expect(await store.has(contentHash)).toBe(false);
     await expect(store.read(contentHash)).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  describe('many small blobs at once', () => {
+    /** Every directory fsync, with the names the directory held when it began. */
+    let syncs: { dir: string; names: string[] }[];
+    let failSyncs: boolean;
+    beforeEach(() => {
+      syncs = [];
+      failSyncs = false;
+      store = new LocalBlobStore(root, {
+        syncDirectory: async (dir) => {
+          syncs.push({ dir, names: readdirSync(dir) });
+          if (failSyncs) throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+          await syncDirectory(dir);
+        },
+      });
+    });
+
+    const blobPath = (contentHash: string) => join(root, 'blobs', contentHash.slice(0, 2), contentHash.slice(2, 4), contentHash);
+    const blobs = (count: number) => Array.from({ length: count }, () => {
+      const bytes = randomBytes(1 + Math.floor(Math.random() * 5000));
+      return { contentHash: hashBytes(bytes).contentHash, bytes };
+    });
+
+    it('stores each blob, then fsyncs each directory it was renamed into once, after the rename, and each new directory\'s parent', async () => {
+      const batch = blobs(200);
+      batch.push({ ...batch[0]! });
+      await store.putSmallMany(batch);
+      for (const { contentHash, bytes } of batch) expect(readFileSync(blobPath(contentHash)).equals(bytes)).toBe(true);
+      expect(readdirSync(join(root, 'staging'))).toEqual([]);
+
+      const leafDirs = new Set(batch.map(({ contentHash }) => dirname(blobPath(contentHash))));
+      for (const dir of leafDirs) {
+        const ofDir = syncs.filter((sync) => sync.dir === dir);
+        expect(ofDir, dir).toHaveLength(1);
+        // Began after every rename into it: it covers them.
+        const expected = batch.filter(({ contentHash }) => dirname(blobPath(contentHash)) === dir).map(({ contentHash }) => contentHash);
+        expect(ofDir[0]!.names).toEqual(expect.arrayContaining(expected));
+        // The path to it was made durable too: its entry in its parent, and the parent's in blobs/.
+        const parent = dirname(dir);
+        expect(syncs.find((sync) => sync.dir === parent && sync.names.includes(dir.slice(-2))), parent).toBeDefined();
+        expect(syncs.find((sync) => sync.dir === join(root, 'blobs') && sync.names.includes(parent.slice(-2)))).toBeDefined();
+      }
+      // Coalesced: many new directories under one parent share its fsyncs.
+      expect(syncs.length).toBeLessThan(leafDirs.size + 2 * new Set([...leafDirs].map((dir) => dirname(dir))).size + 3);
+    });
+
+    it('fsyncs only the leaf directories for blobs going into directories this process already made durable', async () => {
+      const first = blobs(50);
+      await store.putSmallMany(first);
+      syncs = [];
+      // Stored again (a retried batch): the same directories, whose paths are known durable by now.
+      const again = first.slice(0, 5);
+      await store.putSmallMany(again);
+      expect(syncs.map((sync) => sync.dir).sort()).toEqual([...new Set(again.map(({ contentHash }) => dirname(blobPath(contentHash))))].sort());
+    });
+
+    it('refuses the whole batch when an fsync fails, leaves no temp file, and tries the directories again next time', async () => {
+      const batch = blobs(20);
+      failSyncs = true;
+      await expect(store.putSmallMany(batch)).rejects.toMatchObject({ code: 'EIO' });
+      expect(readdirSync(join(root, 'staging'))).toEqual([]);
+      failSyncs = false;
+      syncs = [];
+      await store.putSmallMany(batch);
+      for (const { contentHash, bytes } of batch) expect(readFileSync(blobPath(contentHash)).equals(bytes)).toBe(true);
+      // The parents whose fsync failed are synced again, not taken as durable.
+      expect(syncs.some((sync) => sync.dir === join(root, 'blobs'))).toBe(true);
+    });
+
+    it('checks every hash before writing anything', async () => {
+      const batch = blobs(3);
+      await expect(store.putSmallMany([...batch, { contentHash: '../../x', bytes: Buffer.from('x') }])).rejects.toThrow('not a content hash');
+      expect(readdirSync(join(root, 'staging'))).toEqual([]);
+      for (const { contentHash } of batch) expect(existsSync(blobPath(contentHash))).toBe(false);
+    });
   });
 
   it('sweeps staging files left behind before a cutoff that no session owns, and only those', async () => {

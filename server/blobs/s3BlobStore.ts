@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { ApiError } from '../errors.js';
-import type { BlobStore, ByteRange, ByteSource, ChunkVerifier, DirectReads, StagingPlan } from './blobStore.js';
+import type { BlobStore, ByteRange, ByteSource, ChunkVerifier, DirectReads, SmallBlob, StagingPlan } from './blobStore.js';
 import { exactBytes } from './exactLength.js';
 import { fromS3, isS3NotFound, s3StatusOf } from './s3Errors.js';
 
@@ -257,6 +257,11 @@ export class S3BlobStore implements BlobStore, DirectReads {
       ContentLength: bytes.length,
       ContentType: 'application/octet-stream',
     })));
+  }
+
+  /** One PUT each, all at once: S3 makes each object durable on its own, there is no flush to share. */
+  async putSmallMany(blobs: readonly SmallBlob[]): Promise<void> {
+    await Promise.all(blobs.map(({ contentHash, bytes }) => this.putSmall(contentHash, bytes)));
   }
 
   async has(contentHash: string): Promise<boolean> {

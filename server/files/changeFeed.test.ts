@@ -1,11 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { Change } from '../../protocol/api.js';
 import { isApiError } from '../errors.js';
 import { dumpTree, openStoreFixture, replayChanges, seedContent, type StoreFixture } from '../../test/helpers/fileStoreFixture.js';
-import type { SqliteFileStore } from './sqliteFileStore.js';
+import type { FileStore } from './fileStore.js';
 
-async function allChanges(store: SqliteFileStore, userId: string, pageSize: number, cursor = 0): Promise<Change[]> {
+async function allChanges(store: FileStore, userId: string, pageSize: number, cursor = 0): Promise<Change[]> {
   const out: Change[] = [];
   for (;;) {
     const page = await store.changes(userId, cursor, pageSize);
@@ -47,28 +48,27 @@ async function apply(f: StoreFixture, op: Op): Promise<void> {
 
 describe('change feed', () => {
   test('replaying the feed from 0, in any page size, rebuilds exactly the current tree', async () => {
+    // One database for all runs, each run in a new user's empty tree (trees and feeds are per user).
+    const shared = await openStoreFixture();
     await fc.assert(fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 7 }), async (ops, pageSize) => {
-      const f = openStoreFixture();
-      try {
-        const seen: Change[] = [];
-        for (const op of ops) {
-          await apply(f, op).catch((error: unknown) => { if (!isApiError(error)) throw error; });
-          // A client that follows along page by page ends in the same place.
-          seen.push(...(await allChanges(f.store, f.alice, pageSize, seen.at(-1)?.seq ?? 0)));
-        }
-        const tree = await dumpTree(f.store, f.alice);
-        expect(replayChanges(await allChanges(f.store, f.alice, pageSize))).toEqual(tree);
-        expect(replayChanges(seen)).toEqual(tree);
-        expect(seen.map((c) => c.seq)).toEqual(seen.map((_, i) => i + 1));
-      } finally {
-        f.close();
+      const f = { ...shared, alice: await shared.addUser(`run-${randomUUID()}`) };
+      const seen: Change[] = [];
+      for (const op of ops) {
+        await apply(f, op).catch((error: unknown) => { if (!isApiError(error)) throw error; });
+        // A client that follows along page by page ends in the same place.
+        seen.push(...(await allChanges(f.store, f.alice, pageSize, seen.at(-1)?.seq ?? 0)));
       }
-    }), { numRuns: 60 });
-  });
+      const tree = await dumpTree(f.store, f.alice);
+      expect(replayChanges(await allChanges(f.store, f.alice, pageSize))).toEqual(tree);
+      expect(replayChanges(seen)).toEqual(tree);
+      expect(seen.map((c) => c.seq)).toEqual(seen.map((_, i) => i + 1));
+    }), { numRuns: 60 }).finally(() => shared.close());
+    // 60 runs of up to 40 writes each: long on PostgreSQL over loopback on busy shared cores.
+  }, 180_000);
 
   describe('shape', () => {
     let f: StoreFixture;
-    beforeEach(() => { f = openStoreFixture(); });
+    beforeEach(async () => { f = await openStoreFixture(); });
     afterEach(() => f.close());
 
     test('a folder move or delete is one change; a restore creates parents first', async () => {

@@ -4,7 +4,7 @@ import { ApiError } from '../errors.js';
 
 export type ChangeOp = Change['op'];
 
-interface ChangeRow {
+export interface ChangeRow {
   seq: number;
   op: ChangeOp;
   path: string;
@@ -33,8 +33,8 @@ export class ChangeFeed {
 
   constructor(private readonly db: Database.Database, private readonly now: () => number) {
     this.bump = db.prepare(`
-      INSERT INTO file_feeds (user_id, last_seq) VALUES (?, 1)
-      ON CONFLICT (user_id) DO UPDATE SET last_seq = last_seq + 1
+      INSERT INTO file_feeds (user_id, last_seq) VALUES (@userId, @count)
+      ON CONFLICT (user_id) DO UPDATE SET last_seq = last_seq + @count
       RETURNING last_seq`).pluck();
     this.insert = db.prepare(`
       INSERT INTO file_changes (user_id, seq, op, path, from_path, entry, created_at)
@@ -52,7 +52,12 @@ export class ChangeFeed {
 
   /** The next change number of this user; entries take it (as a string) for their rev. */
   nextSeq(userId: string): number {
-    return this.bump.get(userId) as number;
+    return this.reserve(userId, 1);
+  }
+
+  /** The first of `count` consecutive change numbers taken at once (restoring a large folder). */
+  reserve(userId: string, count: number): number {
+    return (this.bump.get({ userId, count }) as number) - count + 1;
   }
 
   record(userId: string, seq: number, op: ChangeOp, entry: Entry, fromPath?: string): void {
@@ -64,13 +69,8 @@ export class ChangeFeed {
   }
 
   page(userId: string, cursor: number, limit: number): ChangePage {
-    const { prunedThrough } = this.state(userId);
-    if (cursor < prunedThrough) {
-      throw new ApiError('cursor_expired', `changes after ${cursor} were pruned; list the tree again and continue from the newest cursor`);
-    }
-    const rows = this.after.all(userId, cursor, limit + 1) as ChangeRow[];
-    const changes = rows.slice(0, limit).map(toChange);
-    return { changes, cursor: changes.at(-1)?.seq ?? cursor, hasMore: rows.length > limit };
+    checkCursor(cursor, this.state(userId).prunedThrough);
+    return toPage(this.after.all(userId, cursor, limit + 1) as ChangeRow[], cursor, limit);
   }
 
   /** Deletes changes made before `before`; returns how many. */
@@ -84,6 +84,19 @@ export class ChangeFeed {
   private state(userId: string): { lastSeq: number; prunedThrough: number } {
     return (this.feed.get(userId) as { lastSeq: number; prunedThrough: number } | undefined) ?? { lastSeq: 0, prunedThrough: 0 };
   }
+}
+
+/** Refuses a cursor below what was pruned: changes after it are gone. */
+export function checkCursor(cursor: number, prunedThrough: number): void {
+  if (cursor < prunedThrough) {
+    throw new ApiError('cursor_expired', `changes after ${cursor} were pruned; list the tree again and continue from the newest cursor`);
+  }
+}
+
+/** A page from up to `limit + 1` rows after `cursor`: the extra one only says there is more. */
+export function toPage(rows: readonly ChangeRow[], cursor: number, limit: number): ChangePage {
+  const changes = rows.slice(0, limit).map(toChange);
+  return { changes, cursor: changes.at(-1)?.seq ?? cursor, hasMore: rows.length > limit };
 }
 
 function toChange(row: ChangeRow): Change {

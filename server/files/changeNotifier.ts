@@ -1,14 +1,26 @@
 /**
- * Wakes long-polling change-feed readers when their user's feed moves.
- * In-process: one service instance owns the database.
+ * Wakes long-polling change-feed readers when their user's feed moves. One
+ * per node: `InProcessChangeNotifier` when one process owns the database
+ * (SQLite), `PgChangeNotifier` when several nodes share PostgreSQL and a
+ * commit on any of them must wake the readers on all.
  */
-export class ChangeNotifier {
-  private readonly waiters = new Map<string, Set<() => void>>();
-
+export interface ChangeNotifier {
   /**
    * Resolves on the next `notify` for this user, after `timeoutMs`, or when
-   * `signal` aborts (client gone, service closing); never rejects.
+   * `signal` aborts (client gone, service closing); never rejects. The waiter
+   * is registered before this returns, so a check made after the call
+   * cannot miss a commit made after the check.
    */
+  wait(userId: string, timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  /** Wakes this node's waiters of these users. */
+  notify(userIds: Iterable<string>): void;
+  close(): Promise<void>;
+}
+
+/** The waiters of one process. */
+export class InProcessChangeNotifier implements ChangeNotifier {
+  private readonly waiters = new Map<string, Set<() => void>>();
+
   wait(userId: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve) => {
       if (signal?.aborted) return resolve();
@@ -35,4 +47,11 @@ export class ChangeNotifier {
       for (const wake of [...waiters]) wake();
     }
   }
+
+  /** Wakes every waiter: they re-check their feeds (after a lost notification channel). */
+  notifyAll(): void {
+    this.notify([...this.waiters.keys()]);
+  }
+
+  async close(): Promise<void> {}
 }

@@ -39,11 +39,8 @@ export class ContentRefs {
     return (this.selectSize.get(contentHash) as { size: number } | undefined) ?? null;
   }
 
-  /** Takes a reference for a new entry. Unregistered content is a caller bug, not a user error. */
-  acquire(contentHash: string, size: number): void {
-    const stored = this.lookup(contentHash);
-    if (!stored) throw new Error(`content ${contentHash} was committed before registerContent`);
-    if (stored.size !== size) throw new Error(`content ${contentHash} is ${stored.size} bytes, not ${size}`);
+  /** Takes a reference for a new entry (the caller checked the content is registered, with its size). */
+  acquire(contentHash: string): void {
     this.increment.run(contentHash);
   }
 

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Entry } from '../../protocol/api.js';
-import { MAX_PATH_BYTES, nameOf, parentOf, ROOT, utf8Length } from '../../protocol/paths.js';
+import { MAX_PATH_BYTES, nameOf, parentOf, utf8Length } from '../../protocol/paths.js';
 import { ApiError } from '../errors.js';
 
 export interface EntryRow {
@@ -114,21 +114,9 @@ export class EntryTable {
     return this.subtreeRows.all({ userId, path }) as EntryRow[];
   }
 
-  /**
-   * Refuses a new name at `path` unless its parent is an existing folder and no
-   * other entry (`exceptId` is the one being renamed) takes the name up to case.
-   */
-  checkPlace(userId: string, path: string, exceptId = ''): void {
-    const parentPath = parentOf(path);
-    if (parentPath !== ROOT) {
-      const parent = this.get(userId, parentPath);
-      if (!parent) throw new ApiError('parent_not_found', `the folder ${parentPath} does not exist`);
-      if (parent.kind !== 'folder') throw new ApiError('not_a_folder', `${parentPath} is a file, not a folder`);
-    }
-    const clash = this.sameKey.get(userId, parentPath, nameKey(nameOf(path)), exceptId) as string | undefined;
-    if (clash !== undefined) {
-      throw new ApiError('case_conflict', `${path} differs from the existing ${clash} only in case`, { path: clash });
-    }
+  /** Another entry (not `exceptId`) in the folder whose name equals `key` up to case. */
+  sameKeyAs(userId: string, parentPath: string, key: string, exceptId: string): string | undefined {
+    return this.sameKey.get(userId, parentPath, key, exceptId) as string | undefined;
   }
 
   /** UTF-8 bytes of the longest path at or below `path` (0 when nothing is there). */

@@ -5,7 +5,7 @@ import { openStoreFixture, seedContent, type StoreFixture } from '../../test/hel
 import { runFilesMaintenance } from './maintenance.js';
 
 let f: StoreFixture;
-beforeEach(() => { f = openStoreFixture(); });
+beforeEach(async () => { f = await openStoreFixture(); });
 afterEach(() => f.close());
 
 test('maintenance purges trash and prunes changes past their retention, and keeps younger ones', async () => {
@@ -19,12 +19,12 @@ test('maintenance purges trash and prunes changes past their retention, and keep
   f.clock.now += 90_000;
   await f.store.mkdir(f.alice, '/young');
   await f.store.delete(f.alice, '/young');
-  expect(await runFilesMaintenance(f.store, ctx)).toEqual({ purged: 1, pruned: 0 });
+  expect(await runFilesMaintenance(f.store, ctx)).toEqual({ purged: 1, pruned: 0, versions: 0 });
   expect((await f.store.listTrash(f.alice)).map((i) => i.entry.path)).toEqual(['/young']);
   expect(await f.store.collectableContent(f.clock.now + 1)).toHaveLength(1);
 
   f.clock.now += 61_000;
-  expect(await runFilesMaintenance(f.store, ctx)).toEqual({ purged: 1, pruned: 2 });
+  expect(await runFilesMaintenance(f.store, ctx)).toEqual({ purged: 1, pruned: 2, versions: 0 });
   const expired = await f.store.changes(f.alice, 0, 10).catch((e: unknown) => e);
   expect(isApiError(expired) && expired.code).toBe('cursor_expired');
   expect((await f.store.changes(f.alice, 2, 10)).changes.map((c) => [c.op, c.path])).toEqual([['create', '/young'], ['delete', '/young']]);

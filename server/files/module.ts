@@ -1,11 +1,11 @@
 import type { ServerModule } from '../app.js';
 import { scheduleFilesMaintenance } from './maintenance.js';
 import { registerFileRoutes } from './routes.js';
-import { filesMigrations } from './schema.js';
+import { filesMigrations, filesPgMigrations } from './schema.js';
 
 /** The file tree, trash and change feed. The store itself is `ctx.files`, built by the app factory. */
 export const filesModule: ServerModule = {
-  migrations: filesMigrations,
+  migrations: { sqlite: filesMigrations, postgres: filesPgMigrations },
   register(app, ctx) {
     const closing = new AbortController();
     app.addHook('preClose', async () => closing.abort());

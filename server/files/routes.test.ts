@@ -1,5 +1,3 @@
-import { join } from 'node:path';
-import type Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { changesResponse, entryResponse, listResponse, trashListResponse, type Entry } from '../../protocol/api.js';
 import { errorBodySchema } from '../../protocol/errors.js';
@@ -7,24 +5,29 @@ import { parentOf as parentOfPath } from '../../protocol/paths.js';
 import { signUp, type SignedUpUser } from '../../test/helpers/accounts.js';
 import { seedContent } from '../../test/helpers/fileStoreFixture.js';
 import { startTestServer, type TestServer } from '../../test/helpers/testServer.js';
-import { openSqlite } from '../db/sqlite.js';
-import { SqliteFileStore } from './sqliteFileStore.js';
+import { openServerMetadata } from '../../test/helpers/serverDb.js';
+import type { Metadata } from '../metadata.js';
+import type { FileStore } from './fileStore.js';
 
 let server: TestServer;
 let alice: SignedUpUser;
 let bob: SignedUpUser;
-/** A second connection to the service's database, for what HTTP cannot do here (commit files, prune). */
-let sideDb: Database.Database;
-let side: SqliteFileStore;
+/**
+ * A second handle on the service's metadata, for what HTTP cannot do here
+ * (commit files, prune). On PostgreSQL it is a second node: its commits wake
+ * the service's long-polls through NOTIFY.
+ */
+let sideMetadata: Metadata;
+let side: FileStore;
 
 beforeAll(async () => {
   server = await startTestServer();
   [alice, bob] = await Promise.all([signUp(server.api), signUp(server.api)]);
-  sideDb = openSqlite(join(server.config.dataDir, 'netdisk.sqlite'), []);
-  side = new SqliteFileStore(sideDb);
+  sideMetadata = await openServerMetadata(server);
+  side = sideMetadata.files;
 });
 afterAll(async () => {
-  sideDb.close();
+  await sideMetadata.close();
   await server.close();
 });
 

@@ -4,6 +4,7 @@ import {
   changesQuery, changesResponse, latestCursorResponse, deleteRequest, entryPathQuery, entryResponse, listResponse, mkdirRequest,
   moveRequest, pathQuery, restoreRequest, trashListResponse,
 } from '../../protocol/api.js';
+import { restoreVersionRequest, versionsQuery, versionsResponse } from '../../protocol/versions.js';
 import type { ServerContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { defineRoute } from '../http/routes.js';
@@ -47,6 +48,23 @@ export function registerFileRoutes(app: FastifyInstance, ctx: ServerContext, fil
 
   defineRoute(app, ctx, { method: 'POST', url: '/trash/restore', summary: 'Restore a trash item', auth: true, body: restoreRequest, responses: { 200: entryResponse } },
     async ({ userId, body }) => ({ entry: await files.restore(userId, body.trashId, body.to) }));
+
+  defineRoute(app, ctx, {
+    method: 'GET', url: '/files/versions', summary: 'A file\'s versions, newest first (the current content first)', auth: true,
+    query: versionsQuery, responses: { 200: versionsResponse },
+  }, async ({ userId, query }) => files.listVersions(userId, query.path));
+
+  defineRoute(app, ctx, {
+    method: 'POST', url: '/files/versions/restore', summary: 'Make a version the file\'s content again (a new write; the feed carries an update)', auth: true,
+    body: restoreVersionRequest, responses: { 200: entryResponse },
+  }, async ({ userId, sessionId, body }) => ctx.storage.exclusive(userId, async () => {
+    // The restored bytes count again (the content they replace stays as a version): check they fit first.
+    const { entry, versions } = await files.listVersions(userId, body.path);
+    const version = versions.find((v) => v.versionId === body.versionId);
+    if (version && !version.current) await ctx.storage.checkFits(userId, version.size - ctx.storage.freedByReplacing(entry));
+    const device = await ctx.refreshTokens.deviceName(userId, sessionId);
+    return { entry: await files.restoreVersion(userId, { ...body, device }) };
+  }));
 
   defineRoute(app, ctx, { method: 'GET', url: '/changes/latest', summary: 'The newest cursor, for continuing the feed after a full listing', auth: true, responses: { 200: latestCursorResponse } },
     async ({ userId }) => ({ cursor: await files.latestCursor(userId) }));

@@ -1,15 +1,20 @@
-import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Entry } from '../../protocol/api.js';
-import { isSameOrBelow, ROOT, utf8Length } from '../../protocol/paths.js';
-import { ApiError, isApiError } from '../errors.js';
-import { ChangeFeed, type ChangeOp, type ChangePage } from './changeFeed.js';
-import { ChangeNotifier } from './changeNotifier.js';
+import { ROOT } from '../../protocol/paths.js';
+import { ApiError } from '../errors.js';
+import { ChangeFeed, type ChangePage } from './changeFeed.js';
+import { InProcessChangeNotifier } from './changeNotifier.js';
 import { CommitBatcher } from './commitBatcher.js';
 import { ContentRefs } from './contentRefs.js';
-import { checkRebasedLength, EntryTable, rebase, toEntry, type EntryRow } from './entryTable.js';
-import type { CommitResult, FileCommit, FileStore, TrashItem } from './fileStore.js';
+import { EntryTable, toEntry } from './entryTable.js';
+import type { FileVersion } from '../../protocol/versions.js';
+import {
+  commitOutcome, DEFAULT_MAX_VERSIONS_PER_FILE, type CommitResult, type FileCommit, type FileStore, type TrashItem, type VersionRestore,
+} from './fileStore.js';
 import { TrashTable } from './trashTable.js';
+import * as tree from './treeOps.js';
+import { runSync, type TreeTables } from './treeOps.js';
+import { toFileVersion, VersionTable } from './versionTable.js';
 
 export interface SqliteFileStoreOptions {
   /** Milliseconds since the epoch (trash and change ages, folder mtimes). */
@@ -18,24 +23,60 @@ export interface SqliteFileStoreOptions {
   batching?: boolean;
   /** Most writes grouped into one transaction. */
   maxBatch?: number;
+  /** Previous versions kept per file; a replace beyond it drops the oldest. Default 100; 0 keeps none. */
+  maxVersionsPerFile?: number;
 }
 
-/** `ifRev` semantics: undefined = no precondition, null = must not exist, string = must be the current rev. */
-function checkRev(current: EntryRow | null, ifRev: string | null | undefined, path: string): void {
-  if (ifRev === undefined) return;
-  if (ifRev === null ? current === null : current?.rev === ifRev) return;
-  const expected = ifRev === null ? 'nothing' : `rev ${ifRev}`;
-  throw new ApiError('conflict', `${path} changed: expected ${expected}`, { entry: current ? toEntry(current) : null });
+/** The tree's tables on SQLite, every call answered synchronously inside the batcher's transaction. */
+function sqliteTreeTables(
+  entries: EntryTable, trash: TrashTable, versions: VersionTable, contents: ContentRefs, feed: ChangeFeed, now: () => number, maxVersionsPerFile: number,
+): TreeTables {
+  return {
+    now,
+    maxVersionsPerFile,
+    entry: (userId, path) => entries.get(userId, path),
+    sameKey: (userId, parentPath, key, exceptId) => entries.sameKeyAs(userId, parentPath, key, exceptId),
+    subtree: (userId, path) => entries.subtree(userId, path),
+    longestPathBytes: (userId, path) => entries.longestPathBytes(userId, path),
+    insertEntry: (userId, row) => entries.insert(userId, row),
+    replaceContent: (userId, row) => entries.replaceContent(userId, row),
+    moveEntry: (userId, row, to, rev) => entries.move(userId, row, to, rev),
+    removeEntries: (userId, path) => entries.remove(userId, path),
+    putTrash: (userId, trashId, rows, deletedAt) => trash.put(userId, trashId, rows, deletedAt),
+    trashItem: (userId, trashId) => trash.get(userId, trashId),
+    removeTrash: (trashId) => trash.remove(trashId),
+    contentSize: (contentHash) => contents.lookup(contentHash),
+    acquireContent: (contentHash) => contents.acquire(contentHash),
+    releaseContent: (contentHash) => contents.release(contentHash),
+    nextSeq: (userId) => feed.nextSeq(userId),
+    reserveSeqs: (userId, count) => feed.reserve(userId, count),
+    insertCreated: (userId, rows) => {
+      for (const row of rows) {
+        entries.insert(userId, row);
+        feed.record(userId, Number(row.rev), 'create', toEntry(row));
+      }
+    },
+    recordChange: (userId, seq, op, entry, fromPath) => feed.record(userId, seq, op, entry, fromPath),
+    versionWritten: (userId, row, device, at) => versions.written(userId, row, device, at),
+    retireVersion: (userId, entryId, at) => versions.retire(userId, entryId, at),
+    forgetCurrentVersion: (userId, entryId) => versions.forgetCurrent(userId, entryId),
+    version: (userId, entryId, versionId) => versions.get(userId, entryId, versionId),
+    versionsBeyond: (userId, entryId, keep) => versions.beyond(userId, entryId, keep),
+    versionsOfEntry: (entryId) => versions.ofPurgedEntry(entryId),
+    removeVersion: (versionId) => versions.remove(versionId),
+  };
 }
 
 /** The FileStore on the service's SQLite database; all writes go through one commit batcher. */
 export class SqliteFileStore implements FileStore {
   private readonly entries: EntryTable;
   private readonly trash: TrashTable;
+  private readonly versions: VersionTable;
   private readonly contents: ContentRefs;
   private readonly feed: ChangeFeed;
-  private readonly notifier = new ChangeNotifier();
+  private readonly notifier = new InProcessChangeNotifier();
   private readonly batcher: CommitBatcher;
+  private readonly tables: TreeTables;
   private readonly now: () => number;
   private readonly usage: Database.Statement<[string], number>;
 
@@ -44,8 +85,11 @@ export class SqliteFileStore implements FileStore {
     this.usage = db.prepare<[string], number>('SELECT bytes FROM file_usage WHERE user_id = ?').pluck();
     this.entries = new EntryTable(db);
     this.trash = new TrashTable(db);
+    this.versions = new VersionTable(db);
     this.contents = new ContentRefs(db, this.now);
     this.feed = new ChangeFeed(db, this.now);
+    this.tables = sqliteTreeTables(this.entries, this.trash, this.versions, this.contents, this.feed, this.now,
+      options.maxVersionsPerFile ?? DEFAULT_MAX_VERSIONS_PER_FILE);
     this.batcher = new CommitBatcher(db, {
       batching: options.batching ?? true,
       ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }),
@@ -74,85 +118,51 @@ export class SqliteFileStore implements FileStore {
   }
 
   mkdir(userId: string, path: string, mtime?: number): Promise<Entry> {
-    return this.batcher.run(userId, () => {
-      const existing = this.entries.get(userId, path);
-      if (existing?.kind === 'folder') return toEntry(existing);
-      if (existing) throw new ApiError('already_exists', `${path} exists and is a file`, { entry: toEntry(existing) });
-      this.entries.checkPlace(userId, path);
-      const seq = this.feed.nextSeq(userId);
-      const row: EntryRow = { id: randomUUID(), path, kind: 'folder', size: 0, content_hash: null, rev: String(seq), mtime: mtime ?? this.now() };
-      this.entries.insert(userId, row);
-      return this.recorded(userId, seq, 'create', row);
-    });
+    return this.batcher.run(userId, () => runSync(tree.mkdir(this.tables, userId, path, mtime)));
   }
 
   move(userId: string, from: string, to: string, ifRev?: string | null): Promise<Entry> {
-    return this.batcher.run(userId, () => {
-      const row = this.requireEntry(userId, from);
-      checkRev(row, ifRev, from);
-      if (from === to) return toEntry(row);
-      if (row.kind === 'folder' && isSameOrBelow(to, from)) {
-        throw new ApiError('invalid_path', `cannot move the folder ${from} into itself`);
-      }
-      const occupant = this.entries.get(userId, to);
-      if (occupant) throw new ApiError('already_exists', `${to} already exists`, { entry: toEntry(occupant) });
-      this.entries.checkPlace(userId, to, row.id);
-      checkRebasedLength(this.entries.longestPathBytes(userId, from), from, to);
-      const seq = this.feed.nextSeq(userId);
-      const moved = this.entries.move(userId, row, to, String(seq));
-      return this.recorded(userId, seq, 'move', moved, from);
-    });
+    return this.batcher.run(userId, () => runSync(tree.move(this.tables, userId, from, to, ifRev)));
   }
 
   delete(userId: string, path: string, ifRev?: string | null): Promise<Entry> {
-    return this.batcher.run(userId, () => {
-      const row = this.requireEntry(userId, path);
-      checkRev(row, ifRev, path);
-      this.trash.put(userId, randomUUID(), this.entries.subtree(userId, path), this.now());
-      this.entries.remove(userId, path);
-      return this.recorded(userId, this.feed.nextSeq(userId), 'delete', row);
-    });
+    return this.batcher.run(userId, () => runSync(tree.remove(this.tables, userId, path, ifRev)));
   }
 
   async listTrash(userId: string): Promise<TrashItem[]> {
     return this.trash.list(userId);
   }
 
-  /** Puts a trashed item back, at its old place or at `to`; each restored entry is a `create`, parents first. */
   restore(userId: string, trashId: string, to?: string): Promise<Entry> {
-    return this.batcher.run(userId, () => {
-      const item = this.trash.get(userId, trashId);
-      if (!item) throw new ApiError('not_found', `no trash item ${trashId}`);
-      const target = to ?? item.path;
-      const occupant = this.entries.get(userId, target);
-      if (occupant) throw new ApiError('already_exists', `${target} already exists`, { entry: toEntry(occupant) });
-      this.entries.checkPlace(userId, target);
-      // A loop, not Math.max(...rows): a spread of a large folder's rows overflows the call stack.
-      checkRebasedLength(item.rows.reduce((longest, row) => Math.max(longest, utf8Length(row.path)), 0), item.path, target);
-      const restored = item.rows.map((row) => {
-        const seq = this.feed.nextSeq(userId);
-        const live: EntryRow = { ...row, path: rebase(row.path, item.path, target), rev: String(seq) };
-        this.entries.insert(userId, live);
-        return this.recorded(userId, seq, 'create', live);
-      });
-      this.trash.remove(trashId);
-      return restored[0]!;
-    });
+    return this.batcher.run(userId, () => runSync(tree.restore(this.tables, userId, trashId, to)));
   }
 
   commitFile(userId: string, file: FileCommit): Promise<Entry> {
-    return this.batcher.run(userId, () => this.commitOne(userId, file));
+    return this.batcher.run(userId, () => runSync(tree.commitFile(this.tables, userId, file)));
   }
 
   commitFiles(userId: string, files: FileCommit[]): Promise<CommitResult[]> {
-    return this.batcher.run(userId, () => files.map((file): CommitResult => {
-      try {
-        return { ok: true, entry: this.db.transaction(() => this.commitOne(userId, file))() };
-      } catch (error) {
-        if (!isApiError(error)) throw error;
-        return { ok: false, code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
-      }
-    }));
+    return this.batcher.run(userId, () => this.commitEach(userId, files));
+  }
+
+  registerAndCommitFiles(userId: string, files: FileCommit[]): Promise<CommitResult[]> {
+    return this.batcher.run(userId, () => {
+      for (const { contentHash, size } of files) this.contents.register(contentHash, size);
+      return this.commitEach(userId, files);
+    });
+  }
+
+  async listVersions(userId: string, path: string): Promise<{ entry: Entry; versions: FileVersion[] }> {
+    const row = runSync(tree.requireFile(this.tables, userId, path));
+    return { entry: toEntry(row), versions: this.versions.list(userId, row.id).map(toFileVersion) };
+  }
+
+  restoreVersion(userId: string, restore: VersionRestore): Promise<Entry> {
+    return this.batcher.run(userId, () => runSync(tree.restoreVersion(this.tables, userId, restore)));
+  }
+
+  async pruneVersions(before: number): Promise<number> {
+    return this.db.transaction(() => runSync(tree.dropVersions(this.tables, this.versions.expired(before))))();
   }
 
   async usedBytes(userId: string): Promise<number> {
@@ -180,12 +190,6 @@ export class SqliteFileStore implements FileStore {
     this.contents.register(contentHash, size);
   }
 
-  async registerContents(contents: readonly { contentHash: string; size: number }[]): Promise<void> {
-    this.db.transaction(() => {
-      for (const { contentHash, size } of contents) this.contents.register(contentHash, size);
-    })();
-  }
-
   async collectableContent(before: number): Promise<string[]> {
     return this.contents.unreferencedBefore(before);
   }
@@ -197,10 +201,7 @@ export class SqliteFileStore implements FileStore {
   async purgeTrash(before: number): Promise<number> {
     return this.db.transaction(() => {
       const expired = this.trash.expired(before);
-      for (const item of expired) {
-        for (const row of item.rows) if (row.content_hash) this.contents.release(row.content_hash);
-        this.trash.remove(item.trashId);
-      }
+      for (const item of expired) runSync(tree.purgeTrashItem(this.tables, item.trashId, item.rows));
       return expired.length;
     })();
   }
@@ -209,41 +210,8 @@ export class SqliteFileStore implements FileStore {
     return this.feed.prune(before);
   }
 
-  private commitOne(userId: string, file: FileCommit): Entry {
-    const existing = this.entries.get(userId, file.path);
-    if (existing?.kind === 'folder') throw new ApiError('not_a_file', `${file.path} is a folder`, { entry: toEntry(existing) });
-    checkRev(existing, file.ifRev, file.path);
-    if (!existing) this.entries.checkPlace(userId, file.path);
-    this.contents.acquire(file.contentHash, file.size);
-    const seq = this.feed.nextSeq(userId);
-    const row: EntryRow = {
-      id: existing?.id ?? randomUUID(),
-      path: file.path,
-      kind: 'file',
-      size: file.size,
-      content_hash: file.contentHash,
-      rev: String(seq),
-      mtime: file.mtime,
-    };
-    if (existing) {
-      // After acquiring the new content, so re-committing the same content never drops it to 0.
-      this.contents.release(existing.content_hash!);
-      this.entries.replaceContent(userId, row);
-      return this.recorded(userId, seq, 'update', row);
-    }
-    this.entries.insert(userId, row);
-    return this.recorded(userId, seq, 'create', row);
-  }
-
-  private requireEntry(userId: string, path: string): EntryRow {
-    const row = this.entries.get(userId, path);
-    if (!row) throw new ApiError('not_found', `${path} does not exist`);
-    return row;
-  }
-
-  private recorded(userId: string, seq: number, op: ChangeOp, row: EntryRow, fromPath?: string): Entry {
-    const entry = toEntry(row);
-    this.feed.record(userId, seq, op, entry, fromPath);
-    return entry;
+  /** Each file in its own savepoint: one refused (precondition, place) rolls back alone. */
+  private commitEach(userId: string, files: readonly FileCommit[]): CommitResult[] {
+    return files.map((file) => commitOutcome(() => this.db.transaction(() => runSync(tree.commitFile(this.tables, userId, file)))()));
   }
 }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_PREFIX, createUploadResponse, entryResponse, tokenPairResponse, trashListResponse } from '../../protocol/api.js';
 import { hashBytes } from '../../protocol/contentHash.js';
 import { SHARE_TOKEN_HEADER, shareResponse, unlockShareResponse } from '../../protocol/shares.js';
+import { versionsResponse } from '../../protocol/versions.js';
 import { signUp, TEST_PASSWORD, uniqueUsername, type SignedUpUser } from '../../test/helpers/accounts.js';
 import { startTestServer, type TestServer } from '../../test/helpers/testServer.js';
 import { uploadRequest } from '../../test/helpers/uploads.js';
@@ -145,6 +146,13 @@ describe('GET /api/v1/openapi.json', () => {
     if (abandoned.status === 'upload') await call('DELETE', `/uploads/${abandoned.uploadId}`);
     const small = Buffer.from('small');
     await call('POST', '/uploads/batch', { body: { files: [{ path: '/docs/s.txt', contentHash: hashBytes(small).contentHash, mtime: 1, contentBase64: small.toString('base64') }] } });
+
+    const small2 = Buffer.from('small, edited');
+    await call('POST', '/uploads/batch', { body: { files: [{ path: '/docs/s.txt', contentHash: hashBytes(small2).contentHash, mtime: 2, contentBase64: small2.toString('base64') }] } });
+    const history = versionsResponse.parse((await call('GET', '/files/versions?path=/docs/s.txt')).json);
+    await call('GET', '/files/versions?path=/docs');
+    await call('POST', '/files/versions/restore', { body: { path: '/docs/s.txt', versionId: history.versions[1]!.versionId, ifRev: history.entry.rev } });
+    await call('POST', '/files/versions/restore', { body: { path: '/docs/s.txt', versionId: '0'.repeat(32) } });
 
     await call('GET', '/files/content?path=/docs/a.bin');
     await call('GET', '/files/content?path=/docs/a.bin', { headers: { range: 'bytes=0-99' } });

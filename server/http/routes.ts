@@ -69,7 +69,7 @@ async function authenticate(deps: AuthDeps, request: FastifyRequest): Promise<Ac
   const token = bearerToken(request);
   if (!token) throw new ApiError('unauthorized', 'sign in first: no access token was sent');
   const claims = await deps.accessTokens.verify(token);
-  if (!deps.refreshTokens.isLive(claims.userId, claims.sessionId)) {
+  if (!await deps.refreshTokens.isLive(claims.userId, claims.sessionId)) {
     throw new ApiError('unauthorized', 'this session was signed out; sign in again');
   }
   return claims;

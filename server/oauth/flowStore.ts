@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3';
 import { ApiError } from '../errors.js';
 import { hashSecret, newSecret, pkceMatches } from './secrets.js';
 
@@ -23,7 +22,7 @@ export interface PendingFlow {
   linkUserId: string | null;
 }
 
-interface FlowRow {
+export interface FlowRow {
   provider: string;
   redirect_uri: string;
   client_state: string;
@@ -34,7 +33,7 @@ interface FlowRow {
   expires_at: number;
 }
 
-interface CodeRow {
+export interface CodeRow {
   user_id: string;
   redirect_uri: string;
   code_challenge: string;
@@ -61,55 +60,38 @@ export interface CodeRedemption {
   redirectUri: string;
 }
 
-/** Short-lived, single-use secrets of the provider sign-in flow, in SQLite. */
-export class OAuthFlowStore {
-  private readonly insertFlow: Database.Statement<[string, string, string, string, string, string, string, string | null, number]>;
-  private readonly takeFlow: Database.Statement<[string], FlowRow>;
-  private readonly insertCode: Database.Statement<[string, string, string, string, number, string | null, string | null]>;
-  private readonly useCode: Database.Statement<[number, string], CodeRow>;
-  private readonly bindCode: Database.Statement<[string, string]>;
-  private readonly usedCodeSession: Database.Statement<[string], string | null>;
-  private readonly insertTicket: Database.Statement<[string, string, string, number]>;
-  private readonly takeTicket: Database.Statement<[string], { user_id: string; provider: string; expires_at: number }>;
-  private readonly prune: Database.Transaction<(at: number) => void>;
+/** The flow, code and link-ticket rows, on SQLite or PostgreSQL. `take*` and `useCode` are single statements: two racing callers cannot both win. */
+export interface FlowTable {
+  insertFlow(stateHash: string, flow: PendingFlow, expiresAt: number): Promise<void>;
+  /** Deletes and returns the flow row. */
+  takeFlow(stateHash: string): Promise<FlowRow | undefined>;
+  insertCode(codeHash: string, userId: string, flow: PendingFlow, expiresAt: number, link: PendingLink | undefined): Promise<void>;
+  /** Marks an unused code used and returns it; undefined when unknown or already used. */
+  useCode(codeHash: string, at: number): Promise<CodeRow | undefined>;
+  bindCode(codeHash: string, sessionId: string): Promise<void>;
+  usedCodeSession(codeHash: string): Promise<string | null | undefined>;
+  insertTicket(ticketHash: string, userId: string, provider: string, expiresAt: number): Promise<void>;
+  takeTicket(ticketHash: string): Promise<{ user_id: string; provider: string; expires_at: number } | undefined>;
+  /** Deletes expired flows and tickets, and codes past `usedCodeMemoryMs` after expiry. */
+  prune(at: number, usedCodeMemoryMs: number): Promise<void>;
+}
 
-  constructor(db: Database.Database, private readonly now: () => number) {
-    this.insertFlow = db.prepare(`INSERT INTO oauth_flows
-      (state_hash, provider, redirect_uri, client_state, code_challenge, nonce, provider_verifier, link_user_id, expires_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    this.takeFlow = db.prepare('DELETE FROM oauth_flows WHERE state_hash = ? RETURNING *');
-    this.insertCode = db.prepare(`INSERT INTO oauth_codes
-      (code_hash, user_id, redirect_uri, code_challenge, expires_at, link_provider, link_provider_id)
-      VALUES (?, ?, ?, ?, ?, ?, ?)`);
-    // Marking used and reading in one statement: two concurrent redemptions cannot both win.
-    this.useCode = db.prepare('UPDATE oauth_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL RETURNING *');
-    this.bindCode = db.prepare('UPDATE oauth_codes SET session_id = ? WHERE code_hash = ?');
-    this.usedCodeSession = db.prepare<[string], string | null>('SELECT session_id FROM oauth_codes WHERE code_hash = ? AND used_at IS NOT NULL').pluck();
-    this.insertTicket = db.prepare('INSERT INTO oauth_link_tickets (ticket_hash, user_id, provider, expires_at) VALUES (?, ?, ?, ?)');
-    this.takeTicket = db.prepare('DELETE FROM oauth_link_tickets WHERE ticket_hash = ? RETURNING *');
-    const pruneFlows = db.prepare('DELETE FROM oauth_flows WHERE expires_at <= ?');
-    const pruneCodes = db.prepare(`DELETE FROM oauth_codes WHERE expires_at <= ? - ${USED_CODE_MEMORY_MS}`);
-    const pruneTickets = db.prepare('DELETE FROM oauth_link_tickets WHERE expires_at <= ?');
-    this.prune = db.transaction((at: number) => {
-      pruneFlows.run(at);
-      pruneCodes.run(at);
-      pruneTickets.run(at);
-    });
-  }
+/** Short-lived, single-use secrets of the provider sign-in flow, in the database (so any node can finish a flow another began). */
+export class OAuthFlowStore {
+  constructor(private readonly table: FlowTable, private readonly now: () => number) {}
 
   /** Stores the flow and returns the state to send to the provider. */
-  startFlow(flow: PendingFlow): string {
+  async startFlow(flow: PendingFlow): Promise<string> {
     const at = this.now();
-    this.prune(at);
+    await this.table.prune(at, USED_CODE_MEMORY_MS);
     const state = newSecret();
-    this.insertFlow.run(hashSecret(state), flow.provider, flow.redirectUri, flow.clientState, flow.codeChallenge,
-      flow.nonce, flow.providerVerifier, flow.linkUserId, at + FLOW_TTL_MS);
+    await this.table.insertFlow(hashSecret(state), flow, at + FLOW_TTL_MS);
     return state;
   }
 
   /** Consumes the flow a provider callback names; undefined if unknown, used, expired or another provider's. */
-  takeFlowFor(provider: string, state: string): PendingFlow | undefined {
-    const row = this.takeFlow.get(hashSecret(state));
+  async takeFlowFor(provider: string, state: string): Promise<PendingFlow | undefined> {
+    const row = await this.table.takeFlow(hashSecret(state));
     if (!row || row.expires_at <= this.now() || row.provider !== provider) return undefined;
     return {
       provider: row.provider,
@@ -126,10 +108,9 @@ export class OAuthFlowStore {
    * Mints the one-time code the loopback receives, bound to the client's PKCE
    * challenge and redirect_uri; `link` waits on it until it is redeemed.
    */
-  issueCode(userId: string, flow: PendingFlow, link?: PendingLink): string {
+  async issueCode(userId: string, flow: PendingFlow, link?: PendingLink): Promise<string> {
     const code = newSecret();
-    this.insertCode.run(hashSecret(code), userId, flow.redirectUri, flow.codeChallenge, this.now() + CODE_TTL_MS,
-      link?.provider ?? null, link?.providerId ?? null);
+    await this.table.insertCode(hashSecret(code), userId, flow, this.now() + CODE_TTL_MS, link);
     return code;
   }
 
@@ -137,9 +118,9 @@ export class OAuthFlowStore {
    * Redeems a code once: any attempt uses it up, so a wrong verifier cannot be
    * retried. Returns the user it was issued for (and the link it completes), or throws `invalid_grant`.
    */
-  redeemCode(redemption: CodeRedemption): RedeemedCode {
+  async redeemCode(redemption: CodeRedemption): Promise<RedeemedCode> {
     const at = this.now();
-    const row = this.useCode.get(at, hashSecret(redemption.code));
+    const row = await this.table.useCode(hashSecret(redemption.code), at);
     if (!row) throw new ApiError('invalid_grant', 'the code is unknown or was already used');
     if (row.expires_at <= at) throw new ApiError('invalid_grant', 'the code has expired; sign in again');
     if (row.redirect_uri !== redemption.redirectUri) throw new ApiError('invalid_grant', 'redirect_uri differs from the one the code was issued for');
@@ -151,24 +132,24 @@ export class OAuthFlowStore {
   }
 
   /** Records the session a redeemed code started, so that a replay of the code can revoke it. */
-  bindSession(code: string, sessionId: string): void {
-    this.bindCode.run(sessionId, hashSecret(code));
+  bindSession(code: string, sessionId: string): Promise<void> {
+    return this.table.bindCode(hashSecret(code), sessionId);
   }
 
   /** The session started with `code` if the code was already redeemed: what a replay of it must revoke. */
-  sessionOfUsedCode(code: string): string | undefined {
-    return this.usedCodeSession.get(hashSecret(code)) ?? undefined;
+  async sessionOfUsedCode(code: string): Promise<string | undefined> {
+    return (await this.table.usedCodeSession(hashSecret(code))) ?? undefined;
   }
 
-  issueLinkTicket(userId: string, provider: string): string {
+  async issueLinkTicket(userId: string, provider: string): Promise<string> {
     const ticket = newSecret();
-    this.insertTicket.run(hashSecret(ticket), userId, provider, this.now() + LINK_TICKET_TTL_MS);
+    await this.table.insertTicket(hashSecret(ticket), userId, provider, this.now() + LINK_TICKET_TTL_MS);
     return ticket;
   }
 
   /** Consumes a link ticket; returns the user it links for, or throws. */
-  takeLinkTicket(ticket: string, provider: string): string {
-    const row = this.takeTicket.get(hashSecret(ticket));
+  async takeLinkTicket(ticket: string, provider: string): Promise<string> {
+    const row = await this.table.takeTicket(hashSecret(ticket));
     if (!row || row.expires_at <= this.now() || row.provider !== provider) {
       throw new ApiError('invalid_request', 'the link ticket is unknown, used, expired or for another provider');
     }

@@ -1,20 +1,18 @@
 import type { ServerModule } from '../app.js';
-import { UserStore } from '../auth/userStore.js';
 import { OAuthFlowStore } from './flowStore.js';
-import { ProviderIdentities } from './providerIdentities.js';
 import { ProviderRegistry } from './providers/registry.js';
 import { registerOAuthRoutes } from './routes.js';
-import { oauthMigrations } from './schema.js';
+import { oauthMigrations, oauthPgMigrations } from './schema.js';
 
 /** Sign-in with QQ and OpenID Connect providers through the client's loopback, and provider links. */
 export const oauthModule: ServerModule = {
-  migrations: oauthMigrations,
+  migrations: { sqlite: oauthMigrations, postgres: oauthPgMigrations },
   register(app, ctx) {
     registerOAuthRoutes(app, ctx, {
       providers: new ProviderRegistry(ctx.config.oauth),
-      flows: new OAuthFlowStore(ctx.db, ctx.now),
-      identities: new ProviderIdentities(ctx.db, ctx.now),
-      users: new UserStore(ctx.db, ctx.now),
+      flows: new OAuthFlowStore(ctx.metadata.flows, ctx.now),
+      identities: ctx.metadata.identities,
+      users: ctx.metadata.users,
       refreshTokens: ctx.refreshTokens,
     });
   },

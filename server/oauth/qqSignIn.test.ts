@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import Database from 'better-sqlite3';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linkedProvidersResponse, linkIntentResponse, meResponse, tokenPairResponse } from '../../protocol/api.js';
 import { signUp } from '../../test/helpers/accounts.js';
@@ -8,6 +6,7 @@ import { errorCodeOf, jsonRequest } from '../../test/helpers/jsonRequest.js';
 import {
   authorizeUrl, newPkce, ScriptedBrowser, startLoopbackListener, type LoopbackListener, type Pkce,
 } from '../../test/helpers/oauthFlow.js';
+import { queryServerDb } from '../../test/helpers/serverDb.js';
 import { startTestServer, type TestServer } from '../../test/helpers/testServer.js';
 import { startQqStandin, type QqStandin } from '../../test/qqStandin/standin.js';
 
@@ -316,13 +315,8 @@ describe('QQ sign-in with a clock and with unionid', () => {
     const world = await startWorld({ unionid: true });
     try {
       const pair = await signInWithQq(world, 'union');
-      const db = new Database(join(world.server.config.dataDir, 'netdisk.sqlite'), { readonly: true });
-      try {
-        const row = db.prepare('SELECT provider_id FROM user_auth WHERE user_id = ?').get(pair.user.id) as { provider_id: string };
-        expect(row.provider_id).toBe(world.standin.unionidOf('union'));
-      } finally {
-        db.close();
-      }
+      const [row] = await queryServerDb(world.server, 'SELECT provider_id FROM user_auth WHERE user_id = ?', [pair.user.id]);
+      expect(row!.provider_id).toBe(world.standin.unionidOf('union'));
     } finally {
       await world.close();
     }

@@ -36,10 +36,10 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: ServerContext, se
   }, async ({ params, query, reply }) => {
     const provider = providers.get(params.provider);
     const redirectUri = checkLoopbackRedirect(query.redirect_uri);
-    const linkUserId = query.link_ticket ? flows.takeLinkTicket(query.link_ticket, provider.name) : null;
+    const linkUserId = query.link_ticket ? await flows.takeLinkTicket(query.link_ticket, provider.name) : null;
     const nonce = newSecret();
     const providerVerifier = newSecret();
-    const state = flows.startFlow({
+    const state = await flows.startFlow({
       provider: provider.name, redirectUri, clientState: query.state, codeChallenge: query.code_challenge,
       nonce, providerVerifier, linkUserId,
     });
@@ -52,7 +52,7 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: ServerContext, se
     auth: false, params: providerParams, query: oauthCallbackQuery, responses: { 302: null },
   }, async ({ params, query, request, reply }) => {
     const provider = providers.get(params.provider);
-    const flow = query.state === undefined ? undefined : flows.takeFlowFor(provider.name, query.state);
+    const flow = query.state === undefined ? undefined : await flows.takeFlowFor(provider.name, query.state);
     // Without a flow there is no loopback we may trust to send the browser to.
     if (!flow) throw new ApiError('invalid_request', 'this sign-in is unknown, already finished or expired; start it again from the app');
     const backToClient = (result: Record<string, string>) =>
@@ -68,12 +68,12 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: ServerContext, se
         code: query.code, redirectUri: callbackUrl(provider.name), nonce: flow.nonce, codeVerifier: flow.providerVerifier,
       });
       if (flow.linkUserId === null) {
-        return backToClient({ code: flows.issueCode(identities.signIn(provider.name, identity), flow) });
+        return backToClient({ code: await flows.issueCode(await identities.signIn(provider.name, identity), flow) });
       }
       // A link completes only when the client that started the flow redeems the code with its
       // PKCE verifier: a link URL opened in someone else's browser links nothing.
-      identities.checkLinkable(flow.linkUserId, provider.name, identity.providerId);
-      return backToClient({ code: flows.issueCode(flow.linkUserId, flow, { provider: provider.name, providerId: identity.providerId }) });
+      await identities.checkLinkable(flow.linkUserId, provider.name, identity.providerId);
+      return backToClient({ code: await flows.issueCode(flow.linkUserId, flow, { provider: provider.name, providerId: identity.providerId }) });
     } catch (error) {
       if (!isApiError(error)) throw error;
       request.log.warn({ provider: provider.name, code: error.code, details: error.details }, error.message);
@@ -87,19 +87,19 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: ServerContext, se
   }, async ({ body }) => {
     let redeemed: RedeemedCode;
     try {
-      redeemed = flows.redeemCode({ code: body.code, codeVerifier: body.code_verifier, redirectUri: body.redirect_uri });
+      redeemed = await flows.redeemCode({ code: body.code, codeVerifier: body.code_verifier, redirectUri: body.redirect_uri });
     } catch (error) {
       // RFC 6749 §4.1.2: a code presented twice may have been stolen; what it gave is revoked.
-      const replayed = flows.sessionOfUsedCode(body.code);
-      if (replayed) refreshTokens.revokeFamilyOf(replayed);
+      const replayed = await flows.sessionOfUsedCode(body.code);
+      if (replayed) await refreshTokens.revokeFamilyOf(replayed);
       throw error;
     }
-    const user = users.findById(redeemed.userId);
+    const user = await users.findById(redeemed.userId);
     if (!user) throw new ApiError('invalid_grant', 'the account no longer exists');
-    if (users.isDisabled(user.id)) throw new ApiError('forbidden', 'this account is disabled; ask the operator of the service');
-    if (redeemed.link) identities.link(user.id, redeemed.link.provider, redeemed.link.providerId);
-    const session = refreshTokens.startSession(user.id, body.deviceName ?? UNNAMED_DEVICE);
-    flows.bindSession(body.code, session.familyId);
+    if (await users.isDisabled(user.id)) throw new ApiError('forbidden', 'this account is disabled; ask the operator of the service');
+    if (redeemed.link) await identities.link(user.id, redeemed.link.provider, redeemed.link.providerId);
+    const session = await refreshTokens.startSession(user.id, body.deviceName ?? UNNAMED_DEVICE);
+    await flows.bindSession(body.code, session.familyId);
     return tokenPair(ctx.accessTokens, session, user);
   });
 
@@ -108,19 +108,19 @@ export function registerOAuthRoutes(app: FastifyInstance, ctx: ServerContext, se
     auth: true, params: providerParams, responses: { 200: linkIntentResponse },
   }, async ({ params, userId }) => {
     const provider = providers.get(params.provider);
-    return { linkTicket: flows.issueLinkTicket(userId, provider.name), expiresIn: LINK_TICKET_TTL_MS / 1000 };
+    return { linkTicket: await flows.issueLinkTicket(userId, provider.name), expiresIn: LINK_TICKET_TTL_MS / 1000 };
   });
 
   defineRoute(app, ctx, {
     method: 'GET', url: '/auth/providers', summary: 'The ways this user can sign in', auth: true,
     responses: { 200: linkedProvidersResponse },
-  }, async ({ userId }) => ({ providers: identities.list(userId) }));
+  }, async ({ userId }) => ({ providers: await identities.list(userId) }));
 
   defineRoute(app, ctx, {
     method: 'DELETE', url: '/auth/providers/:provider', summary: 'Unlink a provider (never the last way to sign in)', auth: true,
     params: providerParams, responses: { 204: null },
   }, async ({ params, userId, reply }) => {
-    identities.unlink(userId, params.provider);
+    await identities.unlink(userId, params.provider);
     return reply.code(204).send();
   });
 }

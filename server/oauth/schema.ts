@@ -51,3 +51,45 @@ export const oauthMigrations: Migration[] = [
     `,
   },
 ];
+
+/** The same steps on PostgreSQL (times in BIGINT milliseconds). */
+export const oauthPgMigrations: Migration[] = [
+  {
+    id: 'oauth-0001-flows',
+    sql: `
+      CREATE TABLE oauth_flows (
+        state_hash TEXT PRIMARY KEY,
+        provider TEXT NOT NULL,
+        redirect_uri TEXT NOT NULL,
+        client_state TEXT NOT NULL,
+        code_challenge TEXT NOT NULL,
+        nonce TEXT NOT NULL,
+        provider_verifier TEXT NOT NULL,
+        link_user_id TEXT REFERENCES users(id) ON DELETE CASCADE,
+        expires_at BIGINT NOT NULL
+      );
+      CREATE TABLE oauth_codes (
+        code_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        redirect_uri TEXT NOT NULL,
+        code_challenge TEXT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        used_at BIGINT
+      );
+      CREATE TABLE oauth_link_tickets (
+        ticket_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        provider TEXT NOT NULL,
+        expires_at BIGINT NOT NULL
+      );
+    `,
+  },
+  {
+    id: 'oauth-0002-code-sessions-and-links',
+    sql: `
+      ALTER TABLE oauth_codes ADD COLUMN session_id TEXT;
+      ALTER TABLE oauth_codes ADD COLUMN link_provider TEXT;
+      ALTER TABLE oauth_codes ADD COLUMN link_provider_id TEXT;
+    `,
+  },
+];

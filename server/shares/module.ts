@@ -3,16 +3,15 @@ import { DEFAULT_SHARE_CODE_RULES, ShareCodeThrottle } from './codeThrottle.js';
 import { registerSharePage } from './page.js';
 import { registerPublicShareRoutes } from './publicRoutes.js';
 import { registerShareRoutes } from './routes.js';
-import { sharesMigrations } from './schema.js';
+import { sharesMigrations, sharesPgMigrations } from './schema.js';
 import { ShareService } from './shareService.js';
-import { SqliteShareStore } from './shareStore.js';
 
 /** Share links: the owner's API, a recipient's API, and the share page recipients open in a browser. */
 export const sharesModule: ServerModule = {
-  migrations: sharesMigrations,
+  migrations: { sqlite: sharesMigrations, postgres: sharesPgMigrations },
   register(app, ctx) {
     const service = new ShareService({
-      shares: new SqliteShareStore(ctx.db),
+      shares: ctx.metadata.shares,
       files: ctx.files,
       throttle: new ShareCodeThrottle(DEFAULT_SHARE_CODE_RULES, ctx.now),
       now: ctx.now,

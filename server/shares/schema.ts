@@ -26,3 +26,27 @@ export const sharesMigrations: Migration[] = [
     `,
   },
 ];
+
+/** The same step on PostgreSQL (the token key as BYTEA, times in BIGINT milliseconds). */
+export const sharesPgMigrations: Migration[] = [
+  {
+    id: 'shares-0001-links',
+    sql: `
+      CREATE TABLE shares (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users(id),
+        entry_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('file', 'folder')),
+        name TEXT NOT NULL,
+        code TEXT,
+        token_key BYTEA NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT,
+        max_downloads INTEGER CHECK (max_downloads > 0),
+        downloads INTEGER NOT NULL DEFAULT 0,
+        revoked_at BIGINT
+      );
+      CREATE INDEX shares_user ON shares(user_id, created_at);
+    `,
+  },
+];

@@ -31,7 +31,7 @@ export interface ShareStore {
   countDownload(id: string): Promise<boolean>;
 }
 
-interface ShareRow {
+export interface ShareRow {
   id: string;
   user_id: string;
   entry_id: string;
@@ -46,7 +46,7 @@ interface ShareRow {
   revoked_at: number | null;
 }
 
-function toRecord(row: ShareRow): ShareRecord {
+export function toRecord(row: ShareRow): ShareRecord {
   return {
     id: row.id,
     userId: row.user_id,

@@ -12,8 +12,9 @@ type BatchResult = z.infer<typeof batchResultSchema>;
 
 /**
  * `POST /uploads/batch`: small files inline, each checked against its content
- * hash and stored, then all committed in one transaction. One bad file is
- * answered on its own and does not stop the others.
+ * hash and stored (all flushed together), then registered and committed in
+ * one transaction. One bad file is answered on its own and does not stop the
+ * others.
  */
 export function registerBatchRoute(app: FastifyInstance, ctx: ServerContext, blobs: BlobStore, pins: ContentPins): void {
   defineRoute(app, ctx, {
@@ -24,7 +25,8 @@ export function registerBatchRoute(app: FastifyInstance, ctx: ServerContext, blo
     body: batchUploadRequest,
     bodyLimit: MAX_BATCH_REQUEST_BYTES,
     responses: { 200: batchUploadResponse },
-  }, async ({ userId, body }) => {
+  }, async ({ userId, sessionId, body }) => {
+    const device = await ctx.refreshTokens.deviceName(userId, sessionId);
     const results: (BatchResult | undefined)[] = [];
     const accepted: AcceptedFile[] = [];
     body.files.forEach((file, index) => {
@@ -38,7 +40,7 @@ export function registerBatchRoute(app: FastifyInstance, ctx: ServerContext, blo
         results[index] = { path: file.path, status: 'error', error: refusal };
         return;
       }
-      const commit: FileCommit = { path: file.path, size: bytes.length, contentHash: file.contentHash, mtime: file.mtime, ifRev: file.ifRev };
+      const commit: FileCommit = { path: file.path, size: bytes.length, contentHash: file.contentHash, mtime: file.mtime, ifRev: file.ifRev, device };
       accepted.push({ index, commit, bytes });
     });
 
@@ -48,9 +50,10 @@ export function registerBatchRoute(app: FastifyInstance, ctx: ServerContext, blo
       });
       const hashes = [...new Set(fitting.map(({ commit }) => commit.contentHash))];
       const committed = await pinAll(pins, hashes, async () => {
-        await Promise.all(fitting.map(({ commit, bytes }) => blobs.putSmall(commit.contentHash, bytes)));
-        await ctx.files.registerContents(fitting.map(({ commit }) => commit));
-        return fitting.length > 0 ? ctx.files.commitFiles(userId, fitting.map(({ commit }) => commit)) : [];
+        if (fitting.length === 0) return [];
+        // Content first, durably; only then the entries that point at it (one transaction).
+        await blobs.putSmallMany(fitting.map(({ commit, bytes }) => ({ contentHash: commit.contentHash, bytes })));
+        return ctx.files.registerAndCommitFiles(userId, fitting.map(({ commit }) => commit));
       });
       return { committed, fitting };
     });
@@ -83,7 +86,7 @@ async function withinQuota(
   const fitting: AcceptedFile[] = [];
   for (const file of files) {
     const current = await ctx.files.getEntry(userId, file.commit.path);
-    const needed = file.commit.size - (current?.kind === 'file' ? current.size : 0);
+    const needed = file.commit.size - ctx.storage.freedByReplacing(current);
     if (needed > free) {
       refuse(file.index, file.commit.path, { code: 'quota_exceeded', message: `the netdisk is full: ${needed} more bytes do not fit in the ${usage.quotaBytes}-byte quota` });
       continue;

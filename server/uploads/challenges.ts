@@ -2,10 +2,9 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { PROOF_RANGE_BYTES, WHOLE_FILE_PROOF_BYTES } from '../../protocol/api.js';
 import { GrowingDelay, type GrowingDelayRule } from '../auth/growingDelay.js';
 import { SlidingWindowLimiter, type WindowRule } from '../auth/rateLimiter.js';
+import type { ChallengeStore } from './challengeStore.js';
 
 const TTL_MS = 5 * 60 * 1000;
-/** Bounds memory if a client asks for challenges it never answers. */
-const MAX_OUTSTANDING = 10_000;
 const MINUTE = 60 * 1000;
 const DAY = 24 * 60 * MINUTE;
 
@@ -49,17 +48,19 @@ export function challengedRange(size: number): { offset: number; length: number 
  * rationed: per user, per content, and after failed proofs. A client that is
  * out of challenges is not refused; it uploads the bytes instead, which an
  * honest client has and a guesser does not.
- * Kept in memory: they live for minutes, and one lost in a restart only makes
- * the client ask again.
+ * The challenges themselves live in the database (ChallengeStore), so any
+ * node takes the answer to one another node issued. The rations are counted
+ * per node, in memory: behind a load balancer a client gets at most the
+ * number of nodes times its ration, and a refused client is never locked
+ * out, it only uploads the bytes.
  */
 export class ProofChallenges {
-  private readonly outstanding = new Map<string, Challenge>();
   private readonly perUser: SlidingWindowLimiter;
   private readonly perContent: SlidingWindowLimiter;
   private readonly failuresPerPair: GrowingDelay;
   private readonly failuresPerUser: GrowingDelay;
 
-  constructor(private readonly now: () => number, rules: ChallengeRules = DEFAULT_CHALLENGE_RULES) {
+  constructor(private readonly store: ChallengeStore, private readonly now: () => number, rules: ChallengeRules = DEFAULT_CHALLENGE_RULES) {
     this.perUser = new SlidingWindowLimiter(rules.perUser, now);
     this.perContent = new SlidingWindowLimiter(rules.perContent, now);
     this.failuresPerPair = new GrowingDelay(rules.failuresPerUserAndContent, now);
@@ -67,7 +68,7 @@ export class ProofChallenges {
   }
 
   /** A new challenge, or undefined when this user or content has had its ration: upload the bytes then. */
-  issue(userId: string, contentHash: string, size: number): Challenge | undefined {
+  async issue(userId: string, contentHash: string, size: number): Promise<Challenge | undefined> {
     const rationed = this.perUser.retryAfterMs(userId) > 0 || this.perContent.retryAfterMs(contentHash) > 0
       || this.failuresPerUser.retryAfterMs(userId) > 0 || this.failuresPerPair.retryAfterMs(`${userId}\n${contentHash}`) > 0;
     if (rationed) return undefined;
@@ -82,20 +83,14 @@ export class ProofChallenges {
       nonce: randomBytes(16).toString('hex'),
       expiresAt: this.now() + TTL_MS,
     };
-    if (this.outstanding.size >= MAX_OUTSTANDING) {
-      const oldest = this.outstanding.keys().next().value;
-      if (oldest !== undefined) this.outstanding.delete(oldest);
-    }
-    this.outstanding.set(challenge.id, challenge);
+    await this.store.put(challenge);
     return challenge;
   }
 
   /** Single use: the challenge is gone after this, whatever the answer turns out to be. */
-  take(userId: string, id: string): Challenge | undefined {
-    const challenge = this.outstanding.get(id);
-    if (!challenge || challenge.userId !== userId) return undefined;
-    this.outstanding.delete(id);
-    return challenge.expiresAt > this.now() ? challenge : undefined;
+  async take(userId: string, id: string): Promise<Challenge | undefined> {
+    const challenge = await this.store.take(userId, id);
+    return challenge && challenge.expiresAt > this.now() ? challenge : undefined;
   }
 
   /** Counts a wrong, unknown, stale or reused proof against the user and the content. */
@@ -109,8 +104,7 @@ export class ProofChallenges {
     this.failuresPerPair.clear(`${userId}\n${contentHash}`);
   }
 
-  sweep(): void {
-    const now = this.now();
-    for (const [id, challenge] of this.outstanding) if (challenge.expiresAt <= now) this.outstanding.delete(id);
+  sweep(): Promise<void> {
+    return this.store.sweep(this.now());
   }
 }

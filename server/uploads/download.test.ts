@@ -106,7 +106,8 @@ describe('closing the service during a download', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(Buffer.from(await response.arrayBuffer()).equals(bytes)).toBe(true);
     await closing;
-    // Kept alive, the connection held close for the keep-alive timeout (72 s).
-    expect(Date.now() - started).toBeLessThan(5000);
-  }, 30_000);
+    // Kept alive, the connection held close for fastify's keep-alive timeout (72 s); the
+    // bound sits below that, far above what a loaded machine needs (no speed is judged here).
+    expect(Date.now() - started).toBeLessThan(60_000);
+  }, 90_000);
 });

@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { signUp, type SignedUpUser } from '../../test/helpers/accounts.js';
 import { describeEachBlobStore } from '../../test/helpers/blobBackends.js';
@@ -8,12 +6,12 @@ import { errorCodeOf, jsonRequest } from '../../test/helpers/jsonRequest.js';
 import { startTestServer, type TestServer } from '../../test/helpers/testServer.js';
 import { createUpload, download, putChunks, uploadFile, uploadRequest } from '../../test/helpers/uploads.js';
 import { possessionProof } from '../../protocol/contentHash.js';
-import { SqliteFileStore } from '../files/sqliteFileStore.js';
+import { openServerMetadata, queryServerDb } from '../../test/helpers/serverDb.js';
+import type { Metadata } from '../metadata.js';
 import { ProofChallenges } from './challenges.js';
 import { StorageQuota } from './quota.js';
 import { ContentPins } from './contentPins.js';
 import { CONTENT_GRACE_MS, collectGarbage, type GarbageDeps } from './garbage.js';
-import { SqliteUploadSessionStore } from './sessionStore.js';
 import { Uploads } from './uploads.js';
 
 describeEachBlobStore('garbage collection', ({ place }) => {
@@ -22,7 +20,7 @@ describeEachBlobStore('garbage collection', ({ place }) => {
   let server: TestServer;
   let alice: SignedUpUser;
   let bob: SignedUpUser;
-  let db: Database.Database;
+  let metadata: Metadata;
   let deps: GarbageDeps;
 
   beforeAll(async () => {
@@ -30,12 +28,12 @@ describeEachBlobStore('garbage collection', ({ place }) => {
     alice = await signUp(server.api);
     bob = await signUp(server.api);
     // A second connection to the same database and content store, as a maintenance process would have.
-    db = new Database(join(server.config.dataDir, 'netdisk.sqlite'));
-    const files = new SqliteFileStore(db, { now });
+    metadata = await openServerMetadata(server, now);
+    const { files } = metadata;
     const blobs = place().store(server.config);
     const pins = new ContentPins();
-    const challenges = new ProofChallenges(now);
-    const sessions = new SqliteUploadSessionStore(db);
+    const challenges = new ProofChallenges(metadata.challenges, now);
+    const sessions = metadata.uploadSessions;
     const uploads = new Uploads({
       files, blobs, sessions, challenges, pins, quota: new StorageQuota(files, sessions, server.config.limits, now),
       chunkSize: server.config.chunkSize, uploadTtlSeconds: server.config.uploadTtlSeconds, now,
@@ -43,7 +41,7 @@ describeEachBlobStore('garbage collection', ({ place }) => {
     deps = { uploads, files, blobs, pins, challenges, now };
   });
   afterAll(async () => {
-    db.close();
+    await metadata.close();
     await server.close();
   });
 
@@ -135,7 +133,7 @@ describeEachBlobStore('garbage collection', ({ place }) => {
     const { created } = await createUpload(server.api, alice.auth, uploadRequest('/live.bin', bytes));
     if (created?.status !== 'upload') throw new Error('expected an upload session');
     // The sweep compares with the store's own clock (file mtime, S3's Initiated): a pass at the real time keeps both.
-    const sessions = new SqliteUploadSessionStore(db);
+    const sessions = metadata.uploadSessions;
     const passAt = (at: number): GarbageDeps => ({ ...deps, now: () => at, uploads: new Uploads({
       files: deps.files, blobs: deps.blobs, sessions, challenges: deps.challenges, pins: deps.pins,
       quota: new StorageQuota(deps.files, sessions, server.config.limits, () => at),
@@ -145,7 +143,7 @@ describeEachBlobStore('garbage collection', ({ place }) => {
     expect(await place().stagingIds(server.config)).toEqual(expect.arrayContaining([orphan, created.uploadId]));
     // Long after: the orphan goes; the session (kept alive here, as a sweep must never judge by age alone) keeps its area.
     const later = Date.now() + (server.config.uploadTtlSeconds + 2 * 3600) * 1000;
-    db.prepare('UPDATE upload_sessions SET expires_at = ? WHERE id = ?').run(Math.max(later, clock) + 3_600_000, created.uploadId);
+    await queryServerDb(server, 'UPDATE upload_sessions SET expires_at = ? WHERE id = ?', [Math.max(later, clock) + 3_600_000, created.uploadId]);
     await collectGarbage(passAt(later));
     const left = await place().stagingIds(server.config);
     expect(left).not.toContain(orphan);

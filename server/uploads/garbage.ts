@@ -28,7 +28,7 @@ export interface Collected {
  * references, no live upload session will commit, and no commit has pinned.
  */
 export async function collectGarbage(deps: GarbageDeps): Promise<Collected> {
-  deps.challenges.sweep();
+  await deps.challenges.sweep();
   const sessions = await deps.uploads.collectExpired();
   const pass = deps.pins.beginPass();
   let blobs = 0;

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROOF_RANGE_BYTES, type CreateUploadResponse } from '../../protocol/api.js';
 import { possessionProof } from '../../protocol/contentHash.js';
 import { signUp, type SignedUpUser } from '../../test/helpers/accounts.js';
 import { errorCodeOf } from '../../test/helpers/jsonRequest.js';
 import { startTestServer, type TestServer } from '../../test/helpers/testServer.js';
+import { buildApp } from '../app.js';
 import { createUpload, uploadFile, uploadRequest } from '../../test/helpers/uploads.js';
 
 type Challenge = Extract<CreateUploadResponse, { status: 'challenge' }>['challenge'];
@@ -99,5 +101,32 @@ describe('instant-upload possession proofs hold against guessing', () => {
     expect([late.status, errorCodeOf(late)]).toEqual([403, 'proof_invalid']);
     // A fresh challenge, answered in time, works.
     expect((await answer(user, bytes, await challengeFor(user, bytes))).created?.status).toBe('done');
+  });
+});
+
+describe('a possession challenge is kept in the database', () => {
+  it('is answered on a second service process on the same database and data folder (on PostgreSQL: another node), once', async () => {
+    const server = await startTestServer();
+    const second = await buildApp(server.config, { logger: false });
+    try {
+      await second.listen({ host: '127.0.0.1', port: 0 });
+      const secondApi = `http://127.0.0.1:${(second.server.address() as AddressInfo).port}/api/v1`;
+      const owner = await signUp(server.api);
+      const bytes = randomBytes(5000);
+      await uploadFile(server.api, owner.auth, '/original.bin', bytes);
+      const other = await signUp(server.api);
+      const asked = await createUpload(server.api, other.auth, uploadRequest('/copy.bin', bytes));
+      if (asked.created?.status !== 'challenge') throw new Error('expected a challenge');
+      const { challenge } = asked.created;
+      const proof = { id: challenge.id, value: possessionProof(challenge.nonce, bytes.subarray(challenge.offset, challenge.offset + challenge.length)) };
+      const answered = await createUpload(secondApi, other.auth, uploadRequest('/copy.bin', bytes, { proof }));
+      expect(answered.created?.status).toBe('done');
+      // Single use, whichever process is asked.
+      const replayed = await createUpload(server.api, other.auth, uploadRequest('/copy2.bin', bytes, { proof }));
+      expect(replayed.created?.status).not.toBe('done');
+    } finally {
+      await second.close();
+      await server.close();
+    }
   });
 });

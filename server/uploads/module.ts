@@ -5,21 +5,20 @@ import { ContentPins } from './contentPins.js';
 import { registerDownloadRoute } from './download.js';
 import { COLLECT_INTERVAL_MS, collectGarbage } from './garbage.js';
 import { registerUploadRoutes } from './routes.js';
-import { uploadMigrations } from './schema.js';
-import { SqliteUploadSessionStore } from './sessionStore.js';
+import { uploadMigrations, uploadPgMigrations } from './schema.js';
 import { Uploads } from './uploads.js';
 
 /** File content: blob storage, chunked, instant and batch upload, Range download, and their garbage collection. */
 export const uploadsModule: ServerModule = {
-  migrations: uploadMigrations,
+  migrations: { sqlite: uploadMigrations, postgres: uploadPgMigrations },
   register(app, ctx) {
     const { store: blobs, directReads, maxChunks } = ctx.blobs;
     const pins = new ContentPins();
-    const challenges = new ProofChallenges(ctx.now);
+    const challenges = new ProofChallenges(ctx.metadata.challenges, ctx.now);
     const uploads = new Uploads({
       files: ctx.files,
       blobs,
-      sessions: new SqliteUploadSessionStore(ctx.db),
+      sessions: ctx.metadata.uploadSessions,
       challenges,
       pins,
       quota: ctx.storage,

@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLOCK_SIZE } from '../../protocol/contentHash.js';
 import { signUp, type SignedUpUser } from '../../test/helpers/accounts.js';
@@ -10,25 +8,27 @@ import { createUpload, putChunks, uploadRequest } from '../../test/helpers/uploa
 import { entryResponse, uploadStatusSchema, type UploadStatus } from '../../protocol/api.js';
 import { LocalBlobStore } from '../blobs/localBlobStore.js';
 import { PendingChunks } from './pendingChunks.js';
-import { SqliteUploadSessionStore } from './sessionStore.js';
+import { openServerMetadata } from '../../test/helpers/serverDb.js';
+import type { Metadata } from '../metadata.js';
+import type { UploadSessionStore } from './sessionStore.js';
 
 describe('chunks made durable in batches', () => {
   let server: TestServer;
   let alice: SignedUpUser;
-  /** A second connection to the service's database: what a restarted service would read. */
-  let db: Database.Database;
-  let afterRestart: SqliteUploadSessionStore;
+  /** A second handle on the service's database: what a restarted service would read. */
+  let metadata: Metadata;
+  let afterRestart: UploadSessionStore;
 
   beforeAll(async () => {
     server = await startTestServer((config) => {
       config.chunkSize = BLOCK_SIZE;
     });
     alice = await signUp(server.api);
-    db = new Database(join(server.config.dataDir, 'netdisk.sqlite'));
-    afterRestart = new SqliteUploadSessionStore(db);
+    metadata = await openServerMetadata(server);
+    afterRestart = metadata.uploadSessions;
   });
   afterAll(async () => {
-    db.close();
+    await metadata.close();
     await server.close();
   });
 

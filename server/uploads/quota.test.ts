@@ -64,8 +64,9 @@ describe('per-user storage quota and upload caps', () => {
     const a = await open(user, '/x.bin', randomBytes(300 * KIB));
     expect(a.status).toBe(201);
     expect(errorCodeOf(await open(user, '/y.bin', randomBytes(300 * KIB)))).toBe('quota_exceeded');
-    // Replacing a file needs only the difference (here less than nothing).
-    expect((await open(user, '/big.bin', randomBytes(500 * KIB))).status).toBe(201);
+    // Replacing a file needs its whole size: the bytes it replaces stay, as a previous version.
+    expect(errorCodeOf(await open(user, '/big.bin', randomBytes(200 * KIB)))).toBe('quota_exceeded');
+    expect((await open(user, '/big.bin', randomBytes(100 * KIB))).status).toBe(201);
   });
 
   it('caps open sessions (3) and the bytes they declare together (900 KiB) with 429 rate_limited', async () => {

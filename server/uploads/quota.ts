@@ -6,6 +6,8 @@ export interface QuotaLimits {
   quotaBytes: number;
   maxUploadSessions: number;
   maxPendingUploadBytes: number;
+  /** Replaced files are kept as versions (NETDISK_MAX_VERSIONS > 0): replacing one frees none of its bytes. Default false. */
+  keepsVersions?: boolean;
 }
 
 export interface StorageUsage {
@@ -49,6 +51,15 @@ export class StorageQuota {
       if (this.turns.get(userId) === settled) this.turns.delete(userId);
     });
     return mine;
+  }
+
+  /**
+   * Bytes a commit replacing `current` frees: none while replaced files are
+   * kept as versions (pruning the oldest one may free some, which is not
+   * counted on), else the replaced file's.
+   */
+  freedByReplacing(current: { kind: string; size: number } | null): number {
+    return current?.kind === 'file' && !this.limits.keepsVersions ? current.size : 0;
   }
 
   /** Throws `quota_exceeded` unless `addBytes` more fit in the user's quota (with what open uploads reserve). */

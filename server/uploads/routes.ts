@@ -12,8 +12,8 @@ export function registerUploadRoutes(app: FastifyInstance, ctx: ServerContext, u
     auth: true,
     body: createUploadRequest,
     responses: { 200: createUploadResponse, 201: createUploadResponse },
-  }, async ({ userId, body, reply }) => {
-    const created = await uploads.create(userId, body);
+  }, async ({ userId, sessionId, body, reply }) => {
+    const created = await uploads.create(userId, body, await ctx.refreshTokens.deviceName(userId, sessionId));
     reply.code(created.status);
     return created.body;
   });
@@ -46,7 +46,7 @@ export function registerUploadRoutes(app: FastifyInstance, ctx: ServerContext, u
   defineRoute(app, ctx, {
     method: 'POST', url: '/uploads/:id/complete', summary: 'Commit an upload whose chunks have all arrived', auth: true,
     params: uploadIdParams, responses: { 200: entryResponse },
-  }, async ({ userId, params }) => ({ entry: await uploads.complete(userId, params.id) }));
+  }, async ({ userId, sessionId, params }) => ({ entry: await uploads.complete(userId, params.id, await ctx.refreshTokens.deviceName(userId, sessionId)) }));
 
   defineRoute(app, ctx, {
     method: 'DELETE', url: '/uploads/:id', summary: 'Abandon an upload and its staged bytes', auth: true,

@@ -37,7 +37,7 @@ export interface UploadSessionStore {
   anyFor(contentHash: string, now: number): Promise<boolean>;
 }
 
-interface SessionRow {
+export interface SessionRow {
   id: string;
   user_id: string;
   path: string;
@@ -50,6 +50,39 @@ interface SessionRow {
   chunk_size: number;
   created_at: number;
   expires_at: number;
+}
+
+export function toRow(session: UploadSession): SessionRow {
+  return {
+    id: session.id,
+    user_id: session.userId,
+    path: session.path,
+    size: session.size,
+    content_hash: session.contentHash,
+    block_hashes: JSON.stringify(session.blockHashes),
+    mtime: session.mtime,
+    has_if_rev: session.ifRev === undefined ? 0 : 1,
+    if_rev: session.ifRev ?? null,
+    chunk_size: session.chunkSize,
+    created_at: session.createdAt,
+    expires_at: session.expiresAt,
+  };
+}
+
+export function toSession(row: SessionRow): UploadSession {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    path: row.path,
+    size: row.size,
+    contentHash: row.content_hash,
+    blockHashes: JSON.parse(row.block_hashes) as string[],
+    mtime: row.mtime,
+    ifRev: row.has_if_rev === 0 ? undefined : row.if_rev,
+    chunkSize: row.chunk_size,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+  };
 }
 
 export class SqliteUploadSessionStore implements UploadSessionStore {
@@ -85,38 +118,12 @@ export class SqliteUploadSessionStore implements UploadSessionStore {
   }
 
   async create(session: UploadSession): Promise<void> {
-    this.insert.run({
-      id: session.id,
-      user_id: session.userId,
-      path: session.path,
-      size: session.size,
-      content_hash: session.contentHash,
-      block_hashes: JSON.stringify(session.blockHashes),
-      mtime: session.mtime,
-      has_if_rev: session.ifRev === undefined ? 0 : 1,
-      if_rev: session.ifRev ?? null,
-      chunk_size: session.chunkSize,
-      created_at: session.createdAt,
-      expires_at: session.expiresAt,
-    });
+    this.insert.run(toRow(session));
   }
 
   async get(userId: string, id: string): Promise<UploadSession | null> {
     const row = this.select.get(userId, id);
-    if (!row) return null;
-    return {
-      id: row.id,
-      userId: row.user_id,
-      path: row.path,
-      size: row.size,
-      contentHash: row.content_hash,
-      blockHashes: JSON.parse(row.block_hashes) as string[],
-      mtime: row.mtime,
-      ifRev: row.has_if_rev === 0 ? undefined : row.if_rev,
-      chunkSize: row.chunk_size,
-      createdAt: row.created_at,
-      expiresAt: row.expires_at,
-    };
+    return row ? toSession(row) : null;
   }
 
   async received(id: string): Promise<number[]> {

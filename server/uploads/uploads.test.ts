@@ -8,7 +8,7 @@ import { signUp, type SignedUpUser } from '../../test/helpers/accounts.js';
 import { describeEachBlobStore } from '../../test/helpers/blobBackends.js';
 import { errorCodeOf, jsonRequest } from '../../test/helpers/jsonRequest.js';
 import { startTestServer, type TestServer } from '../../test/helpers/testServer.js';
-import { chunkOf, createUpload, download, putChunk, putChunks, stateOf, uploadFile, uploadRequest } from '../../test/helpers/uploads.js';
+import { chunkOf, createUpload, download, putChunk, putChunks, stateOf, uploadFile, uploadRequest, type ServiceState } from '../../test/helpers/uploads.js';
 
 /** S3 allows no part under 5 MiB but the last, so two blocks. */
 const CHUNK = 2 * BLOCK_SIZE;
@@ -285,7 +285,8 @@ describeEachBlobStore('uploads', ({ place }) => {
       }));
       expect(wrong.status).toBe(403);
       expect(errorCodeOf(wrong)).toBe('proof_invalid');
-      expect(await stateOf(server.config, place())).toEqual(before);
+      // A wrong answer changes nothing but the challenge it spent.
+      expect(await stateOf(server.config, place())).toEqual(withoutChallenge(before, challenge.id));
       expect((await download(server.api, bob.auth, '/copy.bin')).status).toBe(404);
 
       // A challenge is single use: even the right answer is refused after a wrong one.
@@ -352,4 +353,11 @@ describeEachBlobStore('uploads', ({ place }) => {
 function inline(path: string, bytes: Buffer): { path: string; contentHash: string; mtime: number; contentBase64: string } {
   const { contentHash } = uploadRequest(path, bytes) as { contentHash: string };
   return { path, contentHash, mtime: 1_700_000_000_000, contentBase64: bytes.toString('base64') };
+}
+
+/** `state` as it is once challenge `id` is spent: a challenge is single use, answered right or wrong. */
+function withoutChallenge(state: ServiceState, id: string): ServiceState {
+  const challenges = state.rows.upload_challenges ?? [];
+  expect(challenges.some((row) => (JSON.parse(row) as { id: string }).id === id)).toBe(true);
+  return { ...state, rows: { ...state.rows, upload_challenges: challenges.filter((row) => (JSON.parse(row) as { id: string }).id !== id) } };
 }

@@ -50,13 +50,14 @@ export class Uploads {
     this.pending = new PendingChunks(deps.blobs, deps.sessions);
   }
 
-  async create(userId: string, request: CreateUploadRequest): Promise<Created> {
+  /** `device`: the name of the device session uploading, recorded in the file's version history. */
+  async create(userId: string, request: CreateUploadRequest, device: string | null = null): Promise<Created> {
     const { files, blobs } = this.deps;
     if (request.blockHashes.length !== blockCount(request.size) || contentHashOfBlocks(request.blockHashes) !== request.contentHash) {
       throw new ApiError('block_hashes_mismatch', `a ${request.size}-byte file has ${blockCount(request.size)} block digests that hash to its content hash`);
     }
     await this.checkPrecondition(userId, request.path, request.ifRev);
-    const commit = { path: request.path, size: request.size, contentHash: request.contentHash, mtime: request.mtime, ifRev: request.ifRev };
+    const commit = { path: request.path, size: request.size, contentHash: request.contentHash, mtime: request.mtime, ifRev: request.ifRev, device };
 
     if (request.size === 0) {
       const entry = await this.deps.pins.whilePinned(request.contentHash, async () => {
@@ -86,7 +87,7 @@ export class Uploads {
       return { status: 200, body: { status: 'done', entry } };
     }
     // Out of challenges (see ProofChallenges), the client uploads the bytes like anyone without a match.
-    const challenge = stored ? this.deps.challenges.issue(userId, request.contentHash, request.size) : undefined;
+    const challenge = stored ? await this.deps.challenges.issue(userId, request.contentHash, request.size) : undefined;
     if (challenge) {
       const { id, offset, length, nonce } = challenge;
       return { status: 200, body: { status: 'challenge', challenge: { id, offset, length, nonce } } };
@@ -168,7 +169,7 @@ export class Uploads {
    * session's precondition. On a conflict the session ends anyway; the stored
    * content stays unreferenced until collection.
    */
-  async complete(userId: string, id: string): Promise<Entry> {
+  async complete(userId: string, id: string, device: string | null = null): Promise<Entry> {
     const session = await this.session(userId, id);
     return this.exclusively(`${id}/complete`, 'this upload is being completed by another request', async () => {
       await this.pending.flush(id);
@@ -190,6 +191,7 @@ export class Uploads {
             contentHash: session.contentHash,
             mtime: session.mtime,
             ifRev: session.ifRev,
+            device,
           });
         } catch (error) {
           if (error instanceof ApiError) {
@@ -259,14 +261,13 @@ export class Uploads {
     throw new ApiError('conflict', current ? `${path} is at rev ${current.rev}` : `${path} does not exist`, { entry: current });
   }
 
-  /** Bytes of the file a commit at `path` would replace: they leave the quota when it commits. */
+  /** Bytes a commit at `path` frees by replacing the file there (see StorageQuota.freedByReplacing). */
   private async replacedBytes(userId: string, path: string): Promise<number> {
-    const current = await this.deps.files.getEntry(userId, path);
-    return current?.kind === 'file' ? current.size : 0;
+    return this.deps.quota.freedByReplacing(await this.deps.files.getEntry(userId, path));
   }
 
   private async proofHolds(userId: string, contentHash: string, size: number, proof: { id: string; value: string }): Promise<boolean> {
-    const challenge = this.deps.challenges.take(userId, proof.id);
+    const challenge = await this.deps.challenges.take(userId, proof.id);
     if (!challenge || challenge.contentHash !== contentHash || challenge.size !== size) return false;
     const range = await readAll(await this.deps.blobs.read(contentHash, {
       start: challenge.offset,

@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Snapshot } from '../../protocol/bridge.js';
 import { uploadFile } from '../helpers/uploads.js';
@@ -46,6 +46,9 @@ test('sign-in with the first-run step, its error, and the connection screens', a
 
 test('overview with a held mass delete, activity, a conflict and settings', async ({ browser, world }) => {
   writeFileSync(join(world.folder, 'report.txt'), 'first draft\n');
+  // A folder, so Settings shows the "Folders on this computer" tree (with a subfolder to expand).
+  mkdirSync(join(world.folder, 'photos', 'trip'), { recursive: true });
+  writeFileSync(join(world.folder, 'photos', 'trip', 'two.jpg'), 'two\n');
   // Deleting 60 of 80 files is held for confirmation (app/sync/massDelete.ts: at least 50 and a quarter).
   for (let i = 0; i < 80; i++) writeFileSync(join(world.folder, `note-${i}.txt`), `note ${i}\n`);
   await world.syncOnce();
@@ -72,7 +75,11 @@ test('overview with a held mass delete, activity, a conflict and settings', asyn
       await expect(page.locator('main h1')).toBeVisible();
       if (screen === 'conflicts') await expect(page.locator('.conflict')).toHaveCount(1);
       if (screen === 'activity') await expect(page.locator('.activity-item').first()).toBeVisible();
-      if (screen === 'settings') await expect(page.locator('.device').first()).toBeVisible();
+      if (screen === 'settings') {
+        await expect(page.locator('.device').first()).toBeVisible();
+        await page.locator('.folder-expand').first().click();
+        await expect(page.locator('.folder-level .folder-choice')).toHaveCount(1);
+      }
       await expectNoAxeViolations(page, `${screen} (${variant.name})`);
       await page.screenshot({ path: `${shots}/a11y-${screen}-${variant.name}.png`, fullPage: true });
     }
@@ -81,6 +88,36 @@ test('overview with a held mass delete, activity, a conflict and settings', asyn
     await page.locator('.location-form button[type="submit"]').click();
     await expect(page.locator('.location-form [role="alert"]')).toBeVisible();
     await expectNoAxeViolations(page, `settings asking before a move (${variant.name})`);
+    await context.close();
+  }
+});
+
+test('the version history dialog, opened from activity and from a conflict', async ({ browser, world }) => {
+  // report.txt has two versions (the first draft, then a web edit) and a conflict with this computer's edit.
+  writeFileSync(join(world.folder, 'report.txt'), 'first draft\n');
+  await world.syncOnce();
+  const auth = world.user!.auth;
+  const meta = await fetch(`${world.api}/files/meta?path=%2Freport.txt`, { headers: auth });
+  const { entry } = (await meta.json()) as { entry: { rev: string } };
+  await uploadFile(world.api, auth, '/report.txt', new TextEncoder().encode('edited on the web\n'), { ifRev: entry.rev });
+  writeFileSync(join(world.folder, 'report.txt'), 'edited on this computer\n');
+  const ui = await world.startUi();
+
+  for (const variant of VARIANTS) {
+    const { context, page } = await openVariant(browser, variant);
+    await page.goto(ui.url);
+    const nav = page.getByRole('navigation');
+    for (const [index, screen] of [[1, 'activity'], [2, 'conflicts']] as const) {
+      await nav.getByRole('button').nth(index).click();
+      const row = page.locator(screen === 'activity' ? '.activity-item' : '.conflict', { hasText: '/report.txt' }).first();
+      await row.locator('.history-button').click();
+      const dialog = page.getByRole('dialog');
+      await expect(dialog.locator('tbody tr')).not.toHaveCount(0);
+      await expectNoAxeViolations(page, `version history from ${screen} (${variant.name})`);
+      await page.screenshot({ path: `${shots}/a11y-versions-${screen}-${variant.name}.png` });
+      await page.keyboard.press('Escape');
+      await expect(dialog).toBeHidden();
+    }
     await context.close();
   }
 });

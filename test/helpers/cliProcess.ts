@@ -1,5 +1,10 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { signUp, TEST_PASSWORD, type SignedUpUser } from './accounts.js';
+import { startTestServer, type TestServer } from './testServer.js';
 
 const CLI = fileURLToPath(new URL('../../bin/netdisk-sync.js', import.meta.url));
 
@@ -33,3 +38,30 @@ export function cli(args: string[], onStderr?: (text: string) => void): Promise<
   });
 }
 
+
+export interface CliAccount {
+  server: TestServer;
+  user: SignedUpUser;
+  /** A fresh sync folder the CLI signed `user` in for. */
+  folder: string;
+  /** `--server URL --folder DIR`, for every command of that account. */
+  flags(): string[];
+  close(): Promise<void>;
+}
+
+/** The real service, a user, and a sync folder `netdisk-sync login` signed that user in for (with a password). */
+export async function signedInCli(prefix: string): Promise<CliAccount> {
+  const server = await startTestServer();
+  const user = await signUp(server.api);
+  const folder = mkdtempSync(join(tmpdir(), prefix));
+  const flags = () => ['--server', server.url, '--folder', folder];
+  const login = await cli(['login', ...flags(), '--username', user.user.username, '--password', TEST_PASSWORD]);
+  if (login.code !== 0) throw new Error(`login exited ${login.code}: ${login.stderr}`);
+  return {
+    server, user, folder, flags,
+    close: async () => {
+      await server.close();
+      rmSync(folder, { recursive: true, force: true });
+    },
+  };
+}

@@ -2,46 +2,91 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type Database from 'better-sqlite3';
 import type { Change, Entry } from '../../protocol/api.js';
 import { isSameOrBelow, ROOT } from '../../protocol/paths.js';
-import { authMigrations } from '../../server/auth/schema.js';
+import { authMigrations, authPgMigrations } from '../../server/auth/schema.js';
+import { migratePostgres } from '../../server/db/migrate.js';
+import { PgDatabase } from '../../server/db/postgres.js';
 import { openSqlite } from '../../server/db/sqlite.js';
 import type { FileStore } from '../../server/files/fileStore.js';
-import { filesMigrations } from '../../server/files/schema.js';
+import { PgChangeNotifier } from '../../server/files/pgChangeNotifier.js';
+import { PgFileStore } from '../../server/files/pgFileStore.js';
+import { filesMigrations, filesPgMigrations } from '../../server/files/schema.js';
 import { SqliteFileStore, type SqliteFileStoreOptions } from '../../server/files/sqliteFileStore.js';
+import { queryDatabase } from './serverDb.js';
+import { dropTestDatabase, freshDatabaseUrl } from './testDatabase.js';
 
 export interface StoreFixture {
-  db: Database.Database;
-  store: SqliteFileStore;
+  store: FileStore;
   alice: string;
   bob: string;
   /** The store's clock; tests move it. */
   clock: { now: number };
-  close(): void;
+  /**
+   * On PostgreSQL: a second FileStore on the same database, with its own
+   * connections, batcher and LISTEN connection, as a second node has.
+   */
+  secondNode(): Promise<{ store: FileStore; close(): Promise<void> }>;
+  /** Another user with an empty tree. */
+  addUser(username: string): Promise<string>;
+  /** One statement on the store's database (`?` placeholders), for what the port does not show. */
+  query(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
 }
 
-/** A SqliteFileStore on a real SQLite file in a temp folder, with two users. */
-export function openStoreFixture(options: Omit<SqliteFileStoreOptions, 'now'> = {}): StoreFixture {
+/**
+ * A FileStore with two users on a real database: SQLite in a temp folder, or
+ * in the PostgreSQL run (testDatabase.ts) a fresh PostgreSQL database.
+ */
+export async function openStoreFixture(options: Omit<SqliteFileStoreOptions, 'now'> = {}): Promise<StoreFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'netdisk-files-'));
-  const db = openSqlite(join(dir, 'netdisk.sqlite'), [...authMigrations, ...filesMigrations]);
+  const where = { databaseUrl: await freshDatabaseUrl(), sqliteFile: join(dir, 'netdisk.sqlite') };
   const clock = { now: 1_700_000_000_000 };
-  const addUser = (username: string): string => {
+  const now = () => clock.now;
+  const { databaseUrl } = where;
+  const pgNode = async () => {
+    if (databaseUrl === undefined) throw new Error('a second node needs PostgreSQL');
+    const db = new PgDatabase(databaseUrl);
+    await migratePostgres(db, [...authPgMigrations, ...filesPgMigrations]);
+    const notifier = new PgChangeNotifier(db);
+    await notifier.start();
+    const pgStore = new PgFileStore(db, notifier, now, options);
+    return {
+      store: pgStore as FileStore,
+      async close() {
+        await pgStore.idle();
+        await notifier.close();
+        await db.close();
+      },
+    };
+  };
+  let store: FileStore;
+  let closeStore: () => Promise<void>;
+  if (databaseUrl === undefined) {
+    const db = openSqlite(where.sqliteFile, [...authMigrations, ...filesMigrations]);
+    store = new SqliteFileStore(db, { ...options, now });
+    closeStore = async () => { db.close(); };
+  } else {
+    ({ store, close: closeStore } = await pgNode());
+  }
+  const query = (sql: string, params: readonly unknown[] = []) => queryDatabase(where, sql, params);
+  const addUser = async (username: string): Promise<string> => {
     const id = randomUUID();
-    db.prepare('INSERT INTO users (id, username, display_name, created_at) VALUES (?, ?, ?, ?)').run(id, username, username, clock.now);
+    await query('INSERT INTO users (id, username, display_name, created_at) VALUES (?, ?, ?, ?)', [id, username, username, clock.now]);
     return id;
   };
-  const alice = addUser('alice');
-  const bob = addUser('bob');
   return {
-    db,
-    store: new SqliteFileStore(db, { ...options, now: () => clock.now }),
-    alice,
-    bob,
+    store,
+    alice: await addUser('alice'),
+    bob: await addUser('bob'),
     clock,
-    close: () => {
-      db.close();
+    secondNode: pgNode,
+    addUser,
+    query,
+    close: async () => {
+      await closeStore();
       rmSync(dir, { recursive: true, force: true });
+      await dropTestDatabase(where.databaseUrl);
     },
   };
 }

@@ -30,7 +30,7 @@ export function rgwMissing(): string | undefined {
 }
 
 /** A TCP port free on loopback right now. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();

@@ -38,6 +38,9 @@ export function useSyncService(): { readonly server: TestServer } {
 
 export const FOLDER = 'folder';
 
+/** Where devices reach the service: a test server, or a load balancer in front of several nodes. */
+export type ServiceAddress = Pick<TestServer, 'url' | 'api'>;
+
 type EngineOverrides = Partial<Omit<SyncEngineOptions, 'root' | 'stateDir'>>;
 
 /**
@@ -52,7 +55,7 @@ export class Device {
     readonly name: string,
     readonly folder: string,
     readonly stateDir: string,
-    private readonly server: TestServer,
+    private readonly server: ServiceAddress,
     private readonly username: string,
     private readonly engine: EngineOverrides,
   ) {}
@@ -91,7 +94,7 @@ export interface DeviceWorld {
 }
 
 /** A fresh account and `names.length` devices syncing it, each with its own folder and state dir. */
-export async function openDevices(server: TestServer, names: readonly string[], engine: EngineOverrides = {}): Promise<DeviceWorld> {
+export async function openDevices(server: ServiceAddress, names: readonly string[], engine: EngineOverrides = {}): Promise<DeviceWorld> {
   const user = await signUp(server.api);
   const root = await mkdtemp(join(tmpdir(), 'netdisk-sync-e2e-'));
   const devices: Device[] = [];

@@ -116,9 +116,9 @@ export class SyncWorld {
       }
       case 'moveLocal': {
         if (!matches(this.local.get(op.from), op.expectLocal) || this.local.has(op.to) || !this.isFolder(this.local, parentOf(op.to))) return false;
-        if (this.remote.get(op.to)?.id !== op.remote.id || !this.base.has(op.from)) return false;
+        if (this.remote.get(op.to)?.id !== op.remote.id || !this.base.has(op.basePath ?? op.from)) return false;
         this.localSide.move(op.from, op.to);
-        moveSubtree(this.base, op.from, op.to, (node) => node);
+        moveSubtree(this.base, op.basePath ?? op.from, op.to, (node) => node);
         return true;
       }
       case 'mkdirLocal': {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type BuildOptions } from '../../server/app.js';
 import { loadConfig, type ServerConfig } from '../../server/config.js';
+import { dropTestDatabase, freshDatabaseUrl } from './testDatabase.js';
 
 export interface TestServer {
   app: FastifyInstance;
@@ -16,7 +17,8 @@ export interface TestServer {
 }
 
 /**
- * The real service on loopback with a fresh data folder and an OS-chosen port.
+ * The real service on loopback with a fresh data folder and an OS-chosen port,
+ * and in the PostgreSQL run a fresh database (testDatabase.ts).
  * Only the password KDF cost and the per-address registration limit are
  * changed, so that a suite can register many users from 127.0.0.1.
  */
@@ -28,6 +30,8 @@ export async function startTestServer(
   const config = loadConfig(['--data', dataDir, '--port', '0'], {});
   config.scrypt = { N: 2 ** 14, r: 8, p: 1 };
   config.limits.registrationsPerHour = 1_000_000;
+  const databaseUrl = await freshDatabaseUrl();
+  if (databaseUrl !== undefined) config.databaseUrl = databaseUrl;
   overrides(config);
   return listenTestServer(config, options, 0, dataDir);
 }
@@ -59,6 +63,7 @@ async function listenTestServer(config: ServerConfig, options: BuildOptions, por
     close: async () => {
       await app.close();
       rmSync(dataDir, { recursive: true, force: true });
+      await dropTestDatabase(config.databaseUrl);
     },
   };
 }

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { createUploadResponse, entryResponse, uploadStatusSchema, type CreateUploadResponse, type Entry, type UploadStatus } from '../../protocol/api.js';
 import { hashBytes } from '../../protocol/contentHash.js';
 import type { ServerConfig } from '../../server/config.js';
+import { DATABASE_FILE } from '../../server/metadata.js';
 import type { BlobPlace } from './blobBackends.js';
+import { queryDatabase } from './serverDb.js';
 import { jsonRequest, type JsonResponse } from './jsonRequest.js';
 
 type Auth = { authorization: string };
@@ -65,13 +66,20 @@ export async function download(api: string, auth: Auth, path: string, headers: R
  * What a refused request must leave alone: every row of every table, and
  * the stored blobs and staging areas as the content store shows them.
  */
-export async function stateOf(config: ServerConfig, place: BlobPlace): Promise<unknown> {
-  const db = new Database(join(config.dataDir, 'netdisk.sqlite'), { readonly: true, fileMustExist: true });
-  try {
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all() as string[];
-    const rows = Object.fromEntries(tables.map((table) => [table, db.prepare(`SELECT * FROM "${table}"`).all()]));
-    return { rows, ...await place.snapshot(config) };
-  } finally {
-    db.close();
-  }
+export interface ServiceState {
+  /** Every table's rows, each as JSON, sorted. */
+  rows: Record<string, string[]>;
+  blobs: string[];
+  staging: string[];
+}
+
+export async function stateOf(config: ServerConfig, place: BlobPlace): Promise<ServiceState> {
+  const where = { databaseUrl: config.databaseUrl, sqliteFile: join(config.dataDir, DATABASE_FILE) };
+  const tables = (await queryDatabase(where, where.databaseUrl === undefined
+    ? "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+    : "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY name")).map((row) => row.name as string);
+  const rows: Record<string, string[]> = {};
+  // Sorted here: PostgreSQL promises no row order without ORDER BY.
+  for (const table of tables) rows[table] = (await queryDatabase(where, `SELECT * FROM "${table}"`)).map((row) => JSON.stringify(row)).sort();
+  return { rows, ...await place.snapshot(config) };
 }

@@ -18,6 +18,7 @@ import { S3BlobStore, type S3Settings } from '../../server/blobs/s3BlobStore.js'
 import { S3_MAX_PARTS } from '../../server/blobs/s3Limits.js';
 import { SqliteFileStore } from '../../server/files/sqliteFileStore.js';
 import { ProofChallenges } from '../../server/uploads/challenges.js';
+import { SqliteChallengeStore } from '../../server/uploads/challengeStore.js';
 import { ContentPins } from '../../server/uploads/contentPins.js';
 import { CONTENT_GRACE_MS, collectGarbage } from '../../server/uploads/garbage.js';
 import { StorageQuota } from '../../server/uploads/quota.js';
@@ -229,7 +230,7 @@ describe.skipIf(rgwMissing() !== undefined)('the S3 blob store against Ceph RGW'
       const files = new SqliteFileStore(db, { now });
       const sessions = new SqliteUploadSessionStore(db);
       const uploads = new Uploads({
-        files, blobs: new S3BlobStore(settings), sessions, challenges: new ProofChallenges(now), pins: new ContentPins(),
+        files, blobs: new S3BlobStore(settings), sessions, challenges: new ProofChallenges(new SqliteChallengeStore(db), now), pins: new ContentPins(),
         quota: new StorageQuota(files, sessions, server.config.limits, now),
         chunkSize: server.config.chunkSize, uploadTtlSeconds: server.config.uploadTtlSeconds, maxChunks: S3_MAX_PARTS, now,
       });
@@ -344,7 +345,7 @@ describe.skipIf(rgwMissing() !== undefined)('the S3 blob store against Ceph RGW'
       // Collection and Bob's instant upload in one process, sharing the pins, as in the service.
       const store = new S3BlobStore(settings);
       const pins = new ContentPins();
-      const challenges = new ProofChallenges(now);
+      const challenges = new ProofChallenges(new SqliteChallengeStore(db), now);
       const files = new SqliteFileStore(db, { now });
       const sessions = new SqliteUploadSessionStore(db);
       const uploads = new Uploads({

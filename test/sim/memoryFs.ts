@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { posix } from 'node:path';
 import type { LocalDirent, LocalFileHandle, LocalFs, LocalStats } from '../../app/local/localFs.js';
 
@@ -20,7 +21,7 @@ interface Inode {
 
 export type FsOp =
   | 'lstat' | 'stat' | 'readdir' | 'mkdir' | 'rmdir' | 'rm' | 'unlink' | 'rename' | 'link' | 'utimes'
-  | 'readFile' | 'writeFile' | 'open' | 'read' | 'write' | 'truncate' | 'sync' | 'copyTree';
+  | 'readFile' | 'writeFile' | 'open' | 'fstat' | 'read' | 'write' | 'truncate' | 'sync' | 'copyTree';
 
 /** Calls that change the tree or a file's bytes or times. */
 export const MUTATING: ReadonlySet<FsOp> = new Set(['mkdir', 'rmdir', 'rm', 'unlink', 'rename', 'link', 'utimes', 'writeFile', 'write', 'truncate', 'copyTree']);
@@ -242,12 +243,13 @@ export class MemoryFs {
       readFile: (path) => call('readFile', path, () => this.readFileNow(path)),
       writeFile: (path, data, options) => call('writeFile', path,
         () => this.writeFileNow(path, typeof data === 'string' ? new TextEncoder().encode(data) : data, options?.flag === 'wx')),
-      open: (path, flags) => call('open', path, () => this.openNow(path, flags, call)),
+      open: (path, flags) => call('open', path, () => this.openNow(flags, path, call)),
       copyTree: (from, to) => call('copyTree', to, () => this.copyTreeNow(from, to)),
     };
   }
 
-  private openNow(path: string, flags: 'r' | 'r+' | 'a', call: <T>(op: FsOp, path: string, run: () => T) => Promise<T>): LocalFileHandle {
+  private openNow(given: 'r' | 'r+' | 'a' | number, path: string, call: <T>(op: FsOp, path: string, run: () => T) => Promise<T>): LocalFileHandle {
+    const flags = openMode(given);
     let node = this.lookup(path);
     if (!node) {
       if (flags !== 'a') throw fsError('ENOENT', 'open', path);
@@ -261,6 +263,15 @@ export class MemoryFs {
       if (!open) throw fsError('EBADF', 'read', path);
     };
     return {
+      stat: () => call('fstat', path, () => {
+        use();
+        return statsOf(file);
+      }),
+      readFile: () => call('read', path, () => {
+        use();
+        if (file.kind === 'folder') throw fsError('EISDIR', 'read', path);
+        return file.data.slice();
+      }),
       read: (buffer, offset, length, position) => call('read', path, () => {
         use();
         const bytes = file.data.subarray(position, position + length);
@@ -357,6 +368,19 @@ export class MemoryFs {
   private changed(op: FsOp, paths: string[]): void {
     for (const listener of this.listeners) listener(op, paths);
   }
+}
+
+/**
+ * Node's numeric flags, as the batch uploader opens a file (read only, no
+ * symlink followed, no wait on a FIFO), read as the string mode they stand
+ * for. This disk has no symlinks or FIFOs, so those two bits change nothing
+ * here; any other flag is refused loudly rather than half-understood.
+ */
+function openMode(flags: 'r' | 'r+' | 'a' | number): 'r' | 'r+' | 'a' {
+  if (typeof flags === 'string') return flags;
+  const understood = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+  if ((flags & ~understood) !== 0) throw new Error(`MemoryFs.open: flags ${flags} are not simulated`);
+  return 'r';
 }
 
 function statsOf(node: Inode): LocalStats {

@@ -225,8 +225,8 @@ describe('two devices converge', () => {
     expect(tree['/renamed']).toBeUndefined();
   });
 
-  // Today both names survive, each with the content (no rename wins); what must hold is that nothing is lost.
-  it('two different renames of the same folder converge and keep its content', async () => {
+  // The rule (docs/sync.md, planner planConcurrentMoves): the first rename to reach the service wins; the other device follows.
+  it('two different renames of the same folder: the first to reach the service wins, the other device follows with what it added inside', async () => {
     const [a, b] = await pair();
     await mkdir(a.path('project'));
     await write(a, 'project/main.c', 'int main;');
@@ -234,10 +234,34 @@ describe('two devices converge', () => {
 
     await rename(a.path('project'), a.path('project-a'));
     await rename(b.path('project'), b.path('project-b'));
+    await write(b, 'project-b/added-on-b.c', 'int added;');
+    await write(a, 'project-a/added-on-a.c', 'int also;');
     const tree = await syncAndCompare(a, b);
-    const copies = Object.entries(tree).filter(([, hash]) => hash === sha256('int main;'));
-    expect(copies.length).toBeGreaterThanOrEqual(1);
-    expect(tree['/project']).toBeUndefined();
+    expect(tree).toEqual({
+      '/project-a': FOLDER,
+      '/project-a/added-on-a.c': sha256('int also;'),
+      '/project-a/added-on-b.c': sha256('int added;'),
+      '/project-a/main.c': sha256('int main;'),
+    });
+    // B's folder was moved, not copied: main.c is the same file it had (no download).
+    expect(b.client.engine.recentActivity().filter((activity) => activity.path === '/project-a/main.c')).toEqual([]);
+  });
+
+  it('two devices racing their renames of one folder at the service end with one name and all content', async () => {
+    const [a, b] = await pair();
+    await mkdir(a.path('shared'));
+    await write(a, 'shared/notes.txt', 'notes');
+    await syncAndCompare(a, b);
+
+    await rename(a.path('shared'), a.path('shared-a'));
+    await rename(b.path('shared'), b.path('shared-b'));
+    // Both plan a service move from the same rev: one wins, the other's is refused (409) and its next round follows.
+    await Promise.all([a.sync(), b.sync()]);
+    const tree = await syncAndCompare(a, b);
+    const folders = Object.keys(tree).filter((path) => tree[path] === FOLDER);
+    expect(folders).toHaveLength(1);
+    expect(['/shared-a', '/shared-b']).toContain(folders[0]);
+    expect(tree[`${folders[0]}/notes.txt`]).toBe(sha256('notes'));
   });
 
   it('handles kind changes, case-only renames and conflicting edits of files sent in chunks', async () => {

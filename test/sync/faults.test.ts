@@ -50,7 +50,7 @@ interface Setup {
 
 type ClientOptions = Parameters<typeof openClient>[0];
 
-async function setup(name: string, options: { folder?: string } & Pick<ClientOptions, 'engine' | 'transport'> = {}): Promise<Setup> {
+async function setup(name: string, options: { folder?: string } & Pick<ClientOptions, 'engine' | 'transport' | 'stateDir'> = {}): Promise<Setup> {
   const account = await signUp(server.api, uniqueUsername(name));
   const folder = options.folder ?? tempDir(name);
   if (!options.folder) dirs.push(folder);
@@ -60,6 +60,7 @@ async function setup(name: string, options: { folder?: string } & Pick<ClientOpt
     username: account.user.username,
     ...(options.engine ? { engine: options.engine } : {}),
     ...(options.transport ? { transport: options.transport } : {}),
+    ...(options.stateDir ? { stateDir: options.stateDir } : {}),
   });
   clients.push(client);
   return { account, folder, client };
@@ -205,6 +206,62 @@ describe('uploads under faults', () => {
     const firstSession = seen.find((r) => isChunkPut(r))!.url.split('/')[4];
     expect(seen.some((r) => r.method === 'DELETE' && r.url === `/api/v1/uploads/${firstSession}`)).toBe(true);
   }, 60_000);
+});
+
+describe('small files in batches under faults', () => {
+  const isBatch = (r: { method: string; url: string }) => r.method === 'POST' && r.url === '/api/v1/uploads/batch';
+
+  it('an answer lost after the service committed a batch: only the files no answer settled are sent again', async () => {
+    const { account, folder, client } = await setup('batchlost');
+    // 100 files of 200 KiB: three batches (8 MiB each at most), two in flight at once.
+    const files = Array.from({ length: 100 }, (_, i) => ({ path: `/f${String(i).padStart(3, '0')}.bin`, bytes: randomContent(200 * 1024) }));
+    for (const { path, bytes } of files) writeFileSync(join(folder, path), bytes);
+    let batches = 0;
+    // The second batch request is committed by the service, but its answer never arrives.
+    proxy.setPlan((req) => (isBatch(req) && ++batches === 2 ? { kind: 'truncateResponse', afterBytes: 0 } : { kind: 'pass' }));
+    const from = proxy.seen.length;
+
+    expectInSync(await client.engine.syncOnce());
+
+    for (const { path, bytes } of files) await expectOnService(account, path, bytes);
+    const sent = proxy.seen.slice(from).filter(isBatch);
+    expect(sent.map((r) => r.fault)).toContain('truncateResponse');
+    // Files' worth of bytes sent in batches: 40 + 40 (cut) + 20, then the cut batch's 40 again,
+    // not all 100 again (which is what settling only at the end of the round cost).
+    const perFile = (200 * 1024 * 4) / 3;
+    expect(Math.round(sent.reduce((sum, r) => sum + r.requestBytes, 0) / perFile)).toBe(140);
+  }, 60_000);
+});
+
+describe('watching under lasting faults', () => {
+  it('a sync that gave up on failures outlasting their retries starts again by itself, with no new event, and finishes once the service is back', async () => {
+    // The state outside the folder, as the desktop app keeps it: its own writes raise no watcher events here.
+    const stateDir = tempDir('gave-up-state');
+    dirs.push(stateDir);
+    const { account, folder, client } = await setup('gave-up', { stateDir, engine: { watch: { debounceMs: 20, stabilityMs: 50, pollWaitSeconds: 1 } } });
+    let serviceDown = true;
+    proxy.setPlan((req) => (serviceDown && req.url.startsWith('/api/v1/uploads') ? { kind: 'unavailable' } : { kind: 'pass' }));
+    const states: string[] = [];
+    client.engine.on((event) => { if (event.type === 'state') states.push(event.state); });
+    const run = client.engine.run();
+    try {
+      writeFileSync(join(folder, 'late.txt'), 'arrives once the service is back');
+      // The write raises at most two syncs (events that arrive during the first one mark it dirty again); nothing
+      // changes locally or on the service afterwards (uploads keep failing): a third sync is the engine's own retry.
+      const gaveUp = () => states.filter((state) => state === 'error').length;
+      await until(() => gaveUp() >= 3, 'three syncs that gave up', 90_000);
+      serviceDown = false;
+      const deadline = Date.now() + 30_000;
+      while ((await download(server.api, account.auth, '/late.txt')).status !== 200) {
+        if (Date.now() > deadline) throw new Error('late.txt never reached the service');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await expectOnService(account, '/late.txt', Buffer.from('arrives once the service is back'));
+    } finally {
+      await client.engine.stop();
+      await run;
+    }
+  }, 180_000);
 });
 
 describe('downloads under faults', () => {
