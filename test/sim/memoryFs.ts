@@ -26,6 +26,14 @@ export type FsOp =
 /** Calls that change the tree or a file's bytes or times. */
 export const MUTATING: ReadonlySet<FsOp> = new Set(['mkdir', 'rmdir', 'rm', 'unlink', 'rename', 'link', 'utimes', 'writeFile', 'write', 'truncate', 'copyTree']);
 
+/**
+ * Calls that may need a new block or inode: the only ones a full disk
+ * refuses with ENOSPC. Removing, reading, utimes and shrinking never do
+ * (a fault that failed the rm of a probe file with ENOSPC had the engine
+ * chase a failure no disk gives).
+ */
+export const ALLOCATING: ReadonlySet<FsOp> = new Set(['mkdir', 'rename', 'link', 'writeFile', 'write', 'copyTree']);
+
 export interface FsHooks {
   /** Awaited before every async call: where the simulation interleaves other work. */
   gate(op: FsOp, path: string): Promise<void>;

@@ -6,7 +6,7 @@ import { SqliteStateStore } from '../../app/db/sqliteStateStore.js';
 import { SyncEngine } from '../../app/engine/syncEngine.js';
 import { StateDirTrash } from '../../app/local/trash.js';
 import type { LocalWatcherOptions } from '../../app/local/watcher.js';
-import { MemoryFs, MUTATING, type FsOp } from './memoryFs.js';
+import { ALLOCATING, MemoryFs, MUTATING, type FsOp } from './memoryFs.js';
 import { MemoryHasher } from './memoryHasher.js';
 import { Scheduler } from './scheduler.js';
 import { SimRemote, SimService, type RemoteFault } from './simService.js';
@@ -161,6 +161,7 @@ export class SimDevice {
     const fault = this.fsFaults;
     if (this.world.healed || !fault || fault.left <= 0) return null;
     if (fault.op === 'write' && !MUTATING.has(op)) return null;
+    if (fault.code === 'ENOSPC' && !ALLOCATING.has(op)) return null;
     fault.left -= 1;
     return fault.code;
   }
