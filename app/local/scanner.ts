@@ -5,7 +5,7 @@ import { errnoCode, syncErrorFromFs } from '../fsErrors.js';
 import type { LocalNode } from '../model.js';
 import type { IgnoreRules } from './ignore.js';
 import { nodeLocalFs, type LocalDirent, type LocalFs, type LocalStats } from './localFs.js';
-import { findNameClashes, invalidNameReason, probeCaseInsensitive } from './names.js';
+import { findNameClashes, invalidNameReason, probeCaseInsensitive, removeCaseProbes } from './names.js';
 
 export type ScanIssueCode = 'symlink' | 'invalid_name' | 'case_clash' | 'unreadable';
 
@@ -77,6 +77,8 @@ export interface ScanTarget {
  */
 export class Scanner {
   private caseInsensitive: boolean | undefined;
+  /** A case probe file could not be removed (an I/O error): each walk tries again until it is gone. */
+  private caseProbeLeft = false;
   /** lstat calls made so far: what a watcher event costs, counted (tests prove an edit costs O(changed)). */
   statCalls = 0;
   private readonly fs: LocalFs;
@@ -126,11 +128,22 @@ export class Scanner {
 
   private async walk(start: WalkTask[], signal: AbortSignal | undefined, onFolder?: (listing: FolderListing) => void): Promise<ScanResult> {
     await this.requireRoot();
-    this.caseInsensitive ??= await probeCaseInsensitive(this.root, this.fs);
+    const caseInsensitive = await this.probeCase();
     const platform = this.options.platform ?? process.platform;
-    const walk = new Walk(this.fs, this.root, this.options.rules, this.caseInsensitive, platform, signal, () => this.statCalls++, onFolder);
+    const walk = new Walk(this.fs, this.root, this.options.rules, caseInsensitive, platform, signal, () => this.statCalls++, onFolder);
     await walk.run(this.options.concurrency ?? 32, start);
     return walk.result;
+  }
+
+  /** Whether the root folds case: probed once, while a probe left behind is removed on every walk until it is gone. */
+  private async probeCase(): Promise<boolean> {
+    if (this.caseInsensitive === undefined) {
+      const probe = await probeCaseInsensitive(this.root, this.fs);
+      this.caseProbeLeft = probe.leftBehind;
+      return (this.caseInsensitive = probe.caseInsensitive);
+    }
+    if (this.caseProbeLeft) this.caseProbeLeft = !(await removeCaseProbes(this.root, this.fs));
+    return this.caseInsensitive;
   }
 
   private async requireRoot(): Promise<void> {

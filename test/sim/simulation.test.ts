@@ -75,6 +75,16 @@ const REGRESSIONS: { name: string; seed: number; history: History }[] = [
     history: { devices: 2, actions: [{ type: 'step', count: 6 }, { type: 'crash', device: 0 }, { type: 'step', count: 1 }] },
   },
   {
+    // Two I/O errors in a row: the rm of the case probe, then the rm of that leftover at the next probe
+    // (swallowed), while the new probe went fine; the probe file stayed in host-a's folder until a restart.
+    name: 'a case probe whose removal failed is removed once the disk heals',
+    seed: 1_351_316_739,
+    history: {
+      devices: 2,
+      actions: [{ type: 'step', count: 14 }, { type: 'fsFault', device: 0, code: 'EIO', op: 'write', count: 2 }, { type: 'step', count: 10 }],
+    },
+  },
+  {
     // One device made the folder /d, another the file /D; the service refused /D (case_conflict)
     // every round, so the file stayed on its device and never reached the others.
     name: 'a name that differs only by case from another device\'s entry is moved aside and synced',
