@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// `npm run sim -- --histories 100000 [--seed N]`: the deterministic simulation
-// (test/sim) with more histories than CI plays. A failure prints the one-line
-// command that replays it (SIM_SEED=... SIM_PATH=... npx vitest run test/sim).
+// `npm run sim [-- --histories N] [--seed N]`: the deterministic simulation
+// (test/sim) over new histories: as many as CI plays (2,000) unless told more
+// (nightly: --histories 100000). A failure prints the one-line command that
+// replays it (SIM_SEED=... SIM_PATH=... npx vitest run test/sim).
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
   options: {
-    histories: { type: 'string', default: '100000' },
+    histories: { type: 'string', default: '2000' },
     seed: { type: 'string' },
   },
 });
