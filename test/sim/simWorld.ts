@@ -218,6 +218,12 @@ export class World {
   private readonly userVersions = new Set<string>();
   /** Paths a user deleted, moved away or replaced by the other kind, on any device. */
   private readonly removedByUser = new Set<string>();
+  /**
+   * Versions a user edited into a newer one (wrote or saved over them): the
+   * edit replaces them by intent, as deleting a file does, and the real
+   * service keeps them in the file's version history, not in its tree or trash.
+   */
+  private readonly editedByUser = new Set<string>();
   private steps = 0;
 
   constructor(readonly seed: number, deviceCount: number) {
@@ -241,7 +247,7 @@ export class World {
     if (!converged) failures.push(`(1) no convergence after faults healed:\n${this.describeTrees()}`);
     const kept = this.everyKeptVersion();
     for (const [hash, where] of current) {
-      if (!kept.has(hash)) failures.push(`(2) lost: the version ${hash.slice(0, 12)} current on ${where} when actions stopped is nowhere (tree, conflicted copy, trash)`);
+      if (!kept.has(hash) && !this.editedByUser.has(hash)) failures.push(`(2) lost: the version ${hash.slice(0, 12)} current on ${where} when actions stopped is nowhere (tree, conflicted copy, trash)`);
     }
     for (const device of this.devices) {
       for (const write of device.outsideWrites) failures.push(`(3) ${device.name} wrote outside its folder: ${write}`);
@@ -362,6 +368,7 @@ export class World {
     switch (action.type) {
       case 'write': {
         if (!parentIsFolder(action.path) || kindAt(action.path) === 'folder' || (kindAt(action.path) === null && !caseFree(action.path))) return;
+        if (kindAt(action.path) === 'file') this.edited(fs.readFileNow(abs(action.path)));
         fs.writeFileNow(abs(action.path), this.content(device.name, action.large));
         this.log(`${device.name} writes ${action.path}`);
         return;
@@ -372,6 +379,7 @@ export class World {
         const temp = `${abs(action.path)}.tmp`;
         if (fs.exists(temp)) return;
         fs.writeFileNow(temp, this.content(device.name, false));
+        this.edited(fs.readFileNow(abs(action.path)));
         fs.renameNow(temp, abs(action.path));
         this.log(`${device.name} saves ${action.path} (new inode)`);
         return;
@@ -411,6 +419,10 @@ export class World {
         return;
       }
     }
+  }
+
+  private edited(old: Uint8Array): void {
+    this.editedByUser.add(hashBytes(old).contentHash);
   }
 
   /** A new version nobody wrote before; large ones take the chunked upload path. */

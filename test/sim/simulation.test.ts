@@ -75,6 +75,16 @@ const REGRESSIONS: { name: string; seed: number; history: History }[] = [
     history: { devices: 2, actions: [{ type: 'step', count: 6 }, { type: 'crash', device: 0 }, { type: 'step', count: 1 }] },
   },
   {
+    // host-a held host-b's first /D when actions stopped; host-b's user had written over it. The check
+    // called that first version lost once host-a took the second: an edit replaces a version by intent.
+    name: 'a version its user edited into a newer one is not counted as lost when the newer one replaces it',
+    seed: 0,
+    history: {
+      devices: 2,
+      actions: [{ type: 'write', device: 1, path: '/D', large: false }, { type: 'step', count: 200 }, { type: 'write', device: 1, path: '/D', large: false }],
+    },
+  },
+  {
     // Two I/O errors in a row: the rm of the case probe, then the rm of that leftover at the next probe
     // (swallowed), while the new probe went fine; the probe file stayed in host-a's folder until a restart.
     name: 'a case probe whose removal failed is removed once the disk heals',
