@@ -181,10 +181,19 @@ function writerAt(file: LocalFileHandle, start: number, onWritten: (bytes: numbe
     write(chunk: Buffer, _encoding, done) {
       const at = position;
       position += chunk.length;
-      file.write(chunk, 0, chunk.length, at).then(({ bytesWritten }) => {
-        onWritten(bytesWritten);
+      writeFully(file, chunk, at).then(() => {
+        onWritten(chunk.length);
         done();
       }, done);
     },
   });
+}
+
+/** write(2) may take fewer bytes than given (a disk filling up): the rest goes in further calls, or the error does. */
+async function writeFully(file: LocalFileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  for (let done = 0; done < bytes.length;) {
+    const { bytesWritten } = await file.write(bytes, done, bytes.length - done, position + done);
+    if (bytesWritten === 0) throw new SyncError('io_error', 'the disk took none of the downloaded bytes', { retryable: true });
+    done += bytesWritten;
+  }
 }

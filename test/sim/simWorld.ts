@@ -13,6 +13,15 @@ import { SimRemote, SimService, type RemoteFault } from './simService.js';
 import { SimWatcher } from './simWatcher.js';
 import { VirtualClock, type Owner } from './virtualClock.js';
 
+/**
+ * Entries sorted by path as strings, so trees compare as JSON. A walk lists
+ * depth first (`/d`, `/d/b`, `/d (conflicted copy …)`); string order puts
+ * `/d (…` before `/d/b`: two equal trees once failed to compare equal.
+ */
+function inPathOrder(entries: [string, string][]): Map<string, string> {
+  return new Map(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 /** A small PRNG (mulberry32): the history's choices and the engines' jitter, all from one seed. */
 export function prng(seed: number): () => number {
   let a = seed >>> 0;
@@ -437,20 +446,16 @@ export class World {
 
   /** Each device's synced files and folders: relative path -> 'folder' or the content hash. */
   tree(device: SimDevice): Map<string, string> {
-    const out = new Map<string, string>();
+    const out: [string, string][] = [];
     for (const [rel, entry] of device.fs.walk(ROOT_DIR)) {
       if (rel === '.netdisk-sync' || rel.startsWith('.netdisk-sync/')) continue;
-      out.set(`/${rel}`, entry.kind === 'folder' ? 'folder' : hashBytes(entry.data).contentHash.slice(0, 12));
+      out.push([`/${rel}`, entry.kind === 'folder' ? 'folder' : hashBytes(entry.data).contentHash.slice(0, 12)]);
     }
-    return out;
+    return inPathOrder(out);
   }
 
   private serviceTree(): Map<string, string> {
-    const out = new Map<string, string>();
-    for (const [path, node] of [...this.service.entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      out.set(path, node.kind === 'folder' ? 'folder' : node.contentHash!.slice(0, 12));
-    }
-    return out;
+    return inPathOrder([...this.service.entries].map(([path, node]) => [path, node.kind === 'folder' ? 'folder' : node.contentHash!.slice(0, 12)]));
   }
 
   converged(): boolean {

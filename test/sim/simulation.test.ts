@@ -85,6 +85,21 @@ const REGRESSIONS: { name: string; seed: number; history: History }[] = [
     },
   },
   {
+    // Equal trees compared unequal: the device's walk listed /d/b before "/d (conflicted copy …)", the
+    // service's sorted list after it, so the check waited for a convergence that had happened.
+    name: 'trees compare in one path order, whatever order a walk lists them in',
+    seed: 0,
+    history: {
+      devices: 2,
+      actions: [
+        { type: 'mkdir', device: 1, path: '/d' },
+        { type: 'write', device: 1, path: '/d/b', large: true },
+        { type: 'write', device: 0, path: '/d', large: true },
+        { type: 'crash', device: 0 },
+      ],
+    },
+  },
+  {
     // Two I/O errors in a row: the rm of the case probe, then the rm of that leftover at the next probe
     // (swallowed), while the new probe went fine; the probe file stayed in host-a's folder until a restart.
     name: 'a case probe whose removal failed is removed once the disk heals',
