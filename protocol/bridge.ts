@@ -181,6 +181,8 @@ export const BRIDGE_ERROR_CODES = [
   'invalid_request', 'unknown_command', 'not_supported', 'not_signed_in', 'bridge_closed',
   /** A new sync folder that is (inside) a sync's state folder, or a file. */
   'folder_in_state_dir', 'folder_not_directory',
+  /** Keeping a conflicted copy under a name inside a folder this computer does not keep (selective sync). */
+  'folder_not_kept',
 ] as const;
 
 type CommandMethod<K extends BridgeCommandName> = undefined extends BridgeArgs<K>

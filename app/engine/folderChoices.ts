@@ -64,6 +64,12 @@ export class FolderChoices {
     this.changed();
   }
 
+  /** Whether `path` is kept on this computer: no excluded (or leaving) folder at or above it. */
+  keeps(path: string): boolean {
+    const state = stateOf(path, this.state.folderRules.rules());
+    return state === 'kept' || state === 'partial';
+  }
+
   syncNewFolders(): boolean {
     return this.state.folderRules.syncNewFolders();
   }

@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { entryResponse } from '../../protocol/api.js';
 import type { BridgeEvent, Snapshot } from '../../protocol/bridge.js';
 import { signUp, TEST_PASSWORD, type SignedUpUser } from '../../test/helpers/accounts.js';
 import { eventually } from '../../test/helpers/syncDevices.js';
+import { jsonRequest } from '../../test/helpers/jsonRequest.js';
 import { startTestServer, type TestServer } from '../../test/helpers/testServer.js';
-import { uploadFile } from '../../test/helpers/uploads.js';
+import { download, uploadFile } from '../../test/helpers/uploads.js';
 import type { Share } from '../../protocol/shares.js';
 import type { FileVersions } from '../../protocol/versions.js';
 import { FileCredentialStore } from '../auth/fileCredentialStore.js';
@@ -121,6 +123,63 @@ describe('BridgeService over a real client and service', () => {
     await eventually(async () => expect(existsSync(photos)).toBe(true), 20_000);
     await service.call('setSyncNewFolders', { sync: false });
     expect(await service.call('listFolders', { path: '/' })).toMatchObject({ syncNewFolders: false });
+  });
+
+  it('keeping this computer\'s version of a conflict puts it back under the name and on the service', async () => {
+    const first = await openService();
+    await first.service.call('signInWithPassword', { username: user.user.username, password: TEST_PASSWORD });
+    const local = join(root, 'folder', 'report.txt');
+    writeFileSync(local, 'first draft\n');
+    await eventually(async () => expect((await download(server.api, user.auth, '/report.txt')).bytes.toString()).toBe('first draft\n'), 20_000);
+    await first.service.close();
+    await first.client.close();
+    open.splice(0);
+
+    // Both sides change the synced file while no client runs.
+    const { entry } = entryResponse.parse((await jsonRequest(server.api, 'GET', '/files/meta?path=%2Freport.txt', { headers: user.auth })).body);
+    await uploadFile(server.api, user.auth, '/report.txt', new TextEncoder().encode('edited on the web\n'), { ifRev: entry.rev });
+    writeFileSync(local, 'edited on this computer\n');
+
+    const { service, client } = await openService();
+    expect(await client.resume()).toBe(true);
+    const conflicts = async () => ((await service.call('getSnapshot', undefined)) as Snapshot).conflicts;
+    await eventually(async () => expect(await conflicts()).toHaveLength(1), 20_000);
+    const [conflict] = await conflicts();
+    // Kept as soon as it is listed: the service's version may still be on its way down.
+    await service.call('keepConflictVersion', { id: conflict!.id, keep: 'copy' });
+    expect(await conflicts()).toEqual([]);
+    expect(readFileSync(local, 'utf8')).toBe('edited on this computer\n');
+    await eventually(async () => expect((await download(server.api, user.auth, '/report.txt')).bytes.toString()).toBe('edited on this computer\n'), 20_000);
+    // Neither version is lost (the service's is the previous one in its history), and no second conflict was made.
+    const { versions } = await service.call('listVersions', { path: '/report.txt' }) as FileVersions;
+    expect(versions.map((version) => version.size)).toEqual([24, 18, 12]);
+    expect(await conflicts()).toEqual([]);
+    expect(readdirSync(join(root, 'folder')).filter((name) => name.startsWith('report'))).toEqual(['report.txt']);
+  });
+
+  it('refuses to keep a conflicted copy under the name of a folder this computer does not keep; keeping the service\'s works', async () => {
+    const { service } = await openService();
+    await jsonRequest(server.api, 'POST', '/files/mkdir', { headers: user.auth, body: { path: '/photos' } });
+    await uploadFile(server.api, user.auth, '/photos/one.jpg', new TextEncoder().encode('one'));
+    await service.call('signInWithPassword', { username: user.user.username, password: TEST_PASSWORD });
+    await eventually(async () => expect(existsSync(join(root, 'folder', 'photos', 'one.jpg'))).toBe(true), 20_000);
+    await service.call('setFolderKept', { path: '/photos', keep: false });
+    await eventually(async () => expect(existsSync(join(root, 'folder', 'photos'))).toBe(false), 20_000);
+
+    // A new local folder with the excluded one's name is a conflict, not a merge.
+    mkdirSync(join(root, 'folder', 'photos'));
+    writeFileSync(join(root, 'folder', 'photos', 'two.jpg'), 'two');
+    const conflicts = async () => ((await service.call('getSnapshot', undefined)) as Snapshot).conflicts;
+    await eventually(async () => expect(await conflicts()).toHaveLength(1), 20_000);
+    const [conflict] = await conflicts();
+    expect(conflict!.path).toBe('/photos');
+    await expect(service.call('keepConflictVersion', { id: conflict!.id, keep: 'copy' })).rejects.toMatchObject({ code: 'folder_not_kept' });
+    expect(existsSync(join(root, 'folder', conflict!.copyPath, 'two.jpg'))).toBe(true);
+    expect(existsSync(join(root, 'folder', 'photos'))).toBe(false);
+
+    await service.call('keepConflictVersion', { id: conflict!.id, keep: 'original' });
+    expect(await conflicts()).toEqual([]);
+    expect((await download(server.api, user.auth, '/photos/one.jpg')).status).toBe(200);
   });
 
   it('lists and restores a file\'s versions for the signed-in account; bad arguments never reach the service', async () => {

@@ -8,7 +8,7 @@ import {
   type BridgeCommandName, type BridgeErrorInfo, type BridgeEvent, type BridgeResult,
   type MassDeleteHold, type Provider, type SessionInfo, type Settings, type SettingsPatch, type Snapshot,
 } from '../../protocol/bridge.js';
-import type { EngineIssue, Progress } from '../../protocol/engine.js';
+import type { EngineIssue, EngineState, Progress } from '../../protocol/engine.js';
 import { checkEntryPath } from '../../protocol/paths.js';
 import { LocalPaths } from '../local/localPaths.js';
 import { isSyncError, SyncError } from '../errors.js';
@@ -329,11 +329,35 @@ export class BridgeService {
     if (keep === 'original') {
       await this.client.trash.moveToTrash(copy);
     } else {
+      // Renaming the copy into a folder this computer does not keep would
+      // make the same conflict again: the user chooses the folder first.
+      if (!this.client.engine.folders.keeps(conflict.path)) {
+        throw new BridgeError('folder_not_kept', `${conflict.path} is in a folder this computer does not keep`);
+      }
+      // The conflict is reported when this computer's version is set aside,
+      // before the service's version has come down. Renaming the copy onto
+      // the name now would meet that download and make a second conflict:
+      // let the engine finish first.
+      if (!existsSync(original)) await this.engineSettled();
       if (existsSync(original)) await this.client.trash.moveToTrash(original);
       await rename(copy, original);
     }
     this.client.engine.syncNow();
     this.emitConflicts();
+  }
+
+  /** Resolves once the engine has no round running (converged, paused, offline, failed or signed out). */
+  private engineSettled(): Promise<void> {
+    const working = (state: EngineState) => state === 'scanning' || state === 'syncing';
+    if (!working(this.client.engine.state)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const unsubscribe = this.client.engine.on((event) => {
+        if (event.type === 'state' && !working(event.state)) {
+          unsubscribe();
+          resolve();
+        }
+      });
+    });
   }
 
   private async authorizedCall<T extends z.ZodType>(request: { method: 'GET' | 'DELETE'; path: string }, schema: T): Promise<z.output<T>>;

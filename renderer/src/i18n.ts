@@ -179,6 +179,8 @@ const en = {
   'error.folder_in_state_dir.next': 'Choose a folder outside any .netdisk-sync folder.',
   'error.folder_not_directory': 'That path is a file, not a folder.',
   'error.folder_not_directory.next': 'Choose a folder, or a path that does not exist yet.',
+  'error.folder_not_kept': 'That name is in a folder this computer does not keep.',
+  'error.folder_not_kept.next': 'Keep the folder in Settings → Folders on this computer first, or rename the copy.',
   'error.code': 'Error code: {code}',
   // The service's codes (protocol/errors.ts) not covered above.
   'error.invalid_path': 'That name or path is not allowed.',
@@ -498,6 +500,8 @@ const zhCN: Record<MessageKey, string> = {
   'error.folder_in_state_dir.next': '请选择任何 .netdisk-sync 文件夹以外的文件夹。',
   'error.folder_not_directory': '该路径是文件，不是文件夹。',
   'error.folder_not_directory.next': '请选择一个文件夹，或一个尚不存在的路径。',
+  'error.folder_not_kept': '该名称位于本机不同步的文件夹中。',
+  'error.folder_not_kept.next': '请先在“设置 → 本机同步的文件夹”中保留该文件夹，或重命名副本。',
   'error.code': '错误代码：{code}',
   'error.invalid_path': '不允许使用该名称或路径。',
   'error.invalid_path.next': '请重命名，不要使用控制字符、空文件夹名或“..”。',
