@@ -1,13 +1,16 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { User } from '../protocol/api.js';
+import { systemClock } from './clock.js';
 import type { CredentialStore } from './auth/credentialStore.js';
 import type { TokenSession } from './auth/tokenSession.js';
 import { ClientAccount, openStateStore, resolveStateDir, type BrowserSignIn, type ClientAccountOptions } from './clientAccount.js';
 import type { SqliteStateStore } from './db/sqliteStateStore.js';
 import { SyncEngine, type SyncEngineOptions } from './engine/syncEngine.js';
 import { PiscinaHasher } from './hash/piscinaHasher.js';
+import { nodeLocalFs } from './local/localFs.js';
 import { FreedesktopTrash, StateDirTrash, type LocalTrash } from './local/trash.js';
+import { nodeWatch } from './local/watcher.js';
 import { HttpRemoteStore } from './remote/httpRemoteStore.js';
 
 export interface SyncClientOptions {
@@ -41,7 +44,10 @@ export class SyncClient {
     /** Where the user's local files go instead of being deleted (the UI uses it to resolve conflicts). */
     readonly trash: LocalTrash,
   ) {
-    this.engine = new SyncEngine({ remote, state, hasher, trash }, engineOptions);
+    this.engine = new SyncEngine({
+      remote, state, hasher, trash,
+      fs: nodeLocalFs, watch: nodeWatch, clock: systemClock, random: Math.random,
+    }, engineOptions);
   }
 
   static async open(options: SyncClientOptions): Promise<SyncClient> {

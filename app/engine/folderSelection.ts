@@ -95,7 +95,7 @@ export class FolderSelection {
    */
   private async release(folder: string): Promise<void> {
     const abs = await this.paths.forChange(folder);
-    if (await statLocal(abs, folder)) await this.trash.moveToTrash(abs);
+    if (await statLocal(this.paths.fs, abs, folder)) await this.trash.moveToTrash(abs);
     this.paths.forget(folder, 'folder');
     this.state.write([{ tree: 'local', op: 'delete', path: folder }, { tree: 'base', op: 'delete', path: folder }]);
     this.state.folderRules.change([], [{ path: folder, state: 'excluded' }]);

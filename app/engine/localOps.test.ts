@@ -5,6 +5,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { FreedesktopTrash, StateDirTrash, type LocalTrash } from '../local/trash.js';
 import { LocalOps } from './localOps.js';
 import { LocalPaths, statLocal } from '../local/localPaths.js';
+import { nodeLocalFs } from '../local/localFs.js';
 
 let dir: string;
 
@@ -35,7 +36,7 @@ for (const [name, makeTrash] of [
     const paths = new LocalPaths(root);
     await mkdir(root);
     await writeFile(join(root, 'b.txt'), 'synced');
-    const seen = (await statLocal(join(root, 'b.txt'), '/b.txt'))!;
+    const seen = (await statLocal(nodeLocalFs, join(root, 'b.txt'), '/b.txt'))!;
 
     const ops = new LocalOps(paths, rewrittenWhilePreparing(makeTrash()));
     await expect(ops.delete('/b.txt', seen)).rejects.toMatchObject({ code: 'file_changed' });
@@ -56,8 +57,8 @@ it('never creates, moves or deletes through a symbolic link inside the folder th
   await writeFile(join(root, 'mine.txt'), 'synced');
   const paths = new LocalPaths(root);
   const ops = new LocalOps(paths, new StateDirTrash(join(dir, 'state')));
-  const victim = { ...(await statLocal(join(outside, 'victim.txt'), '/link/victim.txt'))!, contentHash: null };
-  const mine = (await statLocal(join(root, 'mine.txt'), '/mine.txt'))!;
+  const victim = { ...(await statLocal(nodeLocalFs, join(outside, 'victim.txt'), '/link/victim.txt'))!, contentHash: null };
+  const mine = (await statLocal(nodeLocalFs, join(root, 'mine.txt'), '/mine.txt'))!;
 
   await expect(ops.mkdir('/link/made', 1)).rejects.toMatchObject({ code: 'outside_sync_root' });
   await expect(ops.delete('/link/victim.txt', victim)).rejects.toMatchObject({ code: 'outside_sync_root' });

@@ -1,8 +1,8 @@
-import { mkdir, rename, rmdir, utimes } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { SyncError } from '../errors.js';
 import { errnoCode, syncErrorFromFs } from '../fsErrors.js';
 import { localNodeOf } from '../local/scanner.js';
+import type { LocalFs } from '../local/localFs.js';
 import type { LocalTrash } from '../local/trash.js';
 import type { LocalNode } from '../model.js';
 import { placedNode, sameLocalState, statLocal, type LocalPaths } from '../local/localPaths.js';
@@ -15,16 +15,20 @@ import { placedNode, sameLocalState, statLocal, type LocalPaths } from '../local
 export class LocalOps {
   constructor(private readonly paths: LocalPaths, private readonly trash: LocalTrash) {}
 
+  private get fs(): LocalFs {
+    return this.paths.fs;
+  }
+
   async mkdir(path: string, mtime: number): Promise<LocalNode> {
     const abs = await this.paths.forChange(path);
-    const existing = await statLocal(abs, path);
+    const existing = await statLocal(this.fs, abs, path);
     if (existing?.kind === 'file') throw stale(path, 'a file is in the way of a folder');
     if (!existing) {
-      const created = await mkdir(abs).then(() => true, (error: unknown) => {
+      const created = await this.fs.mkdir(abs).then(() => true, (error: unknown) => {
         if (errnoCode(error) !== 'EEXIST') throw syncErrorFromFs(error, abs);
         return false;
       });
-      if (created) await utimes(abs, new Date(), new Date(mtime)).catch(() => {});
+      if (created) await this.fs.utimes(abs, new Date(), new Date(mtime)).catch(() => {});
     }
     // Something may have been created at the path since the first look: a file there is the user's.
     const node = await this.require(path);
@@ -35,12 +39,12 @@ export class LocalOps {
   /** Files go to the trash; a folder is removed only when empty (its children went first, one by one). */
   async delete(path: string, expect: LocalNode): Promise<void> {
     const abs = await this.paths.forChange(path);
-    const now = await statLocal(abs, path);
+    const now = await statLocal(this.fs, abs, path);
     if (now === null) return;
     if (!sameLocalState(now, expect)) throw stale(path, 'it changed since the decision to delete it');
     if (now.kind === 'folder') {
       try {
-        await rmdir(abs);
+        await this.fs.rmdir(abs);
       } catch (error) {
         if (errnoCode(error) === 'ENOTEMPTY' || errnoCode(error) === 'EEXIST') throw stale(path, 'new files appeared inside');
         throw syncErrorFromFs(error, abs);
@@ -58,16 +62,16 @@ export class LocalOps {
   async move(from: string, to: string, expect: LocalNode): Promise<LocalNode> {
     const source = await this.paths.forChange(from);
     const target = await this.paths.forChange(to);
-    if (!sameLocalState(await statLocal(source, from), expect)) throw stale(from, 'it changed since the decision to move it');
-    if (await statLocal(target, to)) throw stale(to, 'something already exists at the destination');
-    await mkdir(dirname(target), { recursive: true }).catch((error: unknown) => { throw syncErrorFromFs(error, target); });
-    await rename(source, target).catch((error: unknown) => { throw syncErrorFromFs(error, source); });
+    if (!sameLocalState(await statLocal(this.fs, source, from), expect)) throw stale(from, 'it changed since the decision to move it');
+    if (await statLocal(this.fs, target, to)) throw stale(to, 'something already exists at the destination');
+    await this.fs.mkdir(dirname(target), { recursive: true }).catch((error: unknown) => { throw syncErrorFromFs(error, target); });
+    await this.fs.rename(source, target).catch((error: unknown) => { throw syncErrorFromFs(error, source); });
     this.paths.forget(from, expect.kind);
     return placedNode(await this.require(to), expect, expect.contentHash);
   }
 
   private async require(path: string): Promise<LocalNode> {
-    const node = await statLocal(this.paths.abs(path), path);
+    const node = await statLocal(this.fs, this.paths.abs(path), path);
     if (!node) throw stale(path, 'it vanished');
     return node;
   }

@@ -1,5 +1,6 @@
 import type { Activity } from '../../protocol/engine.js';
 import type { StateStore, TreeWrite } from '../db/stateStore.js';
+import type { LocalNode } from '../model.js';
 import type { RemoteStore } from '../remote/remoteStore.js';
 import { agreedBase, sameContent, type SyncOp } from '../sync/ops.js';
 import type { LocalOps } from './localOps.js';
@@ -61,11 +62,8 @@ export class OpExecutor {
         );
         return { at, action: 'moved_local', path: op.to, otherPath: op.from };
       }
-      case 'conflict': {
-        const node = await this.local.move(op.path, op.conflictPath, op.expectLocal);
-        this.write({ tree: 'local', op: 'move', from: op.path, to: op.conflictPath }, { tree: 'local', op: 'upsert', node });
-        return { at, action: 'conflict', path: op.path, otherPath: op.conflictPath };
-      }
+      case 'conflict':
+        return this.moveAside(op.path, op.conflictPath, op.expectLocal);
       case 'updateBase':
         this.write({ tree: 'base', op: 'upsert', node: op.node });
         return null;
@@ -73,6 +71,18 @@ export class OpExecutor {
         this.write({ tree: 'base', op: 'delete', path: op.path });
         return null;
     }
+  }
+
+  /**
+   * Renames the local entry at `path` to `conflictPath` (a conflicted copy's
+   * name), which later plans upload: what a conflict does, and what a name
+   * the service refuses as a case clash with another device's entry needs.
+   */
+  async moveAside(path: string, conflictPath: string, expectLocal: LocalNode): Promise<Activity> {
+    const at = this.now();
+    const node = await this.local.move(path, conflictPath, expectLocal);
+    this.write({ tree: 'local', op: 'move', from: path, to: conflictPath }, { tree: 'local', op: 'upsert', node });
+    return { at, action: 'conflict', path, otherPath: conflictPath };
   }
 
   private write(...writes: TreeWrite[]): void {

@@ -69,6 +69,8 @@ export class RoundPlanner {
   private async planWork(work: RoundWork, signal: AbortSignal, now: number): Promise<RoundPlan & { scope: string[] }> {
     const { state } = this;
     let observedRoots: string[] = [];
+    /** An incremental round that had to walk the whole folder plans the whole trees, as a full round does. */
+    let walkedAll = false;
     if (work.fullScan) {
       const observed = await this.localObserver.observe(signal);
       for (const issue of observed.issues) this.options.onIssue(issue);
@@ -76,12 +78,20 @@ export class RoundPlanner {
       const observed = await this.localObserver.observePaths(work.observe, signal);
       for (const issue of observed.issues) this.options.onIssue(issue);
       observedRoots = observed.roots;
+      if (state.count('local') === 0 && state.count('base') > 0) {
+        // The paths the watcher named leave the local tree empty: a rename's old name may have gone
+        // before the event of its new name came (or that event was lost). Only a walk of the whole
+        // folder may call it empty and stop the sync (found by the simulation, test/sim).
+        const walked = await this.localObserver.observe(signal);
+        for (const issue of walked.issues) this.options.onIssue(issue);
+        walkedAll = true;
+      }
     }
     const pulled = await this.remoteObserver.pull(signal);
     for (const refused of pulled.refused) this.options.onRefused(refused);
     const none = { ops: [], baseSize: 0, setAside: null, selection: null, scope: [] };
 
-    if (work.fullPlan || pulled.relisted) {
+    if (work.fullPlan || pulled.relisted || walkedAll) {
       // Neither side changed since a plan came out empty: skip loading the base
       // and remote trees (a restart over 100k unchanged files stays far lower in memory).
       if (state.converged()) return none;

@@ -1,14 +1,17 @@
 import type { Activity, EngineEvent, EngineIssue, EngineState, Transfer } from '../../protocol/engine.js';
-import { systemClock, type Clock } from '../clock.js';
+import type { Clock } from '../clock.js';
 import type { StateStore } from '../db/stateStore.js';
 import { SyncError, isSyncError } from '../errors.js';
 import type { Hasher } from '../hash/hasher.js';
 import { IgnoreRules } from '../local/ignore.js';
+import type { LocalFs } from '../local/localFs.js';
 import { Scanner } from '../local/scanner.js';
 import type { LocalTrash } from '../local/trash.js';
-import { LocalWatcher } from '../local/watcher.js';
+import type { WatchFolder } from '../local/watcher.js';
 import type { RemoteStore } from '../remote/remoteStore.js';
 import { DEFAULT_MASS_DELETE_LIMIT, isMassDelete, type MassDeleteLimit } from '../sync/massDelete.js';
+import type { LocalNode } from '../model.js';
+import { conflictedCopyName } from '../sync/conflictName.js';
 import { agreedBase, type SyncOp } from '../sync/ops.js';
 import { mergeSetAside, type SetAsideFinding, type UnsyncableEntry } from '../sync/unsyncable.js';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from '../base/backoff.js';
@@ -25,12 +28,24 @@ import { RemoteObserver } from './remoteObserver.js';
 import { RoundPlanner, type RoundPlan } from './roundPlanner.js';
 import { TransferRunner, type TransferOp } from './transferRunner.js';
 
+/**
+ * Everything the engine reaches outside itself. Production wires node:fs,
+ * the folder watcher, the system clock and the HTTP store (app/syncClient.ts); the
+ * simulation suite (test/sim) wires in-memory worlds and a virtual clock.
+ */
 export interface SyncEnginePorts {
   remote: RemoteStore;
   state: StateStore;
   hasher: Hasher;
   trash: LocalTrash;
-  clock?: Clock;
+  /** The file system the sync folder is on. */
+  fs: LocalFs;
+  /** Builds the folder's watcher (while `run` watches). */
+  watch: WatchFolder;
+  /** Every wait and timer: backoffs, the safety scan, rate limits. */
+  clock: Clock;
+  /** Uniform in [0, 1): the jitter of backoffs and retries. */
+  random: () => number;
 }
 
 export interface SyncEngineOptions {
@@ -108,6 +123,27 @@ const DISK_ISSUES: ReadonlySet<string> = new Set(['disk_full', 'io_error', 'serv
 const WAIT_CODES: ReadonlySet<string> = new Set(['disk_full', 'service_full']);
 
 /**
+ * A name the service refused because another entry in its folder differs
+ * from it only by case (made on another device; this disk keeps case apart):
+ * the local entry is moved aside to a conflicted copy's name, which the next
+ * round sends up, instead of being refused again every round while no other
+ * device ever gets it. Found by the simulation (test/sim): one device's
+ * folder `/d`, another's file `/D`.
+ */
+function caseClashAside(op: SyncOp, error: SyncError): { path: string; local: LocalNode } | null {
+  if (error.detail.serviceCode !== 'case_conflict') return null;
+  switch (op.type) {
+    case 'uploadFile':
+    case 'mkdirRemote':
+      return { path: op.path, local: op.local };
+    case 'moveRemote':
+      return { path: op.to, local: op.local };
+    default:
+      return null;
+  }
+}
+
+/**
  * The sync engine's facade: plain data out (typed events, summaries), a few
  * commands in. One control loop decides; hashing, disk and network run
  * elsewhere and report back. Every round observes both sides, plans from the
@@ -138,6 +174,10 @@ export class SyncEngine {
   private wake: (() => void) | null = null;
   /** The pending look-again after a lasting failure (see WAIT_CODES). */
   private laterWait: AbortController | null = null;
+  /** While `run` runs: aborted by `stop` to end the long poll and the safety scan's wait at once. */
+  private runStop: AbortController | null = null;
+  /** Told when `run` finished a sync (or gave up on one): the long poll waits for that after it saw news. */
+  private syncEnded: (() => void)[] = [];
   private dirty = true;
   /** A watcher feeds the planner's change tracker: rounds may be incremental. */
   private watching = false;
@@ -145,10 +185,10 @@ export class SyncEngine {
   private deletionsSettled: () => Promise<void> = async () => {};
 
   constructor(private readonly ports: SyncEnginePorts, private readonly options: SyncEngineOptions) {
-    this.clock = ports.clock ?? systemClock;
-    this.paths = new LocalPaths(options.root, { platform: options.platform });
-    this.rules = new IgnoreRules(options.root);
-    const scanner = new Scanner(options.root, { rules: this.rules, platform: options.platform });
+    this.clock = ports.clock;
+    this.paths = new LocalPaths(options.root, { platform: options.platform, fs: ports.fs });
+    this.rules = new IgnoreRules(options.root, ports.fs);
+    const scanner = new Scanner(options.root, { rules: this.rules, platform: options.platform, fs: ports.fs });
     this.remoteObserver = new RemoteObserver(ports.remote, ports.state);
     this.selection = new FolderSelection(ports.state, this.paths, ports.trash);
     this.folders = new FolderChoices(ports.state, () => this.trigger());
@@ -179,11 +219,13 @@ export class SyncEngine {
       upload: this.uploadBucket,
       download: this.downloadBucket,
       clock: this.clock,
+      host: options.host,
       chunkConcurrency: options.chunkConcurrency ?? 3,
       onBytes: (jobId, bytes) => this.tracker.bytes(jobId, bytes),
     }, ports.state.jobs, this.tracker, this.clock, {
       fileConcurrency: options.fileConcurrency ?? 4,
       backoff: options.backoff ?? DEFAULT_BACKOFF,
+      random: ports.random,
     });
     // A crash left these running; their finished chunks stay finished.
     ports.state.jobs.requeueRunningJobs(this.clock.now());
@@ -245,6 +287,7 @@ export class SyncEngine {
   /** Ends `run` (or the current sync) cleanly. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.runStop?.abort();
     this.roundController?.abort(new SyncError('aborted', 'stopped'));
     this.trigger();
   }
@@ -268,7 +311,7 @@ export class SyncEngine {
       } catch (error) {
         // A transient failure to observe either side (network, 5xx) is worth another round after a pause, not the end of the sync.
         if (!isSyncError(error) || !error.retryable || ++failedRounds >= backoff.maxAttempts) throw error;
-        await this.clock.sleep(backoffDelay(backoff, failedRounds), controller.signal);
+        await this.clock.sleep(backoffDelay(backoff, failedRounds, this.ports.random), controller.signal);
         continue;
       } finally {
         this.roundController = null;
@@ -291,7 +334,7 @@ export class SyncEngine {
   async run(): Promise<void> {
     const watchOptions = this.options.watch ?? {};
     const { changes } = this.planner;
-    const watcher = new LocalWatcher(this.options.root, {
+    const watcher = this.ports.watch(this.options.root, {
       rules: this.rules,
       onEvent: (path, realPath) => changes.markLocal(path, realPath),
       onChange: (change) => {
@@ -318,8 +361,11 @@ export class SyncEngine {
     this.watching = true;
     this.deletionsSettled = () => watcher.deletionsSettled(MAX_DELETION_WAIT_MS);
     const fullScanMs = watchOptions.fullScanIntervalMs ?? DEFAULT_FULL_SCAN_INTERVAL_MS;
-    const safetyScan = fullScanMs > 0 ? setInterval(() => this.syncNow(), fullScanMs) : null;
-    const polling = this.pollRemote(watchOptions.pollWaitSeconds ?? 60);
+    // Ends the long poll and the safety scan's wait when the loop ends.
+    const running = new AbortController();
+    this.runStop = running;
+    const safetyScan = fullScanMs > 0 ? this.everyInterval(fullScanMs, running.signal, () => this.syncNow()) : Promise.resolve();
+    const polling = this.pollRemote(watchOptions.pollWaitSeconds ?? 60, running.signal);
     const backoff = this.options.backoff ?? DEFAULT_BACKOFF;
     let failuresInARow = 0;
     /** Syncs in a row that ended without converging. */
@@ -338,25 +384,28 @@ export class SyncEngine {
           // A sync that gave up before converging (failures that outlasted their retries, a plan gone stale
           // again and again) looks again after a growing pause: no file or feed event may ever come to say so.
           unsettled = summary.converged ? 0 : unsettled + 1;
-          if (summary.failures.some((f) => WAIT_CODES.has(f.code))) this.retryLater(backoff.maxMs / 2 + Math.random() * (backoff.maxMs / 2));
-          else if (unsettled > 0) this.retryLater(backoffDelay(backoff, unsettled));
+          if (summary.failures.some((f) => WAIT_CODES.has(f.code))) this.retryLater(backoff.maxMs / 2 + this.ports.random() * (backoff.maxMs / 2));
+          else if (unsettled > 0) this.retryLater(backoffDelay(backoff, unsettled, this.ports.random));
         } catch (error) {
           if (this.stopped || this.paused) continue;
           if (isSyncError(error) && (error.code === 'signed_out' || error.code === 'sync_root_missing')) throw error;
           failuresInARow += 1;
           this.dirty = true;
-          await this.clock.sleep(backoffDelay(backoff, failuresInARow)).catch(() => {});
+          await this.clock.sleep(backoffDelay(backoff, failuresInARow, this.ports.random)).catch(() => {});
+        } finally {
+          for (const told of this.syncEnded.splice(0)) told();
         }
       }
     } finally {
       this.laterWait?.abort();
       this.watching = false;
       this.deletionsSettled = async () => {};
-      if (safetyScan) clearInterval(safetyScan);
       // Also when the loop ended by throwing (sync_root_missing): the long poll must end too, or run() never returns.
       this.stopped = true;
+      running.abort();
+      this.runStop = null;
       await watcher.close();
-      await polling;
+      await Promise.all([polling, safetyScan]);
       // A later run() starts afresh, e.g. after the user signed out and in again.
       this.stopped = false;
     }
@@ -375,25 +424,52 @@ export class SyncEngine {
     this.wake?.();
   }
 
-  /** Long-polls the change feed; any change marks the engine dirty. */
-  private async pollRemote(waitSeconds: number): Promise<void> {
-    let failures = 0;
-    while (!this.stopped) {
-      const controller = new AbortController();
-      const stopWatch = setInterval(() => { if (this.stopped) controller.abort(); }, 250);
+  /** Calls `tick` every `ms` on the clock until `signal` ends it. */
+  private async everyInterval(ms: number, signal: AbortSignal, tick: () => void): Promise<void> {
+    while (!signal.aborted) {
       try {
-        if (await this.remoteObserver.waitForChanges(waitSeconds, controller.signal)) this.trigger();
+        await this.clock.sleep(ms, signal);
+      } catch {
+        return;
+      }
+      tick();
+    }
+  }
+
+  /** Resolves when `run` next finishes a sync, or when `signal` ends the wait. */
+  private nextSyncEnd(signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (signal.aborted) return resolve();
+      const done = () => {
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      signal.addEventListener('abort', done, { once: true });
+      this.syncEnded.push(done);
+    });
+  }
+
+  /** Long-polls the change feed until `signal` ends it; any change marks the engine dirty. */
+  private async pollRemote(waitSeconds: number, signal: AbortSignal): Promise<void> {
+    let failures = 0;
+    while (!this.stopped && !signal.aborted) {
+      try {
+        if (await this.remoteObserver.waitForChanges(waitSeconds, signal)) {
+          this.trigger();
+          // The feed is ahead of the stored cursor until a sync pulls it: a poll before that
+          // answers at once, and again, and again (found by the simulation, test/sim: a hot
+          // loop of requests for as long as a round runs or backs off).
+          await this.nextSyncEnd(signal);
+        }
         failures = 0;
       } catch (error) {
-        if (this.stopped) break;
+        if (this.stopped || signal.aborted) break;
         if (isSyncError(error) && error.code === 'signed_out') {
           this.setState('signed_out');
           break;
         }
         failures += 1;
-        await this.clock.sleep(backoffDelay(this.options.backoff ?? DEFAULT_BACKOFF, failures)).catch(() => {});
-      } finally {
-        clearInterval(stopWatch);
+        await this.clock.sleep(backoffDelay(this.options.backoff ?? DEFAULT_BACKOFF, failures, this.ports.random), signal).catch(() => {});
       }
     }
   }
@@ -434,9 +510,14 @@ export class SyncEngine {
 
     const failures: SyncFailure[] = [];
     let succeeded = 0;
-    const fail = (path: string, error: unknown) => {
+    /** Local entries whose names the service refused as case clashes: they move aside (see caseClashAside). */
+    const asides: { path: string; local: LocalNode }[] = [];
+    const fail = (op: SyncOp, error: unknown) => {
+      const path = 'path' in op ? op.path : op.from;
       const e = this.classify(error);
       if (e.code === 'signed_out' || e.code === 'aborted') throw e;
+      const aside = caseClashAside(op, e);
+      if (aside) asides.push(aside);
       // Every upload fails alike when the netdisk is full: one issue says so, not one per file.
       if (e.detail.serviceCode === 'quota_exceeded') {
         this.report({ code: 'quota_exceeded', message: 'the netdisk is full: uploads wait until files are deleted (and the trash emptied) or the quota is raised' });
@@ -453,7 +534,7 @@ export class SyncEngine {
         this.record(await this.executor.run(op, signal));
         succeeded += 1;
       } catch (error) {
-        fail('path' in op ? op.path : op.from, error);
+        fail(op, error);
       }
     }
     if (transferOps.length > 0) {
@@ -469,15 +550,24 @@ export class SyncEngine {
           this.record({ at: this.clock.now(), action: 'downloaded', path: op.path });
           succeeded += 1;
         },
-        failed: (op, error) => fail(op.path, error),
+        failed: (op, error) => fail(op, error),
       }, signal).catch((error: unknown) => { throw this.classify(error); });
+    }
+    for (const { path, local } of asides) {
+      try {
+        this.record(await this.executor.moveAside(path, conflictedCopyName(path, this.options.host, new Date(this.clock.now())), local));
+        succeeded += 1;
+      } catch (error) {
+        const e = this.classify(error);
+        failures.push({ path, code: e.code, message: e.message });
+      }
     }
     for (const op of deletes) {
       try {
         this.record(await this.executor.run(op, signal));
         succeeded += 1;
       } catch (error) {
-        fail(op.path, error);
+        fail(op, error);
       }
     }
     if (held > 0 && this.massDeleteConfirmed) this.massDeleteConfirmed = false;

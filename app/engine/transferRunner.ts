@@ -47,7 +47,7 @@ export class TransferRunner {
   async run(ops: readonly TransferOp[], handlers: TransferHandlers, signal: AbortSignal): Promise<void> {
     const jobs = this.jobsFor(ops);
     // Partial files of jobs dropped just now, or left by a crash, go before new bytes are written.
-    await removeOrphanPartials(this.ctx.partialDir, new Set(this.jobs.listJobs().map((job) => job.id)));
+    await removeOrphanPartials(this.ctx.paths.fs, this.ctx.partialDir, new Set(this.jobs.listJobs().map((job) => job.id)));
     this.tracker.begin(ops.map((op, i) => ({
       jobId: jobs[i]!.id,
       direction: op.type === 'uploadFile' ? 'upload' : 'download',

@@ -6,6 +6,7 @@ import { hashBytes, type ContentDigest } from '../../protocol/contentHash.js';
 import { SqliteStateStore } from '../db/sqliteStateStore.js';
 import type { Hasher } from '../hash/hasher.js';
 import { IgnoreRules } from '../local/ignore.js';
+import { nodeLocalFs } from '../local/localFs.js';
 import { Scanner } from '../local/scanner.js';
 import { StateDirTrash } from '../local/trash.js';
 import type { NodeKind, RemoteNode } from '../model.js';
@@ -80,7 +81,7 @@ describe('a write that lands right after the sync renamed the file (seed -349191
   it('a rename nobody wrote into keeps its hash (no hashing again)', async () => {
     const paths = new WriteAfterRename(root);
     writeFileSync(join(root, 'a'), 'v1');
-    const seen = { ...(await statLocal(join(root, 'a'), '/a'))!, contentHash: hashOf('v1') };
+    const seen = { ...(await statLocal(nodeLocalFs, join(root, 'a'), '/a'))!, contentHash: hashOf('v1') };
     const moved = await new LocalOps(paths, new StateDirTrash(join(dir, 'trash'))).move('/a', '/b', seen);
     expect(moved).toMatchObject({ path: '/b', inode: seen.inode, contentHash: hashOf('v1') });
   });

@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { ROOT } from '../../protocol/paths.js';
 import { errnoCode, syncErrorFromFs } from '../fsErrors.js';
+import { nodeLocalFs, type LocalFs } from './localFs.js';
 
 /** The user's ignore file at the sync root, in gitignore syntax. */
 export const IGNORE_FILE_NAME = '.netdiskignore';
@@ -31,14 +31,14 @@ export class IgnoreRules {
   private user: Ignore = ignore({ ignorecase: false });
   private userText = '';
 
-  constructor(private readonly root: string) {}
+  constructor(private readonly root: string, private readonly fs: LocalFs = nodeLocalFs) {}
 
   /** (Re)reads .netdiskignore; true when the rules differ from the ones in force. */
   async load(): Promise<boolean> {
     const file = join(this.root, IGNORE_FILE_NAME);
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = new TextDecoder().decode(await this.fs.readFile(file));
     } catch (error) {
       if (errnoCode(error) !== 'ENOENT') throw syncErrorFromFs(error, file);
       text = '';

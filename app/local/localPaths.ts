@@ -1,9 +1,9 @@
-import { lstat } from 'node:fs/promises';
 import * as nativePath from 'node:path';
 import { posix, win32, type PlatformPath } from 'node:path';
 import { errnoCode } from '../fsErrors.js';
 import { ROOT, checkPath, isSameOrBelow, nameOf, parentOf } from '../../protocol/paths.js';
 import { SyncError } from '../errors.js';
+import { nodeLocalFs, type LocalFs } from './localFs.js';
 import { invalidNameReason, localPathTooLong } from './names.js';
 import { localNodeOf } from './scanner.js';
 import type { LocalNode, NodeKind } from '../model.js';
@@ -16,6 +16,8 @@ export interface LocalPathRules {
   platform?: NodeJS.Platform;
   /** The path module that builds the paths on disk (default: node:path). */
   pathApi?: PlatformPath;
+  /** The file system the paths are on (default: node:fs). */
+  fs?: LocalFs;
 }
 
 /**
@@ -36,8 +38,11 @@ export class LocalPaths {
   private readonly pathApi: PlatformPath;
   /** The path semantics the result must hold under: the one that builds it, and Win32 whenever Windows rules apply. */
   private readonly proofApis: PlatformPath[];
+  /** The file system every mapped path is on: the one local changes go through. */
+  readonly fs: LocalFs;
 
   constructor(readonly root: string, rules: LocalPathRules = {}) {
+    this.fs = rules.fs ?? nodeLocalFs;
     this.platform = rules.platform ?? process.platform;
     this.pathApi = rules.pathApi ?? nativePath;
     const ruleApi = this.platform === 'win32' ? win32 : posix;
@@ -116,7 +121,7 @@ export class LocalPaths {
       dir = this.pathApi.join(dir, name);
       let stats;
       try {
-        stats = await lstat(dir);
+        stats = await this.fs.lstat(dir);
       } catch (error) {
         if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') break;
         throw syncErrorFromFs(error, dir);
@@ -172,9 +177,9 @@ export class LocalPaths {
 }
 
 /** What the path holds now (without a content hash), or null when nothing is there. */
-export async function statLocal(absPath: string, drivePath: string): Promise<LocalNode | null> {
+export async function statLocal(fs: LocalFs, absPath: string, drivePath: string): Promise<LocalNode | null> {
   try {
-    const stats = await lstat(absPath);
+    const stats = await fs.lstat(absPath);
     if (!stats.isFile() && !stats.isDirectory()) return null;
     return localNodeOf(drivePath, stats);
   } catch (error) {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkPath } from '../../protocol/paths.js';
 import { CASE_PROBE_PREFIX } from './ignore.js';
+import { nodeLocalFs, type LocalFs } from './localFs.js';
 
 const WINDOWS_RESERVED_CHARS = /[<>:"\\|?*]/;
 const WINDOWS_DEVICE_NAMES = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
@@ -71,23 +71,52 @@ function preferNfcThenCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** What a case probe found, and whether a probe file is still in the folder. */
+export interface CaseProbe {
+  caseInsensitive: boolean;
+  /** A probe (this one, or one an earlier process left) could not be removed: see removeCaseProbes. */
+  leftBehind: boolean;
+}
+
 /**
  * Whether the file system holding `dir` folds case, found by creating a
  * lower-case probe file and looking it up in upper case. When the folder is
- * read-only the platform's usual default is assumed.
+ * read-only the platform's usual default is assumed. Probes left by a
+ * process that died mid-probe are removed first: ignored by the sync, they
+ * would otherwise stay in the user's folder for ever (found by the
+ * simulation, test/sim: a crash between the probe's create and remove). A
+ * removal that fails (an I/O error) does not fail the probe; it is reported
+ * as `leftBehind`, for the caller to try again later.
  */
-export async function probeCaseInsensitive(dir: string): Promise<boolean> {
+export async function probeCaseInsensitive(dir: string, fs: LocalFs = nodeLocalFs): Promise<CaseProbe> {
+  const earlierLeft = !(await removeCaseProbes(dir, fs));
   const name = `${CASE_PROBE_PREFIX}${randomBytes(6).toString('hex')}`;
   const probe = join(dir, name);
   try {
-    await writeFile(probe, '', { flag: 'wx' });
+    await fs.writeFile(probe, '', { flag: 'wx' });
   } catch {
-    return process.platform === 'darwin' || process.platform === 'win32';
+    return { caseInsensitive: process.platform === 'darwin' || process.platform === 'win32', leftBehind: earlierLeft };
   }
+  let caseInsensitive: boolean;
   try {
-    const [lower, upper] = await Promise.all([lstat(probe), lstat(join(dir, name.toUpperCase())).catch(() => null)]);
-    return upper !== null && upper.ino === lower.ino && upper.dev === lower.dev;
-  } finally {
-    await rm(probe, { force: true });
+    const [lower, upper] = await Promise.all([fs.lstat(probe), fs.lstat(join(dir, name.toUpperCase())).catch(() => null)]);
+    caseInsensitive = upper !== null && upper.ino === lower.ino && upper.dev === lower.dev;
+  } catch (error) {
+    await fs.rm(probe, { force: true }).catch(() => {});
+    throw error;
   }
+  const left = await fs.rm(probe, { force: true }).then(() => false, () => true);
+  return { caseInsensitive, leftBehind: earlierLeft || left };
+}
+
+/** Removes the case probes in `dir`; true when none is left (or the folder cannot be listed: nothing known to remove). */
+export async function removeCaseProbes(dir: string, fs: LocalFs = nodeLocalFs): Promise<boolean> {
+  const probes = await fs.readdir(dir).then((names) => names.filter((n) => n.startsWith(CASE_PROBE_PREFIX)), () => []);
+  let removed = true;
+  for (const probe of probes) {
+    await fs.rm(join(dir, probe), { force: true }).catch(() => {
+      removed = false;
+    });
+  }
+  return removed;
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IgnoreRules } from './ignore.js';
+import { nodeLocalFs, type LocalFs } from './localFs.js';
 import { findNameClashes, invalidNameReason, probeCaseInsensitive } from './names.js';
 import { Scanner } from './scanner.js';
 
@@ -149,9 +150,37 @@ describe('names', () => {
   });
 
   it('probes this file system and leaves no probe behind', async () => {
-    expect(typeof (await probeCaseInsensitive(root))).toBe('boolean');
+    expect(await probeCaseInsensitive(root)).toEqual({ caseInsensitive: expect.any(Boolean), leftBehind: false });
     expect((await scan()).nodes.size).toBe(0);
     const { readdir } = await import('node:fs/promises');
     expect(await readdir(root)).toEqual([]);
+  });
+
+  it('removes a probe left behind by a process that died mid-probe', async () => {
+    const { readdir, writeFile } = await import('node:fs/promises');
+    await writeFile(join(root, '.netdisk-case-probe-0123456789ab'), '');
+    await probeCaseInsensitive(root);
+    expect(await readdir(root)).toEqual([]);
+  });
+
+  it('removes a probe whose removal failed (an I/O error) on a later walk, without failing the walk', async () => {
+    const { readdir } = await import('node:fs/promises');
+    let failRemovals = true;
+    // EIO cannot be had from a healthy disk on demand: this one call is made to fail.
+    const failingRm: LocalFs = {
+      ...nodeLocalFs,
+      rm: (path, options) => (failRemovals ? Promise.reject(Object.assign(new Error(`EIO: rm '${path}'`), { code: 'EIO' })) : nodeLocalFs.rm(path, options)),
+    };
+    const rules = new IgnoreRules(root);
+    await rules.load();
+    const scanner = new Scanner(root, { rules, fs: failingRm });
+    await writeFile(join(root, 'a.txt'), 'a');
+    expect([...(await scanner.scan()).nodes.keys()]).toEqual(['/a.txt']);
+    expect((await readdir(root)).filter((name) => name.startsWith('.netdisk-case-probe-'))).toHaveLength(1);
+    await scanner.scan();
+    expect(await readdir(root)).toHaveLength(2);
+    failRemovals = false;
+    await scanner.scan();
+    expect(await readdir(root)).toEqual(['a.txt']);
   });
 });

@@ -1,17 +1,16 @@
-import { lstatSync, type Dirent, type Stats } from 'node:fs';
-import { lstat, readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { joinPath, parentOf, ROOT } from '../../protocol/paths.js';
 import { SyncError } from '../errors.js';
 import { errnoCode, syncErrorFromFs } from '../fsErrors.js';
 import type { LocalNode } from '../model.js';
 import type { IgnoreRules } from './ignore.js';
-import { findNameClashes, invalidNameReason, probeCaseInsensitive } from './names.js';
+import { nodeLocalFs, type LocalDirent, type LocalFs, type LocalStats } from './localFs.js';
+import { findNameClashes, invalidNameReason, probeCaseInsensitive, removeCaseProbes } from './names.js';
 
 export type ScanIssueCode = 'symlink' | 'invalid_name' | 'case_clash' | 'unreadable';
 
 /** The observation of one file or folder from its lstat (no content hash yet). */
-export function localNodeOf(drivePath: string, stats: Stats): LocalNode {
+export function localNodeOf(drivePath: string, stats: LocalStats): LocalNode {
   const folder = stats.isDirectory();
   return {
     path: drivePath,
@@ -56,6 +55,8 @@ export interface ScannerOptions {
   caseInsensitive?: boolean;
   /** Whose file-name rules apply (default: this process's platform); tests inject 'win32'. */
   platform?: NodeJS.Platform;
+  /** The file system walked (default: node:fs). */
+  fs?: LocalFs;
 }
 
 /** One listed folder: its drive path and what it holds (an empty folder, or one gone meanwhile, holds nothing). */
@@ -76,14 +77,18 @@ export interface ScanTarget {
  */
 export class Scanner {
   private caseInsensitive: boolean | undefined;
+  /** A case probe file could not be removed (an I/O error): each walk tries again until it is gone. */
+  private caseProbeLeft = false;
   /** lstat calls made so far: what a watcher event costs, counted (tests prove an edit costs O(changed)). */
   statCalls = 0;
+  private readonly fs: LocalFs;
 
   constructor(
     private readonly root: string,
     private readonly options: ScannerOptions,
   ) {
     this.caseInsensitive = options.caseInsensitive;
+    this.fs = options.fs ?? nodeLocalFs;
   }
 
   async scan(signal?: AbortSignal): Promise<ScanResult> {
@@ -114,7 +119,7 @@ export class Scanner {
   exists(realPath: string): boolean {
     this.statCalls++;
     try {
-      lstatSync(join(this.root, realPath));
+      this.fs.lstatSync(join(this.root, realPath));
       return true;
     } catch {
       return false;
@@ -123,17 +128,28 @@ export class Scanner {
 
   private async walk(start: WalkTask[], signal: AbortSignal | undefined, onFolder?: (listing: FolderListing) => void): Promise<ScanResult> {
     await this.requireRoot();
-    this.caseInsensitive ??= await probeCaseInsensitive(this.root);
+    const caseInsensitive = await this.probeCase();
     const platform = this.options.platform ?? process.platform;
-    const walk = new Walk(this.root, this.options.rules, this.caseInsensitive, platform, signal, () => this.statCalls++, onFolder);
+    const walk = new Walk(this.fs, this.root, this.options.rules, caseInsensitive, platform, signal, () => this.statCalls++, onFolder);
     await walk.run(this.options.concurrency ?? 32, start);
     return walk.result;
   }
 
+  /** Whether the root folds case: probed once, while a probe left behind is removed on every walk until it is gone. */
+  private async probeCase(): Promise<boolean> {
+    if (this.caseInsensitive === undefined) {
+      const probe = await probeCaseInsensitive(this.root, this.fs);
+      this.caseProbeLeft = probe.leftBehind;
+      return (this.caseInsensitive = probe.caseInsensitive);
+    }
+    if (this.caseProbeLeft) this.caseProbeLeft = !(await removeCaseProbes(this.root, this.fs));
+    return this.caseInsensitive;
+  }
+
   private async requireRoot(): Promise<void> {
-    let stats: Stats;
+    let stats: LocalStats;
     try {
-      stats = await lstat(this.root);
+      stats = await this.fs.lstat(this.root);
     } catch (error) {
       if (errnoCode(error) === 'ENOENT') throw new SyncError('sync_root_missing', `the sync folder ${this.root} is missing`, { path: this.root });
       throw syncErrorFromFs(error, this.root);
@@ -150,7 +166,7 @@ type WalkTask =
 const COMPACT_AFTER_TASKS = 4096;
 
 /** What the walk knows of an entry's type before its lstat: a directory entry, or nothing yet. */
-type EntryType = Pick<Dirent, 'isDirectory' | 'isSymbolicLink' | 'isFile'>;
+type EntryType = Pick<LocalDirent, 'isDirectory' | 'isSymbolicLink' | 'isFile'>;
 
 /**
  * One scan: a queue of small tasks (list a folder and stat its entries, or
@@ -167,6 +183,7 @@ class Walk {
   private failure: { error: unknown } | null = null;
 
   constructor(
+    private readonly fs: LocalFs,
     private readonly root: string,
     private readonly rules: IgnoreRules,
     private readonly caseInsensitive: boolean,
@@ -242,9 +259,9 @@ class Walk {
 
   /** Lists a folder and stats its entries (synchronous stats: see `lstat`), then queues its subfolders. */
   private async folder(drivePath: string, realPath: string): Promise<void> {
-    let entries: Dirent[];
+    let entries: LocalDirent[];
     try {
-      entries = await readdir(join(this.root, realPath), { withFileTypes: true });
+      entries = await this.fs.readdirEntries(join(this.root, realPath));
     } catch (error) {
       // Gone since its parent was listed: it holds nothing now.
       if (errnoCode(error) === 'ENOENT') return this.listed(drivePath, []);
@@ -279,7 +296,7 @@ class Walk {
       const parentReal = dirname(realPath) === '.' ? '' : dirname(realPath);
       let names: string[];
       try {
-        names = await readdir(join(this.root, parentReal));
+        names = await this.fs.readdir(join(this.root, parentReal));
       } catch (error) {
         if (errnoCode(error) === 'ENOENT') return;
         throw syncErrorFromFs(error, join(this.root, parentReal));
@@ -295,7 +312,7 @@ class Walk {
    * a file or folder, a bad name, gone); a folder is queued to be listed.
    * `known`: the lstat already taken (a watcher's path); a listed entry is stat-ed here.
    */
-  private entry(drivePath: string, realPath: string, dirent: EntryType, known?: Stats): LocalNode | null {
+  private entry(drivePath: string, realPath: string, dirent: EntryType, known?: LocalStats): LocalNode | null {
     const isFolder = dirent.isDirectory();
     if (this.rules.isIgnored(drivePath, isFolder)) return null;
     if (dirent.isSymbolicLink()) {
@@ -319,14 +336,14 @@ class Walk {
   }
 
   /** The entry's lstat; null (reported unless simply gone) when it cannot be read. */
-  private lstat(drivePath: string, realPath: string): Stats | null {
+  private lstat(drivePath: string, realPath: string): LocalStats | null {
     this.countStat();
     try {
       // Synchronous on purpose: from the page cache lstatSync is 4-5x cheaper
       // than a promise round trip through the thread pool (bench:restart over
       // 100k files: 3.5 s of main-thread time in async lstat), and one entry's
       // call blocks the loop for microseconds.
-      return lstatSync(join(this.root, realPath));
+      return this.fs.lstatSync(join(this.root, realPath));
     } catch (error) {
       const code = errnoCode(error);
       if (code !== 'ENOENT' && code !== 'ENOTDIR') this.issue(drivePath, 'unreadable', `cannot read ${drivePath}: ${(error as Error).message}`);

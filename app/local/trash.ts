@@ -1,8 +1,7 @@
-import type { Stats } from 'node:fs';
-import { cp, lstat, mkdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import { errnoCode, syncErrorFromFs } from '../fsErrors.js';
+import { nodeLocalFs, type LocalFs, type LocalStats } from './localFs.js';
 
 /**
  * Where a local file or folder goes instead of being deleted, so the user can
@@ -15,7 +14,7 @@ export interface LocalTrash {
    * throws to leave it in place: the last look is as close to the move as the
    * file system allows, so a file the user rewrote meanwhile is not trashed.
    */
-  moveToTrash(absPath: string, check?: (stats: Stats) => void): Promise<void>;
+  moveToTrash(absPath: string, check?: (stats: LocalStats) => void): Promise<void>;
 }
 
 /** Moves into `<stateDir>/trash/<timestamp>-<name>`; copies and deletes when that is on another device. */
@@ -23,16 +22,18 @@ export class StateDirTrash implements LocalTrash {
   constructor(
     private readonly stateDir: string,
     private readonly now: () => Date = () => new Date(),
+    private readonly fs: LocalFs = nodeLocalFs,
   ) {}
 
-  async moveToTrash(absPath: string, check?: (stats: Stats) => void): Promise<void> {
+  async moveToTrash(absPath: string, check?: (stats: LocalStats) => void): Promise<void> {
+    const { fs } = this;
     const trashDir = join(this.stateDir, 'trash');
     try {
-      await mkdir(trashDir, { recursive: true, mode: 0o700 });
+      await fs.mkdir(trashDir, { recursive: true, mode: 0o700 });
       const stamp = this.now().toISOString().replace(/[:.]/g, '-');
-      const target = await freePath(trashDir, `${stamp}-${basename(absPath)}`);
-      if (check) check(await lstat(absPath));
-      await moveAcrossDevices(absPath, target);
+      const target = await freePath(fs, trashDir, `${stamp}-${basename(absPath)}`);
+      if (check) check(await fs.lstat(absPath));
+      await moveAcrossDevices(fs, absPath, target);
     } catch (error) {
       throw syncErrorFromFs(error, absPath);
     }
@@ -51,24 +52,26 @@ export class FreedesktopTrash implements LocalTrash {
     private readonly fallback: LocalTrash,
     private readonly trashDir: string = defaultHomeTrash(),
     private readonly now: () => Date = () => new Date(),
+    private readonly fs: LocalFs = nodeLocalFs,
   ) {}
 
-  async moveToTrash(absPath: string, check?: (stats: Stats) => void): Promise<void> {
+  async moveToTrash(absPath: string, check?: (stats: LocalStats) => void): Promise<void> {
+    const { fs } = this;
     const source = resolve(absPath);
     try {
       const files = join(this.trashDir, 'files');
       const infos = join(this.trashDir, 'info');
-      await mkdir(files, { recursive: true, mode: 0o700 });
-      await mkdir(infos, { recursive: true, mode: 0o700 });
-      const [item, trash] = await Promise.all([lstat(source), stat(files)]);
+      await fs.mkdir(files, { recursive: true, mode: 0o700 });
+      await fs.mkdir(infos, { recursive: true, mode: 0o700 });
+      const [item, trash] = await Promise.all([fs.lstat(source), fs.stat(files)]);
       if (item.dev !== trash.dev) return await this.fallback.moveToTrash(source, check);
       // The .trashinfo is created exclusively first: that is what reserves the name.
-      const name = await reserveTrashName(files, infos, basename(source), trashInfo(source, this.now()));
+      const name = await reserveTrashName(fs, files, infos, basename(source), trashInfo(source, this.now()));
       try {
-        if (check) check(await lstat(source));
-        await rename(source, join(files, name));
+        if (check) check(await fs.lstat(source));
+        await fs.rename(source, join(files, name));
       } catch (error) {
-        await unlink(join(infos, `${name}.trashinfo`));
+        await fs.unlink(join(infos, `${name}.trashinfo`));
         throw error;
       }
     } catch (error) {
@@ -97,20 +100,20 @@ function* numbered(name: string): Generator<string> {
   for (let n = 2; ; n++) yield `${stem}.${n}${ext}`;
 }
 
-async function freePath(dir: string, name: string): Promise<string> {
+async function freePath(fs: LocalFs, dir: string, name: string): Promise<string> {
   for (const candidate of numbered(name)) {
     const path = join(dir, candidate);
-    if (!(await exists(path))) return path;
+    if (!(await exists(fs, path))) return path;
   }
   throw new Error('unreachable: numbered() never ends');
 }
 
 /** Creates `<infos>/<name>.trashinfo` exclusively for a name also free in `files`; returns the name. */
-async function reserveTrashName(files: string, infos: string, name: string, content: string): Promise<string> {
+async function reserveTrashName(fs: LocalFs, files: string, infos: string, name: string, content: string): Promise<string> {
   for (const candidate of numbered(name)) {
-    if (await exists(join(files, candidate))) continue;
+    if (await exists(fs, join(files, candidate))) continue;
     try {
-      await writeFile(join(infos, `${candidate}.trashinfo`), content, { flag: 'wx', mode: 0o600 });
+      await fs.writeFile(join(infos, `${candidate}.trashinfo`), content, { flag: 'wx', mode: 0o600 });
       return candidate;
     } catch (error) {
       if (errnoCode(error) !== 'EEXIST') throw error;
@@ -119,9 +122,9 @@ async function reserveTrashName(files: string, infos: string, name: string, cont
   throw new Error('unreachable: numbered() never ends');
 }
 
-async function exists(path: string): Promise<boolean> {
+async function exists(fs: LocalFs, path: string): Promise<boolean> {
   try {
-    await lstat(path);
+    await fs.lstat(path);
     return true;
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') return false;
@@ -130,12 +133,12 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** rename(2), or a copy then delete when source and target are on different devices. */
-async function moveAcrossDevices(from: string, to: string): Promise<void> {
+async function moveAcrossDevices(fs: LocalFs, from: string, to: string): Promise<void> {
   try {
-    await rename(from, to);
+    await fs.rename(from, to);
   } catch (error) {
     if (errnoCode(error) !== 'EXDEV') throw error;
-    await cp(from, to, { recursive: true, preserveTimestamps: true, errorOnExist: true, force: false, verbatimSymlinks: true });
-    await rm(from, { recursive: true, force: true });
+    await fs.copyTree(from, to);
+    await fs.rm(from, { recursive: true, force: true });
   }
 }

@@ -53,6 +53,21 @@ interface Pending {
   lastReading?: { size: number; mtimeMs: number };
 }
 
+/** What the engine needs of a watcher: a port, so the simulation can drive one that loses, repeats and reorders events. */
+export interface FolderWatcher {
+  /** Resolves once changes are being reported. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+  /** Resolves once no deletion is still arriving, or after `maxMs`. */
+  deletionsSettled(maxMs: number): Promise<void>;
+}
+
+/** Builds the watcher of a folder. */
+export type WatchFolder = (root: string, options: LocalWatcherOptions) => FolderWatcher;
+
+/** The production watcher: LocalWatcher (folders watched through chokidar, or a plain fs.watch for a large one). */
+export const nodeWatch: WatchFolder = (root, options) => new LocalWatcher(root, options);
+
 /**
  * Quiet time after a path's last event before it is looked at. Together with
  * the stability wait it is the floor of edit-to-upload latency (bench:latency;
@@ -77,7 +92,7 @@ export const DEFAULT_STABILITY_MS = 350;
  * files written into it before its watch was up are not reported one by one
  * (the engine walks the folder).
  */
-export class LocalWatcher {
+export class LocalWatcher implements FolderWatcher {
   private readonly pending = new Map<string, Pending>();
   private readonly debounceMs: number;
   private readonly stabilityMs: number;

@@ -1,10 +1,10 @@
 import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
 import { hashBytes } from '../../protocol/contentHash.js';
 import { MAX_BATCH_FILE_BYTES, MAX_BATCH_FILES } from '../../protocol/api.js';
 import { SyncError } from '../errors.js';
 import { errnoCode, syncErrorFromFs } from '../fsErrors.js';
 import { sameLocalState } from '../local/localPaths.js';
+import type { LocalFileHandle } from '../local/localFs.js';
 import { localNodeOf } from '../local/scanner.js';
 import type { RemoteNode } from '../model.js';
 import type { BatchFile } from '../remote/remoteStore.js';
@@ -93,10 +93,11 @@ const OPEN_PLAIN_FILE = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (cons
  */
 async function readSmallFile(ctx: BatchContext, op: UploadOp): Promise<BatchFile> {
   const abs = ctx.paths.abs(op.path);
+  const { fs } = ctx.paths;
   const changed = new SyncError('file_changed', `${op.path} changed while it was being uploaded; it will be sent again`, { path: op.path, retryable: false });
-  let handle: FileHandle;
+  let handle: LocalFileHandle;
   try {
-    handle = await open(abs, OPEN_PLAIN_FILE);
+    handle = await fs.open(abs, OPEN_PLAIN_FILE);
   } catch (error) {
     // Deleted, renamed or replaced by a symlink since the plan: a stale plan, like any other change.
     if (STALE_OPEN.has(errnoCode(error) ?? '')) throw changed;

@@ -1,11 +1,10 @@
-import { createWriteStream } from 'node:fs';
-import { link, open, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SyncError } from '../errors.js';
 import { errnoCode, syncErrorFromFs } from '../fsErrors.js';
 import type { Job } from '../db/stateStore.js';
 import { placedNode, sameLocalState, statLocal } from '../local/localPaths.js';
+import type { LocalFileHandle, LocalFs } from '../local/localFs.js';
 import { conflictedCopyName } from '../sync/conflictName.js';
 import type { LocalNode, RemoteNode } from '../model.js';
 import { runParallel } from '../base/parallel.js';
@@ -36,17 +35,18 @@ export async function downloadFile(ctx: TransferContext, job: Job, op: DownloadO
   const { remote } = op;
   const contentHash = remote.contentHash;
   if (contentHash === null) throw new SyncError('internal', `${op.path} is not a file on the service`);
-  await ensurePartialDir(ctx.partialDir);
+  const { fs } = ctx.paths;
+  await ensurePartialDir(fs, ctx.partialDir);
   const partial = partialFileOf(ctx.partialDir, job.id);
   const chunkCount = Math.ceil(remote.size / DOWNLOAD_CHUNK_BYTES);
 
   const payload = job.payload as DownloadPayload;
-  if (payload.contentHash !== contentHash || !(await exists(partial))) {
-    await rm(partial, { force: true });
+  if (payload.contentHash !== contentHash || !(await exists(fs, partial))) {
+    await fs.rm(partial, { force: true });
     ctx.jobs.setJobPayload(job.id, { ...job.payload, contentHash }, ctx.clock.now(), chunkCount);
   }
   // An empty or sparse file of the right size; chunks fill it in at their offsets.
-  const handle = await open(partial, 'a').catch((error: unknown) => { throw syncErrorFromFs(error, partial); });
+  const handle = await fs.open(partial, 'a').catch((error: unknown) => { throw syncErrorFromFs(error, partial); });
   await handle.close();
 
   try {
@@ -61,15 +61,21 @@ export async function downloadFile(ctx: TransferContext, job: Job, op: DownloadO
         answer.body.destroy();
         throw new SyncError('conflict', `${op.path} changed on the service during the download`, { path: op.path, retryable: false });
       }
-      const out = createWriteStream(partial, { flags: 'r+', start });
-      await pipeline(answer.body, throttle(ctx.download, (bytes) => ctx.onBytes(job.id, bytes), chunkSignal), out, { signal: chunkSignal });
-      if (out.bytesWritten !== end - start + 1) {
-        throw new SyncError('network', `the service sent ${out.bytesWritten} bytes of ${op.path} where ${end - start + 1} were asked`, { retryable: true });
+      const file = await fs.open(partial, 'r+');
+      let written = 0;
+      try {
+        const out = writerAt(file, start, (bytes) => { written += bytes; });
+        await pipeline(answer.body, throttle(ctx.download, (bytes) => ctx.onBytes(job.id, bytes), chunkSignal), out, { signal: chunkSignal });
+      } finally {
+        await file.close();
+      }
+      if (written !== end - start + 1) {
+        throw new SyncError('network', `the service sent ${written} bytes of ${op.path} where ${end - start + 1} were asked`, { retryable: true });
       }
       ctx.jobs.markChunkDone(job.id, n);
     }, signal);
 
-    const fileHandle = await open(partial, 'r+');
+    const fileHandle = await fs.open(partial, 'r+');
     try {
       await fileHandle.truncate(remote.size);
       await fileHandle.sync();
@@ -95,24 +101,25 @@ export async function downloadFile(ctx: TransferContext, job: Job, op: DownloadO
 }
 
 /** The atomic step: only if the target is still what the plan saw; a new file never clobbers one that appeared meanwhile. */
-export async function placeDownload(ctx: Pick<TransferContext, 'paths' | 'hasher' | 'clock'>, op: DownloadOp, partial: string): Promise<LocalNode> {
+export async function placeDownload(ctx: Pick<TransferContext, 'paths' | 'hasher' | 'clock' | 'host'>, op: DownloadOp, partial: string): Promise<LocalNode> {
+  const { fs } = ctx.paths;
   const target = await ctx.paths.forChange(op.path);
-  if (!sameLocalState(await statLocal(target, op.path), op.expectLocal)) {
+  if (!sameLocalState(await statLocal(fs, target, op.path), op.expectLocal)) {
     throw new SyncError('file_changed', `${op.path} changed locally during the download; both versions will be kept`, { path: op.path, retryable: false });
   }
   const mtime = new Date(op.remote.mtime);
   // The service's mtime is a hint from another machine: one this disk cannot store (out of its range) leaves the download's own.
-  await utimes(partial, mtime, mtime).catch((error: unknown) => { if (errnoCode(error) !== 'EINVAL') throw error; });
-  const downloaded = await statLocal(partial, op.path);
+  await fs.utimes(partial, mtime, mtime).catch((error: unknown) => { if (errnoCode(error) !== 'EINVAL') throw error; });
+  const downloaded = await statLocal(fs, partial, op.path);
   if (!downloaded) throw new SyncError('file_changed', `the download of ${op.path} vanished before it was placed`, { path: op.path, retryable: true });
   try {
     if (op.expectLocal?.kind === 'file') await setAsideReplaced(ctx, op, op.expectLocal, target, `${partial}.replaced`);
     if (op.expectLocal?.kind === 'folder') {
-      await rename(partial, target);
+      await fs.rename(partial, target);
     } else {
       // link never overwrites: a file that appeared meanwhile stays, and the next plan keeps both.
-      await link(partial, target);
-      await unlink(partial);
+      await fs.link(partial, target);
+      await fs.unlink(partial);
     }
   } catch (error) {
     if (errnoCode(error) === 'EEXIST') {
@@ -121,7 +128,7 @@ export async function placeDownload(ctx: Pick<TransferContext, 'paths' | 'hasher
     if (error instanceof SyncError) throw error;
     throw syncErrorFromFs(error, target);
   }
-  const placed = await statLocal(target, op.path);
+  const placed = await statLocal(fs, target, op.path);
   if (!placed) throw new SyncError('file_changed', `${op.path} vanished right after the download`, { path: op.path, retryable: false });
   return placedNode(placed, downloaded, op.remote.contentHash);
 }
@@ -133,8 +140,9 @@ export async function placeDownload(ctx: Pick<TransferContext, 'paths' | 'hasher
  * would have lost that save. A version that is not the expected one goes back
  * (or, if its place was taken meanwhile, next to it as a conflicted copy).
  */
-async function setAsideReplaced(ctx: Pick<TransferContext, 'paths' | 'hasher' | 'clock'>, op: DownloadOp, expected: LocalNode, target: string, aside: string): Promise<void> {
-  await rename(target, aside);
+async function setAsideReplaced(ctx: Pick<TransferContext, 'paths' | 'hasher' | 'clock' | 'host'>, op: DownloadOp, expected: LocalNode, target: string, aside: string): Promise<void> {
+  const { fs } = ctx.paths;
+  await fs.rename(target, aside);
   let digest: string | null = null;
   try {
     digest = (await ctx.hasher.hashFile(aside)).contentHash;
@@ -143,25 +151,49 @@ async function setAsideReplaced(ctx: Pick<TransferContext, 'paths' | 'hasher' | 
   }
   if (digest !== null && digest === expected.contentHash) {
     // The synced version (safe on the service): it is no longer needed.
-    await unlink(aside);
+    await fs.unlink(aside);
     return;
   }
   try {
-    await link(aside, target);
+    await fs.link(aside, target);
   } catch (error) {
     if (errnoCode(error) !== 'EEXIST') throw error;
-    await link(aside, await ctx.paths.forChange(conflictedCopyName(op.path, hostname(), new Date(ctx.clock.now()))));
+    await fs.link(aside, await ctx.paths.forChange(conflictedCopyName(op.path, ctx.host, new Date(ctx.clock.now()))));
   }
-  await unlink(aside);
+  await fs.unlink(aside);
   throw new SyncError('file_changed', `${op.path} changed locally during the download; both versions will be kept`, { path: op.path, retryable: false });
 }
 
 /** Frees the partial file and forgets its chunks, so the next attempt starts clean. */
 async function discard(ctx: TransferContext, job: Job, partial: string, chunkCount: number): Promise<void> {
-  await rm(partial, { force: true });
+  await ctx.paths.fs.rm(partial, { force: true });
   ctx.jobs.setJobPayload(job.id, { ...job.payload, contentHash: undefined }, ctx.clock.now(), chunkCount);
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
+async function exists(fs: LocalFs, path: string): Promise<boolean> {
+  return fs.stat(path).then(() => true, () => false);
+}
+
+/** A stream that writes what it is given into `file` from `start` on, in order; `onWritten` counts the bytes. */
+function writerAt(file: LocalFileHandle, start: number, onWritten: (bytes: number) => void): Writable {
+  let position = start;
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      const at = position;
+      position += chunk.length;
+      writeFully(file, chunk, at).then(() => {
+        onWritten(chunk.length);
+        done();
+      }, done);
+    },
+  });
+}
+
+/** write(2) may take fewer bytes than given (a disk filling up): the rest goes in further calls, or the error does. */
+async function writeFully(file: LocalFileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  for (let done = 0; done < bytes.length;) {
+    const { bytesWritten } = await file.write(bytes, done, bytes.length - done, position + done);
+    if (bytesWritten === 0) throw new SyncError('io_error', 'the disk took none of the downloaded bytes', { retryable: true });
+    done += bytesWritten;
+  }
 }

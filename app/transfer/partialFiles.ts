@@ -1,7 +1,7 @@
-import { mkdir, readdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { errnoCode, syncErrorFromFs } from '../fsErrors.js';
 import { PARTIAL_DOWNLOAD_SUFFIX, STATE_DIR_NAME } from '../local/ignore.js';
+import type { LocalFs } from '../local/localFs.js';
 
 /**
  * Where downloads are written before they are placed: a hidden folder at the
@@ -18,10 +18,10 @@ export function partialDirOf(root: string): string {
  * root, never the root itself: were the root unmounted or deleted meanwhile,
  * a recursive mkdir would quietly make an empty one in its place.
  */
-export async function ensurePartialDir(partialDir: string): Promise<void> {
+export async function ensurePartialDir(fs: LocalFs, partialDir: string): Promise<void> {
   for (const dir of [dirname(partialDir), partialDir]) {
     try {
-      await mkdir(dir, { mode: 0o700 });
+      await fs.mkdir(dir, { mode: 0o700 });
     } catch (error) {
       if (errnoCode(error) !== 'EEXIST') throw syncErrorFromFs(error, dir);
     }
@@ -41,16 +41,16 @@ const PARTIAL_NAME = new RegExp(`^(\\d+)${PARTIAL_DOWNLOAD_SUFFIX.replace(/[.]/g
  * stay on the user's disk for ever. Anything else in the folder (a version
  * set aside during a replace) is left for the user.
  */
-export async function removeOrphanPartials(partialDir: string, liveJobIds: ReadonlySet<number>): Promise<void> {
+export async function removeOrphanPartials(fs: LocalFs, partialDir: string, liveJobIds: ReadonlySet<number>): Promise<void> {
   let names: string[];
   try {
-    names = await readdir(partialDir);
+    names = await fs.readdir(partialDir);
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') return;
     throw syncErrorFromFs(error, partialDir);
   }
   for (const name of names) {
     const id = PARTIAL_NAME.exec(name)?.[1];
-    if (id !== undefined && !liveJobIds.has(Number(id))) await rm(join(partialDir, name), { force: true });
+    if (id !== undefined && !liveJobIds.has(Number(id))) await fs.rm(join(partialDir, name), { force: true });
   }
 }

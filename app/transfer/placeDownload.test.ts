@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashBytes, type ContentDigest } from '../../protocol/contentHash.js';
 import { systemClock } from '../clock.js';
 import { LocalPaths, statLocal } from '../local/localPaths.js';
+import { nodeLocalFs } from '../local/localFs.js';
 import type { Hasher } from '../hash/hasher.js';
 import type { LocalNode, RemoteNode } from '../model.js';
 import { placeDownload } from './downloader.js';
@@ -18,7 +19,7 @@ const hasher: Hasher = {
 let dir: string;
 let root: string;
 let partialDir: string;
-const ctx = () => ({ paths: new LocalPaths(root), hasher, clock: systemClock });
+const ctx = () => ({ paths: new LocalPaths(root), hasher, clock: systemClock, host: 'host-a' });
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'netdisk-place-'));
@@ -34,7 +35,7 @@ function remoteOf(content: string): RemoteNode {
 
 async function observed(content: string): Promise<LocalNode> {
   writeFileSync(join(root, 'doc.txt'), content);
-  return { ...(await statLocal(join(root, 'doc.txt'), '/doc.txt'))!, contentHash: hashBytes(Buffer.from(content)).contentHash };
+  return { ...(await statLocal(nodeLocalFs, join(root, 'doc.txt'), '/doc.txt'))!, contentHash: hashBytes(Buffer.from(content)).contentHash };
 }
 
 describe('placeDownload', () => {

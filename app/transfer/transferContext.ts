@@ -16,6 +16,8 @@ export interface TransferContext {
   upload: TokenBucket;
   download: TokenBucket;
   clock: Clock;
+  /** This machine's name, for the conflicted copy of a version set aside during a replace. */
+  host: string;
   /** Chunks of one file in flight at once. */
   chunkConcurrency: number;
   /** Bytes moved for a job (for progress), as they pass. */

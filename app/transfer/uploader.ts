@@ -1,8 +1,8 @@
-import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { SyncError, isSyncError } from '../errors.js';
 import type { Job } from '../db/stateStore.js';
 import { sameLocalState, statLocal } from '../local/localPaths.js';
+import type { LocalFileHandle } from '../local/localFs.js';
 import type { LocalNode, RemoteNode } from '../model.js';
 import { atPath } from '../remote/remoteErrors.js';
 import type { ChunkBody, CreateUploadRequest, UploadStatus } from '../remote/remoteStore.js';
@@ -38,7 +38,7 @@ function fileChanged(path: string): SyncError {
 export async function uploadFile(ctx: TransferContext, job: Job, op: UploadOp, signal: AbortSignal): Promise<RemoteNode> {
   const abs = ctx.paths.abs(op.path);
   const payload = job.payload as UploadPayload;
-  const changed = async () => !sameLocalState(await statLocal(abs, op.path), op.local);
+  const changed = async () => !sameLocalState(await statLocal(ctx.paths.fs, abs, op.path), op.local);
   if (await changed()) throw await dropSession(ctx, job, payload.uploadId, op.path);
   const digest = await ctx.hasher.hashFile(abs, signal);
   if (digest.contentHash !== op.local.contentHash) throw await dropSession(ctx, job, payload.uploadId, op.path);
@@ -72,9 +72,9 @@ export async function uploadFile(ctx: TransferContext, job: Job, op: UploadOp, s
 
   // One buffer per chunk in flight, reused: a fresh read buffer per piece cost ~0.7 s of GC per GiB.
   const buffers: Buffer[] = [];
-  let file: FileHandle | undefined;
+  let file: LocalFileHandle | undefined;
   try {
-    file = await open(abs, 'r');
+    file = await ctx.paths.fs.open(abs, 'r');
     const reading = file;
     await runParallel(missing, ctx.chunkConcurrency, async (n, chunkSignal) => {
       const buffer = buffers.pop() ?? Buffer.allocUnsafe(Math.min(session.chunkSize, digest.size));
@@ -114,7 +114,7 @@ async function dropSession(ctx: TransferContext, job: Job, uploadId: string | un
 }
 
 /** Fills `into` from `position`; a file shorter than when it was hashed has changed. */
-async function readChunk(file: FileHandle, into: Buffer, position: number, path: string): Promise<Buffer> {
+async function readChunk(file: LocalFileHandle, into: Buffer, position: number, path: string): Promise<Buffer> {
   let filled = 0;
   while (filled < into.length) {
     const { bytesRead } = await file.read(into, filled, into.length - filled, position + filled);
