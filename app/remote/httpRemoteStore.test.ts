@@ -401,7 +401,7 @@ describe('HttpRemoteStore against a service that answers about other paths', () 
     service.scripted.set('POST /files/mkdir', () => ({ entry: folderEntry('/elsewhere') }));
     service.scripted.set('POST /files/move', () => ({ entry: folderEntry('/from') }));
     service.scripted.set('POST /uploads', () => ({ status: 'done', entry: fileEntry('/other.txt', Buffer.from('x')) }));
-    service.scripted.set('POST /uploads/batch', () => ({ results: [
+    service.scripted.set('POST /uploads/batch/binary', () => ({ results: [
       { path: '/b.txt', status: 'done', entry: fileEntry('/b.txt', Buffer.from('b')) },
       { path: '/a.txt', status: 'done', entry: fileEntry('/a.txt', Buffer.from('a')) },
     ] }));
