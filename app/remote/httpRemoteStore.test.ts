@@ -383,6 +383,23 @@ describe('HttpRemoteStore when the access token expires mid-transfer', () => {
     await expect(reading).rejects.toMatchObject({ name: 'SyncError', code: 'aborted' });
     expect(Buffer.concat(received).length).toBeLessThan(bytes.length);
   });
+
+  it('sends a batch again, whole, with the refreshed token', async () => {
+    const { user } = await signUp(server.api);
+    const client = new ApiClient(server.url);
+    const session = new TokenSession({ api: client, credentials: new FileCredentialStore(tempDir()), clock: { now: () => 0 } });
+    await session.login(user.username, TEST_PASSWORD);
+    const remote = new HttpRemoteStore(client, session);
+    const stale = await session.accessToken();
+    while (await client.call({ method: 'GET', path: '/me', accessToken: stale }, meResponse).then(() => true, () => false)) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const files = [randomBytes(300_000), randomBytes(10)].map((content, i) => ({ path: `/late${i}.bin`, content, contentHash: hashBytes(content).contentHash, mtime: 1 }));
+    const results = await remote.batchUpload(files);
+    expect(results.map((result) => result.ok)).toEqual([true, true]);
+    expect(await session.accessToken()).not.toBe(stale);
+    for (const { path, content } of files) expect((await buffer((await remote.download(path)).body)).equals(content)).toBe(true);
+  });
 });
 
 describe('HttpRemoteStore against a service that answers about other paths', () => {
