@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BLOCK_SIZE, ContentHasher, hashBytes, sha256Hex } from '../../protocol/contentHash.js';
 import type { BlobStore, ChunkVerifier, StagingPlan } from './blobStore.js';
-import { syncDirectory } from './directorySyncer.js';
+import { syncDirectory } from './fsyncCoalescer.js';
 import { LocalBlobStore, SMALL_BLOB_PACK } from './localBlobStore.js';
 
 /** A staging plan for `size` bytes; the local store only uses the size. */
@@ -34,6 +34,11 @@ function verifierFor(expected: string[]): ChunkVerifier {
       if (JSON.stringify(hasher.digest().blockHashes) !== JSON.stringify(expected)) throw new Error('digest mismatch');
     },
   };
+}
+
+/** Resolves once `condition` holds (polled every few ms). */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 describe('LocalBlobStore', () => {
@@ -143,6 +148,41 @@ describe('LocalBlobStore', () => {
       }
       expect(readdirSync(join(root, 'blobs')).filter((name) => !name.startsWith(SMALL_BLOB_PACK))).toEqual([]);
       expect(readdirSync(join(root, 'staging'))).toEqual([]);
+    });
+
+    it('answers a batch only after an fdatasync of the log that began after its commit, the blob folder fsynced before the first', async () => {
+      const synced: string[] = [];
+      const flushes: { file: string; logBytes: number; finish(error?: Error): void }[] = [];
+      store.close();
+      store = new LocalBlobStore(root, {
+        syncDirectory: async (dir) => {
+          synced.push(dir);
+          await syncDirectory(dir);
+        },
+        syncFileData: (file) => new Promise<void>((resolve, reject) => {
+          flushes.push({ file, logBytes: statSync(file).size, finish: (error) => (error ? reject(error) : resolve()) });
+        }),
+      });
+      const log = join(root, 'blobs', `${SMALL_BLOB_PACK}-wal`);
+      const first = blobs(5);
+      let answered = false;
+      const put = store.putSmallMany(first).then(() => { answered = true; });
+      await until(() => flushes.length === 1);
+      expect(flushes[0]!.file).toBe(log);
+      // The batch was committed into the log before its flush began.
+      expect(flushes[0]!.logBytes).toBeGreaterThan(first.reduce((sum, { bytes }) => sum + bytes.length, 0));
+      expect(synced).toEqual([join(root, 'blobs')]);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(answered).toBe(false);
+      flushes[0]!.finish();
+      await put;
+
+      // Later batches: the log's name is known durable; a failed flush refuses the batch.
+      const second = store.putSmallMany(blobs(2));
+      await until(() => flushes.length === 2);
+      flushes[1]!.finish(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+      await expect(second).rejects.toMatchObject({ code: 'EIO' });
+      expect(synced).toHaveLength(1);
     });
 
     it('checks every hash before storing anything', async () => {

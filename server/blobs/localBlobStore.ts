@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ApiError } from '../errors.js';
 import type { BlobStore, ByteRange, ByteSource, ChunkVerifier, SmallBlob, StagingPlan } from './blobStore.js';
-import { DirectorySyncer, syncDirectory } from './directorySyncer.js';
+import { FsyncCoalescer, syncDirectory, syncFileData } from './fsyncCoalescer.js';
 import { consumeExactly } from './exactLength.js';
 import { SmallBlobPack } from './smallBlobPack.js';
 
@@ -18,6 +18,8 @@ export const SMALL_BLOB_PACK = 'small.sqlite';
 export interface LocalBlobStoreOptions {
   /** Makes a directory's entries durable (fsync); a port so tests can see which and when. */
   syncDirectory?: (dir: string) => Promise<void>;
+  /** Makes a file's written bytes durable (fdatasync; the small-blob database's log); a port for the same reason. */
+  syncFileData?: (file: string) => Promise<void>;
 }
 
 /**
@@ -30,12 +32,13 @@ export interface LocalBlobStoreOptions {
  *
  * Which fsync covers what (a blob is durable, and the caller may commit an
  * entry that points at it, only when all of these returned):
- * - a small blob: the pack's commit (one fsync of its write-ahead log per
- *   `putSmallMany`, whatever the number of blobs);
+ * - a small blob: the pack's commit and an fdatasync of its write-ahead log
+ *   that began after it (one per `putSmallMany` at most, whatever the number
+ *   of blobs, shared with concurrent ones; SmallBlobPack);
  * - a blob file's bytes: `commitStaging`'s fsync of the staging file before
  *   its rename;
  * - its name: fsync of `ab/cd/` after the rename, shared with concurrent
- *   commits into the same directory (DirectorySyncer);
+ *   commits into the same directory (FsyncCoalescer);
  * - the path to it: the first time this process uses `ab/cd/`, fsync of
  *   `ab/` (and of `blobs/` for `ab/` itself), whether the directory was just
  *   created or found (a crashed earlier process may have created it without
@@ -47,7 +50,7 @@ export interface LocalBlobStoreOptions {
 export class LocalBlobStore implements BlobStore {
   private readonly blobsDir: string;
   private readonly stagingDir: string;
-  private readonly syncer: DirectorySyncer;
+  private readonly syncer: FsyncCoalescer;
   /** Blob directories this process made durable (or is making durable), by path. */
   private readonly readyDirs = new Map<string, Promise<void>>();
   private readonly pack: SmallBlobPack;
@@ -57,8 +60,9 @@ export class LocalBlobStore implements BlobStore {
     this.stagingDir = join(root, 'staging');
     mkdirSync(this.blobsDir, { recursive: true, mode: 0o700 });
     mkdirSync(this.stagingDir, { recursive: true, mode: 0o700 });
-    this.syncer = new DirectorySyncer(options.syncDirectory ?? syncDirectory);
-    this.pack = new SmallBlobPack(join(this.blobsDir, SMALL_BLOB_PACK));
+    const directory = options.syncDirectory ?? syncDirectory;
+    this.syncer = new FsyncCoalescer(directory);
+    this.pack = new SmallBlobPack(join(this.blobsDir, SMALL_BLOB_PACK), { directory, fileData: options.syncFileData ?? syncFileData });
   }
 
   async createStaging(uploadId: string, plan: StagingPlan): Promise<void> {
@@ -150,7 +154,7 @@ export class LocalBlobStore implements BlobStore {
   /** All in one pack transaction: durable together, with one log fsync. */
   async putSmallMany(blobs: readonly SmallBlob[]): Promise<void> {
     for (const { contentHash } of blobs) this.blobPath(contentHash);
-    this.pack.putMany(blobs);
+    await this.pack.putMany(blobs);
   }
 
   async has(contentHash: string): Promise<boolean> {
@@ -177,7 +181,7 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async delete(contentHash: string): Promise<void> {
-    this.pack.delete(checkedHash(contentHash));
+    await this.pack.delete(checkedHash(contentHash));
     try {
       await unlink(this.blobPath(contentHash));
     } catch (error) {

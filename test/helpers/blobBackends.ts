@@ -11,7 +11,7 @@ import {
 import { beforeAll, describe } from 'vitest';
 import type { BlobStore } from '../../server/blobs/blobStore.js';
 import { LocalBlobStore, SMALL_BLOB_PACK } from '../../server/blobs/localBlobStore.js';
-import { SmallBlobPack } from '../../server/blobs/smallBlobPack.js';
+import { readSmallBlobs } from '../../server/blobs/smallBlobPack.js';
 import { s3Client, S3BlobStore, type S3Settings } from '../../server/blobs/s3BlobStore.js';
 import type { ServerConfig } from '../../server/config.js';
 import { RGW_REGION, rgwMissing, type RgwInfo } from './rgw.js';
@@ -57,13 +57,7 @@ export const localPlace: BlobPlace = {
     const files = filesUnder(join(dataDir, 'blobs')).filter((name) => !name.startsWith(SMALL_BLOB_PACK))
       .map((name) => `${name} ${digest(readFileSync(join(dataDir, 'blobs', name)))}`);
     // The small-blob database's rows, not its files (whose bytes move with every checkpoint).
-    const pack = new SmallBlobPack(join(dataDir, 'blobs', SMALL_BLOB_PACK));
-    let small: string[];
-    try {
-      small = pack.hashes().map((hash) => `${SMALL_BLOB_PACK}:${hash} ${digest(pack.get(hash)!)}`);
-    } finally {
-      pack.close();
-    }
+    const small = readSmallBlobs(join(dataDir, 'blobs', SMALL_BLOB_PACK)).map(({ contentHash, bytes }) => `${SMALL_BLOB_PACK}:${contentHash} ${digest(bytes)}`);
     const blobs = [...files, ...small].sort();
     // Staging bytes are not hashed: an unreceived chunk's region holds nothing trusted.
     const staging = filesUnder(join(dataDir, 'staging')).map((name) => `${name} ${statSync(join(dataDir, 'staging', name)).size}`);
