@@ -38,9 +38,11 @@ try {
   const direct: number[] = [];
   for (let n = 0; n < EDITS; n++) {
     const bytes = Buffer.concat([Buffer.from(`edit ${n}\n`), randomBytes(1024)]);
-    const body = JSON.stringify({ files: [{ path: '/direct.txt', contentHash: hashBytes(bytes).contentHash, mtime: Date.now(), contentBase64: bytes.toString('base64') }] });
+    // The route the sync client uses: a manifest line, then the bytes.
+    const manifest = JSON.stringify({ files: [{ path: '/direct.txt', contentHash: hashBytes(bytes).contentHash, mtime: Date.now(), size: bytes.length }] });
+    const body = Buffer.concat([Buffer.from(`${manifest}\n`), bytes]);
     const start = performance.now();
-    const response = await fetch(`${probe.base}/uploads/batch`, { method: 'POST', headers: { ...probe.auth, 'content-type': 'application/json' }, body });
+    const response = await fetch(`${probe.base}/uploads/batch/binary`, { method: 'POST', headers: { ...probe.auth, 'content-type': 'application/octet-stream' }, body });
     if (!response.ok) throw new Error(`direct upload answered ${response.status}`);
     direct.push(performance.now() - start);
   }

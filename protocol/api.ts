@@ -292,15 +292,26 @@ export const MAX_BATCH_FILES = 1000;
  * refused with 413 before it is read.
  */
 export const MAX_BATCH_REQUEST_BYTES = 16 * 1024 * 1024;
+/** What both batch formats say of each file besides its bytes. */
+const batchFile = z.object({ path: entryPath, contentHash: hex64, mtime: z.number().int(), ifRev });
 export const batchUploadRequest = z.object({
-  files: z.array(z.object({
-    path: entryPath,
-    contentHash: hex64,
-    mtime: z.number().int(),
-    ifRev,
+  files: z.array(batchFile.extend({
     contentBase64: z.string().max(Math.ceil(MAX_BATCH_FILE_BYTES / 3) * 4),
   })).min(1).max(MAX_BATCH_FILES),
 });
+/**
+ * `POST /uploads/batch/binary`: the same batch without base64 or a JSON
+ * string per file. The body (`application/octet-stream`, at most
+ * MAX_BATCH_REQUEST_BYTES) is this manifest as one line of UTF-8 JSON (at
+ * most BATCH_MANIFEST_MAX_BYTES), a line feed (0x0A), then every file's bytes
+ * back to back in manifest order, `size` bytes each, and nothing after them.
+ * The answer is the JSON batch's.
+ */
+export const BATCH_MANIFEST_MAX_BYTES = 1024 * 1024;
+export const batchManifest = z.object({
+  files: z.array(batchFile.extend({ size: z.number().int().nonnegative() })).min(1).max(MAX_BATCH_FILES),
+});
+export type BatchManifest = z.infer<typeof batchManifest>;
 export const batchResultSchema = z.discriminatedUnion('status', [
   z.object({ path: receivedEntryPath, status: z.literal('done'), entry: entrySchema }),
   z.object({ path: receivedEntryPath, status: z.literal('error'), error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }) }),

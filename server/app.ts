@@ -147,6 +147,7 @@ export async function buildApp(config: ServerConfig, options: BuildOptions = {})
   app.addHook('onClose', async () => {
     for (const task of closeTasks.reverse()) await task();
     await metadata.close();
+    blobs.close?.();
   });
   return app;
 }

@@ -344,13 +344,25 @@ describe('HttpRemoteStore when the access token expires mid-transfer', () => {
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('refreshes once and re-opens the chunk stream, and a download can be aborted while streaming', async () => {
+  /** A store signed in as a new user, and `expire()`, which returns once the service no longer takes its access token. */
+  async function signedIn(): Promise<{ remote: HttpRemoteStore; session: TokenSession; expire(): Promise<string> }> {
     const { user } = await signUp(server.api);
     const client = new ApiClient(server.url);
     // A frozen clock: only the service's 401 tells the session that its token aged.
     const session = new TokenSession({ api: client, credentials: new FileCredentialStore(tempDir()), clock: { now: () => 0 } });
     await session.login(user.username, TEST_PASSWORD);
-    const remote = new HttpRemoteStore(client, session);
+    const expire = async () => {
+      const stale = await session.accessToken();
+      while (await client.call({ method: 'GET', path: '/me', accessToken: stale }, meResponse).then(() => true, () => false)) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      return stale;
+    };
+    return { remote: new HttpRemoteStore(client, session), session, expire };
+  }
+
+  it('refreshes once and re-opens the chunk stream, and a download can be aborted while streaming', async () => {
+    const { remote, expire } = await signedIn();
     const bytes = randomBytes(BLOCK_SIZE);
     const file = join(tempDir(), 'chunk.bin');
     writeFileSync(file, bytes);
@@ -358,10 +370,7 @@ describe('HttpRemoteStore when the access token expires mid-transfer', () => {
     const start = await remote.createUpload({ path: '/late.bin', size: bytes.length, contentHash: digest.contentHash, blockHashes: digest.blockHashes, mtime: 1 });
     if (start.status !== 'upload') throw new Error('expected an upload session');
 
-    const stale = await session.accessToken();
-    while (await client.call({ method: 'GET', path: '/me', accessToken: stale }, meResponse).then(() => true, () => false)) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    await expire();
     let opened = 0;
     const status = await remote.putChunk(start.uploadId, 0, () => {
       opened += 1;
@@ -383,6 +392,16 @@ describe('HttpRemoteStore when the access token expires mid-transfer', () => {
     await expect(reading).rejects.toMatchObject({ name: 'SyncError', code: 'aborted' });
     expect(Buffer.concat(received).length).toBeLessThan(bytes.length);
   });
+
+  it('sends a batch again, whole, with the refreshed token', async () => {
+    const { remote, session, expire } = await signedIn();
+    const stale = await expire();
+    const files = [randomBytes(300_000), randomBytes(10)].map((content, i) => ({ path: `/late${i}.bin`, content, contentHash: hashBytes(content).contentHash, mtime: 1 }));
+    const results = await remote.batchUpload(files);
+    expect(results.map((result) => result.ok)).toEqual([true, true]);
+    expect(await session.accessToken()).not.toBe(stale);
+    for (const { path, content } of files) expect((await buffer((await remote.download(path)).body)).equals(content)).toBe(true);
+  });
 });
 
 describe('HttpRemoteStore against a service that answers about other paths', () => {
@@ -401,7 +420,7 @@ describe('HttpRemoteStore against a service that answers about other paths', () 
     service.scripted.set('POST /files/mkdir', () => ({ entry: folderEntry('/elsewhere') }));
     service.scripted.set('POST /files/move', () => ({ entry: folderEntry('/from') }));
     service.scripted.set('POST /uploads', () => ({ status: 'done', entry: fileEntry('/other.txt', Buffer.from('x')) }));
-    service.scripted.set('POST /uploads/batch', () => ({ results: [
+    service.scripted.set('POST /uploads/batch/binary', () => ({ results: [
       { path: '/b.txt', status: 'done', entry: fileEntry('/b.txt', Buffer.from('b')) },
       { path: '/a.txt', status: 'done', entry: fileEntry('/a.txt', Buffer.from('a')) },
     ] }));

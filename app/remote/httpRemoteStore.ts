@@ -1,9 +1,9 @@
 import { open } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { z } from 'zod';
 import {
   batchUploadResponse, checkedChangesResponse, checkedListResponse, latestCursorResponse, createUploadResponse, entryResponse, meResponse,
-  uploadStatusSchema, type CreateUploadRequest, type User,
+  uploadStatusSchema, type BatchManifest, type CreateUploadRequest, type User,
 } from '../../protocol/api.js';
 import { ERROR_STATUS, errorCodeSchema } from '../../protocol/errors.js';
 import { possessionProof } from '../../protocol/contentHash.js';
@@ -126,17 +126,35 @@ export class HttpRemoteStore implements RemoteStore, RemoteShares, RemoteVersion
       this.api.call({ method: 'DELETE', path: `/uploads/${encodeURIComponent(uploadId)}`, accessToken, signal }, null));
   }
 
+  /**
+   * `POST /uploads/batch/binary`: a manifest line, then the files' bytes as
+   * they are. The JSON batch's base64 cost both sides a third more bytes, an
+   * 11 MB string to build, encode, decode and parse per request, and most of
+   * the garbage collection of a many-small-files sync.
+   */
   async batchUpload(files: readonly BatchFile[], signal?: AbortSignal): Promise<BatchResult[]> {
-    const json = {
-      files: files.map((file) => ({
-        path: file.path,
-        contentHash: file.contentHash,
-        mtime: file.mtime,
-        ifRev: file.ifRev,
-        contentBase64: Buffer.from(file.content).toString('base64'),
-      })),
+    const manifest: BatchManifest = {
+      files: files.map((file) => ({ path: file.path, contentHash: file.contentHash, mtime: file.mtime, ifRev: file.ifRev, size: file.content.length })),
     };
-    const { results } = await this.call({ method: 'POST', path: '/uploads/batch', json, signal }, batchUploadResponse);
+    // Sent piece by piece, not joined: a fresh 8 MiB buffer per request cost more in page faults than the copy.
+    const pieces = [Buffer.from(`${JSON.stringify(manifest)}\n`), ...files.map((file) => file.content)];
+    const length = pieces.reduce((sum, piece) => sum + piece.length, 0);
+    const { results } = await this.session.authorized(async (accessToken) => {
+      // A fresh stream per attempt: a retry after a refreshed token sends the pieces again.
+      const body = Readable.from(pieces, { objectMode: false });
+      try {
+        return await this.api.call({
+          method: 'POST',
+          path: '/uploads/batch/binary',
+          headers: { 'content-type': 'application/octet-stream', 'content-length': String(length) },
+          body,
+          accessToken,
+          signal,
+        }, batchUploadResponse);
+      } finally {
+        body.destroy();
+      }
+    });
     // Answered one by one, in order: a result for another file must not be taken for this one's.
     if (results.length !== files.length || results.some((result, i) => result.path !== files[i]!.path.normalize('NFC'))) {
       throw malformedAnswer(200, 'the batch answer does not match the files sent, one by one');

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BLOCK_SIZE, ContentHasher, hashBytes, sha256Hex } from '../../protocol/contentHash.js';
 import type { BlobStore, ChunkVerifier, StagingPlan } from './blobStore.js';
-import { syncDirectory } from './directorySyncer.js';
-import { LocalBlobStore } from './localBlobStore.js';
+import { syncDirectory } from './fsyncCoalescer.js';
+import { LocalBlobStore, SMALL_BLOB_PACK } from './localBlobStore.js';
 
 /** A staging plan for `size` bytes; the local store only uses the size. */
 function plan(size: number): StagingPlan {
@@ -36,6 +36,11 @@ function verifierFor(expected: string[]): ChunkVerifier {
   };
 }
 
+/** Resolves once `condition` holds (polled every few ms). */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
 describe('LocalBlobStore', () => {
   let root: string;
   let store: LocalBlobStore;
@@ -43,7 +48,10 @@ describe('LocalBlobStore', () => {
     root = mkdtempSync(join(tmpdir(), 'netdisk-blobs-'));
     store = new LocalBlobStore(root);
   });
-  afterEach(() => rmSync(root, { recursive: true, force: true }));
+  afterEach(() => {
+    store.close();
+    rmSync(root, { recursive: true, force: true });
+  });
 
   it('assembles chunks written out of order and commits them under the content hash', async () => {
     const data = randomBytes(2 * BLOCK_SIZE + 12345);
@@ -116,12 +124,97 @@ describe('LocalBlobStore', () => {
   });
 
   describe('many small blobs at once', () => {
+    const blobs = (count: number) => Array.from({ length: count }, () => {
+      const bytes = randomBytes(1 + Math.floor(Math.random() * 70_000));
+      return { contentHash: hashBytes(bytes).contentHash, bytes };
+    });
+
+    it('stores them in the small-blob database, readable (whole and in ranges) from a second handle, with no file or temp file each', async () => {
+      const batch = blobs(120);
+      batch.push({ ...batch[0]! });
+      await store.putSmallMany(batch);
+      // Another process's view: committed rows, not anything held in this handle.
+      const other = new LocalBlobStore(root);
+      try {
+        for (const { contentHash, bytes } of batch) {
+          expect(await other.has(contentHash)).toBe(true);
+          expect((await collect(await other.read(contentHash))).equals(bytes)).toBe(true);
+        }
+        const { contentHash, bytes } = batch[1]!;
+        const end = Math.min(bytes.length - 1, 999);
+        expect((await collect(await other.read(contentHash, { start: 1, end }))).equals(bytes.subarray(1, end + 1))).toBe(true);
+      } finally {
+        other.close();
+      }
+      expect(readdirSync(join(root, 'blobs')).filter((name) => !name.startsWith(SMALL_BLOB_PACK))).toEqual([]);
+      expect(readdirSync(join(root, 'staging'))).toEqual([]);
+    });
+
+    it('answers a batch only after an fdatasync of the log that began after its commit, the blob folder fsynced before the first', async () => {
+      const synced: string[] = [];
+      const flushes: { file: string; logBytes: number; finish(error?: Error): void }[] = [];
+      store.close();
+      store = new LocalBlobStore(root, {
+        syncDirectory: async (dir) => {
+          synced.push(dir);
+          await syncDirectory(dir);
+        },
+        syncFileData: (file) => new Promise<void>((resolve, reject) => {
+          flushes.push({ file, logBytes: statSync(file).size, finish: (error) => (error ? reject(error) : resolve()) });
+        }),
+      });
+      const log = join(root, 'blobs', `${SMALL_BLOB_PACK}-wal`);
+      const first = blobs(5);
+      let answered = false;
+      const put = store.putSmallMany(first).then(() => { answered = true; });
+      await until(() => flushes.length === 1);
+      expect(flushes[0]!.file).toBe(log);
+      // The batch was committed into the log before its flush began.
+      expect(flushes[0]!.logBytes).toBeGreaterThan(first.reduce((sum, { bytes }) => sum + bytes.length, 0));
+      expect(synced).toEqual([join(root, 'blobs')]);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(answered).toBe(false);
+      flushes[0]!.finish();
+      await put;
+
+      // Later batches: the log's name is known durable; a failed flush refuses the batch.
+      const second = store.putSmallMany(blobs(2));
+      await until(() => flushes.length === 2);
+      flushes[1]!.finish(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+      await expect(second).rejects.toMatchObject({ code: 'EIO' });
+      expect(synced).toHaveLength(1);
+    });
+
+    it('checks every hash before storing anything', async () => {
+      const batch = blobs(3);
+      await expect(store.putSmallMany([...batch, { contentHash: '../../x', bytes: Buffer.from('x') }])).rejects.toThrow('not a content hash');
+      for (const { contentHash } of batch) expect(await store.has(contentHash)).toBe(false);
+    });
+
+    it('deletes a small blob like a blob file: gone for every handle, idempotently', async () => {
+      const [kept, dropped] = blobs(2);
+      await store.putSmallMany([kept!, dropped!]);
+      await store.delete(dropped!.contentHash);
+      await store.delete(dropped!.contentHash);
+      const other = new LocalBlobStore(root);
+      try {
+        expect(await other.has(dropped!.contentHash)).toBe(false);
+        await expect(other.read(dropped!.contentHash)).rejects.toMatchObject({ code: 'not_found' });
+        expect(await other.has(kept!.contentHash)).toBe(true);
+      } finally {
+        other.close();
+      }
+    });
+  });
+
+  describe('directory fsyncs of committed blob files', () => {
     /** Every directory fsync, with the names the directory held when it began. */
     let syncs: { dir: string; names: string[] }[];
     let failSyncs: boolean;
     beforeEach(() => {
       syncs = [];
       failSyncs = false;
+      store.close();
       store = new LocalBlobStore(root, {
         syncDirectory: async (dir) => {
           syncs.push({ dir, names: readdirSync(dir) });
@@ -132,62 +225,59 @@ describe('LocalBlobStore', () => {
     });
 
     const blobPath = (contentHash: string) => join(root, 'blobs', contentHash.slice(0, 2), contentHash.slice(2, 4), contentHash);
-    const blobs = (count: number) => Array.from({ length: count }, () => {
-      const bytes = randomBytes(1 + Math.floor(Math.random() * 5000));
-      return { contentHash: hashBytes(bytes).contentHash, bytes };
-    });
+    /** Stages `count` uploads of random bytes; returns them with their hashes. */
+    const staged = async (count: number, tag: string) => {
+      const uploads: { id: string; contentHash: string; bytes: Buffer }[] = [];
+      for (let i = 0; i < count; i++) {
+        const bytes = randomBytes(1000 + i);
+        const digest = hashBytes(bytes);
+        const id = `${tag}${i}`;
+        await store.createStaging(id, plan(bytes.length));
+        await store.writeChunk(id, 0, bytes.length, pieces(bytes), verifierFor(digest.blockHashes));
+        uploads.push({ id, contentHash: digest.contentHash, bytes });
+      }
+      return uploads;
+    };
 
-    it('stores each blob, then fsyncs each directory it was renamed into once, after the rename, and each new directory\'s parent', async () => {
-      const batch = blobs(200);
-      batch.push({ ...batch[0]! });
-      await store.putSmallMany(batch);
-      for (const { contentHash, bytes } of batch) expect(readFileSync(blobPath(contentHash)).equals(bytes)).toBe(true);
-      expect(readdirSync(join(root, 'staging'))).toEqual([]);
-
-      const leafDirs = new Set(batch.map(({ contentHash }) => dirname(blobPath(contentHash))));
-      for (const dir of leafDirs) {
-        const ofDir = syncs.filter((sync) => sync.dir === dir);
-        expect(ofDir, dir).toHaveLength(1);
-        // Began after every rename into it: it covers them.
-        const expected = batch.filter(({ contentHash }) => dirname(blobPath(contentHash)) === dir).map(({ contentHash }) => contentHash);
-        expect(ofDir[0]!.names).toEqual(expect.arrayContaining(expected));
+    it('fsyncs the directory a blob was renamed into, after the rename, and each new directory\'s parent', async () => {
+      const uploads = await staged(20, 'up');
+      await Promise.all(uploads.map(({ id, contentHash }) => store.commitStaging(id, contentHash)));
+      for (const { contentHash, bytes } of uploads) {
+        expect(readFileSync(blobPath(contentHash)).equals(bytes)).toBe(true);
+        const dir = dirname(blobPath(contentHash));
+        // Began after the rename into it: it covers it.
+        expect(syncs.find((sync) => sync.dir === dir && sync.names.includes(contentHash)), dir).toBeDefined();
         // The path to it was made durable too: its entry in its parent, and the parent's in blobs/.
         const parent = dirname(dir);
         expect(syncs.find((sync) => sync.dir === parent && sync.names.includes(dir.slice(-2))), parent).toBeDefined();
         expect(syncs.find((sync) => sync.dir === join(root, 'blobs') && sync.names.includes(parent.slice(-2)))).toBeDefined();
       }
-      // Coalesced: many new directories under one parent share its fsyncs.
-      expect(syncs.length).toBeLessThan(leafDirs.size + 2 * new Set([...leafDirs].map((dir) => dirname(dir))).size + 3);
-    });
-
-    it('fsyncs only the leaf directories for blobs going into directories this process already made durable', async () => {
-      const first = blobs(50);
-      await store.putSmallMany(first);
-      syncs = [];
-      // Stored again (a retried batch): the same directories, whose paths are known durable by now.
-      const again = first.slice(0, 5);
-      await store.putSmallMany(again);
-      expect(syncs.map((sync) => sync.dir).sort()).toEqual([...new Set(again.map(({ contentHash }) => dirname(blobPath(contentHash))))].sort());
-    });
-
-    it('refuses the whole batch when an fsync fails, leaves no temp file, and tries the directories again next time', async () => {
-      const batch = blobs(20);
-      failSyncs = true;
-      await expect(store.putSmallMany(batch)).rejects.toMatchObject({ code: 'EIO' });
       expect(readdirSync(join(root, 'staging'))).toEqual([]);
+    });
+
+    it('fsyncs only the leaf directory for a blob going into a directory this process already made durable', async () => {
+      const [first] = await staged(1, 'a');
+      await store.commitStaging(first!.id, first!.contentHash);
+      syncs = [];
+      // The same content staged again (a retried upload): its directory's path is known durable by now.
+      const bytes = first!.bytes;
+      await store.createStaging('again', plan(bytes.length));
+      await store.writeChunk('again', 0, bytes.length, pieces(bytes), verifierFor(hashBytes(bytes).blockHashes));
+      await store.commitStaging('again', first!.contentHash);
+      expect(syncs.map((sync) => sync.dir)).toEqual([dirname(blobPath(first!.contentHash))]);
+    });
+
+    it('refuses the commit when an fsync fails, and tries the directories again next time', async () => {
+      const [upload] = await staged(1, 'f');
+      failSyncs = true;
+      await expect(store.commitStaging(upload!.id, upload!.contentHash)).rejects.toMatchObject({ code: 'EIO' });
       failSyncs = false;
       syncs = [];
-      await store.putSmallMany(batch);
-      for (const { contentHash, bytes } of batch) expect(readFileSync(blobPath(contentHash)).equals(bytes)).toBe(true);
+      // Nothing was renamed: the staged upload is still there to commit again.
+      await store.commitStaging(upload!.id, upload!.contentHash);
+      expect(readFileSync(blobPath(upload!.contentHash)).equals(upload!.bytes)).toBe(true);
       // The parents whose fsync failed are synced again, not taken as durable.
       expect(syncs.some((sync) => sync.dir === join(root, 'blobs'))).toBe(true);
-    });
-
-    it('checks every hash before writing anything', async () => {
-      const batch = blobs(3);
-      await expect(store.putSmallMany([...batch, { contentHash: '../../x', bytes: Buffer.from('x') }])).rejects.toThrow('not a content hash');
-      expect(readdirSync(join(root, 'staging'))).toEqual([]);
-      for (const { contentHash } of batch) expect(existsSync(blobPath(contentHash))).toBe(false);
     });
   });
 

@@ -1,47 +1,48 @@
-import { randomBytes } from 'node:crypto';
-import { constants, mkdirSync } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
 import { ApiError } from '../errors.js';
 import type { BlobStore, ByteRange, ByteSource, ChunkVerifier, SmallBlob, StagedChunk, StagingPlan } from './blobStore.js';
-import { DirectorySyncer, syncDirectory } from './directorySyncer.js';
+import { FsyncCoalescer, syncDirectory, syncFileData } from './fsyncCoalescer.js';
 import { consumeExactly } from './exactLength.js';
+import { SmallBlobPack } from './smallBlobPack.js';
 
 const HASH = /^[0-9a-f]{64}$/;
 const STAGING_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** Socket pieces are ~64 KiB; gathering them into ~1 MiB writes keeps syscalls few without copying. */
 const WRITE_BATCH_BYTES = 1024 * 1024;
-/**
- * A small blob's temp file is created with O_DSYNC: its one write returns
- * once the bytes (and the metadata needed to read them) are on the disk, so
- * open + write + close replaces open + write + fdatasync + close. Where the
- * platform has no O_DSYNC, writeFile's `flush` fsyncs before closing.
- */
-const DURABLE_NEW_FILE = constants.O_DSYNC === undefined
-  ? { flag: 'wx', flush: true }
-  : { flag: constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_DSYNC };
+/** The small-blob database, inside the blob folder (no `ab/` folder has a dot in its name). */
+export const SMALL_BLOB_PACK = 'small.sqlite';
 
 export interface LocalBlobStoreOptions {
   /** Makes a directory's entries durable (fsync); a port so tests can see which and when. */
   syncDirectory?: (dir: string) => Promise<void>;
+  /** Makes a file's written bytes durable (fdatasync; the small-blob database's log); a port for the same reason. */
+  syncFileData?: (file: string) => Promise<void>;
 }
 
 /**
- * Blobs as files under `<root>/blobs/ab/cd/<hash>`; staging files under
- * `<root>/staging/<uploadId>`, preallocated to the upload's size and written
- * at chunk offsets. Blobs appear only by rename after fsync, so a reader never
- * sees a partial blob, even after a crash.
+ * Blobs of chunked uploads as files under `<root>/blobs/ab/cd/<hash>`;
+ * staging files under `<root>/staging/<uploadId>`, preallocated to the
+ * upload's size and written at chunk offsets. Small blobs (`putSmall`,
+ * `putSmallMany`) are rows of `<root>/blobs/small.sqlite` (SmallBlobPack).
+ * Blob files appear only by rename after fsync and pack rows only by commit,
+ * so a reader never sees a partial blob, even after a crash.
  *
  * Which fsync covers what (a blob is durable, and the caller may commit an
  * entry that points at it, only when all of these returned):
- * - the blob's bytes: fdatasync of the temp file before its rename (a small
- *   blob: its O_DSYNC write; a staged upload: `commitStaging`'s fsync);
- * - its name: fsync of `ab/cd/` after the rename, once per directory per
- *   batch, and shared with concurrent batches (DirectorySyncer);
+ * - a small blob: the pack's commit and an fdatasync of its write-ahead log
+ *   that began after it (one per `putSmallMany` at most, whatever the number
+ *   of blobs, shared with concurrent ones; SmallBlobPack);
+ * - a blob file's bytes: `commitStaging`'s fsync of the staging file before
+ *   its rename;
+ * - its name: fsync of `ab/cd/` after the rename, shared with concurrent
+ *   commits into the same directory (FsyncCoalescer);
  * - the path to it: the first time this process uses `ab/cd/`, fsync of
  *   `ab/` (and of `blobs/` for `ab/` itself), whether the directory was just
  *   created or found (a crashed earlier process may have created it without
- *   that fsync). Later batches skip the mkdir and this fsync.
+ *   that fsync). Later commits skip the mkdir and this fsync.
  * Staging files need no directory fsync: a staged upload is recorded as
  * received only after `flushStaging`, and a staging file lost by a crash is
  * an upload to resume, never a committed entry.
@@ -49,16 +50,19 @@ export interface LocalBlobStoreOptions {
 export class LocalBlobStore implements BlobStore {
   private readonly blobsDir: string;
   private readonly stagingDir: string;
-  private readonly syncer: DirectorySyncer;
+  private readonly syncer: FsyncCoalescer;
   /** Blob directories this process made durable (or is making durable), by path. */
   private readonly readyDirs = new Map<string, Promise<void>>();
+  private readonly pack: SmallBlobPack;
 
   constructor(root: string, options: LocalBlobStoreOptions = {}) {
     this.blobsDir = join(root, 'blobs');
     this.stagingDir = join(root, 'staging');
     mkdirSync(this.blobsDir, { recursive: true, mode: 0o700 });
     mkdirSync(this.stagingDir, { recursive: true, mode: 0o700 });
-    this.syncer = new DirectorySyncer(options.syncDirectory ?? syncDirectory);
+    const directory = options.syncDirectory ?? syncDirectory;
+    this.syncer = new FsyncCoalescer(directory);
+    this.pack = new SmallBlobPack(join(this.blobsDir, SMALL_BLOB_PACK), { directory, fileData: options.syncFileData ?? syncFileData });
   }
 
   async createStaging(uploadId: string, plan: StagingPlan): Promise<void> {
@@ -140,7 +144,7 @@ export class LocalBlobStore implements BlobStore {
     } finally {
       await handle.close();
     }
-    await this.moveIntoPlace([{ from, contentHash }]);
+    await this.moveIntoPlace(from, contentHash);
   }
 
   async abortStaging(uploadId: string): Promise<void> {
@@ -163,21 +167,14 @@ export class LocalBlobStore implements BlobStore {
     await this.putSmallMany([{ contentHash, bytes }]);
   }
 
-  /** Every blob's bytes go durably into a temp file first; then all are moved into place together. */
+  /** All in one pack transaction: durable together, with one log fsync. */
   async putSmallMany(blobs: readonly SmallBlob[]): Promise<void> {
     for (const { contentHash } of blobs) this.blobPath(contentHash);
-    const temps = blobs.map(({ contentHash }) => ({ from: join(this.stagingDir, `small-${randomBytes(12).toString('hex')}`), contentHash }));
-    try {
-      await Promise.all(blobs.map(({ bytes }, i) => writeFile(temps[i]!.from, bytes, { ...DURABLE_NEW_FILE, mode: 0o600 })));
-      await this.moveIntoPlace(temps);
-    } catch (error) {
-      // Those already renamed are gone from staging: force makes that a no-op.
-      await Promise.all(temps.map(({ from }) => rm(from, { force: true })));
-      throw error;
-    }
+    await this.pack.putMany(blobs);
   }
 
   async has(contentHash: string): Promise<boolean> {
+    if (this.pack.has(checkedHash(contentHash))) return true;
     try {
       return (await stat(this.blobPath(contentHash))).isFile();
     } catch (error) {
@@ -187,6 +184,8 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async read(contentHash: string, range?: ByteRange): Promise<NodeJS.ReadableStream> {
+    const small = this.pack.get(checkedHash(contentHash));
+    if (small) return Readable.from([range ? small.subarray(range.start, range.end + 1) : small], { objectMode: false });
     let handle: FileHandle;
     try {
       handle = await open(this.blobPath(contentHash), 'r');
@@ -198,6 +197,7 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async delete(contentHash: string): Promise<void> {
+    await this.pack.delete(checkedHash(contentHash));
     try {
       await unlink(this.blobPath(contentHash));
     } catch (error) {
@@ -205,17 +205,14 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
-  /**
-   * Renames durable temp files to their blob paths and makes the new names
-   * durable: one fsync per distinct directory, after every rename into it.
-   */
-  private async moveIntoPlace(moves: readonly { from: string; contentHash: string }[]): Promise<void> {
-    const targets = moves.map(({ from, contentHash }) => ({ from, to: this.blobPath(contentHash) }));
-    const dirs = [...new Set(targets.map(({ to }) => dirname(to)))];
-    await Promise.all(dirs.map((dir) => this.readyDir(dir)));
+  /** Renames a durable staging file to its blob path and makes the new name durable: an fsync of its directory, after the rename. */
+  private async moveIntoPlace(from: string, contentHash: string): Promise<void> {
+    const to = this.blobPath(contentHash);
+    const dir = dirname(to);
+    await this.readyDir(dir);
     // Same hash, same bytes: replacing a blob that raced in is harmless.
-    await Promise.all(targets.map(({ from, to }) => rename(from, to)));
-    await Promise.all(dirs.map((dir) => this.syncer.sync(dir)));
+    await rename(from, to);
+    await this.syncer.sync(dir);
   }
 
   /** `blobs/ab/cd` exists and its entry in `ab` (and `ab`'s in `blobs`) is durable; once per directory per process. */
@@ -230,15 +227,20 @@ export class LocalBlobStore implements BlobStore {
         });
         await this.syncer.sync(parent);
       })();
-      // A failure (disk full, I/O error) is not remembered: the next batch tries again.
+      // A failure (disk full, I/O error) is not remembered: the next commit tries again.
       ready.catch(() => this.readyDirs.delete(dir));
       this.readyDirs.set(dir, ready);
     }
     return ready;
   }
 
+  /** Closes the small-blob database. */
+  close(): void {
+    this.pack.close();
+  }
+
   private blobPath(contentHash: string): string {
-    if (!HASH.test(contentHash)) throw new Error(`not a content hash: ${contentHash}`);
+    checkedHash(contentHash);
     return join(this.blobsDir, contentHash.slice(0, 2), contentHash.slice(2, 4), contentHash);
   }
 
@@ -263,6 +265,11 @@ async function readsBack(handle: FileHandle, offset: number, length: number, ver
   } catch {
     return false;
   }
+}
+
+function checkedHash(contentHash: string): string {
+  if (!HASH.test(contentHash)) throw new Error(`not a content hash: ${contentHash}`);
+  return contentHash;
 }
 
 async function writeAllAt(handle: FileHandle, buffers: Uint8Array[], position: number): Promise<void> {

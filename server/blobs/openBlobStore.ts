@@ -9,6 +9,8 @@ export interface OpenedBlobStore {
   directReads?: DirectReads;
   /** The most chunks one upload may have in this store. */
   maxChunks?: number;
+  /** Releases what the store holds open (the local store's small-blob database). */
+  close?(): void;
 }
 
 /**
@@ -18,7 +20,10 @@ export interface OpenedBlobStore {
  */
 export async function openBlobStore(config: ServerConfig): Promise<OpenedBlobStore> {
   const { blobs } = config;
-  if (blobs.kind === 'local') return { store: new LocalBlobStore(config.dataDir) };
+  if (blobs.kind === 'local') {
+    const store = new LocalBlobStore(config.dataDir);
+    return { store, close: () => store.close() };
+  }
   // Loaded only when used: the SDK is large, and a local-disk service never needs it.
   const { S3BlobStore } = await import('./s3BlobStore.js');
   const store = new S3BlobStore(blobs);

@@ -146,6 +146,9 @@ describe('GET /api/v1/openapi.json', () => {
     if (abandoned.status === 'upload') await call('DELETE', `/uploads/${abandoned.uploadId}`);
     const small = Buffer.from('small');
     await call('POST', '/uploads/batch', { body: { files: [{ path: '/docs/s.txt', contentHash: hashBytes(small).contentHash, mtime: 1, contentBase64: small.toString('base64') }] } });
+    const manifest = { files: [{ path: '/docs/r.txt', contentHash: hashBytes(small).contentHash, mtime: 1, size: small.length }] };
+    await call('POST', '/uploads/batch/binary', { raw: Buffer.concat([Buffer.from(`${JSON.stringify(manifest)}\n`), small]) });
+    await call('POST', '/uploads/batch/binary', { raw: small });
 
     const small2 = Buffer.from('small, edited');
     await call('POST', '/uploads/batch', { body: { files: [{ path: '/docs/s.txt', contentHash: hashBytes(small2).contentHash, mtime: 2, contentBase64: small2.toString('base64') }] } });

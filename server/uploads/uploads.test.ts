@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { entryResponse, uploadStatusSchema, type UploadStatus } from '../../protocol/api.js';
+import { batchUploadResponse, entryResponse, MAX_BATCH_FILE_BYTES, MAX_BATCH_REQUEST_BYTES, uploadStatusSchema, type UploadStatus } from '../../protocol/api.js';
 import { errorBodySchema } from '../../protocol/errors.js';
 import { BLOCK_SIZE, possessionProof, sha256Hex } from '../../protocol/contentHash.js';
 import { signUp, type SignedUpUser } from '../../test/helpers/accounts.js';
 import { describeEachBlobStore } from '../../test/helpers/blobBackends.js';
-import { errorCodeOf, jsonRequest } from '../../test/helpers/jsonRequest.js';
+import { errorCodeOf, jsonRequest, type JsonResponse } from '../../test/helpers/jsonRequest.js';
 import { startTestServer, type TestServer } from '../../test/helpers/testServer.js';
 import { chunkOf, createUpload, download, putChunk, putChunks, stateOf, uploadFile, uploadRequest, type ServiceState } from '../../test/helpers/uploads.js';
 
@@ -348,8 +348,74 @@ describeEachBlobStore('uploads', ({ place }) => {
       }
       expect((await download(server.api, alice.auth, '/batch/bad.bin')).status).toBe(404);
     });
+
+    it('takes the same batch as raw bytes after a manifest line, answering each file on its own', async () => {
+      const good = [Buffer.from('raw first'), Buffer.alloc(0), randomBytes(200_000)];
+      const files = good.map((bytes, i) => rawFile(`/raw/${i}.bin`, bytes));
+      const bad = rawFile('/raw/bad.bin', Buffer.from('tampered'), sha256Hex(Buffer.from('other')));
+      const tooBig = rawFile('/raw/big.bin', randomBytes(MAX_BATCH_FILE_BYTES + 1));
+      await jsonRequest(server.api, 'POST', '/files/mkdir', { headers: alice.auth, body: { path: '/raw' } });
+      const response = await postBinaryBatch(server.api, alice.auth, [files[0]!, bad, files[1]!, tooBig, files[2]!]);
+      expect(response.status).toBe(200);
+      const { results } = batchUploadResponse.parse(response.body);
+      expect(results.map((r) => [r.path, r.status, r.status === 'error' ? r.error.code : undefined])).toEqual([
+        ['/raw/0.bin', 'done', undefined],
+        ['/raw/bad.bin', 'error', 'content_hash_mismatch'],
+        ['/raw/1.bin', 'done', undefined],
+        ['/raw/big.bin', 'error', 'payload_too_large'],
+        ['/raw/2.bin', 'done', undefined],
+      ]);
+      for (const [i, bytes] of good.entries()) {
+        expect((await download(server.api, alice.auth, `/raw/${i}.bin`)).bytes.equals(bytes)).toBe(true);
+      }
+      expect((await download(server.api, alice.auth, '/raw/bad.bin')).status).toBe(404);
+    });
+
+    it('refuses a binary batch whose body does not match its manifest, changing nothing', async () => {
+      const file = rawFile('/raw/x.bin', randomBytes(1000));
+      const manifest = (files: unknown[]) => Buffer.from(`${JSON.stringify({ files })}\n`);
+      const { bytes, ...entry } = file;
+      const before = await stateOf(server.config, place());
+      const cases: [string, Buffer, string][] = [
+        ['no line feed after the manifest', Buffer.from(JSON.stringify({ files: [{ ...entry, size: 1000 }] })), 'invalid_request'],
+        ['a manifest that is not JSON', Buffer.concat([Buffer.from('{files:\n'), bytes]), 'invalid_request'],
+        ['fewer bytes than the sizes say', Buffer.concat([manifest([{ ...entry, size: 1000 }]), bytes.subarray(1)]), 'invalid_request'],
+        ['bytes after the last file', Buffer.concat([manifest([{ ...entry, size: 1000 }]), bytes, Buffer.from('x')]), 'invalid_request'],
+        ['a hostile path', Buffer.concat([manifest([{ ...entry, path: '/a/../b', size: 1000 }]), bytes]), 'invalid_path'],
+        ['no files', manifest([]), 'invalid_request'],
+        ['a body over 16 MiB', Buffer.concat([manifest([{ ...entry, size: MAX_BATCH_REQUEST_BYTES }]), Buffer.alloc(MAX_BATCH_REQUEST_BYTES)]), 'payload_too_large'],
+      ];
+      for (const [what, body, code] of cases) {
+        const response = await postRaw(server.api, alice.auth, body);
+        expect([what, response.status, errorCodeOf(response)]).toEqual([what, code === 'payload_too_large' ? 413 : 400, code]);
+      }
+      expect(await stateOf(server.config, place())).toEqual(before);
+    });
   });
 });
+
+interface RawFile {
+  path: string;
+  contentHash: string;
+  mtime: number;
+  bytes: Buffer;
+}
+
+function rawFile(path: string, bytes: Buffer, contentHash = (uploadRequest(path, bytes) as { contentHash: string }).contentHash): RawFile {
+  return { path, contentHash, mtime: 1_700_000_000_000, bytes };
+}
+
+async function postRaw(api: string, auth: Record<string, string>, body: Buffer): Promise<JsonResponse> {
+  const response = await fetch(`${api}/uploads/batch/binary`, { method: 'POST', headers: { ...auth, 'content-type': 'application/octet-stream' }, body });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text === '' ? undefined : JSON.parse(text) };
+}
+
+/** `POST /uploads/batch/binary` as the protocol describes it: the manifest line, then each file's bytes. */
+function postBinaryBatch(api: string, auth: Record<string, string>, files: readonly RawFile[]): Promise<JsonResponse> {
+  const manifest = { files: files.map(({ bytes, ...file }) => ({ ...file, size: bytes.length })) };
+  return postRaw(api, auth, Buffer.concat([Buffer.from(`${JSON.stringify(manifest)}\n`), ...files.map((file) => file.bytes)]));
+}
 
 function inline(path: string, bytes: Buffer): { path: string; contentHash: string; mtime: number; contentBase64: string } {
   const { contentHash } = uploadRequest(path, bytes) as { contentHash: string };

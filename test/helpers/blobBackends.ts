@@ -10,7 +10,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { beforeAll, describe } from 'vitest';
 import type { BlobStore } from '../../server/blobs/blobStore.js';
-import { LocalBlobStore } from '../../server/blobs/localBlobStore.js';
+import { LocalBlobStore, SMALL_BLOB_PACK } from '../../server/blobs/localBlobStore.js';
+import { readSmallBlobs } from '../../server/blobs/smallBlobPack.js';
 import { s3Client, S3BlobStore, type S3Settings } from '../../server/blobs/s3BlobStore.js';
 import type { ServerConfig } from '../../server/config.js';
 import { RGW_REGION, rgwMissing, type RgwInfo } from './rgw.js';
@@ -52,8 +53,12 @@ export const localPlace: BlobPlace = {
   },
   store: (config) => new LocalBlobStore(config.dataDir),
   async snapshot({ dataDir }) {
-    const blobs = filesUnder(join(dataDir, 'blobs')).map((name) =>
-      `${name} ${createHash('sha256').update(readFileSync(join(dataDir, 'blobs', name))).digest('hex')}`);
+    const digest = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+    const files = filesUnder(join(dataDir, 'blobs')).filter((name) => !name.startsWith(SMALL_BLOB_PACK))
+      .map((name) => `${name} ${digest(readFileSync(join(dataDir, 'blobs', name)))}`);
+    // The small-blob database's rows, not its files (whose bytes move with every checkpoint).
+    const small = readSmallBlobs(join(dataDir, 'blobs', SMALL_BLOB_PACK)).map(({ contentHash, bytes }) => `${SMALL_BLOB_PACK}:${contentHash} ${digest(bytes)}`);
+    const blobs = [...files, ...small].sort();
     // Staging bytes are not hashed: an unreceived chunk's region holds nothing trusted.
     const staging = filesUnder(join(dataDir, 'staging')).map((name) => `${name} ${statSync(join(dataDir, 'staging', name)).size}`);
     return { blobs, staging };

@@ -51,7 +51,7 @@ export class HostileService {
   readonly requests: SeenRequest[] = [];
   /** While true, a feed read from cursor 0 answers 410 `cursor_expired`, so the client lists the tree. */
   expireFirstCursor = false;
-  /** Scripted 200 answers for other routes, by `METHOD /route` (e.g. `POST /files/mkdir`): the request's JSON body in, the answer out. */
+  /** Scripted 200 answers for other routes, by `METHOD /route` (e.g. `POST /files/mkdir`): the request's body in (parsed if JSON, else its bytes), the answer out. */
   readonly scripted = new Map<string, (body: unknown) => unknown>();
   private seq = 0;
 
@@ -124,8 +124,10 @@ export class HostileService {
         return this.download(query.path ?? '', request.headers.range, response);
       default: {
         const script = this.scripted.get(`${request.method} ${route}`);
-        if (script) return json(200, script(chunks.length > 0 ? JSON.parse(Buffer.concat(chunks).toString()) : undefined));
-        return json(404, { error: { code: 'not_found', message: `the stand-in does not serve ${request.method} ${route}` } });
+        if (!script) return json(404, { error: { code: 'not_found', message: `the stand-in does not serve ${request.method} ${route}` } });
+        const body = Buffer.concat(chunks);
+        if (chunks.length === 0) return json(200, script(undefined));
+        return json(200, script(request.headers['content-type'] === 'application/json' ? JSON.parse(body.toString()) : body));
       }
     }
   }

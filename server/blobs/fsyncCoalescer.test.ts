@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DirectorySyncer } from './directorySyncer.js';
+import { FsyncCoalescer } from './fsyncCoalescer.js';
 
 /** An fsync the test finishes by hand, to see who waits for which one. */
 function manualFsyncs() {
@@ -17,10 +17,10 @@ const settled = async (promise: Promise<unknown>) => {
   return done;
 };
 
-describe('DirectorySyncer', () => {
+describe('FsyncCoalescer', () => {
   it('starts one fsync at once, and gives every caller who came while it ran one shared later fsync', async () => {
     const { started, fsyncDir } = manualFsyncs();
-    const syncer = new DirectorySyncer(fsyncDir);
+    const syncer = new FsyncCoalescer(fsyncDir);
     const first = syncer.sync('/a');
     const second = syncer.sync('/a');
     const third = syncer.sync('/a');
@@ -44,7 +44,7 @@ describe('DirectorySyncer', () => {
 
   it('passes an fsync failure to those who waited for that fsync, and still runs the queued one', async () => {
     const { started, fsyncDir } = manualFsyncs();
-    const syncer = new DirectorySyncer(fsyncDir);
+    const syncer = new FsyncCoalescer(fsyncDir);
     const first = syncer.sync('/a');
     const second = syncer.sync('/a');
     started[0]!.finish(new Error('EIO'));
