@@ -1,12 +1,11 @@
 import { defineConfig } from '@playwright/test';
 
-// Debian's Chromium, no browser download. Two workers: each test runs a
-// service, a sync client and a browser, and spends most of its time waiting
-// on them; more than two would starve the two cores the machine has.
+// Debian's Chromium, no browser download. One worker: each test runs a
+// service and a sync client, and the machine has two cores for everybody.
 export default defineConfig({
   testDir: 'test/e2e',
   testMatch: '*.spec.ts',
-  workers: 2,
+  workers: 1,
   fullyParallel: false,
   timeout: 120_000,
   expect: { timeout: 20_000 },

@@ -6,9 +6,10 @@ export default defineConfig({
   test: {
     pool: 'forks',
     // Vitest's default on two cores is one worker, and most suites wait on
-    // servers, child processes and disks rather than compute: three workers
-    // keep both cores busy (the whole run is ~2x shorter than with one).
-    maxWorkers: 3,
+    // servers, child processes and disks rather than compute: a second
+    // worker keeps the other core busy. More starve the CPU-bound suites
+    // (memory-hard password hashing, 300 MB crash files) past their timeouts.
+    maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Ceph RGW for the S3 suites and PostgreSQL for the service suites' PostgreSQL run:
