@@ -55,7 +55,8 @@ describe('netdisk-server users (registration closed)', () => {
     expect((await users(server, ['reset-password', name], 'a brand new password\r\n')).code).toBe(0);
     expect(errorCodeOf(await login(name, TEST_PASSWORD))).toBe('invalid_credentials');
     expect((await login(name, 'a brand new password')).status).toBe(200);
-  });
+  // Eleven memory-hard password hashes, each CPU-bound: on two busy cores they alone can take 30 s.
+  }, 90_000);
 
   test('bad use exits 2 with the usage and changes nothing', async () => {
     const before = (await users(server, ['list'])).out;
