@@ -7,7 +7,8 @@ export default defineConfig({
   testMatch: '*.spec.ts',
   workers: 1,
   fullyParallel: false,
-  timeout: 120_000,
+  // The accessibility walks visit every screen in two languages and two schemes: minutes each.
+  timeout: 240_000,
   expect: { timeout: 20_000 },
   outputDir: 'test-results/playwright',
   reporter: 'list',
