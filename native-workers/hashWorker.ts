@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { BLOCK_SIZE } from '../protocol/contentHash.js';
-import type { HashRangeResult, HashRangeTask } from '../protocol/hashWorker.js';
+import { sameVersion, type HashFileResult, type HashFilesTask, type HashRangeResult, type HashRangeTask } from '../protocol/hashWorker.js';
 
 // Reads are synchronous on purpose: this thread exists only to hash, so
 // blocking it costs nothing, while an async read would hop to libuv's pool
@@ -12,29 +12,72 @@ import type { HashRangeResult, HashRangeTask } from '../protocol/hashWorker.js';
 const READ_SIZE = 1024 * 1024;
 const buffer = Buffer.allocUnsafe(READ_SIZE);
 
+/** Never waits on a FIFO or device that took a file's place: fstat then says it is not a file. */
+const OPEN_NONBLOCKING = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+/** Hashes the blocks of [start, end) of an open file; stops early at its end. */
+function hashBlocks(fd: number, start: number, end: number): HashRangeResult {
+  const blockHashes: string[] = [];
+  let position = start;
+  while (position < end) {
+    const blockEnd = Math.min(end, position + BLOCK_SIZE);
+    const block = createHash('sha256');
+    let hashed = 0;
+    while (position < blockEnd) {
+      const got = readSync(fd, buffer, 0, Math.min(READ_SIZE, blockEnd - position), position);
+      if (got === 0) break;
+      block.update(buffer.subarray(0, got));
+      hashed += got;
+      position += got;
+    }
+    if (hashed > 0) blockHashes.push(block.digest('hex'));
+    if (position < blockEnd) break;
+  }
+  return { blockHashes, bytesRead: position - start };
+}
+
 /** Piscina entry point: the SHA-256 of every block in a block-aligned range of a file. */
 export default function hashRange({ path, start, end }: HashRangeTask): HashRangeResult {
   if (start % BLOCK_SIZE !== 0 || end < start) throw new RangeError(`range [${start}, ${end}) is not block-aligned`);
   const fd = openSync(path, 'r');
   try {
-    const blockHashes: string[] = [];
-    let position = start;
-    while (position < end) {
-      const blockEnd = Math.min(end, position + BLOCK_SIZE);
-      const block = createHash('sha256');
-      let hashed = 0;
-      while (position < blockEnd) {
-        const got = readSync(fd, buffer, 0, Math.min(READ_SIZE, blockEnd - position), position);
-        if (got === 0) break;
-        block.update(buffer.subarray(0, got));
-        hashed += got;
-        position += got;
-      }
-      if (hashed > 0) blockHashes.push(block.digest('hex'));
-      if (position < blockEnd) break;
-    }
-    return { blockHashes, bytesRead: position - start };
+    return hashBlocks(fd, start, end);
   } finally {
     closeSync(fd);
   }
+}
+
+/** Piscina entry point (`name: 'hashFiles'`): whole small files, each checked unchanged across its read. */
+export function hashFiles({ paths, maxBytes }: HashFilesTask): HashFileResult[] {
+  return paths.map((path) => hashWholeFile(path, maxBytes));
+}
+
+function hashWholeFile(path: string, maxBytes: number): HashFileResult {
+  let fd: number;
+  try {
+    fd = openSync(path, OPEN_NONBLOCKING);
+  } catch (error) {
+    return failure(error);
+  }
+  try {
+    const before = fstatSync(fd);
+    if (!before.isFile()) return { status: 'not_file' };
+    if (before.size > maxBytes) return { status: 'large' };
+    // One byte past the size: a file that grew since the fstat shows as read too far.
+    const { blockHashes, bytesRead } = hashBlocks(fd, 0, before.size + 1);
+    if (bytesRead !== before.size) return { status: 'changed' };
+    // The path, not the descriptor: a file renamed over this one since the open is a change too.
+    const after = statSync(path, { throwIfNoEntry: false });
+    if (!after || !sameVersion(before, after)) return { status: 'changed' };
+    return { status: 'hashed', blockHashes, size: before.size };
+  } catch (error) {
+    return failure(error);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function failure(error: unknown): HashFileResult {
+  const code = (error as { code?: unknown }).code;
+  return { status: 'error', code: typeof code === 'string' ? code : null, message: error instanceof Error ? error.message : String(error) };
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFile, mkdtemp, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -86,7 +87,7 @@ describe('PiscinaHasher', () => {
 
   it('throws file_changed when the file is deleted while it is read', async () => {
     const file = join(dir, 'deleted.bin');
-    await writeFile(file, randomBytes(BLOCK_SIZE));
+    await writeFile(file, randomBytes(2 * BLOCK_SIZE));
     let calls = 0;
     // Deleted right after the "before" stat: the workers fail to open it.
     const deletingHasher = new PiscinaHasher({
@@ -102,6 +103,36 @@ describe('PiscinaHasher', () => {
     } finally {
       await deletingHasher.close();
     }
+  });
+
+  it('hashes a burst of small files whole in the workers, with no stat on the calling thread', async () => {
+    let stats = 0;
+    const counting = new PiscinaHasher({ threads: 2, stat: async (path) => { stats += 1; return stat(path); } });
+    try {
+      const sizes = [0, 1, 100, 4096, 65_536, BLOCK_SIZE - 1, BLOCK_SIZE, ...Array.from({ length: 200 }, (_, i) => i * 37)];
+      const files = await Promise.all(sizes.map(async (size, i) => {
+        const bytes = randomBytes(size);
+        const file = join(dir, `burst-${i}.bin`);
+        await writeFile(file, bytes);
+        return { file, bytes };
+      }));
+      const digests = await Promise.all(files.map(({ file }) => counting.hashFile(file)));
+      digests.forEach((digest, i) => expect(digest).toEqual(hashBytes(files[i]!.bytes)));
+      expect(stats).toBe(0);
+      // One block and a byte is a multi-block file: stat-ed before and after its ranges.
+      await writeFile(join(dir, 'over.bin'), randomBytes(BLOCK_SIZE + 1));
+      await counting.hashFile(join(dir, 'over.bin'));
+      expect(stats).toBe(2);
+    } finally {
+      await counting.close();
+    }
+  });
+
+  it('refuses a folder and a FIFO as not_found, without waiting for a writer on the FIFO', async () => {
+    const fifo = join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    await expect(hasher.hashFile(fifo)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(hasher.hashFile(dir)).rejects.toMatchObject({ code: 'not_found' });
   });
 
   it('reports a missing file as not_found and a cancelled hash as aborted', async () => {

@@ -3,7 +3,7 @@ import { stat as fsStat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { BLOCK_SIZE, contentHashOfBlocks, type ContentDigest } from '../../protocol/contentHash.js';
-import type { HashRangeResult, HashRangeTask } from '../../protocol/hashWorker.js';
+import { sameVersion, type HashFileResult, type HashFilesTask, type HashRangeResult, type HashRangeTask } from '../../protocol/hashWorker.js';
 import { SyncError } from '../errors.js';
 import { syncErrorFromFs } from '../fsErrors.js';
 import type { Hasher } from './hasher.js';
@@ -15,7 +15,7 @@ export interface PiscinaHasherOptions {
   threads?: number;
   /** Compiled worker script; defaults to dist/native-workers/hashWorker.js. */
   workerPath?: string;
-  /** The stat used before and after reading: a port so tests can change the file at a known moment. */
+  /** The stat used before and after reading a multi-block file: a port so tests can change the file at a known moment. */
   stat?: (absPath: string) => Promise<Stats>;
 }
 
@@ -25,6 +25,22 @@ export interface PiscinaHasherOptions {
  * file hashed by the scan is then not read a second time by its upload.
  */
 const MEMO_MAX_BLOCKS = 65_536;
+
+/**
+ * Files of up to one block are hashed whole in a worker, many per task: for a
+ * folder of small files the per-file cost on the engine's thread (two stats
+ * and a task message each) was most of the hashing time, and the workers sat
+ * idle waiting for it.
+ */
+const SMALL_FILE_BYTES = BLOCK_SIZE;
+/** Paths per task at most: a batch is answered, and its callers go on, within a few ms. */
+const FILES_PER_TASK = 64;
+
+interface QueuedFile {
+  path: string;
+  resolve(result: HashFileResult): void;
+  reject(error: unknown): void;
+}
 
 interface Memo {
   stats: Stats;
@@ -37,18 +53,21 @@ interface Memo {
  */
 export class PiscinaHasher implements Hasher {
   readonly threads: number;
-  private readonly pool: Piscina<HashRangeTask, HashRangeResult>;
+  /** Two entry points (see native-workers/hashWorker.ts): `runRange` and `runFiles` type each. */
+  private readonly pool: Piscina<HashRangeTask | HashFilesTask, HashRangeResult | HashFileResult[]>;
   private readonly stat: (absPath: string) => Promise<Stats>;
   /** Path -> last digest, oldest first (a Map keeps insertion order). */
   private readonly memo = new Map<string, Memo>();
   private memoBlocks = 0;
+  /** Small-file requests made in this turn of the event loop, sent together at its end. */
+  private queued: QueuedFile[] = [];
 
   constructor(options: PiscinaHasherOptions = {}) {
     this.threads = options.threads ?? availableParallelism();
     this.stat = options.stat ?? fsStat;
     const filename = options.workerPath ?? hashWorkerPath();
     if (!existsSync(filename)) throw new SyncError('internal', `the hashing worker ${filename} is missing: build the project first (npm run build)`);
-    this.pool = new Piscina<HashRangeTask, HashRangeResult>({
+    this.pool = new Piscina<HashRangeTask | HashFilesTask, HashRangeResult | HashFileResult[]>({
       filename,
       // Threads start on the first hash and stop after a quiet minute: a
       // restart with nothing to hash then carries no idle worker isolates
@@ -60,6 +79,54 @@ export class PiscinaHasher implements Hasher {
   }
 
   async hashFile(absPath: string, signal?: AbortSignal): Promise<ContentDigest> {
+    if (signal?.aborted) throw aborted(absPath);
+    const small = await this.hashIfSmall(absPath);
+    if (signal?.aborted) throw aborted(absPath);
+    switch (small.status) {
+      case 'hashed': return { contentHash: contentHashOfBlocks(small.blockHashes), blockHashes: small.blockHashes, size: small.size };
+      case 'large': return this.hashLarge(absPath, signal);
+      case 'changed': throw changed(absPath);
+      case 'not_file': throw notAFile(absPath);
+      case 'error': throw syncErrorFromFs(Object.assign(new Error(small.message), small.code ? { code: small.code } : {}), absPath);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  private hashIfSmall(absPath: string): Promise<HashFileResult> {
+    return new Promise((resolve, reject) => {
+      if (this.queued.length === 0) setImmediate(() => this.sendQueued());
+      this.queued.push({ path: absPath, resolve, reject });
+    });
+  }
+
+  /** One task per thread at least, so a burst of small files keeps every worker busy. */
+  private sendQueued(): void {
+    const queued = this.queued;
+    this.queued = [];
+    const perTask = Math.min(FILES_PER_TASK, Math.ceil(queued.length / this.threads));
+    for (let first = 0; first < queued.length; first += perTask) {
+      const group = queued.slice(first, first + perTask);
+      const task: HashFilesTask = { paths: group.map((file) => file.path), maxBytes: SMALL_FILE_BYTES };
+      this.runFiles(task).then(
+        (results: HashFileResult[]) => group.forEach((file, i) => file.resolve(results[i]!)),
+        (error: unknown) => group.forEach((file) => file.reject(error)),
+      );
+    }
+  }
+
+  private runFiles(task: HashFilesTask): Promise<HashFileResult[]> {
+    return this.pool.run(task, { name: 'hashFiles' }) as Promise<HashFileResult[]>;
+  }
+
+  private runRange(task: HashRangeTask, signal: AbortSignal | null): Promise<HashRangeResult> {
+    return this.pool.run(task, { signal }) as Promise<HashRangeResult>;
+  }
+
+  /** A multi-block file: cut into ranges hashed on every thread, stat-ed before and after on this one. */
+  private async hashLarge(absPath: string, signal?: AbortSignal): Promise<ContentDigest> {
     const before = await this.statFile(absPath);
     const known = this.memo.get(absPath);
     if (known && sameVersion(known.stats, before) && known.stats.ctimeMs === before.ctimeMs) return known.digest;
@@ -69,9 +136,9 @@ export class PiscinaHasher implements Hasher {
       // One signal per task: piscina adds an abort listener per task, and a
       // 1 GiB file's 16 ranges on the caller's signal tripped Node's
       // 10-listener leak warning. A dependent signal adds none to its source.
-      results = await Promise.all(ranges.map((range) => this.pool.run({ path: absPath, ...range }, { signal: signal ? AbortSignal.any([signal]) : null })));
+      results = await Promise.all(ranges.map((range) => this.runRange({ path: absPath, ...range }, signal ? AbortSignal.any([signal]) : null)));
     } catch (error) {
-      if (signal?.aborted) throw new SyncError('aborted', `hashing ${absPath} was cancelled`, { path: absPath, cause: error });
+      if (signal?.aborted) throw aborted(absPath, error);
       // An error thrown in a worker thread arrives without its errno code, so
       // whether the file was deleted or replaced meanwhile is asked of the disk.
       if ((error as { code?: unknown }).code === 'ENOENT' || !(await this.isStill(absPath, before))) throw changed(absPath, error);
@@ -84,12 +151,8 @@ export class PiscinaHasher implements Hasher {
     if (bytesRead !== before.size || !sameVersion(before, after)) throw changed(absPath);
     const blockHashes = results.flatMap((r) => r.blockHashes);
     const digest = { contentHash: contentHashOfBlocks(blockHashes), blockHashes, size: before.size };
-    if (before.size > BLOCK_SIZE) this.remember(absPath, { stats: before, digest });
+    this.remember(absPath, { stats: before, digest });
     return digest;
-  }
-
-  close(): Promise<void> {
-    return this.pool.close();
   }
 
   /**
@@ -124,17 +187,19 @@ export class PiscinaHasher implements Hasher {
     } catch (error) {
       throw syncErrorFromFs(error, absPath);
     }
-    if (!stats.isFile()) throw new SyncError('not_found', `${absPath} is not a regular file`, { path: absPath });
+    if (!stats.isFile()) throw notAFile(absPath);
     return stats;
   }
 }
 
-// Inode too: an editor that saves by writing a new file and renaming it over
-// the old one can keep size and mtime (to the ms) yet change the content.
-function sameVersion(a: Stats, b: Stats): boolean {
-  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino && a.dev === b.dev;
-}
-
 function changed(absPath: string, cause?: unknown): SyncError {
   return new SyncError('file_changed', `${absPath} changed while it was being hashed`, { path: absPath, retryable: true, cause });
+}
+
+function notAFile(absPath: string): SyncError {
+  return new SyncError('not_found', `${absPath} is not a regular file`, { path: absPath });
+}
+
+function aborted(absPath: string, cause?: unknown): SyncError {
+  return new SyncError('aborted', `hashing ${absPath} was cancelled`, { path: absPath, cause });
 }
