@@ -12,11 +12,17 @@ import { sameVersion, type HashFileResult, type HashFilesTask, type HashRangeRes
 const READ_SIZE = 1024 * 1024;
 const buffer = Buffer.allocUnsafe(READ_SIZE);
 
-/** Never waits on a FIFO or device that took a file's place: fstat then says it is not a file. */
-const OPEN_NONBLOCKING = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+/**
+ * Never follows a symlink that took a file's place (it could point out of the
+ * folder) and never waits on a FIFO or device: fstat then says it is not a file.
+ */
+const OPEN_PLAIN_FILE = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 
-/** Hashes the blocks of [start, end) of an open file; stops early at its end. */
-function hashBlocks(fd: number, start: number, end: number): HashRangeResult {
+/**
+ * Hashes the blocks of [start, end) of an open file; stops early at its end.
+ * With `into`, the bytes are read there (from offset 0) instead of the shared buffer.
+ */
+function hashBlocks(fd: number, start: number, end: number, into?: Uint8Array): HashRangeResult {
   const blockHashes: string[] = [];
   let position = start;
   while (position < end) {
@@ -24,9 +30,10 @@ function hashBlocks(fd: number, start: number, end: number): HashRangeResult {
     const block = createHash('sha256');
     let hashed = 0;
     while (position < blockEnd) {
-      const got = readSync(fd, buffer, 0, Math.min(READ_SIZE, blockEnd - position), position);
+      const target = into?.subarray(position - start) ?? buffer;
+      const got = readSync(fd, target, 0, Math.min(READ_SIZE, blockEnd - position, target.length), position);
       if (got === 0) break;
-      block.update(buffer.subarray(0, got));
+      block.update(target.subarray(0, got));
       hashed += got;
       position += got;
     }
@@ -48,14 +55,14 @@ export default function hashRange({ path, start, end }: HashRangeTask): HashRang
 }
 
 /** Piscina entry point (`name: 'hashFiles'`): whole small files, each checked unchanged across its read. */
-export function hashFiles({ paths, maxBytes }: HashFilesTask): HashFileResult[] {
-  return paths.map((path) => hashWholeFile(path, maxBytes));
+export function hashFiles({ paths, maxBytes, keepBytes }: HashFilesTask): HashFileResult[] {
+  return paths.map((path) => hashWholeFile(path, maxBytes, keepBytes));
 }
 
-function hashWholeFile(path: string, maxBytes: number): HashFileResult {
+function hashWholeFile(path: string, maxBytes: number, keepBytes: boolean): HashFileResult {
   let fd: number;
   try {
-    fd = openSync(path, OPEN_NONBLOCKING);
+    fd = openSync(path, OPEN_PLAIN_FILE);
   } catch (error) {
     return failure(error);
   }
@@ -64,12 +71,14 @@ function hashWholeFile(path: string, maxBytes: number): HashFileResult {
     if (!before.isFile()) return { status: 'not_file' };
     if (before.size > maxBytes) return { status: 'large' };
     // One byte past the size: a file that grew since the fstat shows as read too far.
-    const { blockHashes, bytesRead } = hashBlocks(fd, 0, before.size + 1);
+    const bytes = keepBytes ? new Uint8Array(before.size + 1) : undefined;
+    const { blockHashes, bytesRead } = hashBlocks(fd, 0, before.size + 1, bytes);
     if (bytesRead !== before.size) return { status: 'changed' };
     // The path, not the descriptor: a file renamed over this one since the open is a change too.
     const after = statSync(path, { throwIfNoEntry: false });
     if (!after || !sameVersion(before, after)) return { status: 'changed' };
-    return { status: 'hashed', blockHashes, size: before.size };
+    const { size, mtimeMs, ctimeMs, ino, dev } = before;
+    return { status: 'hashed', blockHashes, file: { size, mtimeMs, ctimeMs, ino, dev }, ...(bytes ? { bytes: bytes.subarray(0, size) } : {}) };
   } catch (error) {
     return failure(error);
   } finally {

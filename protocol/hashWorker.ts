@@ -27,6 +27,8 @@ export interface HashRangeResult {
 export interface HashFilesTask {
   paths: string[];
   maxBytes: number;
+  /** Return each file's bytes too (an upload sends the bytes it hashed). */
+  keepBytes: boolean;
 }
 
 /** The identity of a file version: what says it is still the version that was read. */
@@ -37,8 +39,13 @@ export interface FileIdentity {
   dev: number;
 }
 
+/** What an fstat of the opened file said, as the engine compares it with what it planned. */
+export interface OpenedFile extends FileIdentity {
+  ctimeMs: number;
+}
+
 export type HashFileResult =
-  | { status: 'hashed'; blockHashes: string[]; size: number }
+  | { status: 'hashed'; blockHashes: string[]; file: OpenedFile; bytes?: Uint8Array }
   /** Larger than `maxBytes`: not read. */
   | { status: 'large' }
   /** Not a regular file (a folder, a FIFO, a device). */

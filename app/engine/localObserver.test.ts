@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashBytes, type ContentDigest } from '../../protocol/contentHash.js';
 import { SqliteStateStore } from '../db/sqliteStateStore.js';
-import type { Hasher } from '../hash/hasher.js';
+import type { Hasher, SmallFileRead } from '../hash/hasher.js';
 import { IgnoreRules } from '../local/ignore.js';
 import { Scanner } from '../local/scanner.js';
 import { LocalObserver } from './localObserver.js';
@@ -16,6 +16,9 @@ class CountingHasher implements Hasher {
   async hashFile(absPath: string): Promise<ContentDigest> {
     this.hashed.push(absPath);
     return hashBytes(readFileSync(absPath));
+  }
+  async readSmallFile(): Promise<SmallFileRead> {
+    throw new Error('observing never reads a file for an upload');
   }
   async close(): Promise<void> {}
 }

@@ -33,6 +33,13 @@ import { TransferRunner, type TransferOp } from './transferRunner.js';
  * the folder watcher, the system clock and the HTTP store (app/syncClient.ts); the
  * simulation suite (test/sim) wires in-memory worlds and a virtual clock.
  */
+/**
+ * Files asked of the hasher at once by a walk. The pool hashes small files
+ * many per task from those asked together, so this is its batch size too:
+ * at 8, a folder of small files cost a task message per ~4 files.
+ */
+const HASH_CONCURRENCY = 128;
+
 export interface SyncEnginePorts {
   remote: RemoteStore;
   state: StateStore;
@@ -192,7 +199,7 @@ export class SyncEngine {
     this.remoteObserver = new RemoteObserver(ports.remote, ports.state);
     this.selection = new FolderSelection(ports.state, this.paths, ports.trash);
     this.folders = new FolderChoices(ports.state, () => this.trigger());
-    this.planner = new RoundPlanner(new LocalObserver(scanner, ports.hasher, ports.state, this.paths, 8), this.remoteObserver, ports.state, {
+    this.planner = new RoundPlanner(new LocalObserver(scanner, ports.hasher, ports.state, this.paths, HASH_CONCURRENCY), this.remoteObserver, ports.state, {
       root: options.root,
       host: options.host,
       onIssue: (issue) => this.report({ code: issue.code, message: issue.message, path: issue.path }),

@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hashBytes, type ContentDigest } from '../../protocol/contentHash.js';
+import { MemoryHasher } from '../../test/sim/memoryHasher.js';
+import { hashBytes } from '../../protocol/contentHash.js';
 import { SqliteStateStore } from '../db/sqliteStateStore.js';
-import type { Hasher } from '../hash/hasher.js';
 import { IgnoreRules } from '../local/ignore.js';
 import { nodeLocalFs } from '../local/localFs.js';
 import { Scanner } from '../local/scanner.js';
@@ -23,10 +23,8 @@ import { OpExecutor } from './opExecutor.js';
  * every upload found other bytes ("changed while it was being uploaded") and
  * the conflicted copy never reached the service.
  */
-const hasher: Hasher = {
-  hashFile: async (absPath: string): Promise<ContentDigest> => hashBytes(readFileSync(absPath)),
-  close: async () => {},
-};
+/** Real hashing of the real files, on this thread. */
+const hasher = new MemoryHasher(nodeLocalFs);
 const hashOf = (content: string) => hashBytes(Buffer.from(content)).contentHash;
 
 /** The user's write lands right after the engine's rename, before the engine looks at the renamed file. */

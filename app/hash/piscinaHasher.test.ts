@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdtemp, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm, stat, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -133,6 +133,25 @@ describe('PiscinaHasher', () => {
     execFileSync('mkfifo', [fifo]);
     await expect(hasher.hashFile(fifo)).rejects.toMatchObject({ code: 'not_found' });
     await expect(hasher.hashFile(dir)).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('reads a small file whole with its fstat, and refuses what is not one', async () => {
+    const bytes = randomBytes(70_000);
+    const file = join(dir, 'small.bin');
+    await writeFile(file, bytes);
+    const read = await hasher.readSmallFile(file);
+    expect(Buffer.from(read.bytes).equals(bytes)).toBe(true);
+    expect(read.digest).toEqual(hashBytes(bytes));
+    const stats = await stat(file);
+    expect(read.file).toEqual({ size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, ino: stats.ino, dev: stats.dev });
+
+    await writeFile(join(dir, 'two-blocks.bin'), randomBytes(BLOCK_SIZE + 1));
+    await expect(hasher.readSmallFile(join(dir, 'two-blocks.bin'))).rejects.toMatchObject({ code: 'file_changed' });
+    await expect(hasher.readSmallFile(dir)).rejects.toMatchObject({ code: 'file_changed' });
+    // A symlink is not followed, even to a small file: the open's own error, as node:fs gives it.
+    await symlink(file, join(dir, 'link.bin'));
+    await expect(hasher.readSmallFile(join(dir, 'link.bin'))).rejects.toMatchObject({ code: 'ELOOP' });
+    await expect(hasher.readSmallFile(join(dir, 'missing.bin'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('reports a missing file as not_found and a cancelled hash as aborted', async () => {

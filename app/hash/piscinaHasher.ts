@@ -6,7 +6,7 @@ import { BLOCK_SIZE, contentHashOfBlocks, type ContentDigest } from '../../proto
 import { sameVersion, type HashFileResult, type HashFilesTask, type HashRangeResult, type HashRangeTask } from '../../protocol/hashWorker.js';
 import { SyncError } from '../errors.js';
 import { syncErrorFromFs } from '../fsErrors.js';
-import type { Hasher } from './hasher.js';
+import type { Hasher, SmallFileRead } from './hasher.js';
 import { planHashRanges } from './hashRanges.js';
 import { hashWorkerPath } from './workerPath.js';
 
@@ -38,6 +38,7 @@ const FILES_PER_TASK = 64;
 
 interface QueuedFile {
   path: string;
+  keepBytes: boolean;
   resolve(result: HashFileResult): void;
   reject(error: unknown): void;
 }
@@ -79,42 +80,55 @@ export class PiscinaHasher implements Hasher {
   }
 
   async hashFile(absPath: string, signal?: AbortSignal): Promise<ContentDigest> {
-    if (signal?.aborted) throw aborted(absPath);
-    const small = await this.hashIfSmall(absPath);
-    if (signal?.aborted) throw aborted(absPath);
+    const small = await this.wholeIfSmall(absPath, false, signal);
     switch (small.status) {
-      case 'hashed': return { contentHash: contentHashOfBlocks(small.blockHashes), blockHashes: small.blockHashes, size: small.size };
+      case 'hashed': return digestOf(small.blockHashes, small.file.size);
       case 'large': return this.hashLarge(absPath, signal);
       case 'changed': throw changed(absPath);
       case 'not_file': throw notAFile(absPath);
-      case 'error': throw syncErrorFromFs(Object.assign(new Error(small.message), small.code ? { code: small.code } : {}), absPath);
+      // A symlink in the file's place: something changed it since the walk.
+      case 'error': throw small.code === 'ELOOP' ? changed(absPath) : syncErrorFromFs(fsError(small), absPath);
     }
+  }
+
+  async readSmallFile(absPath: string, signal?: AbortSignal): Promise<SmallFileRead> {
+    const small = await this.wholeIfSmall(absPath, true, signal);
+    if (small.status === 'error') throw fsError(small);
+    if (small.status !== 'hashed' || !small.bytes) throw changed(absPath);
+    return { bytes: small.bytes, digest: digestOf(small.blockHashes, small.file.size), file: small.file };
   }
 
   close(): Promise<void> {
     return this.pool.close();
   }
 
-  private hashIfSmall(absPath: string): Promise<HashFileResult> {
-    return new Promise((resolve, reject) => {
+  private async wholeIfSmall(absPath: string, keepBytes: boolean, signal: AbortSignal | undefined): Promise<HashFileResult> {
+    if (signal?.aborted) throw aborted(absPath);
+    const result = await new Promise<HashFileResult>((resolve, reject) => {
       if (this.queued.length === 0) setImmediate(() => this.sendQueued());
-      this.queued.push({ path: absPath, resolve, reject });
+      this.queued.push({ path: absPath, keepBytes, resolve, reject });
     });
+    if (signal?.aborted) throw aborted(absPath);
+    return result;
   }
 
   /** One task per thread at least, so a burst of small files keeps every worker busy. */
   private sendQueued(): void {
     const queued = this.queued;
     this.queued = [];
-    const perTask = Math.min(FILES_PER_TASK, Math.ceil(queued.length / this.threads));
-    for (let first = 0; first < queued.length; first += perTask) {
-      const group = queued.slice(first, first + perTask);
-      const task: HashFilesTask = { paths: group.map((file) => file.path), maxBytes: SMALL_FILE_BYTES };
-      this.runFiles(task).then(
-        (results: HashFileResult[]) => group.forEach((file, i) => file.resolve(results[i]!)),
-        (error: unknown) => group.forEach((file) => file.reject(error)),
-      );
+    for (const keepBytes of [false, true]) {
+      const wanted = queued.filter((file) => file.keepBytes === keepBytes);
+      const perTask = Math.min(FILES_PER_TASK, Math.ceil(wanted.length / this.threads));
+      for (let first = 0; first < wanted.length; first += perTask) this.sendTask(wanted.slice(first, first + perTask), keepBytes);
     }
+  }
+
+  private sendTask(group: QueuedFile[], keepBytes: boolean): void {
+    const task: HashFilesTask = { paths: group.map((file) => file.path), maxBytes: SMALL_FILE_BYTES, keepBytes };
+    this.runFiles(task).then(
+      (results: HashFileResult[]) => group.forEach((file, i) => file.resolve(results[i]!)),
+      (error: unknown) => group.forEach((file) => file.reject(error)),
+    );
   }
 
   private runFiles(task: HashFilesTask): Promise<HashFileResult[]> {
@@ -149,8 +163,7 @@ export class PiscinaHasher implements Hasher {
       throw changed(absPath, error);
     });
     if (bytesRead !== before.size || !sameVersion(before, after)) throw changed(absPath);
-    const blockHashes = results.flatMap((r) => r.blockHashes);
-    const digest = { contentHash: contentHashOfBlocks(blockHashes), blockHashes, size: before.size };
+    const digest = digestOf(results.flatMap((r) => r.blockHashes), before.size);
     this.remember(absPath, { stats: before, digest });
     return digest;
   }
@@ -202,4 +215,13 @@ function notAFile(absPath: string): SyncError {
 
 function aborted(absPath: string, cause?: unknown): SyncError {
   return new SyncError('aborted', `hashing ${absPath} was cancelled`, { path: absPath, cause });
+}
+
+function digestOf(blockHashes: string[], size: number): ContentDigest {
+  return { contentHash: contentHashOfBlocks(blockHashes), blockHashes, size };
+}
+
+/** A worker's failed open or read as the Error node:fs would have thrown: the errno code survives the thread hop. */
+function fsError(failure: { code: string | null; message: string }): Error {
+  return Object.assign(new Error(failure.message), failure.code ? { code: failure.code } : {});
 }

@@ -8,6 +8,7 @@ import { signUp, TEST_PASSWORD } from '../../test/helpers/accounts.js';
 import { startTestServer, type TestServer } from '../../test/helpers/testServer.js';
 import { FileCredentialStore } from '../auth/fileCredentialStore.js';
 import { TokenSession } from '../auth/tokenSession.js';
+import { PiscinaHasher } from '../hash/piscinaHasher.js';
 import { LocalPaths } from '../local/localPaths.js';
 import { localNodeOf } from '../local/scanner.js';
 import { ApiClient } from '../remote/apiClient.js';
@@ -19,6 +20,7 @@ import type { UploadOp } from './uploader.js';
 const dirs: string[] = [];
 let server: TestServer;
 let ctx: BatchContext;
+const hasher = new PiscinaHasher({ threads: 2 });
 let root: string;
 
 beforeAll(async () => {
@@ -30,10 +32,11 @@ beforeAll(async () => {
   dirs.push(credentials, root);
   const session = new TokenSession({ api, credentials: new FileCredentialStore(credentials) });
   await session.login(user.username, TEST_PASSWORD);
-  ctx = { remote: new HttpRemoteStore(api, session), paths: new LocalPaths(root), upload: new TokenBucket(0, { now: Date.now, sleep: async () => {} }) };
+  ctx = { remote: new HttpRemoteStore(api, session), paths: new LocalPaths(root), upload: new TokenBucket(0, { now: Date.now, sleep: async () => {} }), hasher };
 });
 
 afterAll(async () => {
+  await hasher.close();
   await server?.close();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });

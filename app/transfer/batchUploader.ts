@@ -1,10 +1,10 @@
-import { constants } from 'node:fs';
-import { hashBytes } from '../../protocol/contentHash.js';
+import type { OpenedFile } from '../../protocol/hashWorker.js';
 import { MAX_BATCH_FILE_BYTES, MAX_BATCH_FILES } from '../../protocol/api.js';
-import { SyncError } from '../errors.js';
+import { isSyncError, SyncError } from '../errors.js';
 import { errnoCode, syncErrorFromFs } from '../fsErrors.js';
 import { sameLocalState } from '../local/localPaths.js';
-import type { LocalFileHandle } from '../local/localFs.js';
+import type { SmallFileRead } from '../hash/hasher.js';
+import type { LocalStats } from '../local/localFs.js';
 import { localNodeOf } from '../local/scanner.js';
 import type { RemoteNode } from '../model.js';
 import type { BatchFile } from '../remote/remoteStore.js';
@@ -19,8 +19,11 @@ const BATCH_BYTES = 8 * 1024 * 1024;
 
 export type BatchOutcome = { ok: true; node: RemoteNode } | { ok: false; error: SyncError };
 
-/** Files read from disk at once while a batch is assembled. */
-const READ_CONCURRENCY = 16;
+/**
+ * Files asked of the hashing pool at once while a batch is assembled: the pool
+ * reads those asked together many per message, so this is its batch size too.
+ */
+const READ_CONCURRENCY = 128;
 /**
  * Batch requests in flight at once: while the service stores and commits one,
  * the next is read, encoded and received, so neither side waits for the
@@ -40,7 +43,7 @@ export type SettleBatch = (answered: readonly { index: number; outcome: BatchOut
  * lose the record of what the service already committed.
  */
 /** What batch uploads use of the transfer context. */
-export type BatchContext = Pick<TransferContext, 'remote' | 'paths' | 'upload'>;
+export type BatchContext = Pick<TransferContext, 'remote' | 'paths' | 'upload' | 'hasher'>;
 
 export async function uploadSmallFiles(ctx: BatchContext, ops: readonly UploadOp[], signal: AbortSignal, settle: SettleBatch): Promise<void> {
   const planned = [...batches(ops.map((op, index) => ({ index, bytes: op.local.size })))];
@@ -68,7 +71,7 @@ async function uploadBatch(ctx: BatchContext, ops: readonly UploadOp[], indexes:
   await runParallel(indexes, READ_CONCURRENCY, async (index) => {
     const op = ops[index]!;
     try {
-      ready.push({ index, file: await readSmallFile(ctx, op) });
+      ready.push({ index, file: await readSmallFile(ctx, op, signal) });
     } catch (error) {
       unreadable.push({ index, outcome: { ok: false, error: error instanceof SyncError ? error : syncErrorFromFs(error, op.path) } });
     }
@@ -81,41 +84,34 @@ async function uploadBatch(ctx: BatchContext, ops: readonly UploadOp[], indexes:
   settle(results.map((result, i) => ({ index: ready[i]!.index, outcome: result.ok ? { ok: true, node: result.node } : { ok: false, error: result.error } })));
 }
 
-/** No symlink followed, and no wait on a FIFO that took the file's place: fstat then tells it is not the planned file. */
-const OPEN_PLAIN_FILE = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
-
 /**
- * The file as the plan saw it, or `file_changed`: opened once, fstat'ed
- * (same size, mtime, inode and ctime as planned) before its bytes are read,
- * and its bytes hashed against the planned hash, so a change made during the
- * read shows too. Four calls (open, fstat, read, close) where a stat, a
- * readFile and another stat took six.
+ * The file as the plan saw it, or `file_changed`: read and hashed whole in
+ * the hashing pool (opened without following a symlink or waiting on a FIFO),
+ * the opened file's fstat the same size, mtime, inode and ctime as planned and
+ * its bytes the planned hash, so a change made during the read shows too. The
+ * pool reads many files per message: on this thread, an open, fstat, read and
+ * close per file were most of a many-small-files sync's CPU.
  */
-async function readSmallFile(ctx: BatchContext, op: UploadOp): Promise<BatchFile> {
+async function readSmallFile(ctx: BatchContext, op: UploadOp, signal: AbortSignal): Promise<BatchFile> {
   const abs = ctx.paths.abs(op.path);
-  const { fs } = ctx.paths;
   // Made only when thrown: an error's stack trace cost ~30 µs per file read.
   const changed = () => new SyncError('file_changed', `${op.path} changed while it was being uploaded; it will be sent again`, { path: op.path, retryable: false });
-  let handle: LocalFileHandle;
+  let read: SmallFileRead;
   try {
-    handle = await fs.open(abs, OPEN_PLAIN_FILE);
+    read = await ctx.hasher.readSmallFile(abs, signal);
   } catch (error) {
+    if (isSyncError(error) && error.code === 'file_changed') throw changed();
     // Deleted, renamed or replaced by a symlink since the plan: a stale plan, like any other change.
     if (STALE_OPEN.has(errnoCode(error) ?? '')) throw changed();
     throw syncErrorFromFs(error, abs);
   }
-  try {
-    const stats = await handle.stat();
-    if (!stats.isFile() || !sameLocalState(localNodeOf(op.path, stats), op.local)) throw changed();
-    const content = await handle.readFile();
-    const { contentHash } = hashBytes(content);
-    if (contentHash !== op.local.contentHash) throw changed();
-    return { path: op.path, content, contentHash, mtime: op.local.mtime, ifRev: op.ifRev };
-  } catch (error) {
-    throw error instanceof SyncError ? error : syncErrorFromFs(error, abs);
-  } finally {
-    await handle.close();
-  }
+  if (!sameLocalState(localNodeOf(op.path, openedFileStats(read.file)), op.local) || read.digest.contentHash !== op.local.contentHash) throw changed();
+  return { path: op.path, content: read.bytes, contentHash: read.digest.contentHash, mtime: op.local.mtime, ifRev: op.ifRev };
+}
+
+/** The pool's fstat of a regular file, as the scanner's stats. */
+function openedFileStats(file: OpenedFile): LocalStats {
+  return { ...file, isFile: () => true, isDirectory: () => false, isSymbolicLink: () => false };
 }
 
 /** What opening the planned file answers when something else is at its path now. */

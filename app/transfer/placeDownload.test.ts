@@ -2,19 +2,16 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hashBytes, type ContentDigest } from '../../protocol/contentHash.js';
+import { MemoryHasher } from '../../test/sim/memoryHasher.js';
+import { hashBytes } from '../../protocol/contentHash.js';
 import { systemClock } from '../clock.js';
 import { LocalPaths, statLocal } from '../local/localPaths.js';
 import { nodeLocalFs } from '../local/localFs.js';
-import type { Hasher } from '../hash/hasher.js';
 import type { LocalNode, RemoteNode } from '../model.js';
 import { placeDownload } from './downloader.js';
 
-/** Real hashing, on this thread. */
-const hasher: Hasher = {
-  hashFile: async (absPath: string): Promise<ContentDigest> => hashBytes(readFileSync(absPath)),
-  close: async () => {},
-};
+/** Real hashing of the real files, on this thread. */
+const hasher = new MemoryHasher(nodeLocalFs);
 
 let dir: string;
 let root: string;

@@ -18,6 +18,8 @@ export interface SyncOnceReport {
   seconds: number;
   syncSeconds: number;
   maxRssMiB: number;
+  /** User + system CPU of the whole process (worker threads included), seconds: steadier than wall time on a shared machine. */
+  cpuSeconds: number;
 }
 
 const [server, folder, stateDir, username, flag] = process.argv.slice(2);
@@ -37,6 +39,7 @@ async function syncOnce(client: SyncClient, start: number): Promise<SyncOnceRepo
     syncSeconds,
     // resourceUsage().maxRSS is in KiB.
     maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
   };
 }
 

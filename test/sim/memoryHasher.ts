@@ -1,7 +1,9 @@
-import { hashBytes, type ContentDigest } from '../../protocol/contentHash.js';
+import { constants } from 'node:fs';
+import { BLOCK_SIZE, hashBytes, type ContentDigest } from '../../protocol/contentHash.js';
+import { sameVersion } from '../../protocol/hashWorker.js';
 import { SyncError } from '../../app/errors.js';
 import { syncErrorFromFs } from '../../app/fsErrors.js';
-import type { Hasher } from '../../app/hash/hasher.js';
+import type { Hasher, SmallFileRead } from '../../app/hash/hasher.js';
 import type { LocalFs, LocalStats } from '../../app/local/localFs.js';
 
 /**
@@ -30,6 +32,23 @@ export class MemoryHasher implements Hasher {
     return hashBytes(bytes);
   }
 
+  /** As the pool's worker reads it: opened without following a symlink, fstat-ed, read whole, the path stat-ed again. */
+  async readSmallFile(absPath: string): Promise<SmallFileRead> {
+    const changed = () => new SyncError('file_changed', `${absPath} changed while it was being read`, { path: absPath, retryable: true });
+    const handle = await this.fs.open(absPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    try {
+      const before = await handle.stat();
+      if (!before.isFile() || before.size > BLOCK_SIZE) throw changed();
+      const bytes = await handle.readFile();
+      const after = await this.fs.stat(absPath).catch(() => null);
+      if (bytes.length !== before.size || !after || !sameVersion(before, after)) throw changed();
+      const { size, mtimeMs, ctimeMs, ino, dev } = before;
+      return { bytes, digest: hashBytes(bytes), file: { size, mtimeMs, ctimeMs, ino, dev } };
+    } finally {
+      await handle.close();
+    }
+  }
+
   async close(): Promise<void> {}
 
   private async statFile(absPath: string): Promise<LocalStats> {
@@ -42,8 +61,4 @@ export class MemoryHasher implements Hasher {
     if (!stats.isFile()) throw new SyncError('not_found', `${absPath} is not a regular file`, { path: absPath });
     return stats;
   }
-}
-
-function sameVersion(a: LocalStats, b: LocalStats): boolean {
-  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino && a.dev === b.dev;
 }
