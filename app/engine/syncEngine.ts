@@ -18,15 +18,15 @@ import { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from '../base/backo
 import { partialDirOf } from '../transfer/partialFiles.js';
 import { TokenBucket } from '../transfer/tokenBucket.js';
 import { FolderChoices } from './folderChoices.js';
-import { FolderSelection } from './folderSelection.js';
-import { LocalObserver } from './localObserver.js';
-import { LocalOps } from './localOps.js';
+import { FolderSelection } from './plan/folderSelection.js';
+import { LocalObserver } from './plan/localObserver.js';
+import { LocalOps } from './execute/localOps.js';
 import { LocalPaths } from '../local/localPaths.js';
-import { OpExecutor, type TreeOp } from './opExecutor.js';
-import { ProgressTracker } from './progressTracker.js';
-import { RemoteObserver } from './remoteObserver.js';
-import { RoundPlanner, type RoundPlan } from './roundPlanner.js';
-import { TransferRunner, type TransferOp } from './transferRunner.js';
+import { OpExecutor, type TreeOp } from './execute/opExecutor.js';
+import { ProgressTracker } from './execute/progressTracker.js';
+import { RemoteObserver } from './plan/remoteObserver.js';
+import { RoundPlanner, type RoundPlan } from './plan/roundPlanner.js';
+import { TransferRunner, type TransferOp } from './execute/transferRunner.js';
 
 /**
  * Everything the engine reaches outside itself. Production wires node:fs,
