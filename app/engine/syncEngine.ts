@@ -175,7 +175,7 @@ export class SyncEngine {
     this.scheduler.syncNow();
   }
 
-  /** Lets the held-back deletes of the mass-delete guard go ahead in the next round. */
+  /** Lets the deletions of the latest mass-delete hold (the one the user was shown) go ahead in the next round. */
   confirmMassDelete(): void {
     this.round.confirmMassDelete();
     this.scheduler.trigger();

@@ -4,11 +4,12 @@ import type { StateStore } from '../db/stateStore.js';
 import type { FolderWatcher } from '../local/watcher.js';
 import type { LocalNode } from '../model.js';
 import { conflictedCopyName } from '../sync/conflictName.js';
-import { isMassDelete, type MassDeleteLimit } from '../sync/massDelete.js';
-import { agreedBase, type SyncOp } from '../sync/ops.js';
+import type { MassDeleteLimit } from '../sync/massDelete.js';
+import { agreedBase, isDeleteOp, type SyncOp } from '../sync/ops.js';
 import { mergeSetAside, type SetAsideFinding, type UnsyncableEntry } from '../sync/unsyncable.js';
 import { classifyError } from './classifyError.js';
 import type { EngineEvents } from './engineEvents.js';
+import { MassDeleteGuard } from './massDeleteGuard.js';
 import type { OpExecutor, TreeOp } from './execute/opExecutor.js';
 import type { TransferOp, TransferRunner } from './execute/transferRunner.js';
 import type { FolderSelection } from './plan/folderSelection.js';
@@ -50,7 +51,6 @@ const MAX_DELETION_WAIT_MS = 60_000;
 /** State setting: the entries the last plan set aside as unsyncable on this computer (JSON). */
 const SET_ASIDE_KEY = 'sync.setAside';
 
-const isDelete = (op: SyncOp): boolean => op.type === 'deleteLocal' || op.type === 'deleteRemote';
 const isTransfer = (op: SyncOp): op is Extract<SyncOp, TransferOp> => op.type === 'uploadFile' || op.type === 'downloadFile';
 
 /**
@@ -82,13 +82,15 @@ function caseClashAside(op: SyncOp, error: SyncError): { path: string; local: Lo
  * without its deletions until the user confirms them (the mass-delete guard).
  */
 export class SyncRound {
-  private massDeleteConfirmed = false;
+  private readonly massDelete: MassDeleteGuard;
 
-  constructor(private readonly parts: RoundParts, private readonly options: RoundOptions) {}
+  constructor(private readonly parts: RoundParts, private readonly options: RoundOptions) {
+    this.massDelete = new MassDeleteGuard(options.massDelete);
+  }
 
-  /** Lets the held-back deletes of the mass-delete guard go ahead in the next round. */
+  /** Lets the deletions of the latest mass-delete hold go ahead in the next round (see MassDeleteGuard). */
   confirmMassDelete(): void {
-    this.massDeleteConfirmed = true;
+    this.massDelete.confirm();
   }
 
   /** `watcher`: the folder's watcher while the engine watches (the round is incremental then), else null. */
@@ -113,21 +115,17 @@ export class SyncRound {
     }
     this.reportSetAside(plan.setAside);
     const { ops } = plan;
+    // Also when the plan is empty: a confirmation is for the plan that follows it, not for a later one.
+    const { runnable, held } = this.massDelete.check(ops, plan.baseSize);
     if (ops.length === 0) return { planned: 0, succeeded: 0, held: 0, failures: [] };
     events.setState('syncing');
-
-    let runnable = ops;
-    let held = 0;
-    if (!this.massDeleteConfirmed && isMassDelete(ops, plan.baseSize, this.options.massDelete)) {
-      runnable = ops.filter((op) => !isDelete(op));
-      const localDeletes = ops.filter((op) => op.type === 'deleteLocal').length;
-      held = ops.length - runnable.length;
-      events.emit({ type: 'massDelete', count: held, side: localDeletes * 2 >= held ? 'local' : 'remote', total: plan.baseSize });
-      events.report({ code: 'mass_delete', message: `${held} deletions are waiting for confirmation` });
+    if (held.length > 0) {
+      const localDeletes = held.filter((op) => op.type === 'deleteLocal').length;
+      events.emit({ type: 'massDelete', count: held.length, side: localDeletes * 2 >= held.length ? 'local' : 'remote', total: plan.baseSize });
+      events.report({ code: 'mass_delete', message: `${held.length} deletions are waiting for confirmation` });
     }
     const { succeeded, failures } = await this.execute(runnable, signal);
-    if (held > 0 && this.massDeleteConfirmed) this.massDeleteConfirmed = false;
-    return { planned: runnable.length + held, succeeded, held, failures };
+    return { planned: runnable.length + held.length, succeeded, held: held.length, failures };
   }
 
   /** Carries out `ops`: other tree changes, then transfers, then case-clash asides, then deletions. */
@@ -151,8 +149,8 @@ export class SyncRound {
     };
     const treeOps = ops.filter((op): op is TreeOp => !isTransfer(op));
     const transferOps = ops.filter(isTransfer);
-    const deletes = treeOps.filter(isDelete);
-    const others = treeOps.filter((op) => !isDelete(op));
+    const deletes = treeOps.filter(isDeleteOp);
+    const others = treeOps.filter((op) => !isDeleteOp(op));
 
     const runTreeOps = async (list: readonly TreeOp[]) => {
       for (const op of list) {
