@@ -8,7 +8,7 @@ import { SyncError } from '../errors.js';
  * Selective sync, as the user sees it: which remote folders this computer
  * keeps. Choices are rules in the state database (so they survive restarts,
  * and a CLI run and a running engine on the same folder see the same ones);
- * the engine acts on them in its rounds (engine/folderSelection.ts). Folder
+ * the engine acts on them in its rounds (engine/plan/folderSelection.ts). Folder
  * sizes come from the client's copy of the service's tree, as of the last
  * change-feed pull: no extra request, and the same figures offline.
  */

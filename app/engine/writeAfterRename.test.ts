@@ -10,10 +10,10 @@ import { nodeLocalFs } from '../local/localFs.js';
 import { Scanner } from '../local/scanner.js';
 import { StateDirTrash } from '../local/trash.js';
 import type { NodeKind, RemoteNode } from '../model.js';
-import { LocalObserver } from './localObserver.js';
-import { LocalOps } from './localOps.js';
+import { LocalObserver } from './plan/localObserver.js';
+import { LocalOps } from './execute/localOps.js';
 import { LocalPaths, placedNode, statLocal } from '../local/localPaths.js';
-import { OpExecutor } from './opExecutor.js';
+import { OpExecutor } from './execute/opExecutor.js';
 
 /**
  * Counterexample seed -349191545 path "3" of the randomized watch suite: the

@@ -45,8 +45,8 @@ const TRANSIENT: ReadonlySet<ErrorCode> = new Set(['rate_limited', 'chunk_busy']
 /**
  * Refusals that last until someone acts (the service's disk is full, or the
  * user's netdisk is): quick retries would only hammer the service, so the
- * engine waits much longer (see WAIT_CODES in the sync engine) and says so as
- * an issue.
+ * engine waits much longer (isLastingFailure in engine/classifyError.ts) and
+ * says so as an issue.
  */
 const LASTING: ReadonlySet<ErrorCode> = new Set(['insufficient_storage', 'quota_exceeded']);
 

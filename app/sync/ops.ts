@@ -43,6 +43,12 @@ export type SyncOp =
 
 export type SyncOpType = SyncOp['type'];
 
+export type DeleteOp = Extract<SyncOp, { type: 'deleteLocal' | 'deleteRemote' }>;
+
+export function isDeleteOp(op: SyncOp): op is DeleteOp {
+  return op.type === 'deleteLocal' || op.type === 'deleteRemote';
+}
+
 /** Same kind and, for files, same content: what "unchanged" means, whatever the rev or mtime. */
 export function sameContent(a: { kind: NodeKind; contentHash: string | null }, b: { kind: NodeKind; contentHash: string | null }): boolean {
   return a.kind === b.kind && (a.kind === 'folder' || a.contentHash === b.contentHash);

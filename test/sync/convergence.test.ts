@@ -319,6 +319,55 @@ describe('two devices converge', () => {
     await syncAndCompare(a, b);
   });
 
+  /** One device whose synced folder holds `folders`, each with 60 files, and keep.txt; returns it and the service's tree. */
+  async function syncedFolders(folders: readonly string[]): Promise<{ a: Device; full: TreeSnapshot }> {
+    world = await openDevices(service.server, ['host-a']);
+    const a = world.devices[0]!;
+    for (const folder of folders) {
+      await mkdir(a.path(folder));
+      for (let i = 0; i < 60; i++) await write(a, `${folder}/file-${i}.txt`, `${folder} ${i}`);
+    }
+    await write(a, 'keep.txt', 'keep');
+    await a.sync();
+    return { a, full: await remoteTree(a) };
+  }
+
+  it('asks again for a later mass delete when the one confirmed was undone before a sync carried it out', async () => {
+    const { a, full } = await syncedFolders(['many']);
+    const outside = await mkdtemp(join(tmpdir(), 'netdisk-put-away-'));
+    await rename(a.path('many'), join(outside, 'many'));
+    expect((await a.sync()).heldDeletes).toBeGreaterThan(50);
+
+    // The user puts the folder back, then confirms the hold still on screen: there is nothing left to delete.
+    await rename(join(outside, 'many'), a.path('many'));
+    await rm(outside, { recursive: true });
+    a.client.engine.confirmMassDelete();
+    expect(await a.sync()).toMatchObject({ converged: true, heldDeletes: 0 });
+    expect(await remoteTree(a)).toEqual(full);
+
+    // Much later the folder goes again: a new mass delete, which nobody confirmed.
+    await rm(a.path('many'), { recursive: true });
+    expect((await a.sync()).heldDeletes).toBeGreaterThan(50);
+    expect(await remoteTree(a)).toEqual(full);
+  });
+
+  it('lets through the deletions the user confirmed, and holds a mass delete made since', async () => {
+    const { a, full } = await syncedFolders(['many', 'more']);
+    const events: EngineEvent[] = [];
+    a.client.engine.on((event) => events.push(event));
+    await rm(a.path('many'), { recursive: true });
+    expect((await a.sync()).heldDeletes).toBe(61);
+
+    await rm(a.path('more'), { recursive: true });
+    a.client.engine.confirmMassDelete();
+    const summary = await a.sync();
+    expect(summary.heldDeletes).toBe(61);
+    const remote = await remoteTree(a);
+    expect(Object.keys(remote).filter((path) => path.startsWith('/many'))).toEqual([]);
+    expect(Object.entries(remote).filter(([path]) => path.startsWith('/more'))).toEqual(Object.entries(full).filter(([path]) => path.startsWith('/more')));
+    expect(events.filter((event) => event.type === 'massDelete').at(-1)).toMatchObject({ count: 61, side: 'remote' });
+  });
+
   it('refuses to sync an emptied or vanished root instead of deleting everything on the service', async () => {
     const [a, b] = await pair();
     await mkdir(a.path('folder'));

@@ -8,7 +8,7 @@ import {
 
 /**
  * Watch mode: rounds look only at the paths the watcher reported (see
- * app/engine/roundPlanner.ts). What a full walk would find must still be
+ * app/engine/plan/roundPlanner.ts). What a full walk would find must still be
  * found, and the guards must still hold.
  */
 const service = useSyncService();

@@ -1,11 +1,11 @@
 import { dirname } from 'node:path';
-import { SyncError } from '../errors.js';
-import { errnoCode, syncErrorFromFs } from '../fsErrors.js';
-import { localNodeOf } from '../local/scanner.js';
-import type { LocalFs } from '../local/localFs.js';
-import type { LocalTrash } from '../local/trash.js';
-import type { LocalNode } from '../model.js';
-import { placedNode, sameLocalState, statLocal, type LocalPaths } from '../local/localPaths.js';
+import { SyncError } from '../../errors.js';
+import { errnoCode, syncErrorFromFs } from '../../fsErrors.js';
+import { localNodeOf } from '../../local/scanner.js';
+import type { LocalFs } from '../../local/localFs.js';
+import type { LocalTrash } from '../../local/trash.js';
+import type { LocalNode } from '../../model.js';
+import { placedNode, sameLocalState, statLocal, type LocalPaths } from '../../local/localPaths.js';
 
 /**
  * The local file-system side of planned operations. Each re-checks its

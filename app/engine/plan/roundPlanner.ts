@@ -1,10 +1,10 @@
-import type { StateStore } from '../db/stateStore.js';
-import type { ScanIssue } from '../local/scanner.js';
-import type { RefusedRemoteEntry } from '../model.js';
-import type { SyncOp } from '../sync/ops.js';
-import { planSync, type SyncTrees } from '../sync/planner.js';
-import { keepLeavingOps, opPaths, type Selection } from '../sync/selective.js';
-import { setAsideUnsyncable, type SetAsideFinding } from '../sync/unsyncable.js';
+import type { StateStore } from '../../db/stateStore.js';
+import type { ScanIssue } from '../../local/scanner.js';
+import type { RefusedRemoteEntry } from '../../model.js';
+import type { SyncOp } from '../../sync/ops.js';
+import { planSync, type SyncTrees } from '../../sync/planner.js';
+import { keepLeavingOps, opPaths, type Selection } from '../../sync/selective.js';
+import { setAsideUnsyncable, type SetAsideFinding } from '../../sync/unsyncable.js';
 import { ChangeTracker, type RoundWork } from './changeTracker.js';
 import type { SelectionFinding } from './folderSelection.js';
 import { checkRootNotEmptied, type LocalObserver } from './localObserver.js';

@@ -2,13 +2,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hashBytes, type ContentDigest } from '../../protocol/contentHash.js';
-import { SqliteStateStore } from '../db/sqliteStateStore.js';
-import type { Hasher, SmallFileRead } from '../hash/hasher.js';
-import { IgnoreRules } from '../local/ignore.js';
-import { Scanner } from '../local/scanner.js';
+import { hashBytes, type ContentDigest } from '../../../protocol/contentHash.js';
+import { SqliteStateStore } from '../../db/sqliteStateStore.js';
+import type { Hasher, SmallFileRead } from '../../hash/hasher.js';
+import { IgnoreRules } from '../../local/ignore.js';
+import { Scanner } from '../../local/scanner.js';
 import { LocalObserver } from './localObserver.js';
-import { LocalPaths } from '../local/localPaths.js';
+import { LocalPaths } from '../../local/localPaths.js';
 
 /** Real hashing on this thread, counting the files it was asked for. */
 class CountingHasher implements Hasher {

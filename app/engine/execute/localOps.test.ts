@@ -2,10 +2,10 @@ import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { FreedesktopTrash, StateDirTrash, type LocalTrash } from '../local/trash.js';
+import { FreedesktopTrash, StateDirTrash, type LocalTrash } from '../../local/trash.js';
 import { LocalOps } from './localOps.js';
-import { LocalPaths, statLocal } from '../local/localPaths.js';
-import { nodeLocalFs } from '../local/localFs.js';
+import { LocalPaths, statLocal } from '../../local/localPaths.js';
+import { nodeLocalFs } from '../../local/localFs.js';
 
 let dir: string;
 

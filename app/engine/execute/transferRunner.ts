@@ -1,14 +1,14 @@
-import type { Clock } from '../clock.js';
-import type { Job, JobQueueStore } from '../db/stateStore.js';
-import { SyncError, isSyncError } from '../errors.js';
-import type { LocalNode, RemoteNode } from '../model.js';
-import { backoffDelay, type BackoffPolicy } from '../base/backoff.js';
-import { isSmallUpload, uploadSmallFiles } from '../transfer/batchUploader.js';
-import { downloadFile, type DownloadOp } from '../transfer/downloader.js';
-import { runParallel } from '../base/parallel.js';
-import { removeOrphanPartials } from '../transfer/partialFiles.js';
-import type { TransferContext } from '../transfer/transferContext.js';
-import { uploadFile, type UploadOp } from '../transfer/uploader.js';
+import type { Clock } from '../../clock.js';
+import type { Job, JobQueueStore } from '../../db/stateStore.js';
+import { SyncError, isSyncError } from '../../errors.js';
+import type { LocalNode, RemoteNode } from '../../model.js';
+import { backoffDelay, type BackoffPolicy } from '../../base/backoff.js';
+import { isSmallUpload, uploadSmallFiles } from '../../transfer/batchUploader.js';
+import { downloadFile, type DownloadOp } from '../../transfer/downloader.js';
+import { runParallel } from '../../base/parallel.js';
+import { removeOrphanPartials } from '../../transfer/partialFiles.js';
+import type { TransferContext } from '../../transfer/transferContext.js';
+import { uploadFile, type UploadOp } from '../../transfer/uploader.js';
 import type { ProgressTracker } from './progressTracker.js';
 
 export type TransferOp = ({ type: 'uploadFile' } & UploadOp) | ({ type: 'downloadFile' } & DownloadOp);

@@ -1,12 +1,12 @@
-import { isSameOrBelow } from '../../protocol/paths.js';
-import type { FolderRuleState } from '../model.js';
-import type { StateStore } from '../db/stateStore.js';
-import type { LocalTrash } from '../local/trash.js';
-import type { SyncOp } from '../sync/ops.js';
-import type { SyncTrees } from '../sync/planner.js';
-import { applySelection, opPaths, type Selection } from '../sync/selective.js';
+import { isSameOrBelow } from '../../../protocol/paths.js';
+import type { FolderRuleState } from '../../model.js';
+import type { StateStore } from '../../db/stateStore.js';
+import type { LocalTrash } from '../../local/trash.js';
+import type { SyncOp } from '../../sync/ops.js';
+import type { SyncTrees } from '../../sync/planner.js';
+import { applySelection, opPaths, type Selection } from '../../sync/selective.js';
 import type { ChangeTracker } from './changeTracker.js';
-import { statLocal, type LocalPaths } from '../local/localPaths.js';
+import { statLocal, type LocalPaths } from '../../local/localPaths.js';
 
 /** What a plan found about the folder rules; `scope` null when it covered the whole trees. */
 export interface SelectionFinding {

@@ -1,5 +1,5 @@
-import { ROOT, parentOf } from '../../protocol/paths.js';
-import type { ScanTarget } from '../local/scanner.js';
+import { ROOT, parentOf } from '../../../protocol/paths.js';
+import type { ScanTarget } from '../../local/scanner.js';
 
 /**
  * The outermost of these paths, sorted: each path stands for its subtree, so

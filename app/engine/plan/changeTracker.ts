@@ -1,4 +1,4 @@
-import type { ScanTarget } from '../local/scanner.js';
+import type { ScanTarget } from '../../local/scanner.js';
 import { DirtyPaths, outermost } from './dirtyPaths.js';
 
 /** What one round must look at, taken out of the tracker when the round starts. */

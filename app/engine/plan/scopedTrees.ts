@@ -1,7 +1,7 @@
-import { ROOT, parentOf } from '../../protocol/paths.js';
-import type { TreeName, TreeNodes, TreeStore } from '../db/stateStore.js';
-import type { SyncTrees } from '../sync/planner.js';
-import { TreeView } from '../sync/treeView.js';
+import { ROOT, parentOf } from '../../../protocol/paths.js';
+import type { TreeName, TreeNodes, TreeStore } from '../../db/stateStore.js';
+import type { SyncTrees } from '../../sync/planner.js';
+import { TreeView } from '../../sync/treeView.js';
 import { outermost } from './dirtyPaths.js';
 
 /**

@@ -2,13 +2,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SqliteStateStore } from '../db/sqliteStateStore.js';
-import { StateDirTrash } from '../local/trash.js';
-import type { BaseNode, LocalNode, RemoteNode } from '../model.js';
-import type { SyncOp } from '../sync/ops.js';
-import { applySelection } from '../sync/selective.js';
+import { SqliteStateStore } from '../../db/sqliteStateStore.js';
+import { StateDirTrash } from '../../local/trash.js';
+import type { BaseNode, LocalNode, RemoteNode } from '../../model.js';
+import type { SyncOp } from '../../sync/ops.js';
+import { applySelection } from '../../sync/selective.js';
 import { FolderSelection } from './folderSelection.js';
-import { LocalPaths } from '../local/localPaths.js';
+import { LocalPaths } from '../../local/localPaths.js';
 
 const H1 = '1'.repeat(64);
 const H2 = '2'.repeat(64);

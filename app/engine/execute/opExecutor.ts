@@ -1,8 +1,8 @@
-import type { Activity } from '../../protocol/engine.js';
-import type { StateStore, TreeWrite } from '../db/stateStore.js';
-import type { LocalNode } from '../model.js';
-import type { RemoteStore } from '../remote/remoteStore.js';
-import { agreedBase, sameContent, type SyncOp } from '../sync/ops.js';
+import type { Activity } from '../../../protocol/engine.js';
+import type { StateStore, TreeWrite } from '../../db/stateStore.js';
+import type { LocalNode } from '../../model.js';
+import type { RemoteStore } from '../../remote/remoteStore.js';
+import { agreedBase, sameContent, type SyncOp } from '../../sync/ops.js';
 import type { LocalOps } from './localOps.js';
 
 type TreeOp = Exclude<SyncOp, { type: 'uploadFile' } | { type: 'downloadFile' }>;

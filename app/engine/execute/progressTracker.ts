@@ -1,5 +1,5 @@
-import type { Progress, Transfer } from '../../protocol/engine.js';
-import { RateMeter } from '../base/rateMeter.js';
+import type { Progress, Transfer } from '../../../protocol/engine.js';
+import { RateMeter } from '../../base/rateMeter.js';
 
 interface Tracked {
   transfer: Transfer;

@@ -1,12 +1,12 @@
-import { ROOT, isSameOrBelow, parentOf } from '../../protocol/paths.js';
-import type { StateStore, TreeWrite } from '../db/stateStore.js';
-import { SyncError, isSyncError } from '../errors.js';
-import type { Hasher } from '../hash/hasher.js';
-import type { FolderListing, Scanner, ScanIssue, ScanResult, ScanTarget } from '../local/scanner.js';
-import type { LocalNode } from '../model.js';
-import { runParallel } from '../base/parallel.js';
+import { ROOT, isSameOrBelow, parentOf } from '../../../protocol/paths.js';
+import type { StateStore, TreeWrite } from '../../db/stateStore.js';
+import { SyncError, isSyncError } from '../../errors.js';
+import type { Hasher } from '../../hash/hasher.js';
+import type { FolderListing, Scanner, ScanIssue, ScanResult, ScanTarget } from '../../local/scanner.js';
+import type { LocalNode } from '../../model.js';
+import { runParallel } from '../../base/parallel.js';
 import { outermost } from './dirtyPaths.js';
-import type { LocalPaths } from '../local/localPaths.js';
+import type { LocalPaths } from '../../local/localPaths.js';
 
 export interface LocalObservation {
   issues: ScanIssue[];

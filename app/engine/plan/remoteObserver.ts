@@ -1,8 +1,8 @@
-import { ROOT, parentOf } from '../../protocol/paths.js';
-import type { StateStore } from '../db/stateStore.js';
-import { isSyncError } from '../errors.js';
-import type { RefusedRemoteEntry, RemoteNode } from '../model.js';
-import type { RemoteStore } from '../remote/remoteStore.js';
+import { ROOT, parentOf } from '../../../protocol/paths.js';
+import type { StateStore } from '../../db/stateStore.js';
+import { isSyncError } from '../../errors.js';
+import type { RefusedRemoteEntry, RemoteNode } from '../../model.js';
+import type { RemoteStore } from '../../remote/remoteStore.js';
 
 const PAGE_SIZE = 1000;
 
