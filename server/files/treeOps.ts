@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { timeOrderedUuid } from '../db/orderedIds.js';
 import type { Entry } from '../../protocol/api.js';
 import { isSameOrBelow, nameOf, parentOf, ROOT, utf8Length } from '../../protocol/paths.js';
 import { ApiError } from '../errors.js';
@@ -110,7 +111,7 @@ export function* mkdir(t: TreeTables, userId: string, path: string, mtime?: numb
   if (existing) throw new ApiError('already_exists', `${path} exists and is a file`, { entry: toEntry(existing) });
   yield* checkPlace(t, userId, path);
   const seq = yield* ask(t.nextSeq(userId));
-  const row: EntryRow = { id: randomUUID(), path, kind: 'folder', size: 0, content_hash: null, rev: String(seq), mtime: mtime ?? t.now() };
+  const row: EntryRow = { id: timeOrderedUuid(), path, kind: 'folder', size: 0, content_hash: null, rev: String(seq), mtime: mtime ?? t.now() };
   yield* ask(t.insertEntry(userId, row));
   return yield* recorded(t, userId, seq, 'create', row);
 }
@@ -166,7 +167,7 @@ export function* commitFile(t: TreeTables, userId: string, file: FileCommit): St
   yield* acquire(t, file.contentHash, file.size);
   const seq = yield* ask(t.nextSeq(userId));
   const row: EntryRow = {
-    id: existing?.id ?? randomUUID(),
+    id: existing?.id ?? timeOrderedUuid(),
     path: file.path,
     kind: 'file',
     size: file.size,
