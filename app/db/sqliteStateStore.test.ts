@@ -151,12 +151,13 @@ describe('SqliteStateStore: remote changes and cursor', () => {
 
   it('refuses the changes that contradict the tree (parent missing or a file, id held by another path), applies the rest and moves the cursor', () => {
     store.applyRemoteChanges([change('create', entry('/a', 'A'))], 1);
-    const refused = store.applyRemoteChanges([
+    const { refused, paths } = store.applyRemoteChanges([
       change('create', entry('/b', 'B')),
       change('create', entry('/c', 'A')),
       change('create', entry('/missing/child', 'M')),
       change('create', entry('/a/child', 'C')),
     ], 5);
+    expect(paths).toEqual(['/b']);
     expect(refused).toEqual([
       { path: '/c', reason: 'its id is already the entry at /a' },
       { path: '/missing/child', reason: expect.stringContaining('parent folder /missing is not') },
@@ -164,6 +165,29 @@ describe('SqliteStateStore: remote changes and cursor', () => {
     ]);
     expect([...store.loadRemote().keys()].sort()).toEqual(['/a', '/b']);
     expect(store.remoteCursor()).toBe(5);
+  });
+
+  it('names the paths a page changed, and not the echoes of what the tree already holds (this client\'s own changes)', () => {
+    store.applyRemoteChanges([change('create', folderEntry('/a', 'A')), change('create', entry('/a/f', 'F')), change('create', entry('/g', 'G'))], 3);
+    // The client recorded its own upload of /a/f (rev r2) from the service's answer before the feed echoed it.
+    store.write([{ tree: 'remote', op: 'upsert', node: toRemoteNode(entry('/a/f', 'F', { contentHash: H2, rev: 'r2' })) }]);
+    store.markConverged();
+    const echoes = store.applyRemoteChanges([
+      change('update', entry('/a/f', 'F', { contentHash: H2, rev: 'r2' })),
+      change('delete', entry('/never-here', 'N')),
+    ], 5);
+    expect(echoes).toEqual({ paths: [], refused: [] });
+    expect(store.remoteCursor()).toBe(5);
+    expect(store.converged()).toBe(true);
+
+    const news = store.applyRemoteChanges([
+      change('update', entry('/a/f', 'F', { contentHash: H1, rev: 'r3' })),
+      change('move', { ...entry('/h', 'G'), rev: 'r4' }, '/g'),
+      change('delete', folderEntry('/a', 'A')),
+    ], 8);
+    expect(news.paths).toEqual(['/a/f', '/g', '/h', '/a']);
+    expect([...store.loadRemote().keys()]).toEqual(['/h']);
+    expect(store.converged()).toBe(false);
   });
 
   it('replaces the whole remote tree', () => {

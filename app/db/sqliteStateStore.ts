@@ -1,11 +1,11 @@
 import Database from 'better-sqlite3';
 import { ROOT, parentOf } from '../../protocol/paths.js';
-import type { BaseNode, LocalNode, RefusedRemoteEntry, RemoteChange, RemoteNode } from '../model.js';
+import type { BaseNode, LocalNode, RemoteChange, RemoteNode } from '../model.js';
 import { isSqliteStorageFailure, syncErrorFromFs } from '../fsErrors.js';
 import { FolderRuleTable } from './folderRules.js';
 import { JobTable } from './jobTable.js';
 import { migrate } from './schema.js';
-import type { StateStore, TreeName, TreeNodes, TreeWrite } from './stateStore.js';
+import type { AppliedRemoteChanges, StateStore, TreeName, TreeNodes, TreeWrite } from './stateStore.js';
 import { withStorageFailures } from './storageFailures.js';
 import type { TreeTable } from './treeTable.js';
 import { baseTable, localTable, remoteTable } from './trees.js';
@@ -106,17 +106,19 @@ export class SqliteStateStore implements StateStore {
     return value === null ? null : Number(value);
   }
 
-  applyRemoteChanges(changes: readonly RemoteChange[], cursor: number): RefusedRemoteEntry[] {
+  applyRemoteChanges(changes: readonly RemoteChange[], cursor: number): AppliedRemoteChanges {
     const remote = this.trees.remote;
-    const refused: RefusedRemoteEntry[] = [];
+    const applied: AppliedRemoteChanges = { paths: [], refused: [] };
     this.database.transaction(() => {
       for (const change of changes) {
         const node = { ...change.node, path: change.path };
         const contradiction = change.op === 'delete' ? null : this.contradiction(change);
         if (contradiction !== null) {
-          refused.push({ path: change.path, reason: contradiction });
+          applied.refused.push({ path: change.path, reason: contradiction });
           continue;
         }
+        // The feed echoes every change this client made; its answers put them in the tree already.
+        if (this.alreadyRecorded(change, node)) continue;
         switch (change.op) {
           case 'create':
           case 'update':
@@ -125,16 +127,27 @@ export class SqliteStateStore implements StateStore {
           case 'move':
             remote.moveSubtree(change.fromPath ?? change.path, change.path);
             remote.upsert(node);
+            applied.paths.push(change.fromPath ?? change.path);
             break;
           case 'delete':
             remote.deleteSubtree(change.path);
             break;
         }
+        applied.paths.push(change.path);
       }
       this.setSetting(CURSOR_KEY, String(cursor));
-      if (changes.length > 0) this.deleteKv.run(CONVERGED_KEY);
+      if (applied.paths.length > 0) this.deleteKv.run(CONVERGED_KEY);
     })();
-    return refused;
+    return applied;
+  }
+
+  /** The remote tree already shows what `change` leads to: the entry as it says (or, for a delete, nothing) and nothing left at a move's origin. */
+  private alreadyRecorded(change: RemoteChange, node: RemoteNode): boolean {
+    const now = this.trees.remote.get(change.path);
+    if (change.op === 'delete') return now === undefined;
+    if (change.op === 'move' && change.fromPath !== undefined && change.fromPath !== change.path && this.trees.remote.get(change.fromPath) !== undefined) return false;
+    return now !== undefined && now.id === node.id && now.rev === node.rev && now.kind === node.kind
+      && now.size === node.size && now.contentHash === node.contentHash && now.mtime === node.mtime;
   }
 
   /** Why a change that places an entry cannot hold in the remote tree as it is now, or null when it can. */

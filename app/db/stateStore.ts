@@ -17,6 +17,13 @@ export interface StateStore extends TreeStore {
 
 export type TreeName = 'base' | 'local' | 'remote';
 
+/** What a page of feed changes did to the remote tree. */
+export interface AppliedRemoteChanges {
+  /** Paths whose remote entry changed (both ends of a move). */
+  paths: string[];
+  refused: RefusedRemoteEntry[];
+}
+
 /** The node type each tree holds. */
 export interface TreeNodes {
   base: BaseNode;
@@ -60,8 +67,10 @@ export interface TreeStore {
    * change that contradicts the tree (its parent folder is missing or a file,
    * its id belongs to another path) is not applied and is returned: the
    * service sent something this client refuses, and the rest still counts.
+   * A change that leaves the tree as it was (the echo of this client's own
+   * upload, whose answer was recorded already) is not among the paths.
    */
-  applyRemoteChanges(changes: readonly RemoteChange[], cursor: number): RefusedRemoteEntry[];
+  applyRemoteChanges(changes: readonly RemoteChange[], cursor: number): AppliedRemoteChanges;
   /** Replaces the whole remote tree (first sync, or after `cursor_expired`). */
   replaceRemoteTree(nodes: readonly RemoteNode[], cursor: number): void;
   /**

@@ -9,7 +9,7 @@ const PAGE_SIZE = 1000;
 export interface RemotePull {
   /** The cursor had expired: the whole remote tree was listed again. */
   relisted: boolean;
-  /** The paths the feed named (both ends of a move). */
+  /** The paths whose remote entry the feed changed (both ends of a move); its echoes of this client's own changes are not. */
   paths: Set<string>;
   /** Entries refused on the way, for the engine to report. */
   refused: RefusedRemoteEntry[];
@@ -45,11 +45,9 @@ export class RemoteObserver {
         }
         throw error;
       }
-      touched.refused.push(...page.refused, ...this.state.applyRemoteChanges(page.changes, page.cursor));
-      for (const change of page.changes) {
-        touched.paths.add(change.path);
-        if (change.fromPath !== undefined) touched.paths.add(change.fromPath);
-      }
+      const applied = this.state.applyRemoteChanges(page.changes, page.cursor);
+      touched.refused.push(...page.refused, ...applied.refused);
+      for (const path of applied.paths) touched.paths.add(path);
       cursor = page.cursor;
       if (!page.hasMore) return touched;
     }
