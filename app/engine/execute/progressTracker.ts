@@ -3,7 +3,8 @@ import { RateMeter } from '../../base/rateMeter.js';
 
 interface Tracked {
   transfer: Transfer;
-  meter: RateMeter;
+  /** Made at the transfer's first bytes: a round of 100,000 small files kept 100,000 meters for transfers that never needed a rate. */
+  meter?: RateMeter;
   lastEmit: number;
 }
 
@@ -40,7 +41,6 @@ export class ProgressTracker {
       this.bytesTotal += item.size;
       this.tracked.set(item.jobId, {
         transfer: { id: String(item.jobId), direction: item.direction, path: item.path, size: item.size, bytesDone: 0, rate: 0, eta: null, state: 'queued' },
-        meter: new RateMeter(this.now),
         lastEmit: 0,
       });
     }
@@ -55,6 +55,7 @@ export class ProgressTracker {
     const item = this.tracked.get(jobId);
     if (!item) return;
     const counted = Math.min(n, item.transfer.size - item.transfer.bytesDone);
+    item.meter ??= new RateMeter(this.now);
     item.meter.add(counted);
     this.overall.add(counted);
     this.bytesDone += counted;
