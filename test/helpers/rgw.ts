@@ -29,6 +29,28 @@ export function rgwMissing(): string | undefined {
     : `Ceph RGW is not installed (missing ${missing.join(', ')}); apt-get install radosgw ceph-mon ceph-osd`;
 }
 
+/**
+ * A port free on loopback right now, below Linux's ephemeral range
+ * (32768-60999), chosen at random: bind(0) hands out ports from that range,
+ * so two clusters starting at once (the run's shared one and s3Store's own)
+ * or any outgoing connection could be given the port a monitor was about
+ * to bind, and an OSD then met a stranger's monitor ("wrong fsid").
+ */
+async function freeQuietPort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    const server = createServer();
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (bound) {
+      await new Promise((resolve) => server.close(resolve));
+      return port;
+    }
+  }
+}
+
 /** A TCP port free on loopback right now. */
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -83,8 +105,8 @@ rgw gc processor period = 5
  * free loopback ports, with an S3 user (the recipe in TOOLCHAIN.md 3(b)).
  * About 11 s; stop it with `stopRgw`. The daemons fork before they bind, so
  * a port taken in between (by another run on this machine) shows up only
- * later, as an OSD that meets a stranger's monitor: then it starts over on
- * other ports.
+ * later, as a monitor answering with a stranger's fsid: then it starts over
+ * on other ports.
  */
 export async function startRgw(attempts = 3): Promise<RgwInfo> {
   for (let attempt = 1; ; attempt += 1) {
@@ -101,13 +123,18 @@ async function startRgwOnce(): Promise<RgwInfo> {
   try {
     for (const sub of ['run', 'log', 'mon.a', 'osd.0', 'rgw']) mkdirSync(join(dir, sub));
     const fsid = randomUUID();
-    const [monPort, rgwPort] = [await freePort(), await freePort()];
+    const monPort = await freeQuietPort();
+    let rgwPort = await freeQuietPort();
+    while (rgwPort === monPort) rgwPort = await freeQuietPort();
     const conf = join(dir, 'ceph.conf');
     writeFileSync(conf, cephConf(dir, fsid, monPort, rgwPort));
     await run('ceph-authtool', ['--create-keyring', join(dir, 'keyring'), '--gen-key', '-n', 'mon.', '--cap', 'mon', 'allow *']);
     await run('monmaptool', ['--create', '--addv', 'a', `v1:127.0.0.1:${monPort}`, '--fsid', fsid, join(dir, 'monmap')]);
     await run('ceph-mon', ['-c', conf, '--mkfs', '-i', 'a', '--monmap', join(dir, 'monmap'), '--keyring', join(dir, 'keyring')]);
     await run('ceph-mon', ['-c', conf, '-i', 'a']);
+    // The monitor forks before it binds: make sure the one answering on monPort is ours before an OSD joins it.
+    const answering = (await run('ceph', ['-c', conf, 'fsid'])).stdout.trim();
+    if (answering !== fsid) throw new Error(`another cluster's monitor (fsid ${answering}) answers on port ${monPort}`);
     const uuid = randomUUID();
     const osdId = (await run('ceph', ['-c', conf, 'osd', 'new', uuid])).stdout.trim();
     await run('ceph-osd', ['-c', conf, '-i', osdId, '--mkfs', '--osd-uuid', uuid]);
