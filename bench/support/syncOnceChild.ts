@@ -39,7 +39,7 @@ async function syncOnce(client: SyncClient, start: number): Promise<SyncOnceRepo
     syncSeconds,
     // resourceUsage().maxRSS is in KiB.
     maxRssMiB: process.resourceUsage().maxRSS / 1024,
-    cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+    cpuSeconds: cpuSeconds(process.cpuUsage()),
   };
 }
 
@@ -50,4 +50,8 @@ try {
   else process.stdout.write(`${JSON.stringify(await syncOnce(client, start))}\n`);
 } finally {
   await client.close();
+}
+
+function cpuSeconds({ user, system }: NodeJS.CpuUsage): number {
+  return (user + system) / 1e6;
 }

@@ -38,27 +38,29 @@ export function rgwMissing(): string | undefined {
  */
 async function freeQuietPort(): Promise<number> {
   for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 10_000);
-    const server = createServer();
-    const bound = await new Promise<boolean>((resolve) => {
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => resolve(true));
-    });
-    if (bound) {
-      await new Promise((resolve) => server.close(resolve));
-      return port;
-    }
+    const port = await bindAndRelease(20_000 + Math.floor(Math.random() * 10_000));
+    if (port !== null) return port;
   }
+}
+
+/** Binds `port` on loopback (0: any) and lets it go; the port bound, or null when it was taken. */
+async function bindAndRelease(port: number): Promise<number | null> {
+  const server = createServer();
+  const bound = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => resolve(true));
+  });
+  if (!bound) return null;
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return address && typeof address !== 'string' ? address.port : null;
 }
 
 /** A TCP port free on loopback right now. */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (!address || typeof address === 'string') throw new Error('no TCP port');
-  return address.port;
+  const port = await bindAndRelease(0);
+  if (port === null) throw new Error('no TCP port');
+  return port;
 }
 
 function cephConf(dir: string, fsid: string, monPort: number, rgwPort: number): string {
