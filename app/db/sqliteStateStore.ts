@@ -38,6 +38,8 @@ export class SqliteStateStore implements StateStore {
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
+      // Statement journals of multi-row writes stay in memory instead of spilling to a file in /var/tmp.
+      db.pragma('temp_store = MEMORY');
       migrate(db);
       return withStorageFailures(new SqliteStateStore(db, file), file);
     } catch (error) {

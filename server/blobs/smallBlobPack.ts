@@ -64,6 +64,8 @@ export class SmallBlobPack {
     this.db.pragma('synchronous = NORMAL');
     // Several service processes may share a data folder.
     this.db.pragma('busy_timeout = 5000');
+    // Statement journals (see openSqlite) in memory, not in /var/tmp.
+    this.db.pragma('temp_store = MEMORY');
     // A batch is ~8 MiB: checkpoint every 64 MiB of log (1,024 pages) rather
     // than after every batch, and cut the log back to that size afterwards.
     this.db.pragma('wal_autocheckpoint = 1024');
