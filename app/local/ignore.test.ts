@@ -28,6 +28,23 @@ describe('IgnoreRules', () => {
     expect(rules.isIgnored('/', true)).toBe(false);
   });
 
+  it('keeps the user\'s and the built-in rules when it forgets its cached answers over a large walk', async () => {
+    await writeFile(join(root, '.netdiskignore'), 'build/\n*.log\n!keep.log\n');
+    const rules = new IgnoreRules(root);
+    await rules.load();
+    // More lookups than the matchers' answers are kept for (CACHE_LOOKUPS): they are made again at least twice.
+    for (let i = 0; i < 50_000; i++) {
+      expect(rules.isIgnored(`/d${i % 97}/f${i}.txt`, false)).toBe(false);
+      if (i % 10_000 === 0) {
+        expect(rules.isIgnored(`/d${i}/build/x.js`, false)).toBe(true);
+        expect(rules.isIgnored(`/d${i}/keep.log`, false)).toBe(false);
+        expect(rules.isIgnored(`/d${i}/Thumbs.DB`, false)).toBe(true);
+      }
+    }
+    expect(rules.isIgnored('/x/debug.log', false)).toBe(true);
+    expect(rules.isIgnored('/x/build', true)).toBe(true);
+  });
+
   it('applies .netdiskignore with folder rules and negation, but cannot re-include a built-in', async () => {
     await writeFile(join(root, '.netdiskignore'), 'build/\n*.log\n!keep.log\n!*.tmp\n');
     const rules = new IgnoreRules(root);

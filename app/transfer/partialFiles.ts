@@ -41,7 +41,7 @@ const PARTIAL_NAME = new RegExp(`^(\\d+)${PARTIAL_DOWNLOAD_SUFFIX.replace(/[.]/g
  * stay on the user's disk for ever. Anything else in the folder (a version
  * set aside during a replace) is left for the user.
  */
-export async function removeOrphanPartials(fs: LocalFs, partialDir: string, liveJobIds: ReadonlySet<number>): Promise<void> {
+export async function removeOrphanPartials(fs: LocalFs, partialDir: string, liveJobIds: { has(jobId: number): boolean }): Promise<void> {
   let names: string[];
   try {
     names = await fs.readdir(partialDir);
