@@ -75,6 +75,8 @@ export interface SyncEngineOptions {
   watch?: WatchOptions;
   /** Whose file-name and path rules apply locally (default: this process's platform); tests inject 'win32'. */
   platform?: NodeJS.Platform;
+  /** Tree nodes a plan over the whole trees holds at a time (RoundPlanner); tests make it tiny. */
+  wholePlanNodes?: number;
 }
 
 /**
@@ -116,6 +118,7 @@ export class SyncEngine {
       }),
       unsyncableReason: (path) => paths.ownReason(path),
       select: (trees, now) => selection.apply(trees, options.host, now),
+      ...(options.wholePlanNodes === undefined ? {} : { wholePlanNodes: options.wholePlanNodes }),
     });
     const executor = new OpExecutor(ports.remote, new LocalOps(paths, ports.trash), state, () => clock.now());
     this.tracker = new ProgressTracker(() => clock.now(),

@@ -141,6 +141,10 @@ export class SimDevice {
       // The guard holds deletes for a person to confirm; no person confirms here.
       massDelete: { minFiles: Number.MAX_SAFE_INTEGER, maxShare: 1 },
       watch: { fullScanIntervalMs: SAFETY_SCAN_MS, pollWaitSeconds: POLL_WAIT_SECONDS },
+      // Half the worlds plan the whole trees a top-level entry at a time, as a
+      // 100,000-file folder is planned ten thousand nodes at a time, so joining
+      // the scopes' plans is exercised (moves across them, folder rules, set-asides).
+      ...(this.world.seed % 2 === 0 ? { wholePlanNodes: 1 } : {}),
     });
     this.engine = engine;
     engine.on((event) => {

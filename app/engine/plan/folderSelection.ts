@@ -10,7 +10,7 @@ import { statLocal, type LocalPaths } from '../../local/localPaths.js';
 
 /** What a plan found about the folder rules; `scope` null when it covered the whole trees. */
 export interface SelectionFinding {
-  selection: Selection;
+  selection: Pick<Selection, 'gone' | 'newlyExcluded' | 'leaving'>;
   ops: readonly SyncOp[];
   scope: readonly string[] | null;
 }

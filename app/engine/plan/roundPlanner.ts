@@ -1,3 +1,4 @@
+import { isSameOrBelow } from '../../../protocol/paths.js';
 import type { StateStore } from '../../db/stateStore.js';
 import type { ScanIssue } from '../../local/scanner.js';
 import type { RefusedRemoteEntry } from '../../model.js';
@@ -9,7 +10,7 @@ import { ChangeTracker, type RoundWork } from './changeTracker.js';
 import type { SelectionFinding } from './folderSelection.js';
 import { checkRootNotEmptied, type LocalObserver } from './localObserver.js';
 import type { RemoteObserver } from './remoteObserver.js';
-import { loadScopedTrees } from './scopedTrees.js';
+import { loadScopedTrees, wholeTreeScopes, type ScopedTrees } from './scopedTrees.js';
 
 export interface RoundPlan {
   ops: SyncOp[];
@@ -19,6 +20,12 @@ export interface RoundPlan {
   setAside: SetAsideFinding | null;
   /** What the folder rules (selective sync) did to the plan; null when no plan was made. */
   selection: SelectionFinding | null;
+}
+
+interface PlannedTrees {
+  ops: SyncOp[];
+  setAside: SetAsideFinding;
+  selection: SelectionFinding & { selection: Selection };
 }
 
 export interface RoundPlannerOptions {
@@ -31,7 +38,16 @@ export interface RoundPlannerOptions {
   unsyncableReason: (path: string) => string | null;
   /** Applies the selective-sync folder rules to the trees (FolderSelection.apply). */
   select: (trees: SyncTrees, now: number) => Selection;
+  /** Nodes a plan over the whole trees loads at a time (see wholeTreeScopes); default WHOLE_PLAN_NODES. */
+  wholePlanNodes?: number;
 }
+
+/**
+ * A plan over the whole trees goes through them this many nodes at a time:
+ * large enough that a scope's queries stay a small share of the plan, small
+ * enough that the three trees of a 100,000-file folder are never in memory at once.
+ */
+const WHOLE_PLAN_NODES = 10_000;
 
 /**
  * The first half of a round: observe both sides and plan. Without a watcher
@@ -95,26 +111,58 @@ export class RoundPlanner {
       // Neither side changed since a plan came out empty: skip loading the base
       // and remote trees (a restart over 100k unchanged files stays far lower in memory).
       if (state.converged()) return none;
-      const local = state.loadLocal();
-      const base = state.loadBase();
-      checkRootNotEmptied(local.size, base.size, this.options.root);
-      const planned = this.planTrees({ base, local, remote: state.loadRemote() }, null, now);
+      const baseSize = state.count('base');
+      checkRootNotEmptied(state.count('local'), baseSize, this.options.root);
+      const planned = this.planWhole(now);
       if (planned.ops.length === 0) state.markConverged();
       // Paths a full plan deferred (a move waiting for its folder) have no op to name them: plan everything again.
       else this.changes.requestFullPlan();
-      return { ...planned, baseSize: base.size, scope: [] };
+      return { ...planned, baseSize, scope: [] };
     }
 
     const roots = [...work.plan, ...observedRoots, ...pulled.paths];
     if (roots.length === 0) return none;
     const baseSize = state.count('base');
     if (observedRoots.length > 0) checkRootNotEmptied(state.count('local'), baseSize, this.options.root);
-    const scoped: SyncTrees & { roots: string[] } = loadScopedTrees(state, roots);
+    const scoped: ScopedTrees = loadScopedTrees(state, roots);
     return { ...this.planTrees(scoped, scoped.roots, now), baseSize, scope: scoped.roots };
   }
 
+  /**
+   * Plans the whole trees a scope at a time (wholeTreeScopes) and joins the
+   * parts as one plan over everything: findings with a null scope, and, as
+   * planTrees does, only the moves out of excluded folders' way when there
+   * are any. Such a move is made for a folder rule whatever the scope (the
+   * trees answer `get` for any path), so each is kept from the scope that holds its path.
+   */
+  private planWhole(now: number): Pick<RoundPlan, 'ops' | 'setAside' | 'selection'> {
+    const asideOps: SyncOp[] = [];
+    const planOps: SyncOp[] = [];
+    const unsyncable: SetAsideFinding['entries'] = [];
+    const newlyExcluded: string[] = [];
+    const gone = new Set<string>();
+    let leaving: ReadonlySet<string> = new Set();
+    for (const scope of wholeTreeScopes(this.state, this.options.wholePlanNodes ?? WHOLE_PLAN_NODES)) {
+      const part = this.planTrees(scope, scope.roots, now);
+      const { selection } = part.selection;
+      const inScope = (op: SyncOp) => 'path' in op && scope.roots.some((root) => isSameOrBelow(op.path, root));
+      if (selection.ops.length > 0) asideOps.push(...selection.ops.filter(inScope));
+      else planOps.push(...part.ops);
+      unsyncable.push(...part.setAside.entries);
+      newlyExcluded.push(...selection.newlyExcluded);
+      for (const path of selection.gone) gone.add(path);
+      leaving = selection.leaving;
+    }
+    const ops = asideOps.length > 0 ? asideOps : planOps;
+    return {
+      ops,
+      setAside: { entries: unsyncable, scope: null },
+      selection: { selection: { newlyExcluded, gone: [...gone], leaving }, ops, scope: null },
+    };
+  }
+
   /** Plans `trees` (whole: `scope` null) without the unsyncable entries and as the folder rules say. */
-  private planTrees(trees: SyncTrees, scope: readonly string[] | null, now: number): Pick<RoundPlan, 'ops' | 'setAside' | 'selection'> {
+  private planTrees(trees: SyncTrees, scope: readonly string[] | null, now: number): PlannedTrees {
     const { trees: syncable, unsyncable } = setAsideUnsyncable(trees, this.options.unsyncableReason);
     const selection = this.options.select(syncable, now);
     // Local entries moved out of an excluded folder's way go first, alone: a local rename into that name then

@@ -13,7 +13,8 @@ import { outermost } from './dirtyPaths.js';
 export class ScopedTree<T extends TreeName> extends TreeView<TreeNodes[T]> {
   private readonly outside = new Map<string, TreeNodes[T] | undefined>();
 
-  constructor(private readonly state: TreeStore, private readonly tree: T) {
+  /** `loaded`: whether `path` lies in a subtree loaded whole (loadSubtree), where a path not loaded does not exist. */
+  constructor(private readonly state: TreeStore, private readonly tree: T, private readonly loaded: (path: string) => boolean) {
     super();
   }
 
@@ -35,7 +36,7 @@ export class ScopedTree<T extends TreeName> extends TreeView<TreeNodes[T]> {
 
   get(path: string): TreeNodes[T] | undefined {
     const node = this.members.get(path);
-    if (node || this.members.has(path)) return node;
+    if (node || this.members.has(path) || this.loaded(path)) return node;
     if (!this.outside.has(path)) this.outside.set(path, this.state.node(this.tree, path));
     return this.outside.get(path);
   }
@@ -48,40 +49,130 @@ export class ScopedTree<T extends TreeName> extends TreeView<TreeNodes[T]> {
  * path outside the scope, and back), so a rename whose two ends were reported
  * apart still pairs up. Memory grows with the change, not with the folder.
  */
-export function loadScopedTrees(state: TreeStore, roots: readonly string[]): SyncTrees & { roots: string[] } {
-  const base = new ScopedTree(state, 'base');
-  const local = new ScopedTree(state, 'local');
-  const remote = new ScopedTree(state, 'remote');
-  const loaded = new Set<string>();
-  let queue = outermost(roots.map((path) => ({ path }))).map((entry) => entry.path);
-  while (queue.length > 0) {
-    const next = new Set<string>();
-    for (const root of queue) {
-      if (isCovered(root, loaded)) continue;
-      loaded.add(root);
-      for (let p = parentOf(root); p !== ROOT; p = parentOf(p)) {
-        base.loadOne(p);
-        local.loadOne(p);
-        remote.loadOne(p);
-      }
-      const bases = base.loadSubtree(root);
-      const locals = local.loadSubtree(root);
-      const remotes = remote.loadSubtree(root);
-      // Only a path missing on one side (or new there) can be one end of a move.
-      for (const node of bases) {
-        if (node.inode !== null && !local.has(node.path)) for (const to of state.withInode('local', node.inode)) next.add(to.path);
-        if (!remote.has(node.path)) for (const to of state.withRemoteId('remote', node.remoteId)) next.add(to.path);
-      }
-      for (const node of locals) {
-        if (!base.has(node.path)) for (const from of state.withInode('base', node.inode)) next.add(from.path);
-      }
-      for (const node of remotes) {
-        if (!base.has(node.path)) for (const from of state.withRemoteId('base', node.id)) next.add(from.path);
-      }
+export function loadScopedTrees(state: TreeStore, roots: readonly string[]): ScopedTrees {
+  const scope = new Scope(state, { widen: (path) => path, skip: () => false, noBase: false });
+  scope.add(roots);
+  return scope.trees();
+}
+
+export type ScopedTrees = SyncTrees & { roots: string[] };
+
+/**
+ * The whole trees as a sequence of scopes of about `maxNodes` nodes each (a
+ * top-level entry with a larger subtree makes a larger one), for a plan over
+ * everything that never holds the three trees whole: 100,000 files' worth of
+ * them was the peak of an initial sync. Each scope is whole top-level entries
+ * (a folder with its subtree), closed over moves as loadScopedTrees is, but a
+ * move's other end brings its whole top-level entry along, so no entry is in
+ * two scopes and each is planned once. At least one scope, empty when the
+ * trees are.
+ */
+export function* wholeTreeScopes(state: TreeStore, maxNodes: number): Generator<ScopedTrees> {
+  const covered = new Set<string>();
+  // Nothing was synced yet (a first sync): no entry can have moved, and no lookup need ask where to.
+  const noBase = state.count('base') === 0;
+  const options: ScopeOptions = { widen: topLevelOf, skip: (path) => covered.has(path), noBase };
+  let scope: Scope | null = null;
+  let yielded = false;
+  for (const unit of topLevelPaths(state)) {
+    if (covered.has(unit)) continue;
+    scope ??= new Scope(state, options);
+    for (const root of scope.add([unit])) covered.add(root);
+    if (scope.size >= maxNodes) {
+      yield scope.trees();
+      yielded = true;
+      scope = null;
     }
-    queue = [...next].filter((path) => !isCovered(path, loaded));
   }
-  return { base, local, remote, roots: [...loaded] };
+  if (scope) yield scope.trees();
+  else if (!yielded) yield new Scope(state, options).trees();
+}
+
+/** Every top-level path of the three trees, in order. */
+function topLevelPaths(state: TreeStore): string[] {
+  const paths = new Set<string>();
+  for (const tree of ['base', 'local', 'remote'] as const) for (const node of state.children(tree, ROOT)) paths.add(node.path);
+  return [...paths].sort();
+}
+
+/** The top-level entry `path` lies in (itself when it is one). */
+function topLevelOf(path: string): string {
+  const slash = path.indexOf('/', 1);
+  return slash === -1 ? path : path.slice(0, slash);
+}
+
+interface ScopeOptions {
+  /** What to load for a move's other end: that path, or its whole top-level entry. */
+  widen: (path: string) => string;
+  /** Other ends not to load (planned in another scope). */
+  skip: (path: string) => boolean;
+  /** The base tree is empty: there are no moves to close over. */
+  noBase: boolean;
+}
+
+/** Scoped views of the three trees, loaded a root at a time (see loadScopedTrees). */
+class Scope {
+  private readonly base: ScopedTree<'base'>;
+  private readonly local: ScopedTree<'local'>;
+  private readonly remote: ScopedTree<'remote'>;
+  private readonly loaded = new Set<string>();
+
+  constructor(private readonly state: TreeStore, private readonly options: ScopeOptions) {
+    const loaded = (path: string) => this.holds(path);
+    this.base = new ScopedTree(state, 'base', loaded);
+    this.local = new ScopedTree(state, 'local', loaded);
+    this.remote = new ScopedTree(state, 'remote', loaded);
+  }
+
+  get size(): number {
+    return this.base.size + this.local.size + this.remote.size;
+  }
+
+  holds(path: string): boolean {
+    return isCovered(path, this.loaded);
+  }
+
+  trees(): ScopedTrees {
+    return { base: this.base, local: this.local, remote: this.remote, roots: [...this.loaded] };
+  }
+
+  /** Loads `roots` and, closed over, the other ends of their moves; returns the roots it loaded. */
+  add(roots: readonly string[]): string[] {
+    const { state, base, local, remote, loaded } = this;
+    const added: string[] = [];
+    let queue = outermost(roots.map((path) => ({ path }))).map((entry) => entry.path);
+    while (queue.length > 0) {
+      const next = new Set<string>();
+      for (const root of queue) {
+        if (isCovered(root, loaded)) continue;
+        loaded.add(root);
+        added.push(root);
+        for (let p = parentOf(root); p !== ROOT; p = parentOf(p)) {
+          base.loadOne(p);
+          local.loadOne(p);
+          remote.loadOne(p);
+        }
+        const bases = base.loadSubtree(root);
+        const locals = local.loadSubtree(root);
+        const remotes = remote.loadSubtree(root);
+        if (this.options.noBase) continue;
+        const { widen } = this.options;
+        // Only a path missing on one side (or new there) can be one end of a move.
+        for (const node of bases) {
+          if (node.inode !== null && !local.has(node.path)) for (const to of state.withInode('local', node.inode)) next.add(widen(to.path));
+          if (!remote.has(node.path)) for (const to of state.withRemoteId('remote', node.remoteId)) next.add(widen(to.path));
+        }
+        for (const node of locals) {
+          if (!base.has(node.path)) for (const from of state.withInode('base', node.inode)) next.add(widen(from.path));
+        }
+        for (const node of remotes) {
+          if (!base.has(node.path)) for (const from of state.withRemoteId('base', node.id)) next.add(widen(from.path));
+        }
+      }
+      queue = [...next].filter((path) => !isCovered(path, loaded) && !this.options.skip(path));
+    }
+    return added;
+  }
 }
 
 function isCovered(path: string, roots: ReadonlySet<string>): boolean {
