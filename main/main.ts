@@ -6,6 +6,7 @@ import { Notification, app, net, powerMonitor, safeStorage, shell, utilityProces
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { openCredentialStore } from '../app/auth/credentialStore.js';
+import { preferSmallHeap } from '../app/base/heapPolicy.js';
 import type { BridgeService } from '../app/ui/bridgeService.js';
 import type { BridgeEvent } from '../protocol/bridge.js';
 import { createAppWindow, registerAppScheme, serveRenderer } from './appWindow.js';
@@ -18,6 +19,9 @@ import { NotificationFilter } from './notifications.js';
 import { SafeStorageCredentialStore } from './safeStorageCredentialStore.js';
 import { TrayIcon } from './trayIcon.js';
 import { nextTrayStatus, type TrayCommand, type TrayStatus } from './trayModel.js';
+
+// This process runs the sync engine for days: its heap stays small (app/base/heapPolicy.ts).
+preferSmallHeap();
 
 const appRoot = app.getAppPath();
 const userData = app.getPath('userData');

@@ -8,6 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { FileCredentialStore } from '../../app/auth/fileCredentialStore.js';
+import { preferSmallHeap } from '../../app/base/heapPolicy.js';
 import { SyncClient } from '../../app/syncClient.js';
 
 export interface SyncOnceReport {
@@ -23,6 +24,8 @@ export interface SyncOnceReport {
 }
 
 const [server, folder, stateDir, username, flag] = process.argv.slice(2);
+// As the CLI and the desktop app run the engine (bin/netdisk-sync.js, main/main.ts).
+preferSmallHeap();
 if (!server || !folder || !stateDir || !username) throw new Error('usage: syncOnceChild <server> <folder> <stateDir> <username> [--login]');
 
 async function syncOnce(client: SyncClient, start: number): Promise<SyncOnceReport> {

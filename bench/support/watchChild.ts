@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { writeHeapSnapshot } from 'node:v8';
 import { FileCredentialStore } from '../../app/auth/fileCredentialStore.js';
+import { preferSmallHeap } from '../../app/base/heapPolicy.js';
 import { SyncClient } from '../../app/syncClient.js';
 
 export type WatchChildMessage =
@@ -17,6 +18,8 @@ export type WatchChildMessage =
   | { type: 'snapshot'; file: string };
 
 const [server, folder, stateDir] = process.argv.slice(2);
+// As the CLI and the desktop app run the engine (bin/netdisk-sync.js, main/main.ts).
+preferSmallHeap();
 if (!server || !folder || !stateDir) throw new Error('usage: watchChild <server> <folder> <stateDir>');
 
 function send(message: WatchChildMessage): void {
