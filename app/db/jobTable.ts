@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { SyncError } from '../errors.js';
+import { transactionRunner, type InTransaction } from './transactionRunner.js';
 import { type Job, type JobError, type JobPayload, type JobQueueStore, type JobState, type NewJob } from './stateStore.js';
 
 interface JobRow {
@@ -49,7 +50,10 @@ export class JobTable implements JobQueueStore {
   private readonly chunkDone: Database.Statement;
   private readonly selectPending: Database.Statement;
 
+  private readonly inTransaction: InTransaction;
+
   constructor(private readonly db: Database.Database) {
+    this.inTransaction = transactionRunner(db);
     this.insertJob = db.prepare(`INSERT INTO jobs (kind, path, payload, state, next_attempt_at, created_at, updated_at)
       VALUES (?, ?, ?, 'queued', ?, ?, ?) RETURNING *`);
     this.insertChunk = db.prepare(`INSERT INTO job_chunks (job_id, n, state) VALUES (?, ?, 'pending')`);
@@ -72,15 +76,15 @@ export class JobTable implements JobQueueStore {
   }
 
   atomically<T>(work: () => T): T {
-    return this.db.transaction(work)();
+    return this.inTransaction(work);
   }
 
   enqueueJobs(jobs: readonly NewJob[], now: number): Job[] {
-    return this.db.transaction(() => jobs.map((job) => {
+    return this.inTransaction(() => jobs.map((job) => {
       const row = this.insertJob.get(job.kind, job.path, JSON.stringify(job.payload), now, now, now) as JobRow;
       for (let n = 0; n < (job.chunkCount ?? 0); n++) this.insertChunk.run(row.id, n);
       return toJob(row);
-    }))();
+    }));
   }
 
   startJob(id: number, now: number): void {
@@ -105,20 +109,20 @@ export class JobTable implements JobQueueStore {
   }
 
   setJobPayload(id: number, payload: JobPayload, now: number, chunkCount?: number): void {
-    this.db.transaction(() => {
+    this.inTransaction(() => {
       if (this.updatePayload.run(JSON.stringify(payload), now, id).changes === 0) {
         throw new SyncError('internal', `job ${id} does not exist`);
       }
       if (chunkCount === undefined) return;
       this.deleteChunks.run(id);
       for (let n = 0; n < chunkCount; n++) this.insertChunk.run(id, n);
-    })();
+    });
   }
 
   removeJobs(ids: readonly number[]): void {
-    this.db.transaction(() => {
+    this.inTransaction(() => {
       for (const id of ids) this.deleteJob.run(id);
-    })();
+    });
   }
 
   pruneDoneJobs(): number {

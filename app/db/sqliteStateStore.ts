@@ -3,6 +3,7 @@ import { ROOT, parentOf } from '../../protocol/paths.js';
 import type { BaseNode, LocalNode, RemoteChange, RemoteNode } from '../model.js';
 import { isSqliteStorageFailure, syncErrorFromFs } from '../fsErrors.js';
 import { FolderRuleTable } from './folderRules.js';
+import { transactionRunner, type InTransaction } from './transactionRunner.js';
 import { JobTable } from './jobTable.js';
 import { migrate } from './schema.js';
 import type { AppliedRemoteChanges, StateStore, TreeName, TreeNodes, TreeWrite } from './stateStore.js';
@@ -20,6 +21,7 @@ const CONVERGED_KEY = 'sync.converged';
  */
 export class SqliteStateStore implements StateStore {
   readonly jobs: JobTable;
+  private readonly inTransaction: InTransaction;
   readonly folderRules: FolderRuleTable;
   private readonly trees: { [T in TreeName]: TreeTable<TreeNodes[T]> };
   private readonly getKv: Database.Statement;
@@ -49,6 +51,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   private constructor(private readonly database: Database.Database, file: string) {
+    this.inTransaction = transactionRunner(database);
     this.jobs = withStorageFailures(new JobTable(database), file);
     this.folderRules = withStorageFailures(new FolderRuleTable(database, CONVERGED_KEY), file);
     this.trees = { base: baseTable(database), local: localTable(database), remote: remoteTable(database) };
@@ -97,10 +100,10 @@ export class SqliteStateStore implements StateStore {
   }
 
   write(writes: readonly TreeWrite[]): void {
-    this.database.transaction(() => {
+    this.inTransaction(() => {
       for (const write of writes) this.applyWrite(write);
       if (writes.length > 0) this.deleteKv.run(CONVERGED_KEY);
-    })();
+    });
   }
 
   remoteCursor(): number | null {
