@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entryResponse } from '../../protocol/api.js';
 import { signUp } from './accounts.js';
 import { startCluster, type Cluster } from './cluster.js';
+import { eventually } from './syncDevices.js';
 import { jsonRequest } from './jsonRequest.js';
 import { nginxMissing } from './loadBalancer.js';
 import { serviceBuildMissing } from './serviceProcess.js';
@@ -25,7 +26,10 @@ describe.skipIf(missing)('a one-node cluster behind nginx', () => {
     const made = await jsonRequest(cluster.api, 'POST', '/files/mkdir', { headers: user.auth, body: { path: '/before-kill' } });
     expect(made.status).toBe(200);
     const node = cluster.nodes[0]!;
-    expect(cluster.loadBalancer!.accessLog().some((line) => line.uri === '/api/v1/files/mkdir' && line.upstream === `127.0.0.1:${node.port}`)).toBe(true);
+    // nginx writes a request's log line once it has answered: the line can come a moment after the answer.
+    await eventually(async () => {
+      expect(cluster.loadBalancer!.accessLog().some((line) => line.uri === '/api/v1/files/mkdir' && line.upstream === `127.0.0.1:${node.port}`)).toBe(true);
+    }, 5_000);
 
     await cluster.kill9(0);
     expect(node.child.signalCode).toBe('SIGKILL');

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -110,12 +111,15 @@ rgw gc processor period = 5
  * later, as a monitor answering with a stranger's fsid: then it starts over
  * on other ports.
  */
-export async function startRgw(attempts = 3): Promise<RgwInfo> {
+export async function startRgw(attempts = 5): Promise<RgwInfo> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await startRgwOnce();
     } catch (error) {
       if (attempt >= attempts) throw error;
+      // Two clusters started at once can still fail together ("wrong fsid" at the OSD's first
+      // command, though each answers `ceph fsid` with its own): they must not retry in step.
+      await sleep(500 + Math.random() * 3_000);
     }
   }
 }
