@@ -73,4 +73,20 @@ describe('uploadSmallFiles', () => {
     expect(codes).toEqual({ '/kept.txt': 'done', '/fifo.txt': 'file_changed', '/link.txt': 'file_changed', '/gone.txt': 'file_changed', '/edited.txt': 'file_changed' });
     expect((await ctx.remote.list('/')).nodes.map((node) => node.path)).toEqual(['/kept.txt']);
   });
+
+  it('tells each batch\'s files as it starts them, so no more than the batches in flight are started before answers come', async () => {
+    const ops = Array.from({ length: 2_100 }, (_, i) => planned(`many-${i}.txt`, `file ${i}`));
+    const log: string[] = [];
+    await uploadSmallFiles(ctx, ops, new AbortController().signal, (answered) => {
+      log.push(`answered ${answered.length}`);
+    }, (indexes) => {
+      log.push(`started ${indexes.length}`);
+    });
+
+    // MAX_BATCH_FILES (1,000) per request, two requests in flight: the third batch starts after an answer.
+    expect(log.filter((line) => line.startsWith('started'))).toEqual(['started 1000', 'started 1000', 'started 100']);
+    expect(log.slice(0, 2)).toEqual(['started 1000', 'started 1000']);
+    expect(log[2]).toMatch(/^answered/);
+    expect(log.filter((line) => line.startsWith('answered')).reduce((sum, line) => sum + Number(line.split(' ')[1]), 0)).toBe(2_100);
+  }, 60_000);
 });

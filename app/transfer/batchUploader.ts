@@ -34,6 +34,9 @@ const BATCHES_IN_FLIGHT = 2;
 /** Told the outcomes of some files (by their index in `ops`) as soon as they are known. */
 export type SettleBatch = (answered: readonly { index: number; outcome: BatchOutcome }[]) => void;
 
+/** Told which files (by their index in `ops`) a batch is about to read and send. */
+export type BatchStarted = (indexes: readonly number[]) => void;
+
 /**
  * Uploads small files inline, many per request; the service commits each
  * request in one transaction and answers per file. Each file is read once,
@@ -45,7 +48,9 @@ export type SettleBatch = (answered: readonly { index: number; outcome: BatchOut
 /** What batch uploads use of the transfer context. */
 export type BatchContext = Pick<TransferContext, 'remote' | 'paths' | 'upload' | 'hasher'>;
 
-export async function uploadSmallFiles(ctx: BatchContext, ops: readonly UploadOp[], signal: AbortSignal, settle: SettleBatch): Promise<void> {
+export async function uploadSmallFiles(
+  ctx: BatchContext, ops: readonly UploadOp[], signal: AbortSignal, settle: SettleBatch, started: BatchStarted = () => {},
+): Promise<void> {
   const planned = [...batches(ops.map((op, index) => ({ index, bytes: op.local.size })))];
   let next = 0;
   let failure: { error: unknown } | null = null;
@@ -53,9 +58,10 @@ export async function uploadSmallFiles(ctx: BatchContext, ops: readonly UploadOp
   // service may be committing them, and their answers are worth settling.
   const lane = async () => {
     while (failure === null && next < planned.length) {
-      const batch = planned[next++]!;
+      const indexes = planned[next++]!.map((item) => item.index);
+      started(indexes);
       try {
-        await uploadBatch(ctx, ops, batch.map((item) => item.index), signal, settle);
+        await uploadBatch(ctx, ops, indexes, signal, settle);
       } catch (error) {
         failure ??= { error };
       }

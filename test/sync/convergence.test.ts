@@ -292,6 +292,23 @@ describe('two devices converge', () => {
     expect(copies.map((path) => tree[path])).toEqual([sha256(big('b'))]);
   });
 
+  it('reports small uploads active batch by batch, not a whole round of them before the first answer', async () => {
+    world = await openDevices(service.server, ['host-a']);
+    const a = world.devices[0]!;
+    for (let i = 0; i < 2_100; i++) await write(a, `f${i}.txt`, `small ${i}`);
+    const events: EngineEvent[] = [];
+    a.client.engine.on((event) => events.push(event));
+    await a.sync();
+    const transfers = events.flatMap((event) => (event.type === 'transfer' ? [event.transfer] : []));
+    const firstDone = transfers.findIndex((transfer) => transfer.state === 'done');
+    expect(firstDone).toBeGreaterThan(0);
+    // Two batch requests (of at most 1,000 files) are in flight at once: no more files are active before an answer.
+    const activeBefore = transfers.slice(0, firstDone).filter((transfer) => transfer.state === 'active').length;
+    expect(activeBefore).toBeGreaterThan(0);
+    expect(activeBefore).toBeLessThanOrEqual(2_000);
+    expect(new Set(transfers.filter((t) => t.state === 'done').map((t) => t.path)).size).toBe(2_100);
+  }, 120_000);
+
   it('holds a mass delete until it is confirmed', async () => {
     const [a, b] = await pair();
     await mkdir(a.path('many'));

@@ -111,7 +111,6 @@ export class TransferRunner {
    * settled yet.
    */
   private async runSmallUploads(items: { op: UploadOp; job: Job }[], handlers: TransferHandlers, signal: AbortSignal): Promise<void> {
-    for (const item of items) this.tracker.active(item.job.id);
     let unsettled = items;
     const settled = new Set<Job>();
     await this.withRetries(() => unsettled.map((item) => item.job), signal, async () => {
@@ -131,6 +130,10 @@ export class TransferRunner {
           });
           // Only once committed: a rolled-back settlement leaves its files to the next attempt.
           for (const { index } of answered) settled.add(attempt[index]!.job);
+        }, (indexes) => {
+          // A file is active from when its batch is read: marking a round's 100,000 files active at once
+          // sent 100,000 transfer events (to the desktop app's window, over IPC) before the first byte.
+          for (const index of indexes) this.tracker.active(attempt[index]!.job.id);
         });
       } finally {
         unsettled = attempt.filter((item) => !settled.has(item.job));
