@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServiceProcess } from '../../test/helpers/serviceProcess.js';
 
-export { freePort, stopChild, waitUntilUp } from '../../test/helpers/serviceProcess.js';
+export { freePort } from '../../test/helpers/ports.js';
+export { stopChild, waitUntilUp } from '../../test/helpers/serviceProcess.js';
 
 export interface SpawnedService {
   url: string;

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signUp, TEST_PASSWORD, type SignedUpUser } from '../helpers/accounts.js';
+import { freePort } from '../helpers/ports.js';
 
 /**
  * Real processes for the UI tests: `netdisk-server` and `netdisk-sync --ui`
@@ -13,16 +13,6 @@ import { signUp, TEST_PASSWORD, type SignedUpUser } from '../helpers/accounts.js
  */
 
 export { TEST_PASSWORD };
-
-/** A port nobody listens on right now (the server needs a fixed one). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 interface Running {
   process: ChildProcess;

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startLoadBalancer, type LoadBalancer } from './loadBalancer.js';
-import { freePort, startServiceProcess, type ServiceProcess } from './serviceProcess.js';
+import { freePort } from './ports.js';
+import { startServiceProcess, type ServiceProcess } from './serviceProcess.js';
 
 export interface ClusterOptions {
   /** How many `netdisk-server` processes. */

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './serviceProcess.js';
+import { freePort } from './ports.js';
 
 /** Debian's nginx (`nginx-light` in scripts/system-packages.txt). */
 const NGINX = '/usr/sbin/nginx';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { freePort } from './rgw.js';
+import { freePort } from './ports.js';
 
 const run = promisify(execFile);
 

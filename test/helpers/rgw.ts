@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { bindAndRelease } from './ports.js';
 
 const run = promisify(execFile);
 
@@ -42,26 +42,6 @@ async function freeQuietPort(): Promise<number> {
     const port = await bindAndRelease(20_000 + Math.floor(Math.random() * 10_000));
     if (port !== null) return port;
   }
-}
-
-/** Binds `port` on loopback (0: any) and lets it go; the port bound, or null when it was taken. */
-async function bindAndRelease(port: number): Promise<number | null> {
-  const server = createServer();
-  const bound = await new Promise<boolean>((resolve) => {
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => resolve(true));
-  });
-  if (!bound) return null;
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return address && typeof address !== 'string' ? address.port : null;
-}
-
-/** A TCP port free on loopback right now. */
-export async function freePort(): Promise<number> {
-  const port = await bindAndRelease(0);
-  if (port === null) throw new Error('no TCP port');
-  return port;
 }
 
 function cephConf(dir: string, fsid: string, monPort: number, rgwPort: number): string {

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './ports.js';
 
 /** The repository root, found from here whether this runs from source (vitest) or from dist/ (benchmarks). */
 const REPO_ROOT = ((): string => {
@@ -21,16 +21,6 @@ const SERVER_BIN = join(REPO_ROOT, 'bin/netdisk-server.js');
 /** Why the built service cannot be started, or undefined when it can. */
 export function serviceBuildMissing(): string | undefined {
   return existsSync(join(REPO_ROOT, 'dist/server/server.js')) ? undefined : 'the service is not built (dist/server/server.js missing): run npx tsc -b';
-}
-
-/** A port nobody listens on right now: a service told its public URL needs a fixed one. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (!address || typeof address === 'string') throw new Error('no TCP port');
-  return address.port;
 }
 
 /** Waits until `url` answers below 500, or `child` exits. */
