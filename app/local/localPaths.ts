@@ -165,7 +165,7 @@ export class LocalPaths {
     for (const { api, rootPrefix } of this.proofs) {
       const joined = api.join(this.root, ...names);
       const exact = names.every((name) => name !== '' && name !== '.' && name !== '..' && !name.includes(api.sep) && !name.includes('/'))
-        && (names.length === 0 ? `${joined}${joined.endsWith(api.sep) ? '' : api.sep}` === rootPrefix : joined === rootPrefix + names.join(api.sep));
+        && (names.length === 0 || joined === rootPrefix + names.join(api.sep));
       if (!exact) {
         throw new SyncError('outside_sync_root', `${printablePath(drivePath)} was refused: it does not map to a path inside ${this.root}`,
           { path: drivePath, retryable: false });
