@@ -114,7 +114,7 @@ export class SqliteStateStore implements StateStore {
   applyRemoteChanges(changes: readonly RemoteChange[], cursor: number): AppliedRemoteChanges {
     const remote = this.trees.remote;
     const applied: AppliedRemoteChanges = { paths: [], refused: [] };
-    this.database.transaction(() => {
+    this.inTransaction(() => {
       for (const change of changes) {
         const node = { ...change.node, path: change.path };
         const contradiction = change.op === 'delete' ? null : this.contradiction(change);
@@ -142,7 +142,7 @@ export class SqliteStateStore implements StateStore {
       }
       this.setSetting(CURSOR_KEY, String(cursor));
       if (applied.paths.length > 0) this.deleteKv.run(CONVERGED_KEY);
-    })();
+    });
     return applied;
   }
 
@@ -169,12 +169,12 @@ export class SqliteStateStore implements StateStore {
   }
 
   replaceRemoteTree(nodes: readonly RemoteNode[], cursor: number): void {
-    this.database.transaction(() => {
+    this.inTransaction(() => {
       this.clearRemote.run();
       for (const node of nodes) this.trees.remote.upsert(node);
       this.setSetting(CURSOR_KEY, String(cursor));
       this.deleteKv.run(CONVERGED_KEY);
-    })();
+    });
   }
 
   converged(): boolean {
