@@ -11,11 +11,12 @@ import { setFlagsFromString } from 'node:v8';
  * 100,000-file initial sync held 40-130 MiB of live objects while the
  * process stood at 540-670 MiB: the rest was garbage V8 saw no reason to
  * collect yet (listings, feed pages, rows read and dropped). With 20 % the
- * same sync peaked at 320 MiB for ~15 % more CPU time (bench/README.md).
+ * same sync peaked at 319-326 MiB for ~25 % more CPU time in its process
+ * (bench/README.md, "Issue 10, third pass").
  * This is a growth factor, not a limit: a folder whose live state needs
  * more gets more, later and in smaller steps.
  */
-export const HEAP_GROWING_PERCENT = 20;
+const HEAP_GROWING_PERCENT = 20;
 
 /**
  * Applies the policy above to this process (every isolate in it). Called
