@@ -62,12 +62,12 @@ async function ours(work: string, folder: string, run: number): Promise<number> 
  * Untimed, before each candidate: writes the page cache still holds (the
  * previous candidate's copy) go to the disk now, not into the next
  * candidate's time, and the source folder is read once, so every candidate
- * reads it from the page cache. This VM hands cold page cache back to its
- * host within seconds (DAMON reclaim: 23 of 24 GB free minutes after writing
- * the data); without the read, rsync took 0.59 s in one run and 3.6 s in the
- * next, reading the source from the disk (2026-12-02).
+ * reads it from the page cache as this bench says. This VM hands cold page
+ * cache back to its host within seconds (23 of 24 GB free minutes after the
+ * data was written). Neither step explained rsync's spread here (0.59 s once,
+ * 3.4-3.6 s in every other run of 2026-12-02): that stayed with both.
  */
-function settleDisk(folder: string): void {
+function beforeCandidate(folder: string): void {
   execFileSync('sync');
   execFileSync('sh', ['-c', 'find "$1" -type f -exec cat {} + > /dev/null', 'warm', folder]);
 }
@@ -109,15 +109,15 @@ try {
     const mine: number[] = [];
     const theirs: Record<Peer, number[]> = { rsync: [], cp: [], rclone: [] };
     for (let run = 0; run < RUNS; run++) {
-      settleDisk(c.folder);
+      beforeCandidate(c.folder);
       theirs.rsync.push(await rsync(work, c.folder));
-      settleDisk(c.folder);
+      beforeCandidate(c.folder);
       theirs.cp.push(durableCopy(c.folder, work));
       if (WITH_RCLONE) {
-        settleDisk(c.folder);
+        beforeCandidate(c.folder);
         theirs.rclone.push(await rclone(work, c.folder));
       }
-      settleDisk(c.folder);
+      beforeCandidate(c.folder);
       mine.push(await ours(work, c.folder, run));
     }
     console.log(`${c.name}: netdisk-sync ${fmtSeconds(mine)}`);
