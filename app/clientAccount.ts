@@ -35,7 +35,7 @@ export function openStateStore(stateDir: string): SqliteStateStore {
 export interface ClientAccountOptions {
   server: string;
   /** Where the service and the username are remembered; the synced base tells whether switching user is safe. */
-  state: Pick<SqliteStateStore, 'getSetting' | 'setSetting' | 'loadBase'>;
+  state: Pick<SqliteStateStore, 'getSetting' | 'setSetting' | 'count'>;
   stateDir: string;
   /** Told when secrets cannot go to the OS keychain. */
   warn: (message: string) => void;
@@ -143,7 +143,7 @@ export class ClientAccount {
 
   private assertSameAccount(username: string): void {
     const known = this.username;
-    if (known !== null && known.toLowerCase() !== username.toLowerCase() && this.state.loadBase().size > 0) {
+    if (known !== null && known.toLowerCase() !== username.toLowerCase() && this.state.count('base') > 0) {
       throw new SyncError('account_mismatch', `this folder is synced for ${known}; sign in as ${known} or choose another folder`);
     }
   }
