@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IgnoreRules } from './ignore.js';
 import { nodeLocalFs, type LocalFs } from './localFs.js';
 import { findNameClashes, invalidNameReason, probeCaseInsensitive } from './names.js';
-import { Scanner } from './scanner.js';
+import { LISTING_SLICE, Scanner, type FolderListing } from './scanner.js';
 
 let root: string;
 
@@ -126,6 +126,30 @@ describe('Scanner', () => {
     const rules = new IgnoreRules(root);
     const { nodes } = await new Scanner(root, { rules, concurrency: 3 }).scan();
     expect(nodes.size).toBe(30 * 4);
+  });
+
+  it('hands a folder wider than one slice over in slices, the last one complete, with the loop free in between', async () => {
+    const files = LISTING_SLICE * 2 + 3;
+    await mkdir(join(root, 'wide'));
+    for (let i = 0; i < files; i++) await writeFile(join(root, 'wide', `f${i}`), '');
+    const rules = new IgnoreRules(root);
+    const listings: FolderListing[] = [];
+    // Counts turns of the event loop: one per check phase.
+    let ticks = 0;
+    let ticking = true;
+    const tick = () => { ticks++; if (ticking) setImmediate(tick); };
+    setImmediate(tick);
+    const turns: number[] = [];
+    await new Scanner(root, { rules }).scanFolders((listing) => {
+      listings.push(listing);
+      if (listing.path === '/wide') turns.push(ticks);
+    });
+    ticking = false;
+    const wide = listings.filter((listing) => listing.path === '/wide');
+    expect(wide.map((listing) => [listing.nodes.length, listing.complete])).toEqual([[LISTING_SLICE, false], [LISTING_SLICE, false], [3, true]]);
+    expect(new Set(wide.flatMap((listing) => listing.nodes.map((node) => node.path))).size).toBe(files);
+    // The loop turned between the slices: one folder's stats do not hold it.
+    expect(new Set(turns).size).toBe(3);
   });
 
   it('fails with sync_root_missing when the root is gone', async () => {

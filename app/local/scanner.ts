@@ -59,11 +59,25 @@ export interface ScannerOptions {
   fs?: LocalFs;
 }
 
-/** One listed folder: its drive path and what it holds (an empty folder, or one gone meanwhile, holds nothing). */
+/**
+ * What a listed folder holds (an empty folder, or one gone meanwhile, holds
+ * nothing). A folder of more than LISTING_SLICE entries comes in slices of
+ * that many, in order, the last one `complete`.
+ */
 export interface FolderListing {
   path: string;
   nodes: LocalNode[];
+  /** No more of this folder's entries follow. */
+  complete: boolean;
 }
+
+/**
+ * Entries stat-ed and handed over at a time. One folder of 100,000 files is
+ * stat-ed and compared a slice at a time, with the event loop free between
+ * slices, instead of holding 100,000 nodes at once and blocking the loop for
+ * the seconds its stats take.
+ */
+export const LISTING_SLICE = 2048;
 
 /** One path to look at again: its drive path and its spelling on disk relative to the root. */
 export interface ScanTarget {
@@ -96,9 +110,9 @@ export class Scanner {
   }
 
   /**
-   * The same walk, handing each folder's entries to `onFolder` as soon as it
-   * is listed instead of gathering the whole tree: memory follows the widest
-   * folder, not the folder count. A folder that cannot be listed is reported
+   * The same walk, handing each folder's entries to `onFolder` as soon as they
+   * are stat-ed instead of gathering the whole tree: memory follows one slice
+   * of a folder's entries (see LISTING_SLICE), not the folder count. A folder that cannot be listed is reported
    * as an 'unreadable' issue and not handed over (its contents are unknown).
    * The result's `nodes` stays empty.
    */
@@ -257,30 +271,42 @@ class Walk {
     for (const wake of this.sleeping.splice(0)) wake();
   }
 
-  /** Lists a folder and stats its entries (synchronous stats: see `lstat`), then queues its subfolders. */
+  /**
+   * Lists a folder and stats its entries (synchronous stats: see `lstat`) a
+   * slice at a time, queueing its subfolders. Names are checked for clashes
+   * against the whole listing first.
+   */
   private async folder(drivePath: string, realPath: string): Promise<void> {
     let entries: LocalDirent[];
     try {
       entries = await this.fs.readdirEntries(join(this.root, realPath));
     } catch (error) {
       // Gone since its parent was listed: it holds nothing now.
-      if (errnoCode(error) === 'ENOENT') return this.listed(drivePath, []);
+      if (errnoCode(error) === 'ENOENT') return this.listed({ path: drivePath, nodes: [], complete: true });
       this.issue(drivePath, 'unreadable', `cannot list ${drivePath}: ${(error as Error).message}`);
       return;
     }
     const skipped = this.skipClashes(drivePath, entries.map((e) => e.name));
-    const nodes: LocalNode[] = [];
-    for (const dirent of entries) {
-      if (skipped.has(dirent.name)) continue;
-      const node = this.entry(joinPath(drivePath, dirent.name.normalize('NFC')), realPath === '' ? dirent.name : `${realPath}/${dirent.name}`, dirent);
-      if (node) nodes.push(node);
+    for (let start = 0; ; start += LISTING_SLICE) {
+      if (start > 0) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (this.signal?.aborted) throw new SyncError('aborted', 'the scan was cancelled', { cause: this.signal.reason });
+      }
+      const nodes: LocalNode[] = [];
+      for (const dirent of entries.slice(start, start + LISTING_SLICE)) {
+        if (skipped.has(dirent.name)) continue;
+        const node = this.entry(joinPath(drivePath, dirent.name.normalize('NFC')), realPath === '' ? dirent.name : `${realPath}/${dirent.name}`, dirent);
+        if (node) nodes.push(node);
+      }
+      const complete = start + LISTING_SLICE >= entries.length;
+      this.listed({ path: drivePath, nodes, complete });
+      if (complete) return;
     }
-    this.listed(drivePath, nodes);
   }
 
-  private listed(drivePath: string, nodes: LocalNode[]): void {
-    if (this.onFolder) this.onFolder({ path: drivePath, nodes });
-    else for (const node of nodes) this.result.nodes.set(node.path, node);
+  private listed(listing: FolderListing): void {
+    if (this.onFolder) this.onFolder(listing);
+    else for (const node of listing.nodes) this.result.nodes.set(node.path, node);
   }
 
   /**

@@ -6,7 +6,7 @@ import { hashBytes, type ContentDigest } from '../../../protocol/contentHash.js'
 import { SqliteStateStore } from '../../db/sqliteStateStore.js';
 import type { Hasher, SmallFileRead } from '../../hash/hasher.js';
 import { IgnoreRules } from '../../local/ignore.js';
-import { Scanner } from '../../local/scanner.js';
+import { LISTING_SLICE, Scanner } from '../../local/scanner.js';
 import { LocalObserver } from './localObserver.js';
 import { LocalPaths } from '../../local/localPaths.js';
 
@@ -122,6 +122,44 @@ describe('LocalObserver', () => {
     await observer.observe(new AbortController().signal);
     expect(hasher.hashed).toEqual([]);
   });
+
+  it('compares folders wider than one listing slice slice by slice: new, edited, deleted and retyped entries anywhere in them', async () => {
+    const signal = new AbortController().signal;
+    const width = LISTING_SLICE * 2 + 10;
+    for (const folder of ['w1', 'w2']) {
+      mkdirSync(join(root, folder));
+      for (let i = 0; i < width; i++) writeFileSync(join(root, folder, `f${i}`), `${folder} ${i}`);
+      mkdirSync(join(root, folder, 'sub'));
+      writeFileSync(join(root, folder, 'sub', 'inner'), 'inner');
+    }
+    await observer.observe(signal);
+    expect(state.count('local')).toBe(2 * (width + 3));
+
+    hasher.hashed.length = 0;
+    // Readdir order is the file system's: changes at many indexes land in different slices.
+    const changed = [0, 1, LISTING_SLICE - 1, LISTING_SLICE, LISTING_SLICE + 1, width - 1];
+    for (const i of changed) writeFileSync(join(root, 'w1', `f${i}`), `edited ${i}`);
+    for (const i of [2, LISTING_SLICE + 2, width - 2]) rmSync(join(root, 'w1', `f${i}`));
+    for (let i = 0; i < 5; i++) writeFileSync(join(root, 'w2', `new${i}`), `new ${i}`);
+    rmSync(join(root, 'w2', 'sub'), { recursive: true });
+    writeFileSync(join(root, 'w2', 'sub'), 'now a file');
+    rmSync(join(root, 'w2', 'f3'));
+    mkdirSync(join(root, 'w2', 'f3'));
+    writeFileSync(join(root, 'w2', 'f3', 'below'), 'below');
+    await observer.observe(signal);
+
+    for (const i of changed) expect(state.node('local', `/w1/f${i}`)?.contentHash).toBe(hashBytes(Buffer.from(`edited ${i}`)).contentHash);
+    for (const i of [2, LISTING_SLICE + 2, width - 2]) expect(state.node('local', `/w1/f${i}`)).toBeUndefined();
+    expect(state.node('local', '/w1/f3')?.contentHash).toBe(hashBytes(Buffer.from('w1 3')).contentHash);
+    for (let i = 0; i < 5; i++) expect(state.node('local', `/w2/new${i}`)?.kind).toBe('file');
+    expect(state.node('local', '/w2/sub')?.kind).toBe('file');
+    expect(state.node('local', '/w2/sub/inner')).toBeUndefined();
+    expect(state.node('local', '/w2/f3')?.kind).toBe('folder');
+    expect(state.node('local', '/w2/f3/below')?.kind).toBe('file');
+    // Only what changed was hashed again.
+    expect(hasher.hashed).toHaveLength(changed.length + 5 + 2);
+    expect(state.count('local')).toBe(2 * (width + 3) - 3 + 5 - 1 + 1);
+  }, 60_000);
 
   it('looks again at just the paths a watcher named: an edit in a 100,000-file folder costs O(changed) stats, not O(folder)', async () => {
     const signal = new AbortController().signal;

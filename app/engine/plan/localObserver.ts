@@ -39,8 +39,20 @@ export class LocalObserver {
    */
   async observe(signal: AbortSignal): Promise<LocalObservation> {
     const differences = new Differences();
-    const compareFolder = (listing: FolderListing) => {
-      differences.compare(new Map(listing.nodes.map((node) => [node.path, node])), this.state.children('local', listing.path), () => false);
+    /** Folders listed in slices, with the paths their slices held so far. */
+    const sliced = new Map<string, Set<string>>();
+    const compareFolder = ({ path, nodes, complete }: FolderListing) => {
+      const walked = new Map(nodes.map((node) => [node.path, node]));
+      if (complete && !sliced.has(path)) return differences.compare(walked, this.state.children('local', path), () => false);
+      // A slice is compared with the recorded entries of its own paths; what
+      // the folder no longer holds is known once its last slice is in.
+      const seen = sliced.get(path) ?? new Set<string>();
+      sliced.set(path, seen);
+      for (const node of nodes) seen.add(node.path);
+      differences.compare(walked, recordedOf(this.state, nodes.map((node) => node.path)), () => false);
+      if (!complete) return;
+      sliced.delete(path);
+      differences.compare(new Map(), this.state.children('local', path), (recorded) => seen.has(recorded));
     };
     const scan = await this.scanner.scanFolders(compareFolder, signal);
     this.paths.setRealPaths(scan.realPaths);
@@ -116,6 +128,14 @@ export class LocalObserver {
     }, signal);
     const writes = differences.writes();
     if (writes.length > 0) this.state.write(writes);
+  }
+}
+
+/** The recorded local nodes of these paths, where there are any. */
+function* recordedOf(state: StateStore, paths: Iterable<string>): Generator<LocalNode> {
+  for (const path of paths) {
+    const node = state.node('local', path);
+    if (node) yield node;
   }
 }
 
