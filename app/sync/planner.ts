@@ -43,6 +43,18 @@ function sameBase(a: BaseNode, b: BaseNode): boolean {
     && a.mtime === b.mtime && a.remoteId === b.remoteId && a.rev === b.rev && a.inode === b.inode;
 }
 
+/**
+ * Both sides hold what the base records, and the base records exactly their
+ * agreement: the plan has nothing to do at this path (decide() plans no op),
+ * and no move starts there (neither side lost it) or ends there (the base
+ * knows it). A plan may leave such paths out of the trees it iterates, as
+ * long as the trees still answer `get` for them.
+ */
+export function isSettled(base: BaseNode | undefined, local: LocalNode | undefined, remote: RemoteNode | undefined): boolean {
+  return base !== undefined && local !== undefined && remote !== undefined && !isUnhashed(local)
+    && sameContent(local, base) && sameContent(remote, base) && sameBase(base, agreedBase(local, remote));
+}
+
 function isUnhashed(node: LocalNode | undefined): boolean {
   return node !== undefined && node.kind === 'file' && node.contentHash === null;
 }

@@ -46,21 +46,55 @@ function wholeTrees(): SyncTrees {
 const plan = (trees: SyncTrees) => planSync(trees, { host: 'host', now: Date.UTC(2026, 11, 1) });
 
 describe('wholeTreeScopes', () => {
-  it('covers every node of the three trees exactly once, a top-level entry with its subtree, about maxNodes at a time', () => {
+  it('covers every unsettled node of the three trees exactly once, a top-level entry with its subtree, about maxNodes at a time', () => {
     for (let f = 0; f < 5; f++) {
       synced(`/f${f}`, `id-f${f}`, 'folder');
       for (let i = 0; i < 4; i++) synced(`/f${f}/x${i}`, `id-f${f}-${i}`);
+      for (let i = 0; i < 4; i++) state.write([{ tree: 'local', op: 'upsert', node: local(`/f${f}/new${i}`) }]);
     }
     state.write([{ tree: 'local', op: 'upsert', node: local('/new.txt') }, { tree: 'remote', op: 'upsert', node: remote('/f2/only-remote', 'id-r') }]);
 
-    const scopes = [...wholeTreeScopes(state, 12)];
-    // 5 folders of 15 nodes (5 paths in 3 trees, one with a remote-only file), then the new local file: one scope each.
+    const scopes = [...wholeTreeScopes(state, 3)];
+    // Each folder holds 4 unsettled nodes (5 in /f2, with its remote-only file), then the new local file: one scope each.
     expect(scopes.map((scope) => scope.roots)).toEqual([['/f0'], ['/f1'], ['/f2'], ['/f3'], ['/f4'], ['/new.txt']]);
     const seen = scopes.flatMap((scope) => ['base', 'local', 'remote'].flatMap((tree) => [...scope[tree as keyof SyncTrees].keys()].map((path) => `${tree}:${path}`)));
     expect(new Set(seen).size).toBe(seen.length);
-    expect(seen.length).toBe(state.count('base') + state.count('local') + state.count('remote'));
+    // The 25 synced paths are left out of every tree; all the rest is there.
+    expect(seen.length).toBe(state.count('base') + state.count('local') + state.count('remote') - 3 * 25);
+    expect(seen.some((entry) => entry.includes('/x'))).toBe(false);
+    // ... and the trees still answer for them, and for what is absent, as the database does.
+    const [f0] = scopes;
+    expect(f0!.base.get('/f0/x1')).toEqual(state.node('base', '/f0/x1'));
+    expect(f0!.local.has('/f0')).toBe(true);
+    expect(f0!.remote.has('/f0/new0')).toBe(false);
 
-    expect([...wholeTreeScopes(state, 40)].map((scope) => scope.roots)).toEqual([['/f0', '/f1', '/f2'], ['/f3', '/f4', '/new.txt']]);
+    expect([...wholeTreeScopes(state, 10)].map((scope) => scope.roots)).toEqual([['/f0', '/f1', '/f2'], ['/f3', '/f4', '/new.txt']]);
+  });
+
+  it('plans, scope by scope without the settled paths, what one plan over the whole trees plans', () => {
+    synced('/d', 'id-d', 'folder');
+    for (let i = 0; i < 40; i++) synced(`/d/f${i}`, `id-${i}`);
+    const edit = (path: string, hash: string) => ({ ...state.node('local', path)!, contentHash: hash, size: 4 });
+    state.write([
+      { tree: 'local', op: 'upsert', node: edit('/d/f1', 'b'.repeat(64)) },
+      { tree: 'remote', op: 'upsert', node: { ...state.node('remote', '/d/f2')!, contentHash: 'c'.repeat(64), rev: '2' } },
+      { tree: 'local', op: 'upsert', node: edit('/d/f3', 'd'.repeat(64)) },
+      { tree: 'remote', op: 'upsert', node: { ...state.node('remote', '/d/f3')!, contentHash: 'e'.repeat(64), rev: '2' } },
+      { tree: 'local', op: 'delete', path: '/d/f4' },
+      { tree: 'remote', op: 'delete', path: '/d/f5' },
+      // The same content on both sides, but a base that records an older mtime: only the base moves.
+      { tree: 'base', op: 'upsert', node: { ...state.node('base', '/d/f6')!, mtime: 1 } },
+      { tree: 'local', op: 'upsert', node: { ...local('/d/f7'), contentHash: null } },
+      { tree: 'local', op: 'upsert', node: local('/d/sub', 'folder') },
+      { tree: 'local', op: 'upsert', node: local('/d/sub/new') },
+    ]);
+    const whole = plan(wholeTrees());
+    expect(whole.map((op) => op.type).sort()).toEqual(['conflict', 'deleteLocal', 'deleteRemote', 'downloadFile', 'mkdirRemote', 'updateBase', 'uploadFile', 'uploadFile']);
+    for (const maxNodes of [1, 5, 1000]) {
+      const scopes = [...wholeTreeScopes(state, maxNodes)];
+      expect(scopes.reduce((n, scope) => n + scope.base.size + scope.local.size + scope.remote.size, 0)).toBeLessThan(40);
+      expect(sortOps(scopes.flatMap((scope) => plan(scope)))).toEqual(sortOps(whole));
+    }
   });
 
   it('puts both ends of a move between top-level folders in one scope and plans it as a move, as a plan over the whole trees does', () => {
