@@ -313,4 +313,18 @@ describe('SqliteStateStore: reads for incremental rounds', () => {
     expect([...store.children('local', '/d/a/y')].map((n) => n.path)).toEqual(['/d/a/y/z']);
     expect([...store.children('local', '/d/b')]).toEqual([]);
   });
+
+  it('lists a stretch of a folder\'s entries: after one entry path, through another, in code point order', () => {
+    const paths = ['/d', '/d/a', '/d/a/x', '/d/a b', '/d/b', '/d/b/1', '/d/c', '/d/\u{ffee}', '/d/\u{1f600}', '/d/\u{1f600}/in', '/e'];
+    store.write(paths.map((path): TreeWrite => ({ tree: 'local', op: 'upsert', node: local(path) })));
+    const stretch = (range: { after?: string; through?: string }) => [...store.children('local', '/d', range)].map((n) => n.path);
+    expect(stretch({ through: '/d/a b' })).toEqual(['/d/a', '/d/a b']);
+    // After a folder: not its subtree, and from its next sibling on.
+    expect(stretch({ after: '/d/a', through: '/d/b' })).toEqual(['/d/a b', '/d/b']);
+    expect(stretch({ after: '/d/b' })).toEqual(['/d/c', '/d/\u{ffee}', '/d/\u{1f600}']);
+    // The emoji sorts after U+FFEE by code point (not by UTF-16 unit), as compareCodePoints orders the slices.
+    expect(stretch({ after: '/d/\u{ffee}' })).toEqual(['/d/\u{1f600}']);
+    expect(stretch({ after: '/d/c', through: '/d/\u{ffee}' })).toEqual(['/d/\u{ffee}']);
+    expect(stretch({ after: '/d/a b', through: '/d/a b' })).toEqual([]);
+  });
 });

@@ -6,7 +6,7 @@ import { FolderRuleTable } from './folderRules.js';
 import { transactionRunner, type InTransaction } from './transactionRunner.js';
 import { JobTable } from './jobTable.js';
 import { migrate } from './schema.js';
-import type { AppliedRemoteChanges, StateStore, TreeName, TreeNodes, TreeWrite } from './stateStore.js';
+import type { AppliedRemoteChanges, PathRange, StateStore, TreeName, TreeNodes, TreeWrite } from './stateStore.js';
 import { withStorageFailures } from './storageFailures.js';
 import type { TreeTable } from './treeTable.js';
 import { baseTable, localTable, remoteTable } from './trees.js';
@@ -83,8 +83,8 @@ export class SqliteStateStore implements StateStore {
     return this.trees[tree].below(path);
   }
 
-  children<T extends TreeName>(tree: T, path: string): IterableIterator<TreeNodes[T]> {
-    return this.trees[tree].children(path);
+  children<T extends TreeName>(tree: T, path: string, range?: PathRange): IterableIterator<TreeNodes[T]> {
+    return this.trees[tree].children(path, range);
   }
 
   count(tree: TreeName): number {

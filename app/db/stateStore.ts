@@ -17,6 +17,16 @@ export interface StateStore extends TreeStore {
 
 export type TreeName = 'base' | 'local' | 'remote';
 
+/**
+ * A stretch of one folder's entries, bounded by entry paths in code point
+ * order (compareCodePoints): those after `after` (not included) up to
+ * `through` (included); a bound left out is the folder's start or end.
+ */
+export interface PathRange {
+  after?: string;
+  through?: string;
+}
+
 /** What a page of feed changes did to the remote tree. */
 export interface AppliedRemoteChanges {
   /** Paths whose remote entry changed (both ends of a move). */
@@ -50,8 +60,11 @@ export interface TreeStore {
   node<T extends TreeName>(tree: T, path: string): TreeNodes[T] | undefined;
   /** The nodes strictly below `path`, streamed in path order. */
   below<T extends TreeName>(tree: T, path: string): IterableIterator<TreeNodes[T]>;
-  /** The nodes directly in folder `path`, streamed in path order (a folder's entries, not its subtree). */
-  children<T extends TreeName>(tree: T, path: string): IterableIterator<TreeNodes[T]>;
+  /**
+   * The nodes directly in folder `path`, streamed in path order (a folder's
+   * entries, not its subtree); with `range`, only those in that stretch.
+   */
+  children<T extends TreeName>(tree: T, path: string, range?: PathRange): IterableIterator<TreeNodes[T]>;
   count(tree: TreeName): number;
   /** Local and base nodes recorded with this device:inode (where a local rename went). */
   withInode<T extends 'local' | 'base'>(tree: T, inode: string): TreeNodes[T][];

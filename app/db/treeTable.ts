@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { SyncError } from '../errors.js';
+import type { PathRange } from './stateStore.js';
 import { belowBounds, codePointLength, isNestedMove } from './subtree.js';
 
 /** One of the three path-keyed trees: typed rows in, typed nodes out. */
@@ -60,11 +61,14 @@ export class TreeTable<N extends { path: string }> {
    * The nodes directly in folder `path`, in path order. A subfolder's subtree
    * is one contiguous range of the primary key ([sub + '/', sub + '0')), so
    * the read jumps over it with one index seek: a folder costs its entries,
-   * not its subtree.
+   * not its subtree. A range's bounds are entry paths, which hold no NUL:
+   * `path + NUL` is the first string after `path` and before its subtree.
    */
-  *children(path: string): IterableIterator<N> {
-    const { lo, hi } = belowBounds(path);
-    let from = lo;
+  *children(path: string, range: PathRange = {}): IterableIterator<N> {
+    const bounds = belowBounds(path);
+    const lo = bounds.lo;
+    const hi = range.through === undefined ? bounds.hi : `${range.through}\u0000`;
+    let from = range.after === undefined ? lo : `${range.after}\u0000`;
     for (;;) {
       let skipTo: string | null = null;
       for (const row of this.belowStmt.iterate({ lo: from, hi }) as IterableIterator<Record<string, unknown>>) {

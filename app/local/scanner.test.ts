@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IgnoreRules } from './ignore.js';
 import { nodeLocalFs, type LocalFs } from './localFs.js';
 import { findNameClashes, invalidNameReason, probeCaseInsensitive } from './names.js';
+import { compareCodePoints } from '../base/codePointOrder.js';
 import { LISTING_SLICE, Scanner, type FolderListing } from './scanner.js';
 
 let root: string;
@@ -128,7 +129,7 @@ describe('Scanner', () => {
     expect(nodes.size).toBe(30 * 4);
   });
 
-  it('hands a folder wider than one slice over in slices, the last one complete, with the loop free in between', async () => {
+  it('hands a folder wider than one slice over in slices that cover it in order, with the loop free in between', async () => {
     const files = LISTING_SLICE * 2 + 3;
     await mkdir(join(root, 'wide'));
     for (let i = 0; i < files; i++) await writeFile(join(root, 'wide', `f${i}`), '');
@@ -145,11 +146,34 @@ describe('Scanner', () => {
       if (listing.path === '/wide') turns.push(ticks);
     });
     ticking = false;
+    expect(listings.find((listing) => listing.path === '/')?.range).toBeUndefined();
     const wide = listings.filter((listing) => listing.path === '/wide');
-    expect(wide.map((listing) => [listing.nodes.length, listing.complete])).toEqual([[LISTING_SLICE, false], [LISTING_SLICE, false], [3, true]]);
-    expect(new Set(wide.flatMap((listing) => listing.nodes.map((node) => node.path))).size).toBe(files);
+    expect(wide.map((listing) => listing.nodes.length)).toEqual([LISTING_SLICE, LISTING_SLICE, 3]);
+    // Each slice is sorted, and its range runs from the previous slice's last path through its own.
+    const paths = wide.flatMap((listing) => listing.nodes.map((node) => node.path));
+    expect(paths).toEqual([...paths].sort(compareCodePoints));
+    expect(new Set(paths).size).toBe(files);
+    const lastOf = (listing: FolderListing) => listing.nodes[listing.nodes.length - 1]!.path;
+    expect(wide.map((listing) => listing.range)).toEqual([{ through: lastOf(wide[0]!) }, { after: lastOf(wide[0]!), through: lastOf(wide[1]!) }, { after: lastOf(wide[1]!) }]);
     // The loop turned between the slices: one folder's stats do not hold it.
     expect(new Set(turns).size).toBe(3);
+  });
+
+  it('keeps two spellings of one name in the same slice, so no range ends between them', async () => {
+    await mkdir(join(root, 'wide'));
+    // Sorted by drive name, the two spellings of "é" are entries LISTING_SLICE - 1 and LISTING_SLICE.
+    for (let i = 0; i < LISTING_SLICE - 1; i++) await writeFile(join(root, 'wide', `a${String(i).padStart(5, '0')}`), '');
+    await writeFile(join(root, 'wide', '\u00e9'), 'nfc');
+    await writeFile(join(root, 'wide', 'e\u0301'), 'nfd');
+    for (let i = 0; i < 10; i++) await writeFile(join(root, 'wide', `\u00fc${i}`), '');
+    const listings: FolderListing[] = [];
+    const { issues } = await new Scanner(root, { rules: new IgnoreRules(root) }).scanFolders((listing) => listings.push(listing));
+    const wide = listings.filter((listing) => listing.path === '/wide');
+    expect(wide).toHaveLength(2);
+    expect(wide[0]!.range).toEqual({ through: '/wide/\u00e9' });
+    expect(wide[0]!.nodes.map((node) => node.path)).toContain('/wide/\u00e9');
+    expect(wide[1]!.nodes.map((node) => node.path)).toEqual(Array.from({ length: 10 }, (_, i) => `/wide/\u00fc${i}`));
+    expect(issues.map((issue) => issue.code)).toEqual(['case_clash']);
   });
 
   it('fails with sync_root_missing when the root is gone', async () => {

@@ -1,8 +1,10 @@
 import { basename, dirname, join } from 'node:path';
 import { joinPath, parentOf, ROOT } from '../../protocol/paths.js';
+import { compareCodePoints } from '../base/codePointOrder.js';
 import { SyncError } from '../errors.js';
 import { errnoCode, syncErrorFromFs } from '../fsErrors.js';
 import type { LocalNode } from '../model.js';
+import type { PathRange } from '../db/stateStore.js';
 import type { IgnoreRules } from './ignore.js';
 import { nodeLocalFs, type LocalDirent, type LocalFs, type LocalStats } from './localFs.js';
 import { findNameClashes, invalidNameReason, probeCaseInsensitive, removeCaseProbes } from './names.js';
@@ -62,13 +64,16 @@ export interface ScannerOptions {
 /**
  * What a listed folder holds (an empty folder, or one gone meanwhile, holds
  * nothing). A folder of more than LISTING_SLICE entries comes in slices of
- * that many, in order, the last one `complete`.
+ * about that many, each with the `range` of entry paths it covers, in order
+ * (code point order of the drive paths, the state database's): together the
+ * ranges cover the whole folder, so each slice is compared with its own
+ * range of recorded entries.
  */
 export interface FolderListing {
   path: string;
   nodes: LocalNode[];
-  /** No more of this folder's entries follow. */
-  complete: boolean;
+  /** The stretch of the folder this slice covers; left out when the listing is the whole folder. */
+  range?: PathRange;
 }
 
 /**
@@ -170,6 +175,11 @@ export class Scanner {
     }
     if (!stats.isDirectory()) throw new SyncError('sync_root_missing', `the sync folder ${this.root} is not a folder`, { path: this.root });
   }
+}
+
+/** Directory entries with their drive names (NFC), sorted by those in code point order. */
+function inDrivePathOrder(entries: readonly LocalDirent[]): { dirent: LocalDirent; name: string }[] {
+  return entries.map((dirent) => ({ dirent, name: dirent.name.normalize('NFC') })).sort((a, b) => compareCodePoints(a.name, b.name));
 }
 
 type WalkTask =
@@ -282,25 +292,36 @@ class Walk {
       entries = await this.fs.readdirEntries(join(this.root, realPath));
     } catch (error) {
       // Gone since its parent was listed: it holds nothing now.
-      if (errnoCode(error) === 'ENOENT') return this.listed({ path: drivePath, nodes: [], complete: true });
+      if (errnoCode(error) === 'ENOENT') return this.listed({ path: drivePath, nodes: [] });
       this.issue(drivePath, 'unreadable', `cannot list ${drivePath}: ${(error as Error).message}`);
       return;
     }
     const skipped = this.skipClashes(drivePath, entries.map((e) => e.name));
-    for (let start = 0; ; start += LISTING_SLICE) {
-      if (start > 0) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        if (this.signal?.aborted) throw new SyncError('aborted', 'the scan was cancelled', { cause: this.signal.reason });
-      }
+    const stat = (dirents: readonly LocalDirent[]): LocalNode[] => {
       const nodes: LocalNode[] = [];
-      for (const dirent of entries.slice(start, start + LISTING_SLICE)) {
+      for (const dirent of dirents) {
         if (skipped.has(dirent.name)) continue;
         const node = this.entry(joinPath(drivePath, dirent.name.normalize('NFC')), realPath === '' ? dirent.name : `${realPath}/${dirent.name}`, dirent);
         if (node) nodes.push(node);
       }
-      const complete = start + LISTING_SLICE >= entries.length;
-      this.listed({ path: drivePath, nodes, complete });
-      if (complete) return;
+      return nodes;
+    };
+    if (entries.length <= LISTING_SLICE) return this.listed({ path: drivePath, nodes: stat(entries) });
+    const sorted = inDrivePathOrder(entries);
+    let after: string | undefined;
+    for (let start = 0; start < sorted.length;) {
+      if (start > 0) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (this.signal?.aborted) throw new SyncError('aborted', 'the scan was cancelled', { cause: this.signal.reason });
+      }
+      // Two spellings of one drive name (NFC and NFD) stay in one slice: a range ends at a drive path, not between its spellings.
+      let end = Math.min(start + LISTING_SLICE, sorted.length);
+      while (end < sorted.length && sorted[end]!.name === sorted[end - 1]!.name) end++;
+      const through = end < sorted.length ? joinPath(drivePath, sorted[end - 1]!.name) : undefined;
+      const range: PathRange = { ...(after === undefined ? {} : { after }), ...(through === undefined ? {} : { through }) };
+      this.listed({ path: drivePath, nodes: stat(sorted.slice(start, end).map(({ dirent }) => dirent)), range });
+      after = through;
+      start = end;
     }
   }
 

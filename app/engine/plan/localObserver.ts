@@ -32,27 +32,15 @@ export class LocalObserver {
   ) {}
 
   /**
-   * The full walk. Each folder, once listed, is compared with its recorded
-   * entries (read through the index, jumping over subfolders' subtrees) and
-   * let go: only the differences are kept until they are hashed and written.
+   * The full walk. Each folder, once listed (a wide one a slice at a time),
+   * is compared with its recorded entries (read through the index, jumping
+   * over subfolders' subtrees) and let go: only the differences are kept until they are hashed and written.
    * A folder that cannot be listed is not compared, so what it held stays.
    */
   async observe(signal: AbortSignal): Promise<LocalObservation> {
     const differences = new Differences();
-    /** Folders listed in slices, with the paths their slices held so far. */
-    const sliced = new Map<string, Set<string>>();
-    const compareFolder = ({ path, nodes, complete }: FolderListing) => {
-      const walked = new Map(nodes.map((node) => [node.path, node]));
-      if (complete && !sliced.has(path)) return differences.compare(walked, this.state.children('local', path), () => false);
-      // A slice is compared with the recorded entries of its own paths; what
-      // the folder no longer holds is known once its last slice is in.
-      const seen = sliced.get(path) ?? new Set<string>();
-      sliced.set(path, seen);
-      for (const node of nodes) seen.add(node.path);
-      differences.compare(walked, recordedOf(this.state, nodes.map((node) => node.path)), () => false);
-      if (!complete) return;
-      sliced.delete(path);
-      differences.compare(new Map(), this.state.children('local', path), (recorded) => seen.has(recorded));
+    const compareFolder = ({ path, nodes, range }: FolderListing) => {
+      differences.compare(new Map(nodes.map((node) => [node.path, node])), this.state.children('local', path, range), () => false);
     };
     const scan = await this.scanner.scanFolders(compareFolder, signal);
     this.paths.setRealPaths(scan.realPaths);
@@ -128,14 +116,6 @@ export class LocalObserver {
     }, signal);
     const writes = differences.writes();
     if (writes.length > 0) this.state.write(writes);
-  }
-}
-
-/** The recorded local nodes of these paths, where there are any. */
-function* recordedOf(state: StateStore, paths: Iterable<string>): Generator<LocalNode> {
-  for (const path of paths) {
-    const node = state.node('local', path);
-    if (node) yield node;
   }
 }
 

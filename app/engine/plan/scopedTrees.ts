@@ -1,4 +1,5 @@
 import { ROOT, parentOf } from '../../../protocol/paths.js';
+import { compareCodePoints } from '../../base/codePointOrder.js';
 import type { TreeName, TreeNodes, TreeStore } from '../../db/stateStore.js';
 import type { BaseNode, LocalNode, RemoteNode } from '../../model.js';
 import { isSettled, type SyncTrees } from '../../sync/planner.js';
@@ -193,18 +194,13 @@ class Scope {
 
 type Aligned = [BaseNode | undefined, LocalNode | undefined, RemoteNode | undefined];
 
-/**
- * `root` and the nodes below it in the three trees, as one row per path:
- * the three index-ordered streams merged. Should the database's order and
- * JavaScript's differ (they can, for characters outside the BMP), one path
- * comes as two partial rows: never settled, so loaded, which is only slower.
- */
+/** `root` and the nodes below it in the three trees, as one row per path: the three index-ordered streams merged. */
 function* alignedSubtrees(state: TreeStore, root: string): Generator<Aligned> {
   const streams = (['base', 'local', 'remote'] as const).map((tree) => subtree(state, tree, root));
   const heads = streams.map((stream) => stream.next());
   for (;;) {
     let path: string | undefined;
-    for (const head of heads) if (!head.done && (path === undefined || head.value.path < path)) path = head.value.path;
+    for (const head of heads) if (!head.done && (path === undefined || compareCodePoints(head.value.path, path) < 0)) path = head.value.path;
     if (path === undefined) return;
     yield heads.map((head, i) => {
       if (head.done || head.value.path !== path) return undefined;
