@@ -314,6 +314,15 @@ describe('SqliteStateStore: reads for incremental rounds', () => {
     expect([...store.children('local', '/d/b')]).toEqual([]);
   });
 
+  it('finds the paths holding a text without loading the tree, taking % and _ literally', () => {
+    const paths = ['/a (conflicted copy h 2026-12-01 101010).txt', '/d', '/d/b (conflicted copy h 2026-12-01 101010)', '/d/50% done', '/d/50_ done', '/e'];
+    store.write(paths.map((path): TreeWrite => ({ tree: 'local', op: 'upsert', node: local(path) })));
+    expect(store.pathsContaining('local', ' (conflicted copy ')).toEqual(['/a (conflicted copy h 2026-12-01 101010).txt', '/d/b (conflicted copy h 2026-12-01 101010)']);
+    expect(store.pathsContaining('local', '%')).toEqual(['/d/50% done']);
+    expect(store.pathsContaining('local', '_')).toEqual(['/d/50_ done']);
+    expect(store.pathsContaining('base', ' (conflicted copy ')).toEqual([]);
+  });
+
   it('lists a stretch of a folder\'s entries: after one entry path, through another, in code point order', () => {
     const paths = ['/d', '/d/a', '/d/a/x', '/d/a b', '/d/b', '/d/b/1', '/d/c', '/d/\u{ffee}', '/d/\u{1f600}', '/d/\u{1f600}/in', '/e'];
     store.write(paths.map((path): TreeWrite => ({ tree: 'local', op: 'upsert', node: local(path) })));

@@ -91,6 +91,10 @@ export class SqliteStateStore implements StateStore {
     return this.trees[tree].count();
   }
 
+  pathsContaining(tree: TreeName, text: string): string[] {
+    return this.trees[tree].pathsContaining(text);
+  }
+
   withInode<T extends 'local' | 'base'>(tree: T, inode: string): TreeNodes[T][] {
     return this.trees[tree].where('inode', inode);
   }

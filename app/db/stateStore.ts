@@ -66,6 +66,8 @@ export interface TreeStore {
    */
   children<T extends TreeName>(tree: T, path: string, range?: PathRange): IterableIterator<TreeNodes[T]>;
   count(tree: TreeName): number;
+  /** The paths holding `text`, found by a scan inside the database: no node is built for the others. */
+  pathsContaining(tree: TreeName, text: string): string[];
   /** Local and base nodes recorded with this device:inode (where a local rename went). */
   withInode<T extends 'local' | 'base'>(tree: T, inode: string): TreeNodes[T][];
   /** Remote and base nodes of this service entry id (where a remote move went). */

@@ -12,6 +12,7 @@ export class TreeTable<N extends { path: string }> {
   private readonly getStmt: Database.Statement;
   private readonly belowStmt: Database.Statement;
   private readonly countStmt: Database.Statement;
+  private readonly containingStmt: Database.Statement;
   private readonly byColumnStmts = new Map<string, Database.Statement>();
 
   constructor(
@@ -32,6 +33,8 @@ export class TreeTable<N extends { path: string }> {
     this.getStmt = db.prepare(`SELECT ${names} FROM ${table} WHERE path = ?`);
     this.belowStmt = db.prepare(`SELECT ${names} FROM ${table} WHERE path >= @lo AND path < @hi`);
     this.countStmt = db.prepare(`SELECT count(*) FROM ${table}`).pluck();
+    // instr(), not LIKE: no escaping of '%' and '_' in the text.
+    this.containingStmt = db.prepare(`SELECT path FROM ${table} WHERE instr(path, ?) > 0 ORDER BY path`).pluck();
     // Only indexed columns (schema step 3) are offered for lookups.
     for (const column of lookupColumns) {
       this.byColumnStmts.set(column, db.prepare(`SELECT ${names} FROM ${table} WHERE ${column} = ?`));
@@ -88,6 +91,10 @@ export class TreeTable<N extends { path: string }> {
 
   count(): number {
     return this.countStmt.get() as number;
+  }
+
+  pathsContaining(text: string): string[] {
+    return this.containingStmt.all(text) as string[];
   }
 
   /** The nodes whose indexed `column` holds `value` (an inode, a remote id). */

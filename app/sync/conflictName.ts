@@ -3,6 +3,9 @@ import { MAX_NAME_BYTES, joinPath, nameOf, parentOf } from '../../protocol/paths
 // Characters a drive name may not hold (protocol/paths), replaced in the host part.
 const UNSAFE_IN_NAME = /[/\u0000-\u001f\u007f-\u009f]/g;
 
+/** What every conflicted copy's name holds: a cheap first filter before parseConflictedCopyName. */
+export const CONFLICTED_COPY_MARK = ' (conflicted copy ';
+
 /**
  * The name a local version gets when it loses a conflict:
  * `name (conflicted copy <host> <yyyy-mm-dd hhmmss>).ext`, the time in UTC so
@@ -19,7 +22,7 @@ export function conflictedCopyName(path: string, host: string, date: Date, attem
   const stem = split ? name.slice(0, dot) : name;
   const ext = split ? name.slice(dot) : '';
   const counter = attempt > 1 ? ` ${attempt}` : '';
-  const label = ` (conflicted copy ${host.replace(UNSAFE_IN_NAME, '-')} ${utcStamp(date)}${counter})`;
+  const label = `${CONFLICTED_COPY_MARK}${host.replace(UNSAFE_IN_NAME, '-')} ${utcStamp(date)}${counter})`;
   return joinPath(parentOf(path), `${fitStem(stem, label + ext)}${label}${ext}`);
 }
 

@@ -157,6 +157,22 @@ describe('BridgeService over a real client and service', () => {
     expect(readdirSync(join(root, 'folder')).filter((name) => name.startsWith('report'))).toEqual(['report.txt']);
   });
 
+  it('lists the conflicts whose copies the local tree holds when it starts, before any round', async () => {
+    const stateDir = join(root, 'state');
+    const copy = conflictedCopyName('/docs/plan.txt', 'laptop', new Date(Date.UTC(2026, 10, 30, 8, 0, 0)));
+    mkdirSync(join(root, 'folder', 'docs'));
+    writeFileSync(join(root, 'folder', copy.slice(1)), 'mine');
+    const seeded = await SyncClient.open({ server: server.url, folder: join(root, 'folder'), stateDir, warn: () => {}, credentials: new FileCredentialStore(stateDir) });
+    const node = (path: string, kind: 'file' | 'folder') => ({ path, kind, size: 0, contentHash: kind === 'file' ? 'a'.repeat(64) : null, mtime: 1, inode: `1:${path}` });
+    seeded.state.write([{ tree: 'local', op: 'upsert', node: node('/docs', 'folder') }, { tree: 'local', op: 'upsert', node: node(copy, 'file') }, { tree: 'local', op: 'upsert', node: node('/docs/plan.txt', 'file') }]);
+    await seeded.close();
+
+    // Not signed in: no round runs, so only the local tree can have named it.
+    const { service } = await openService();
+    const { conflicts } = (await service.call('getSnapshot', undefined)) as Snapshot;
+    expect(conflicts.map((c) => [c.path, c.copyPath, c.at])).toEqual([['/docs/plan.txt', copy, Date.UTC(2026, 10, 30, 8, 0, 0)]]);
+  });
+
   it('refuses to keep a conflicted copy under the name of a folder this computer does not keep; keeping the service\'s works', async () => {
     const { service } = await openService();
     await jsonRequest(server.api, 'POST', '/files/mkdir', { headers: user.auth, body: { path: '/photos' } });

@@ -14,6 +14,7 @@ import { LocalPaths } from '../local/localPaths.js';
 import { isSyncError, SyncError } from '../errors.js';
 import { IGNORE_FILE_NAME } from '../local/ignore.js';
 import type { SyncClient } from '../syncClient.js';
+import { CONFLICTED_COPY_MARK } from '../sync/conflictName.js';
 import { ConflictList } from './conflictList.js';
 import { readStoredSettings, writeStoredSettings, type StoredSettings } from './settingsFile.js';
 import { prepareSyncFolder } from './syncLocation.js';
@@ -169,7 +170,8 @@ export class BridgeService {
       } else void this.stopEngine();
       this.emit({ type: 'session', session: this.sessionInfo() });
     }));
-    this.conflicts.addFromTree(this.client.state.loadLocal().keys());
+    // Asked of the database: loading the local tree for a handful of names held 100,000 nodes at start.
+    this.conflicts.addFromTree(this.client.state.pathsContaining('local', CONFLICTED_COPY_MARK));
     for (const activity of this.client.engine.recentActivity()) this.conflicts.add(activity);
     if (this.client.session.state === 'signed_in') {
       this.runEngine();
