@@ -184,9 +184,18 @@ class Scope {
         this.settled.add((b ?? l ?? r)!.path);
         continue;
       }
-      if (b) this.base.add(b), loaded.bases.push(b);
-      if (l) this.local.add(l), loaded.locals.push(l);
-      if (r) this.remote.add(r), loaded.remotes.push(r);
+      if (b) {
+        this.base.add(b);
+        loaded.bases.push(b);
+      }
+      if (l) {
+        this.local.add(l);
+        loaded.locals.push(l);
+      }
+      if (r) {
+        this.remote.add(r);
+        loaded.remotes.push(r);
+      }
     }
     return loaded;
   }
