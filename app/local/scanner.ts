@@ -128,10 +128,12 @@ export class Scanner {
   /**
    * Looks at just these paths (and, for a folder, its subtree): what an
    * incremental round does with the watcher's events. A path that is gone
-   * yields no node; the caller reads that as deleted.
+   * yields no node; the caller reads that as deleted. With `onFolder`, the
+   * folders below the paths are handed over as scanFolders does, and only
+   * the paths themselves are in the result's `nodes`.
    */
-  async scanPaths(targets: readonly ScanTarget[], signal?: AbortSignal): Promise<ScanResult> {
-    return this.walk(targets.map((t) => ({ kind: 'path', drivePath: t.path, realPath: t.realPath })), signal);
+  async scanPaths(targets: readonly ScanTarget[], signal?: AbortSignal, onFolder?: (listing: FolderListing) => void): Promise<ScanResult> {
+    return this.walk(targets.map((t) => ({ kind: 'path', drivePath: t.path, realPath: t.realPath })), signal, onFolder);
   }
 
   /** Whether something is at this on-disk path (relative to the root); one lstat, counted. */

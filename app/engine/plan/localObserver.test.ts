@@ -186,6 +186,39 @@ describe('LocalObserver', () => {
     expect(state.count('local')).toBe(100_001);
   }, 120_000);
 
+  it('looks at a folder a watcher named as the full walk does: slice by slice, with what its subtree gained and lost', async () => {
+    const signal = new AbortController().signal;
+    const width = LISTING_SLICE + 100;
+    mkdirSync(join(root, 'big', 'sub'), { recursive: true });
+    writeFileSync(join(root, 'big', 'sub', 'inner'), 'inner');
+    for (let i = 0; i < width; i++) writeFileSync(join(root, 'big', `f${i}`), `${i}`);
+    writeFileSync(join(root, 'other'), 'untouched');
+    await observer.observe(signal);
+    expect(state.count('local')).toBe(width + 4);
+
+    hasher.hashed.length = 0;
+    writeFileSync(join(root, 'big', 'f1'), 'edited');
+    rmSync(join(root, 'big', `f${width - 1}`));
+    writeFileSync(join(root, 'big', 'new'), 'new');
+    rmSync(join(root, 'big', 'sub'), { recursive: true });
+    mkdirSync(join(root, 'big', 'sub2'));
+    writeFileSync(join(root, 'big', 'sub2', 'x'), 'x');
+    rmSync(join(root, 'other'));
+    const seen = await observer.observePaths([{ path: '/big', realPath: 'big' }], signal);
+
+    expect(seen.roots).toEqual(['/big']);
+    expect(state.node('local', '/big/f1')?.contentHash).toBe(hashBytes(Buffer.from('edited')).contentHash);
+    expect(state.node('local', `/big/f${width - 1}`)).toBeUndefined();
+    expect(state.node('local', '/big/new')?.kind).toBe('file');
+    expect(state.node('local', '/big/sub')).toBeUndefined();
+    expect(state.node('local', '/big/sub/inner')).toBeUndefined();
+    expect(state.node('local', '/big/sub2/x')?.kind).toBe('file');
+    // Outside the path named, nothing was looked at: the deleted /other is still recorded.
+    expect(state.node('local', '/other')?.kind).toBe('file');
+    expect(hasher.hashed.sort()).toEqual(['f1', 'new', 'sub2/x'].map((name) => join(root, 'big', name)).sort());
+    expect(state.count('local')).toBe(width + 4 - 1 + 1 - 2 + 2);
+  }, 60_000);
+
   it('looks at a new folder whole, from its nearest known ancestor, and forgets a removed folder with its subtree', async () => {
     const signal = new AbortController().signal;
     mkdirSync(join(root, 'old', 'deep'), { recursive: true });

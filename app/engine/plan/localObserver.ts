@@ -1,4 +1,4 @@
-import { ROOT, isSameOrBelow, parentOf } from '../../../protocol/paths.js';
+import { ROOT, parentOf } from '../../../protocol/paths.js';
 import type { StateStore, TreeWrite } from '../../db/stateStore.js';
 import { SyncError, isSyncError } from '../../errors.js';
 import type { Hasher } from '../../hash/hasher.js';
@@ -33,16 +33,12 @@ export class LocalObserver {
 
   /**
    * The full walk. Each folder, once listed (a wide one a slice at a time),
-   * is compared with its recorded entries (read through the index, jumping
-   * over subfolders' subtrees) and let go: only the differences are kept until they are hashed and written.
-   * A folder that cannot be listed is not compared, so what it held stays.
+   * is compared with its recorded entries (folderComparer) and let go: only
+   * the differences are kept until they are hashed and written.
    */
   async observe(signal: AbortSignal): Promise<LocalObservation> {
     const differences = new Differences();
-    const compareFolder = ({ path, nodes, range }: FolderListing) => {
-      differences.compare(new Map(nodes.map((node) => [node.path, node])), this.state.children('local', path, range), () => false);
-    };
-    const scan = await this.scanner.scanFolders(compareFolder, signal);
+    const scan = await this.scanner.scanFolders(this.folderComparer(differences), signal);
     this.paths.setRealPaths(scan.realPaths);
     await this.recordDifferences(differences, signal);
     return { issues: scan.issues };
@@ -53,20 +49,30 @@ export class LocalObserver {
    * watcher event costs is the changed paths' stats, not the folder's. A path
    * whose parent the local tree does not know is looked at from its nearest
    * known ancestor, so a new folder is never recorded without its parent.
-   * Returns the roots it looked at.
+   * A folder looked at is compared as it is listed, as in the full walk (an
+   * event for a folder of 100,000 files holds a slice of them, not all), so
+   * only the paths themselves are compared here. Returns the roots it looked at.
    */
   async observePaths(targets: readonly ScanTarget[], signal: AbortSignal): Promise<LocalObservation & { roots: string[] }> {
     const looked = outermost(targets.map((target) => this.knownParentOf(target)));
-    const scan = await this.scanner.scanPaths(looked, signal);
+    const differences = new Differences();
+    const scan = await this.scanner.scanPaths(looked, signal, this.folderComparer(differences));
     const roots = outermost(looked.map((root) => this.goneFrom(root, scan)));
     this.paths.rememberBelow(roots.map((root) => root.path), scan.realPaths);
-    const previous: LocalNode[] = [];
-    for (const { path } of roots) {
-      const node = this.state.node('local', path);
-      if (node) previous.push(node);
-      previous.push(...this.state.below('local', path));
-    }
-    return { ...(await this.record(scan, previous, signal)), roots: roots.map((root) => root.path) };
+    // A root gone, or no longer a folder, is deleted with its subtree (TreeWrite 'delete').
+    differences.compare(scan.nodes, roots.flatMap(({ path }) => this.state.node('local', path) ?? []), () => false);
+    await this.recordDifferences(differences, signal);
+    return { issues: scan.issues, roots: roots.map((root) => root.path) };
+  }
+
+  /**
+   * Compares each listed folder (or slice of one) with its recorded entries, read through the index, jumping over
+   * subfolders' subtrees. A folder that cannot be listed is not compared, so what it held stays.
+   */
+  private folderComparer(differences: Differences): (listing: FolderListing) => void {
+    return ({ path, nodes, range }) => {
+      differences.compare(new Map(nodes.map((node) => [node.path, node])), this.state.children('local', path, range), () => false);
+    };
   }
 
   /**
@@ -92,16 +98,6 @@ export class LocalObserver {
       realPath = realPath.slice(0, realPath.lastIndexOf('/'));
     }
     return { path, realPath };
-  }
-
-  /** Hashes what changed since `previous` (the recorded nodes the walk covers) and writes the differences to the local tree. */
-  private async record(scan: ScanResult, previous: Iterable<LocalNode>, signal: AbortSignal): Promise<LocalObservation> {
-    const unreadable = scan.issues.filter((issue) => issue.code === 'unreadable').map((issue) => issue.path);
-    const differences = new Differences();
-    // Below an unreadable folder the contents are unknown, not gone: they keep their last observation.
-    differences.compare(scan.nodes, previous, (path) => unreadable.some((folder) => isSameOrBelow(path, folder) && path !== folder));
-    await this.recordDifferences(differences, signal);
-    return { issues: scan.issues };
   }
 
   private async recordDifferences(differences: Differences, signal: AbortSignal): Promise<void> {
