@@ -60,7 +60,7 @@ export class LocalObserver {
     const roots = outermost(looked.map((root) => this.goneFrom(root, scan)));
     this.paths.rememberBelow(roots.map((root) => root.path), scan.realPaths);
     // A root gone, or no longer a folder, is deleted with its subtree (TreeWrite 'delete').
-    differences.compare(scan.nodes, roots.flatMap(({ path }) => this.state.node('local', path) ?? []), () => false);
+    differences.compare(scan.nodes, roots.flatMap(({ path }) => this.state.node('local', path) ?? []));
     await this.recordDifferences(differences, signal);
     return { issues: scan.issues, roots: roots.map((root) => root.path) };
   }
@@ -71,7 +71,7 @@ export class LocalObserver {
    */
   private folderComparer(differences: Differences): (listing: FolderListing) => void {
     return ({ path, nodes, range }) => {
-      differences.compare(new Map(nodes.map((node) => [node.path, node])), this.state.children('local', path, range), () => false);
+      differences.compare(new Map(nodes.map((node) => [node.path, node])), this.state.children('local', path, range));
     };
   }
 
@@ -124,16 +124,16 @@ class Differences {
 
   /**
    * Compares walked nodes with the recorded ones they stand for (read once,
-   * in any order); consumes `walked`, so what is left in it is new. `keep`:
-   * a recorded path the walk did not see that is unknown rather than gone.
+   * in any order; a recorded path the walk did not see is gone); consumes
+   * `walked`, so what is left in it is new.
    */
-  compare(walked: Map<string, LocalNode>, previous: Iterable<LocalNode>, keep: (path: string) => boolean): void {
+  compare(walked: Map<string, LocalNode>, previous: Iterable<LocalNode>): void {
     for (const before of previous) {
       const node = walked.get(before.path);
       if (node) {
         walked.delete(before.path);
         this.compareNode(node, before);
-      } else if (!keep(before.path)) {
+      } else {
         this.deletes.push(before.path);
       }
     }
