@@ -179,9 +179,10 @@ export class Scanner {
   }
 }
 
-/** Directory entries with their drive names (NFC), sorted by those in code point order. */
-function inDrivePathOrder(entries: readonly LocalDirent[]): { dirent: LocalDirent; name: string }[] {
-  return entries.map((dirent) => ({ dirent, name: dirent.name.normalize('NFC') })).sort((a, b) => compareCodePoints(a.name, b.name));
+/** A directory entry with its drive name (NFC). */
+interface NamedDirent {
+  dirent: LocalDirent;
+  name: string;
 }
 
 type WalkTask =
@@ -299,17 +300,19 @@ class Walk {
       return;
     }
     const skipped = this.skipClashes(drivePath, entries.map((e) => e.name));
-    const stat = (dirents: readonly LocalDirent[]): LocalNode[] => {
+    const named = entries.map((dirent) => ({ dirent, name: dirent.name.normalize('NFC') }));
+    const stat = (slice: readonly NamedDirent[]): LocalNode[] => {
       const nodes: LocalNode[] = [];
-      for (const dirent of dirents) {
+      for (const { dirent, name } of slice) {
         if (skipped.has(dirent.name)) continue;
-        const node = this.entry(joinPath(drivePath, dirent.name.normalize('NFC')), realPath === '' ? dirent.name : `${realPath}/${dirent.name}`, dirent);
+        const node = this.entry(joinPath(drivePath, name), realPath === '' ? dirent.name : `${realPath}/${dirent.name}`, dirent);
         if (node) nodes.push(node);
       }
       return nodes;
     };
-    if (entries.length <= LISTING_SLICE) return this.listed({ path: drivePath, nodes: stat(entries) });
-    const sorted = inDrivePathOrder(entries);
+    if (named.length <= LISTING_SLICE) return this.listed({ path: drivePath, nodes: stat(named) });
+    // Sorted by drive name in code point order: the state database's order.
+    const sorted = named.sort((a, b) => compareCodePoints(a.name, b.name));
     let after: string | undefined;
     for (let start = 0; start < sorted.length;) {
       if (start > 0) {
@@ -321,7 +324,7 @@ class Walk {
       while (end < sorted.length && sorted[end]!.name === sorted[end - 1]!.name) end++;
       const through = end < sorted.length ? joinPath(drivePath, sorted[end - 1]!.name) : undefined;
       const range: PathRange = { ...(after === undefined ? {} : { after }), ...(through === undefined ? {} : { through }) };
-      this.listed({ path: drivePath, nodes: stat(sorted.slice(start, end).map(({ dirent }) => dirent)), range });
+      this.listed({ path: drivePath, nodes: stat(sorted.slice(start, end)), range });
       after = through;
       start = end;
     }
