@@ -81,13 +81,13 @@ export async function uploadFile(ctx: TransferContext, job: Job, op: UploadOp, s
       try {
         const bytes = await readChunk(reading, buffer.subarray(0, chunkLength(n, session.chunkSize, digest.size)), n * session.chunkSize, op.path);
         let sent = 0;
-        await ctx.remote.putChunk(session.uploadId, n, chunkBody(ctx, bytes, chunkSignal), {
+        await sendChunk(ctx, session.uploadId, n, chunkSignal, () => ctx.remote.putChunk(session.uploadId, n, chunkBody(ctx, bytes, chunkSignal), {
           signal: chunkSignal,
           onProgress: (total) => {
             if (total > sent) ctx.onBytes(job.id, total - sent);
             sent = Math.max(sent, total);
           },
-        });
+        }));
       } finally {
         buffers.push(buffer);
       }
@@ -111,6 +111,33 @@ async function dropSession(ctx: TransferContext, job: Job, uploadId: string | un
     ctx.jobs.setJobPayload(job.id, { ...job.payload, uploadId: undefined, contentHash: undefined }, ctx.clock.now(), 0);
   }
   return fileChanged(path);
+}
+
+/** Waits before a chunk is tried again on its own: 50, 200, 800 ms. */
+const CHUNK_RETRY_WAITS_MS = [50, 200, 800];
+
+/**
+ * Sends chunk `n`, trying it again on its own when the service said another
+ * request still holds it (chunk_busy) or the connection failed; the service
+ * closes the connection of a refused chunk, so a refusal can reach the client
+ * as a reset. Typically that other request is this client's own, cut off by a
+ * pause or a dropped connection and not yet finished at the service.
+ * Failing the chunk would abort its siblings in flight and send their bytes
+ * again. Before each new try the service is asked whether the chunk landed
+ * after all; what still fails after the last try fails the file.
+ */
+async function sendChunk(ctx: TransferContext, uploadId: string, n: number, signal: AbortSignal, put: () => Promise<unknown>): Promise<void> {
+  for (const wait of [...CHUNK_RETRY_WAITS_MS, null]) {
+    try {
+      await put();
+      return;
+    } catch (error) {
+      const worthAnotherTry = isSyncError(error) && (error.code === 'network' || error.detail.serviceCode === 'chunk_busy');
+      if (wait === null || signal.aborted || !worthAnotherTry) throw error;
+    }
+    await ctx.clock.sleep(wait, signal);
+    if ((await ctx.remote.uploadStatus(uploadId, signal)).received.includes(n)) return;
+  }
 }
 
 /** Fills `into` from `position`; a file shorter than when it was hashed has changed. */

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { API_PREFIX } from '../../protocol/api.js';
+import type { ErrorCode } from '../../protocol/errors.js';
 import { ApiError } from '../errors.js';
 import type { AccessClaims, AccessTokens } from '../auth/accessTokens.js';
 import type { RefreshTokenStore } from '../auth/refreshTokens.js';
@@ -84,25 +85,30 @@ function announcesBody(request: FastifyRequest): boolean {
  * The most a refused request's body is read (and discarded, never buffered)
  * to keep its connection: enough for the largest chunk.
  */
-const EXPIRED_TOKEN_DRAIN_BYTES = 64 * 1024 * 1024;
+const REFUSED_BODY_DRAIN_BYTES = 64 * 1024 * 1024;
+
+const DRAINED_REFUSALS: ReadonlySet<ErrorCode> = new Set(['token_expired', 'chunk_busy']);
 
 /**
- * Reads and discards the body of a request refused with `token_expired`, so
- * its connection stays usable: a client's chunk upload that outlived its
- * access token must see the 401 that tells it to refresh, and closing instead
- * makes its body write fail with EPIPE first. Only for a token of ours that
- * merely expired, and only up to EXPIRED_TOKEN_DRAIN_BYTES (declared or, for
- * a chunked body, counted): a stranger's body (no token, a forged or revoked
- * one) is never read. Returns false when the connection must close instead.
+ * Reads and discards the body of a request refused with a code our own
+ * client must see to act on it, so its connection stays usable: a chunk
+ * upload that outlived its access token must see the 401 that tells it to
+ * refresh (`token_expired`), a chunk another request still holds the 409 that
+ * tells it to wait (`chunk_busy`); closing instead makes the body write fail
+ * with EPIPE first, and the client cannot tell the refusal from a broken
+ * connection. Only for those codes, and only up to REFUSED_BODY_DRAIN_BYTES
+ * (declared or, for a chunked body, counted): a stranger's body (no token, a
+ * forged or revoked one) is never read. Returns false when the connection
+ * must close instead.
  */
-function drainRefusedBody(request: FastifyRequest, error: unknown): boolean {
-  if (!(error instanceof ApiError) || error.code !== 'token_expired') return false;
+export function drainRefusedBody(request: FastifyRequest, error: unknown): boolean {
+  if (!(error instanceof ApiError) || !DRAINED_REFUSALS.has(error.code)) return false;
   const declared = Number(request.headers['content-length'] ?? 0);
-  if (!Number.isSafeInteger(declared) || declared > EXPIRED_TOKEN_DRAIN_BYTES) return false;
+  if (!Number.isSafeInteger(declared) || declared > REFUSED_BODY_DRAIN_BYTES) return false;
   let seen = 0;
   request.raw.on('data', (data: Buffer) => {
     seen += data.length;
-    if (seen > EXPIRED_TOKEN_DRAIN_BYTES) request.raw.socket.destroy();
+    if (seen > REFUSED_BODY_DRAIN_BYTES) request.raw.socket.destroy();
   });
   return true;
 }

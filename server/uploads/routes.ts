@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createUploadRequest, createUploadResponse, chunkParams, entryResponse, uploadIdParams, uploadStatusSchema } from '../../protocol/api.js';
 import type { ServerContext } from '../context.js';
-import { defineRoute } from '../http/routes.js';
+import { defineRoute, drainRefusedBody } from '../http/routes.js';
 import type { Uploads } from './uploads.js';
 
 export function registerUploadRoutes(app: FastifyInstance, ctx: ServerContext, uploads: Uploads): void {
@@ -37,8 +37,9 @@ export function registerUploadRoutes(app: FastifyInstance, ctx: ServerContext, u
     try {
       return await uploads.putChunk(userId, params.id, params.n, request.raw, declared);
     } catch (error) {
-      // Whatever the client still has to send is not wanted: close instead of reading it.
-      if (!request.raw.complete) reply.header('connection', 'close');
+      // Whatever the client still has to send is not wanted: close instead of reading it, unless the client
+      // must see this refusal to act on it.
+      if (!request.raw.complete && !drainRefusedBody(request, error)) reply.header('connection', 'close');
       throw error;
     }
   });

@@ -172,11 +172,11 @@ describeEachBlobStore('uploads', ({ place }) => {
           headers: { ...alice.auth, 'content-type': 'application/octet-stream', 'content-length': chunk.length },
         });
         req.on('error', () => {});
-        const answer = new Promise<{ req: typeof req; status: number; body: string }>((resolve) => {
+        const answer = new Promise<{ req: typeof req; status: number; body: string; connection?: string }>((resolve) => {
           req.on('response', (response) => {
             let body = '';
             response.on('data', (part: Buffer) => (body += part.toString()));
-            response.on('end', () => resolve({ req, status: response.statusCode ?? 0, body }));
+            response.on('end', () => resolve({ req, status: response.statusCode ?? 0, body, connection: response.headers.connection }));
           });
         });
         req.write(chunk.subarray(0, 1000));
@@ -185,6 +185,12 @@ describeEachBlobStore('uploads', ({ place }) => {
       const first = await Promise.race(open.map(({ answer }) => answer));
       expect(first.status).toBe(409);
       expect(JSON.parse(first.body).error.code).toBe('chunk_busy');
+      // The refused body is read and discarded, not cut off: a client still sending it sees the 409, not a reset.
+      expect(first.connection).not.toBe('close');
+      await new Promise<void>((resolve, reject) => {
+        first.req.on('error', reject);
+        first.req.end(chunk.subarray(1000), resolve);
+      });
       const holder = open.find(({ req }) => req !== first.req)!;
       holder.req.end(chunk.subarray(1000));
       expect((await holder.answer).status).toBe(200);

@@ -35,6 +35,8 @@ export interface SeenRequest {
   status?: number;
   /** The service's answer was passed on whole. */
   answered: boolean;
+  /** The exchange is over, answered or not. */
+  closed: boolean;
 }
 
 export interface FaultProxy {
@@ -115,8 +117,9 @@ export async function startFaultProxy(upstream: string, initial: FaultPlan = () 
 
   const server: Server = createServer((req, res) => {
     const fault = plan({ method: req.method ?? 'GET', url: req.url ?? '/', index: seen.length });
-    const record: SeenRequest = { method: req.method ?? 'GET', url: req.url ?? '/', fault: fault.kind, requestBytes: 0, responseBytes: 0, answered: false };
+    const record: SeenRequest = { method: req.method ?? 'GET', url: req.url ?? '/', fault: fault.kind, requestBytes: 0, responseBytes: 0, answered: false, closed: false };
     seen.push(record);
+    res.on('close', () => { record.closed = true; });
     switch (fault.kind) {
       case 'reset':
         req.socket.destroy();

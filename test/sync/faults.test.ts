@@ -1,13 +1,15 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncSummary } from '../../app/engine/syncEngine.js';
 import type { SyncClient } from '../../app/syncClient.js';
+import { uploadStatusSchema } from '../../protocol/api.js';
 import { signUp, uniqueUsername, type SignedUpUser } from '../helpers/accounts.js';
-import { startFaultProxy, type Fault, type FaultPlan, type FaultProxy } from '../helpers/faultProxy.js';
+import { startFaultProxy, type Fault, type FaultPlan, type FaultProxy, type SeenRequest } from '../helpers/faultProxy.js';
 import { mountSmallDisk } from '../helpers/smallDisk.js';
 import { restartTestServer, startTestServer, type TestServer } from '../helpers/testServer.js';
-import { download, uploadFile } from '../helpers/uploads.js';
+import { chunkOf, download, uploadFile } from '../helpers/uploads.js';
 import {
   CHUNK, CHUNKS_IN_FLIGHT, FAST_BACKOFF, chunkBytesSent, isChunkPut, isContentGet, openClient, randomContent, tempDir, until,
   writeRandomFile,
@@ -82,6 +84,32 @@ async function expectOnService(account: SignedUpUser, path: string, bytes: Buffe
   const stored = await download(server.api, account.auth, path);
   expect(stored.status).toBe(200);
   expect(stored.bytes.equals(bytes)).toBe(true);
+}
+
+/**
+ * A chunk PUT sent straight to the service with half its body, held open:
+ * `started` once that half is on its way, `finish` sends the rest and
+ * resolves to the service's status.
+ */
+function holdChunkPut(url: string, auth: { authorization: string }, body: Uint8Array): { started: Promise<void>; finish(): Promise<number> } {
+  const req = httpRequest(url, { method: 'PUT', headers: { ...auth, 'content-type': 'application/octet-stream', 'content-length': String(body.length) } });
+  const answered = new Promise<number>((resolve, reject) => {
+    req.on('response', (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+  });
+  // The service takes the chunk's lock as soon as it has the headers; the margin covers a loaded machine.
+  const started = new Promise<void>((resolve) => req.write(body.subarray(0, body.length / 2), () => resolve()))
+    .then(() => new Promise((resolve) => setTimeout(resolve, 200)));
+  return {
+    started,
+    finish: () => {
+      req.end(body.subarray(body.length / 2));
+      return answered;
+    },
+  };
 }
 
 /** Chunks stored since request `from`. */
@@ -183,6 +211,44 @@ describe('uploads under faults', () => {
     const after = proxy.seen.slice(from);
     expect(after.filter((r) => r.method === 'POST' && r.url === '/api/v1/uploads')).toHaveLength(1);
     expect(sentSince()).toBeLessThanOrEqual(size + CHUNKS_IN_FLIGHT * CHUNK);
+  }, 60_000);
+
+  it('a chunk another request still holds at the service is waited for alone: its siblings are not cut off, and it is not sent twice', async () => {
+    const { account, folder, client } = await setup('busy', { engine: { uploadLimit: 32 * 1024 * 1024 } });
+    const bytes = writeRandomFile(join(folder, 'busy.bin'), 8 * CHUNK);
+    const from = proxy.seen.length;
+    const syncing = client.engine.syncOnce();
+    await until(() => storedChunks(from) >= 1, 'a chunk stored');
+    client.engine.pause();
+    await expect(syncing).rejects.toMatchObject({ code: 'aborted' });
+
+    // Another request (as a cut-off one still being finished at the service would) holds the first chunk not sent
+    // yet: no request of the client's, cut off by the pause, can still hold it.
+    const chunkOfPut = (r: SeenRequest) => Number(r.url.split('/')[6]);
+    const uploadId = proxy.seen.slice(from).find(isChunkPut)!.url.split('/')[4]!;
+    const status = uploadStatusSchema.parse(await (await fetch(`${server.api}/uploads/${uploadId}`, { headers: account.auth })).json());
+    const touched = new Set(proxy.seen.slice(from).filter(isChunkPut).map(chunkOfPut));
+    const held = Array.from({ length: status.chunkCount }, (_, n) => n).find((n) => !touched.has(n))!;
+    const holding = holdChunkPut(`${server.api}/uploads/${uploadId}/chunks/${held}`, account.auth, chunkOf(bytes, status.chunkSize, held));
+    await holding.started;
+
+    const resumedFrom = proxy.seen.length;
+    client.engine.setBandwidthLimits({ upload: 0 });
+    client.engine.resume();
+    const resumed = client.engine.syncOnce();
+    // The client's try is refused (409 chunk_busy); the other request then finishes while the client waits.
+    await until(() => proxy.seen.slice(resumedFrom).some((r) => isChunkPut(r) && chunkOfPut(r) === held && r.closed), 'the held chunk refused');
+    expect(await holding.finish()).toBe(200);
+    expectInSync(await resumed);
+
+    await expectOnService(account, '/busy.bin', bytes);
+    const puts = proxy.seen.slice(resumedFrom).filter(isChunkPut);
+    // Its siblings were not cut off, and the held chunk was only ever refused: once it had landed, it was not sent.
+    expect(puts.filter((r) => chunkOfPut(r) !== held).every((r) => r.answered && r.status === 200)).toBe(true);
+    const heldTries = puts.filter((r) => chunkOfPut(r) === held);
+    expect(heldTries.length).toBeGreaterThan(0);
+    expect(heldTries.every((r) => r.status === 409)).toBe(true);
+    expect(proxy.seen.slice(resumedFrom).filter((r) => r.method === 'POST' && r.url === '/api/v1/uploads')).toEqual([]);
   }, 60_000);
 
   it('a file changed mid-upload: the stale session is dropped and the new content ends up on the service', async () => {
