@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Entry } from '../../protocol/api.js';
+import { formatBytes } from '../../protocol/units.js';
 import { sharedPathQuery, shareIdSchema, type SharedEntry } from '../../protocol/shares.js';
 import type { BlobStore } from '../blobs/blobStore.js';
 import type { ServerContext } from '../context.js';
@@ -56,8 +57,14 @@ ${body}
 </main></body></html>`;
 }
 
-function sizeText(lang: PageLanguage, size: number): string {
-  return `${size.toLocaleString(lang)} ${lang === 'zh-CN' ? '字节' : 'bytes'}`;
+/**
+ * A size as the desktop app shows it (protocol/units: "1.23 MB", "12 字节"), with the exact count
+ * of bytes in a tooltip, so a visitor can still check a download against it.
+ */
+export function sizeHtml(lang: PageLanguage, size: number): string {
+  const bytesWord = lang === 'zh-CN' ? '字节' : 'bytes';
+  const readable = formatBytes(size, (unit) => (unit === 'B' && lang === 'zh-CN' ? '字节' : unit));
+  return `<span title="${escapeHtml(`${size.toLocaleString(lang)} ${bytesWord}`)}">${escapeHtml(readable)}</span>`;
 }
 
 function codeForm(id: string, s: PageStrings, notice?: string): string {
@@ -73,7 +80,7 @@ function downloadUrl(id: string, path: string): string {
 function folderView(id: string, lang: PageLanguage, s: PageStrings, here: string, entries: SharedEntry[]): string {
   const rows = entries.map((e) => {
     const link = e.kind === 'folder' ? `/s/${id}?path=${encodeURIComponent(e.path)}` : downloadUrl(id, e.path);
-    return `<tr><td><a href="${escapeHtml(link)}">${escapeHtml(e.name)}${e.kind === 'folder' ? '/' : ''}</a></td><td class="size">${e.kind === 'file' ? sizeText(lang, e.size) : ''}</td></tr>`;
+    return `<tr><td><a href="${escapeHtml(link)}">${escapeHtml(e.name)}${e.kind === 'folder' ? '/' : ''}</a></td><td class="size">${e.kind === 'file' ? sizeHtml(lang, e.size) : ''}</td></tr>`;
   }).join('\n');
   const parent = here === '/' ? '' : `<p><a href="/s/${id}?path=${encodeURIComponent(here.slice(0, here.lastIndexOf('/')) || '/')}">${escapeHtml(s.up)}</a></p>`;
   return `${parent}<p><a class="button" href="${escapeHtml(downloadUrl(id, here))}">${escapeHtml(s.downloadAll)}</a></p>
@@ -83,7 +90,7 @@ ${rows}
 }
 
 function fileView(id: string, lang: PageLanguage, s: PageStrings, entry: Entry): string {
-  return `<p>${sizeText(lang, entry.size)}</p><p><a class="button" href="${escapeHtml(downloadUrl(id, '/'))}">${escapeHtml(s.download)}</a></p>`;
+  return `<p>${sizeHtml(lang, entry.size)}</p><p><a class="button" href="${escapeHtml(downloadUrl(id, '/'))}">${escapeHtml(s.download)}</a></p>`;
 }
 
 /**

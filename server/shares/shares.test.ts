@@ -386,6 +386,7 @@ describe('share page', () => {
     const sessionCookie = cookie.split(';')[0]!;
     const unlocked = await (await fetch(`${server.url}/s/${share.id}`, { headers: { cookie: sessionCookie } })).text();
     expect(unlocked).toContain(file.name);
+    expect(unlocked).toContain('<span title="10 bytes">10 B</span>');
     const bytes = await fetch(`${server.url}/s/${share.id}/download?path=%2F`, { headers: { cookie: sessionCookie } });
     expect(await bytes.text()).toBe('page bytes');
 

@@ -102,7 +102,7 @@ function holdChunkPut(url: string, auth: { authorization: string }, body: Uint8A
   });
   // The service takes the chunk's lock as soon as it has the headers; the margin covers a loaded machine.
   const started = new Promise<void>((resolve) => req.write(body.subarray(0, body.length / 2), () => resolve()))
-    .then(() => new Promise((resolve) => setTimeout(resolve, 200)));
+    .then(() => new Promise<void>((resolve) => setTimeout(resolve, 200)));
   return {
     started,
     finish: () => {
