@@ -154,6 +154,24 @@ describe('uploads under faults', () => {
     expect(proxy.seen.slice(from).map((r) => r.fault).filter((f) => f !== 'pass')).toEqual(['cutRequest', 'cutRequest', 'reset']);
   }, 60_000);
 
+  it('a chunk whose connection is cut is sent again on its own: the chunks beside it are not cut off', async () => {
+    // Throttled, so the chunks beside it are still on their way when it is cut.
+    const { account, folder, client } = await setup('cut-one', { engine: { uploadLimit: 48 * 1024 * 1024 } });
+    const size = 6 * CHUNK;
+    const bytes = writeRandomFile(join(folder, 'one.bin'), size);
+    proxy.setPlan(faultsFor((req) => isChunkPut(req) && req.url.endsWith('/chunks/1'), [{ kind: 'cutRequest', afterBytes: 1024 * 1024 }]));
+    const from = proxy.seen.length;
+
+    expectInSync(await client.engine.syncOnce());
+
+    await expectOnService(account, '/one.bin', bytes);
+    const puts = proxy.seen.slice(from).filter(isChunkPut);
+    expect(puts.filter((r) => r.fault === 'cutRequest')).toHaveLength(1);
+    expect(puts.filter((r) => r.fault === 'pass').every((r) => r.answered && r.status === 200)).toBe(true);
+    // Each chunk sent whole once, plus the megabyte of the cut one.
+    expect(puts.reduce((sum, r) => sum + r.requestBytes, 0)).toBe(size + 1024 * 1024);
+  }, 60_000);
+
   it('a stalled chunk is aborted by pause; resume finishes the upload in the same session', async () => {
     const { account, folder, client } = await setup('stall');
     const bytes = writeRandomFile(join(folder, 'stall.bin'), 3 * CHUNK);
