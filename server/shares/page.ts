@@ -62,9 +62,9 @@ ${body}
  * of bytes in a tooltip, so a visitor can still check a download against it.
  */
 export function sizeHtml(lang: PageLanguage, size: number): string {
-  const bytesWord = lang === 'zh-CN' ? '字节' : 'bytes';
-  const readable = formatBytes(size, (unit) => (unit === 'B' && lang === 'zh-CN' ? '字节' : unit));
-  return `<span title="${escapeHtml(`${size.toLocaleString(lang)} ${bytesWord}`)}">${escapeHtml(readable)}</span>`;
+  const s = PAGE_STRINGS[lang];
+  const readable = formatBytes(size, (unit) => (unit === 'B' ? s.byteUnit : unit));
+  return `<span title="${escapeHtml(`${size.toLocaleString(lang)} ${s.bytes}`)}">${escapeHtml(readable)}</span>`;
 }
 
 function codeForm(id: string, s: PageStrings, notice?: string): string {

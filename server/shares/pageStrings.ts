@@ -11,6 +11,10 @@ export interface PageStrings {
   downloadAll: string;
   name: string;
   size: string;
+  /** The word after an exact count of bytes ("1,234 bytes"). */
+  bytes: string;
+  /** The name of the unit "B" in a rounded size ("12 B"); the larger units keep their symbols. */
+  byteUnit: string;
   up: string;
   empty: string;
   /** The message for a refusal shown on the page. */
@@ -28,6 +32,8 @@ export const PAGE_STRINGS: Record<PageLanguage, PageStrings> = {
     downloadAll: 'Download all (zip)',
     name: 'Name',
     size: 'Size',
+    bytes: 'bytes',
+    byteUnit: 'B',
     up: 'Up one folder',
     empty: 'This folder is empty.',
     refusal: {
@@ -54,6 +60,8 @@ export const PAGE_STRINGS: Record<PageLanguage, PageStrings> = {
     downloadAll: '全部下载（zip）',
     name: '名称',
     size: '大小',
+    bytes: '字节',
+    byteUnit: '字节',
     up: '返回上一级',
     empty: '此文件夹为空。',
     refusal: {
