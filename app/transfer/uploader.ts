@@ -118,10 +118,10 @@ const CHUNK_RETRY_WAITS_MS = [50, 200, 800];
 
 /**
  * Sends chunk `n`, trying it again on its own when the service said another
- * request still holds it (chunk_busy) or the connection failed; the service
- * closes the connection of a refused chunk, so a refusal can reach the client
- * as a reset. Typically that other request is this client's own, cut off by a
- * pause or a dropped connection and not yet finished at the service.
+ * request still holds it (chunk_busy) or the connection failed. Typically that
+ * other request is this client's own, cut off by a pause or a dropped
+ * connection and not yet finished at the service (which reads a busy chunk's
+ * body so the 409 arrives; a service that closes instead shows it as a reset).
  * Failing the chunk would abort its siblings in flight and send their bytes
  * again. Before each new try the service is asked whether the chunk landed
  * after all; what still fails after the last try fails the file.
