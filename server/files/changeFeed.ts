@@ -26,6 +26,7 @@ export interface ChangePage {
 export class ChangeFeed {
   private readonly bump: Database.Statement;
   private readonly insert: Database.Statement;
+  private readonly insertCreates: Database.Statement;
   private readonly feed: Database.Statement;
   private readonly after: Database.Statement;
   private readonly markPruned: Database.Statement;
@@ -39,6 +40,9 @@ export class ChangeFeed {
     this.insert = db.prepare(`
       INSERT INTO file_changes (user_id, seq, op, path, from_path, entry, created_at)
       VALUES (?, ?, ?, ?, ?, ?, ?)`);
+    this.insertCreates = db.prepare(`
+      INSERT INTO file_changes (user_id, seq, op, path, from_path, entry, created_at)
+      SELECT ?, value->>0, 'create', value->>1, NULL, value->>2, ? FROM json_each(?)`);
     this.feed = db.prepare('SELECT last_seq AS lastSeq, pruned_through AS prunedThrough FROM file_feeds WHERE user_id = ?');
     this.after = db.prepare(`
       SELECT seq, op, path, from_path, entry FROM file_changes
@@ -62,6 +66,11 @@ export class ChangeFeed {
 
   record(userId: string, seq: number, op: ChangeOp, entry: Entry, fromPath?: string): void {
     this.insert.run(userId, seq, op, entry.path, fromPath ?? null, JSON.stringify(entry), this.now());
+  }
+
+  /** A `create` for each entry, numbered by its rev, in one statement. */
+  recordCreates(userId: string, entries: readonly Entry[]): void {
+    this.insertCreates.run(userId, this.now(), JSON.stringify(entries.map((entry) => [Number(entry.rev), entry.path, JSON.stringify(entry)])));
   }
 
   lastSeq(userId: string): number {

@@ -58,6 +58,7 @@ export class EntryTable {
   private readonly sameKey: Database.Statement;
   private readonly subtreeRows: Database.Statement;
   private readonly insertRow: Database.Statement;
+  private readonly insertRows: Database.Statement;
   private readonly updateFile: Database.Statement;
   private readonly renameRow: Database.Statement;
   private readonly rebaseDescendants: Database.Statement;
@@ -78,6 +79,10 @@ export class EntryTable {
     this.insertRow = db.prepare(`
       INSERT INTO file_entries (id, user_id, path, parent_path, name, name_key, kind, size, content_hash, rev, mtime)
       VALUES (@id, @userId, @path, @parentPath, @name, @nameKey, @kind, @size, @content_hash, @rev, @mtime)`);
+    // Many rows in one statement: SQLite journals each page a statement changes, once per statement.
+    this.insertRows = db.prepare(`
+      INSERT INTO file_entries (id, user_id, path, parent_path, name, name_key, kind, size, content_hash, rev, mtime)
+      SELECT value->>0, ?, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7, value->>8, value->>9 FROM json_each(?)`);
     this.updateFile = db.prepare(`
       UPDATE file_entries SET size = @size, content_hash = @content_hash, rev = @rev, mtime = @mtime
       WHERE user_id = @userId AND id = @id`);
@@ -126,6 +131,14 @@ export class EntryTable {
 
   insert(userId: string, row: EntryRow): void {
     this.insertRow.run({ ...row, userId, parentPath: parentOf(row.path), name: nameOf(row.path), nameKey: nameKey(nameOf(row.path)) });
+  }
+
+  /** insert for many rows, in order. */
+  insertMany(userId: string, rows: readonly EntryRow[]): void {
+    this.insertRows.run(userId, JSON.stringify(rows.map((row) => {
+      const name = nameOf(row.path);
+      return [row.id, row.path, parentOf(row.path), name, nameKey(name), row.kind, row.size, row.content_hash, row.rev, row.mtime];
+    })));
   }
 
   replaceContent(userId: string, row: EntryRow): void {

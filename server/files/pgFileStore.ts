@@ -164,18 +164,27 @@ export class PgFileStore implements FileStore {
     [sorted.map(([hash]) => hash), sorted.map(([, size]) => size), this.now()]);
   }
 
-  /** A savepoint per file: one refused file is rolled back alone. */
+  /**
+   * As SqliteFileStore.commitEach: the new files in a few statements
+   * together, then the others each in a savepoint of its own, so one refused
+   * file is rolled back alone.
+   */
   private async commitEach(tx: Sql, userId: string, files: readonly FileCommit[]): Promise<CommitResult[]> {
     const tables = this.tables(tx);
-    const results: CommitResult[] = [];
-    for (const file of files) {
-      results.push(await commitOutcome(async () => {
+    const together = await runAsync(tree.filesToCreateTogether(tables, userId, files));
+    const results: (CommitResult | undefined)[] = new Array(files.length);
+    if (together.length > 1) {
+      const outcome = await inSavepoint(tx, () => runAsync(tree.createFiles(tables, userId, together.map((i) => files[i]!))));
+      if (outcome.ok) (outcome.value as Entry[]).forEach((entry, k) => { results[together[k]!] = { ok: true, entry }; });
+    }
+    for (const [i, file] of files.entries()) {
+      results[i] ??= await commitOutcome(async () => {
         const outcome = await inSavepoint(tx, () => runAsync(tree.commitFile(tables, userId, file)));
         if (!outcome.ok) throw outcome.error;
         return outcome.value as Entry;
-      }));
+      });
     }
-    return results;
+    return results as CommitResult[];
   }
 
   async collectableContent(before: number): Promise<string[]> {

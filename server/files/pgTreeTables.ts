@@ -78,6 +78,12 @@ export function pgTreeTables(tx: Sql, now: () => number, maxVersionsPerFile: num
     async acquireContent(contentHash) {
       await tx.query('UPDATE file_contents SET refcount = refcount + 1, unreferenced_since = NULL WHERE content_hash = $1', [contentHash]);
     },
+    // The rows are locked already: contentSize read each FOR UPDATE before.
+    async acquireContents(contentHashes) {
+      await tx.query(`UPDATE file_contents SET refcount = refcount + counted.n, unreferenced_since = NULL
+        FROM (SELECT h, count(*) AS n FROM unnest($1::text[]) AS h GROUP BY h) AS counted WHERE file_contents.content_hash = counted.h`,
+      [contentHashes]);
+    },
     async releaseContent(contentHash) {
       await tx.query(`UPDATE file_contents SET refcount = refcount - 1,
         unreferenced_since = CASE WHEN refcount = 1 THEN $1::bigint ELSE NULL END WHERE content_hash = $2`, [now(), contentHash]);
@@ -110,6 +116,13 @@ export function pgTreeTables(tx: Sql, now: () => number, maxVersionsPerFile: num
     async versionWritten(userId, row, device, at) {
       await tx.query(`INSERT INTO file_versions (id, user_id, entry_id, size, content_hash, mtime, device, written_at)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [newVersionId(), userId, row.id, row.size, row.content_hash, row.mtime, device, at]);
+    },
+    async versionsWritten(userId, written, at) {
+      await tx.query(`INSERT INTO file_versions (id, user_id, entry_id, size, content_hash, mtime, device, written_at)
+        SELECT id, $1, entry_id, size, content_hash, mtime, device, $8 FROM unnest($2::text[], $3::text[], $4::bigint[], $5::text[], $6::bigint[], $7::text[])
+          WITH ORDINALITY AS v(id, entry_id, size, content_hash, mtime, device, n) ORDER BY n`,
+      [userId, written.map(() => newVersionId()), written.map(({ row }) => row.id), written.map(({ row }) => row.size),
+        written.map(({ row }) => row.content_hash), written.map(({ row }) => row.mtime), written.map(({ device }) => device), at]);
     },
     async retireVersion(userId, entryId, at) {
       const { rowCount } = await tx.query('UPDATE file_versions SET replaced_at = $1 WHERE user_id = $2 AND entry_id = $3 AND replaced_at IS NULL',

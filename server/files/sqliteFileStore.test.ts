@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import type { Entry } from '../../protocol/api.js';
 import { hashBytes } from '../../protocol/contentHash.js';
 import { isApiError } from '../errors.js';
-import { dumpTree, openStoreFixture, seedContent, type StoreFixture } from '../../test/helpers/fileStoreFixture.js';
+import { dumpTree, openStoreFixture, replayChanges, seedContent, type StoreFixture } from '../../test/helpers/fileStoreFixture.js';
 import { testDatabase } from '../../test/helpers/testDatabase.js';
 
 let f: StoreFixture;
@@ -289,6 +290,83 @@ describe('batched commits', () => {
     const conflict = results[1]!;
     expect(!conflict.ok && conflict.details?.entry).toMatchObject({ path: '/taken' });
     expect((await f.store.changes(f.alice, 0, 100)).changes.map((c) => c.path)).toEqual(['/taken', '/one', '/three']);
+  });
+
+  /** A batch where new files (written together) mix with files each batch must answer on its own. */
+  async function mixedBatch(userId: string) {
+    await f.store.mkdir(userId, '/d');
+    const old = await seedContent(f.store, 'old');
+    await f.store.commitFile(userId, { path: '/d/old', ...old, mtime: 1 });
+    const [a, b, b2, c] = await Promise.all(['aa', 'bbb', 'bbbb', 'ccccc'].map((text) => seedContent(f.store, text)));
+    return [
+      { path: '/d/a', ...a!, mtime: 2 },
+      { path: '/d/old', ...b!, mtime: 2 }, // replaces: on its own
+      { path: '/d/A', ...c!, mtime: 2 }, // clashes with /d/a of this batch
+      { path: '/missing/x', ...c!, mtime: 2 },
+      { path: '/d/b', ...b!, mtime: 2, ifRev: null },
+      { path: '/d/b', ...b2!, mtime: 3 }, // replaces /d/b of this batch
+      { path: '/d/c', ...c!, mtime: 2, ifRev: '1' }, // a rev precondition on nothing
+      { path: '/d/OLD', ...c!, mtime: 2 }, // clashes with /d/old
+      { path: '/d/e', ...a!, mtime: 2 }, // the same content as /d/a
+      { path: '/d/f', ...c!, mtime: 2, device: 'laptop' },
+    ];
+  }
+
+  test('new files of a batch are written together, and every file is answered as if committed alone, in order', async () => {
+    const batch = await mixedBatch(f.alice);
+    const bob = await f.addUser('bob-alone');
+    const alone = await mixedBatch(bob);
+    const expected: string[] = [];
+    for (const file of alone) {
+      expected.push(await f.store.commitFile(bob, file).then(() => 'ok', (error: unknown) => (isApiError(error) ? error.code : 'error')));
+    }
+    const results = await f.store.commitFiles(f.alice, batch);
+    expect(results.map((r) => (r.ok ? 'ok' : r.code))).toEqual(expected);
+    expect(expected).toEqual(['ok', 'ok', 'case_conflict', 'parent_not_found', 'ok', 'ok', 'conflict', 'case_conflict', 'ok', 'ok']);
+    const shape = (tree: Map<string, Entry>) => [...tree.values()].map(({ path, kind, size, contentHash, mtime }) => ({ path, kind, size, contentHash, mtime }));
+    expect(shape(await dumpTree(f.store, f.alice))).toEqual(shape(await dumpTree(f.store, bob)));
+
+    // The feed numbers every change once, without gaps, and replaying it rebuilds the tree.
+    const { changes } = await f.store.changes(f.alice, 0, 100);
+    expect(changes.map((c) => c.seq)).toEqual(changes.map((_, i) => i + 1));
+    // The new files were written together, first; the replacements after them, in order.
+    expect(changes.map((c) => `${c.op} ${c.path}`)).toEqual([
+      'create /d', 'create /d/old', 'create /d/a', 'create /d/b', 'create /d/e', 'create /d/f', 'update /d/old', 'update /d/b',
+    ]);
+    expect(replayChanges(changes)).toEqual(await dumpTree(f.store, f.alice));
+    const created = results.filter((r) => r.ok).map((r) => r.ok && r.entry);
+    for (const entry of created) expect(changes.some((c) => c.seq === Number(entry && entry.rev) && c.path === (entry && entry.path))).toBe(true);
+
+    // Versions, references and used bytes as one by one: /d/b's first content is a previous version.
+    expect((await f.store.listVersions(f.alice, '/d/b')).versions.map((v) => [v.size, v.current])).toEqual([[4, true], [3, false]]);
+    expect((await f.store.listVersions(f.alice, '/d/f')).versions).toMatchObject([{ device: 'laptop', current: true }]);
+    const refcounts = async (userId: string) => f.query(`SELECT c.size AS size, c.refcount AS refcount FROM file_contents c
+      WHERE c.content_hash IN (SELECT content_hash FROM file_versions WHERE user_id = ?) ORDER BY c.size`, [userId]);
+    // Both users hold, by size: "aa" twice (/d/a, /d/e), "bbb" twice (/d/old, /d/b's previous version), "old"
+    // once (/d/old's previous version), "bbbb" and "ccccc" once; the contents are shared, so each count is doubled.
+    expect((await refcounts(f.alice)).map((r) => [Number(r.size), Number(r.refcount)])).toEqual([[2, 4], [3, 4], [3, 2], [4, 2], [5, 2]]);
+    expect(await f.store.usedBytes(f.alice)).toBe(await f.store.usedBytes(bob));
+  });
+
+  test('when writing the new files together fails, none of them is left half-written', async () => {
+    const [a, b] = await Promise.all(['aa', 'bbb'].map((text) => seedContent(f.store, text)));
+    const before = await f.store.latestCursor(f.alice);
+    // A write only a broken database refuses: the batch fails as a whole, as it did one file at a time.
+    if (testDatabase === 'postgres') {
+      await f.query(`CREATE FUNCTION refuse_666() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+        IF NEW.mtime = 666 THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$`);
+      await f.query('CREATE TRIGGER refuse_666 BEFORE INSERT ON file_versions FOR EACH ROW EXECUTE FUNCTION refuse_666()');
+    } else {
+      await f.query("CREATE TRIGGER refuse_666 BEFORE INSERT ON file_versions WHEN NEW.mtime = 666 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
+    }
+    const error = await f.store.commitFiles(f.alice, [
+      { path: '/a', ...a!, mtime: 1 },
+      { path: '/b', ...b!, mtime: 666 },
+    ]).catch((e: unknown) => e);
+    expect(String(error)).toContain('refused by the test');
+    expect(await dumpTree(f.store, f.alice)).toEqual(new Map());
+    expect(await f.store.latestCursor(f.alice)).toBe(before);
+    expect((await f.query('SELECT refcount FROM file_contents WHERE content_hash = ?', [a!.contentHash]))[0]).toMatchObject({ refcount: 0 });
   });
 });
 

@@ -48,17 +48,17 @@ function sqliteTreeTables(
     removeTrash: (trashId) => trash.remove(trashId),
     contentSize: (contentHash) => contents.lookup(contentHash),
     acquireContent: (contentHash) => contents.acquire(contentHash),
+    acquireContents: (contentHashes) => contents.acquireMany(contentHashes),
     releaseContent: (contentHash) => contents.release(contentHash),
     nextSeq: (userId) => feed.nextSeq(userId),
     reserveSeqs: (userId, count) => feed.reserve(userId, count),
     insertCreated: (userId, rows) => {
-      for (const row of rows) {
-        entries.insert(userId, row);
-        feed.record(userId, Number(row.rev), 'create', toEntry(row));
-      }
+      entries.insertMany(userId, rows);
+      feed.recordCreates(userId, rows.map(toEntry));
     },
     recordChange: (userId, seq, op, entry, fromPath) => feed.record(userId, seq, op, entry, fromPath),
     versionWritten: (userId, row, device, at) => versions.written(userId, row, device, at),
+    versionsWritten: (userId, written, at) => versions.writtenMany(userId, written, at),
     retireVersion: (userId, entryId, at) => versions.retire(userId, entryId, at),
     forgetCurrentVersion: (userId, entryId) => versions.forgetCurrent(userId, entryId),
     version: (userId, entryId, versionId) => versions.get(userId, entryId, versionId),
@@ -148,7 +148,7 @@ export class SqliteFileStore implements FileStore {
 
   registerAndCommitFiles(userId: string, files: FileCommit[]): Promise<CommitResult[]> {
     return this.batcher.run(userId, () => {
-      for (const { contentHash, size } of files) this.contents.register(contentHash, size);
+      this.contents.registerMany(files);
       return this.commitEach(userId, files);
     });
   }
@@ -215,8 +215,23 @@ export class SqliteFileStore implements FileStore {
     return this.feed.prune(before);
   }
 
-  /** Each file in its own savepoint: one refused (precondition, place) rolls back alone. */
+  /**
+   * The files that create new entries all at once (tree.createFiles), the
+   * others after them, each in its own savepoint: one refused (precondition,
+   * place) rolls back alone. Should writing them together fail, its savepoint
+   * rolls back and every file is committed alone.
+   */
   private commitEach(userId: string, files: readonly FileCommit[]): CommitResult[] {
-    return files.map((file) => commitOutcome(() => this.db.transaction(() => runSync(tree.commitFile(this.tables, userId, file)))()));
+    const together = runSync(tree.filesToCreateTogether(this.tables, userId, files));
+    const results: (CommitResult | undefined)[] = new Array(files.length);
+    if (together.length > 1) {
+      try {
+        const created = this.db.transaction(() => runSync(tree.createFiles(this.tables, userId, together.map((i) => files[i]!))))();
+        created.forEach((entry, k) => { results[together[k]!] = { ok: true, entry }; });
+      } catch {
+        // Rolled back: the files are committed alone below, and whatever failed fails there with its own answer.
+      }
+    }
+    return files.map((file, i) => results[i] ?? commitOutcome(() => this.db.transaction(() => runSync(tree.commitFile(this.tables, userId, file)))()));
   }
 }

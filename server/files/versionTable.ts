@@ -48,6 +48,7 @@ export function newVersionId(): string {
  */
 export class VersionTable {
   private readonly insertRow: Database.Statement;
+  private readonly insertRows: Database.Statement;
   private readonly retireCurrent: Database.Statement;
   private readonly deleteCurrent: Database.Statement;
   private readonly rowsOf: Database.Statement;
@@ -61,6 +62,9 @@ export class VersionTable {
     this.insertRow = db.prepare(`
       INSERT INTO file_versions (id, user_id, entry_id, size, content_hash, mtime, device, written_at)
       VALUES (@id, @userId, @entryId, @size, @content_hash, @mtime, @device, @writtenAt)`);
+    this.insertRows = db.prepare(`
+      INSERT INTO file_versions (id, user_id, entry_id, size, content_hash, mtime, device, written_at)
+      SELECT value->>0, ?, value->>1, value->>2, value->>3, value->>4, value->>5, ? FROM json_each(?)`);
     this.retireCurrent = db.prepare('UPDATE file_versions SET replaced_at = ? WHERE user_id = ? AND entry_id = ? AND replaced_at IS NULL');
     this.deleteCurrent = db.prepare('DELETE FROM file_versions WHERE user_id = ? AND entry_id = ? AND replaced_at IS NULL');
     this.rowsOf = db.prepare(`SELECT ${VERSION_COLUMNS} FROM file_versions WHERE user_id = ? AND entry_id = ? ORDER BY seq DESC`);
@@ -77,6 +81,11 @@ export class VersionTable {
   /** Records who wrote `row`'s content (the entry's new current content). */
   written(userId: string, row: EntryRow, device: string | null, at: number): void {
     this.insertRow.run({ ...row, id: newVersionId(), userId, entryId: row.id, device, writtenAt: at });
+  }
+
+  /** written for many new files at once, in order. */
+  writtenMany(userId: string, written: readonly { row: EntryRow; device: string | null }[], at: number): void {
+    this.insertRows.run(userId, at, JSON.stringify(written.map(({ row, device }) => [newVersionId(), row.id, row.size, row.content_hash, row.mtime, device])));
   }
 
   /**
