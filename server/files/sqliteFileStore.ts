@@ -28,6 +28,9 @@ export interface SqliteFileStoreOptions {
   maxVersionsPerFile?: number;
 }
 
+/** Rows per statement when many are inserted at once: most of the gain of one statement, a bounded JSON text. */
+const INSERT_SLICE = 5_000;
+
 /** The tree's tables on SQLite, every call answered synchronously inside the batcher's transaction. */
 function sqliteTreeTables(
   entries: EntryTable, trash: TrashTable, versions: VersionTable, contents: ContentRefs, feed: ChangeFeed, now: () => number, maxVersionsPerFile: number,
@@ -53,8 +56,13 @@ function sqliteTreeTables(
     nextSeq: (userId) => feed.nextSeq(userId),
     reserveSeqs: (userId, count) => feed.reserve(userId, count),
     insertCreated: (userId, rows) => {
-      entries.insertMany(userId, rows);
-      feed.recordCreates(userId, rows.map(toEntry));
+      // In slices: one statement's rows go to SQLite as one JSON text, and restoring a
+      // folder of 200,000 entries at once took its peak RSS from ~450 to ~750 MiB.
+      for (let first = 0; first < rows.length; first += INSERT_SLICE) {
+        const slice = rows.slice(first, first + INSERT_SLICE);
+        entries.insertMany(userId, slice);
+        feed.recordCreates(userId, slice.map(toEntry));
+      }
     },
     recordChange: (userId, seq, op, entry, fromPath) => feed.record(userId, seq, op, entry, fromPath),
     versionWritten: (userId, row, device, at) => versions.written(userId, row, device, at),
