@@ -169,10 +169,12 @@ export function* restore(t: TreeTables, userId: string, trashId: string, to?: st
  * all in order would. Nothing at the path and no name clash up to case (one
  * query answers both), no precondition but "must not exist", the parent an
  * existing folder, the content registered at this size, and no earlier file
- * of the batch in the same folder with the same name up to case (a file
- * that renames over it, replaces it or clashes with it goes after it).
+ * of the batch in the same folder with the same name up to case (a later
+ * file that replaces it or clashes with it goes after it). None for a batch
+ * of one: it would gain nothing, and commitFile would read it all again.
  */
 export function* filesToCreateTogether(t: TreeTables, userId: string, files: readonly FileCommit[]): Steps<number[]> {
+  if (files.length < 2) return [];
   const earlierKeys = new Set<string>();
   const isFolder = new Map<string, boolean>([[ROOT, true]]);
   const sizes = new Map<string, number | null>();
